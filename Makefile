@@ -1,0 +1,42 @@
+# The two commands a new user needs: `make run` and `make test`. `make check` adds ruff and mypy.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8501
+
+.PHONY: run test check lint typecheck bench db snapshot clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+db: $(STAMP)
+	$(BIN)/workbench init --if-missing
+
+snapshot: db
+	$(BIN)/workbench snapshot
+
+run: $(STAMP)
+	@$(BIN)/workbench init --if-missing
+	@$(BIN)/workbench snapshot
+	$(BIN)/streamlit run streamlit_app.py --server.port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+check: lint typecheck test
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_matching.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

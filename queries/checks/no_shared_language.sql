@@ -1,0 +1,9 @@
+-- Members of a partnership (in any run) who share no working language. Must return no rows.
+SELECT p.run_id, p.partnership_id, a.application_id AS application_a, b.application_id AS application_b,
+    a.languages AS languages_a, b.languages AS languages_b
+FROM partnerships AS p
+JOIN partnership_members AS ma ON ma.partnership_id = p.partnership_id
+JOIN partnership_members AS mb ON mb.partnership_id = p.partnership_id AND ma.application_id < mb.application_id
+JOIN applications AS a ON a.application_id = ma.application_id
+JOIN applications AS b ON b.application_id = mb.application_id
+WHERE len(list_intersect(a.languages, b.languages)) = 0

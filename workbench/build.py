@@ -1,0 +1,107 @@
+"""Build the workbench database from the CSVs in ``sample_data/`` (and regenerate those CSVs).
+
+``build_database(path)`` is what ``workbench init`` and ``make run`` call; the tests and the browser
+tests build their databases the same way, so everyone works on the same program.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from workbench import db
+from workbench.config import settings
+from workbench.errors import DatabaseExists, WorkbenchError
+
+COUNTRIES_CSV = Path(__file__).with_name("data") / "countries.csv"
+
+#: Load order (parents before children) and the SELECT list that types each CSV's columns.
+#: Lists are stored in the CSVs as ';'-separated text.
+_LIST = "CASE WHEN {c} IS NULL OR {c} = '' THEN []::VARCHAR[] ELSE string_split({c}, ';') END"
+_INT_LIST = ("CASE WHEN {c} IS NULL OR {c} = '' THEN []::INTEGER[] "
+             "ELSE list_transform(string_split({c}, ';'), x -> x::INTEGER) END")
+TABLES: dict[str, dict[str, str]] = {
+    "rounds": {},
+    "people": {},
+    "applications": {"interests": _LIST, "languages": _LIST, "partner_interests": _LIST},
+    "match_runs": {},
+    "partnerships": {},
+    "partnership_members": {},
+    "topics": {},
+    "checkins": {"methods": _LIST, "topics_discussed": _INT_LIST},
+    "impact_categories": {},
+    "surveys": {"methods": _LIST, "impact_codes": _LIST},
+    "coordinators": {"countries": _LIST},
+    "interventions": {"notes": "coalesce({c}, '')"},
+}
+
+
+def load_sample(con: db.Connection, sample_dir: Path) -> dict[str, int]:
+    """Insert the countries and every sample CSV into an empty database, in one transaction."""
+    missing = [t for t in TABLES if not (sample_dir / f"{t}.csv").exists()]
+    if missing:
+        raise WorkbenchError(
+            f"{sample_dir} lacks {', '.join(m + '.csv' for m in missing)}. Regenerate the sample with "
+            "`workbench generate` or restore the folder from git (`git checkout sample_data`)."
+        )
+    counts: dict[str, int] = {}
+    with db.transaction(con):
+        con.execute(
+            "INSERT INTO countries SELECT * FROM read_csv(?, header = true, all_varchar = true)",
+            [str(COUNTRIES_CSV)],
+        )
+        for table, conversions in TABLES.items():
+            columns = [r[0] for r in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index", [table]
+            ).fetchall()]
+            path = sample_dir / f"{table}.csv"
+            header = path.open(encoding="utf-8").readline().strip().split(",")
+            select = []
+            for col in columns:
+                if col not in header:
+                    continue  # a column with a default (e.g. version)
+                expr = conversions.get(col, col).format(c=col)
+                select.append(expr)
+            present = [c for c in columns if c in header]
+            con.execute(
+                f"INSERT INTO {table} ({', '.join(present)}) SELECT {', '.join(select)} "
+                "FROM read_csv(?, header = true, all_varchar = true)",
+                [str(path)],
+            )
+            (counts[table],) = con.execute(f"SELECT count(*) FROM {table}").fetchone()  # type: ignore[misc]
+    db.reset_sequences(con)
+    return counts
+
+
+def build_database(path: str | Path | None = None, *, force: bool = False,
+                   sample_dir: Path | None = None, queries_dir: Path | None = None) -> Path:
+    """Build a database file from ``sample_data/``: written aside, then moved into place.
+
+    An existing file is kept unless ``force``; even then it is replaced only once the new one is
+    complete, so a failure leaves the old database as it was.
+    """
+    target = Path(path) if path is not None else settings().db_path
+    if target.exists() and not force:
+        raise DatabaseExists(
+            f"{target} already exists and was left untouched. Use `workbench init --force` to replace it "
+            "with a fresh copy of the sample program (everything in it will be lost), or pass another "
+            "--db path."
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.building-{os.getpid()}")
+    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    try:
+        con = db.connect(tmp)
+        try:
+            load_sample(con, sample_dir or settings().sample_dir)
+            db.apply_views(con, queries_dir)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp, target)
+        target.with_name(target.name + ".wal").unlink(missing_ok=True)
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+    return target

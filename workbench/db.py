@@ -1,0 +1,295 @@
+"""The one place the workbench opens DuckDB: schema, views, sequences, transactions, snapshots.
+
+Everything else receives a connection (or a cursor of one) from here. The Streamlit server keeps one
+read-write connection and hands each script run its own ``.cursor()``; the CLI and notebooks call
+:func:`connect` directly; analysts open the read-only snapshot written by :func:`publish_snapshot`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import os
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from workbench.config import settings
+from workbench.errors import DatabaseBusy, DatabaseMissing, StaleEdit
+
+SCHEMA_VERSION = 1
+SCHEMA_FILE = Path(__file__).with_name("schema.sql")
+
+#: Tables whose integer key comes from a sequence named ``<table>_seq``.
+SEQUENCED = {
+    "people": "person_id",
+    "applications": "application_id",
+    "match_runs": "run_id",
+    "partnerships": "partnership_id",
+    "match_rules": "rule_id",
+    "topics": "topic_id",
+    "checkins": "checkin_id",
+    "surveys": "survey_id",
+    "interventions": "intervention_id",
+    "audit_log": "audit_id",
+}
+
+#: Every table, parents before children (the order to copy or load them in).
+TABLE_ORDER = (
+    "schema_info", "countries", "rounds", "people", "applications", "match_runs", "partnerships",
+    "partnership_members", "match_rules", "topics", "checkins", "impact_categories", "surveys",
+    "coordinators", "interventions", "audit_log",
+)
+
+Connection = duckdb.DuckDBPyConnection
+
+
+def connect(path: str | Path | None = None, *, read_only: bool = False) -> Connection:
+    """Open the workbench database (``WORKBENCH_DB`` by default).
+
+    A read-write open creates the schema if the file is new. A file locked by another process (the
+    app, usually) raises :class:`DatabaseBusy` with a plain explanation instead of DuckDB's trace.
+    """
+    db_path = Path(path) if path is not None else settings().db_path
+    if read_only and not db_path.exists():
+        raise DatabaseMissing(
+            f"No database at {db_path}. Build one with `workbench init --db {db_path}` "
+            "(or `workbench snapshot` for the analyst copy)."
+        )
+    if not read_only:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = _open(db_path, read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            holder = re.search(r"PID (\d+)", str(exc))
+            who = f" (process {holder.group(1)})" if holder else ""
+            raise DatabaseBusy(
+                f"{db_path} is open in another program{who}, most likely the running workbench app. "
+                "DuckDB lets one program write to a file at a time: stop the app (Ctrl+C in its "
+                "terminal) and try again, or query the analyst snapshot "
+                f"({settings().snapshot_path}) instead."
+            ) from None
+        raise
+    if not read_only:
+        apply_schema(con)
+    return con
+
+
+def _open(path: Path, *, read_only: bool = False) -> Connection:
+    # The only duckdb.connect in the workbench.
+    return duckdb.connect(str(path), read_only=read_only)
+
+
+@contextlib.contextmanager
+def transaction(con: Connection) -> Iterator[Connection]:
+    """``BEGIN`` … ``COMMIT``, or ``ROLLBACK`` on any error: nothing is half-written."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def apply_schema(con: Connection) -> None:
+    """Create the tables and sequences if missing and record the schema version (idempotent)."""
+    con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
+    for table in SEQUENCED:
+        con.execute(f"CREATE SEQUENCE IF NOT EXISTS {table}_seq START 1")
+    found = con.execute("SELECT value FROM schema_info WHERE key = 'schema_version'").fetchone()
+    if found is None:
+        con.execute("INSERT INTO schema_info VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    elif int(found[0]) > SCHEMA_VERSION:
+        raise DatabaseMissing(
+            f"This database has schema version {found[0]}, newer than this workbench ({SCHEMA_VERSION}). "
+            "Update the workbench (git pull, then make run)."
+        )
+
+
+def reset_sequences(con: Connection) -> None:
+    """Start every id sequence after the largest id present (after a bulk load)."""
+    for table, key in SEQUENCED.items():
+        (top,) = con.execute(f"SELECT coalesce(max({key}), 0) FROM {table}").fetchone()  # type: ignore[misc]
+        con.execute(f"DROP SEQUENCE IF EXISTS {table}_seq")
+        con.execute(f"CREATE SEQUENCE {table}_seq START {int(top) + 1}")
+
+
+def next_ids(con: Connection, table: str, n: int = 1) -> list[int]:
+    """``n`` fresh ids for ``table`` from its sequence."""
+    if table not in SEQUENCED:
+        raise ValueError(f"{table} has no id sequence")
+    if n <= 0:
+        return []
+    rows = con.execute(f"SELECT nextval('{table}_seq') FROM range(?)", [n]).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+# --- views -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ViewFile:
+    name: str
+    description: str
+    sql: str
+    path: Path
+
+
+def _description(sql: str, path: Path) -> str:
+    lines = []
+    for line in sql.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("--"):
+            lines.append(stripped.lstrip("-").strip())
+        elif stripped or lines:
+            break
+    if not lines:
+        raise ValueError(f"{path}: the first line must be a `-- description` comment")
+    return " ".join(x for x in lines if x)
+
+
+def view_files(queries_dir: Path | None = None, *, checks: bool = False) -> list[ViewFile]:
+    """The views in ``queries/`` (or the data checks in ``queries/checks/``), sorted by name."""
+    base = queries_dir or settings().queries_dir
+    folder = base / "checks" if checks else base
+    out = []
+    for path in sorted(folder.glob("*.sql")):
+        sql = path.read_text(encoding="utf-8").strip().rstrip(";").strip()
+        out.append(ViewFile(path.stem, _description(sql, path), sql, path))
+    return out
+
+
+def apply_views(con: Connection, queries_dir: Path | None = None) -> list[str]:
+    """(Re)create every view of ``queries/`` with its description as ``COMMENT ON VIEW``.
+
+    Views may use one another: a view whose dependency is not built yet is retried after the
+    others, so file order does not matter. A view that still fails is reported with its file.
+    """
+    pending = view_files(queries_dir)
+    created: list[str] = []
+    while pending:
+        failed: list[tuple[ViewFile, duckdb.Error]] = []
+        for view in pending:
+            try:
+                con.execute(f"CREATE OR REPLACE VIEW {view.name} AS\n{view.sql}")
+                con.execute(f"COMMENT ON VIEW {view.name} IS {_quote(view.description)}")
+                created.append(view.name)
+            except duckdb.CatalogException as exc:
+                failed.append((view, exc))
+            except duckdb.Error as exc:
+                raise ValueError(f"{view.path}: the view does not build: {exc}") from None
+        if len(failed) == len(pending):
+            view, exc = failed[0]
+            raise ValueError(f"{view.path}: the view does not build: {exc}")
+        pending = [v for v, _ in failed]
+    return created
+
+
+def run_checks(con: Connection, queries_dir: Path | None = None) -> dict[str, list[tuple[Any, ...]]]:
+    """Run every data check; each returns the rows that break its rule (none when all is well)."""
+    return {check.name: con.execute(check.sql).fetchall() for check in view_files(queries_dir, checks=True)}
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+# --- edits and the audit log -------------------------------------------------------------------
+
+
+def audit(con: Connection, *, actor: str, action: str, entity: str, entity_id: Any,
+          before: Any = None, after: Any = None) -> None:
+    """Write one line of the audit log (who, when, what, before, after)."""
+    (audit_id,) = next_ids(con, "audit_log")
+    con.execute(
+        "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [audit_id, datetime.now(UTC).replace(tzinfo=None), actor, action, entity, str(entity_id),
+         None if before is None else json.dumps(before, default=str),
+         None if after is None else json.dumps(after, default=str)],
+    )
+
+
+def update_versioned(con: Connection, table: str, key: str, key_value: Any, version: int,
+                     changes: dict[str, Any], *, actor: str, action: str) -> int:
+    """``UPDATE … WHERE key = ? AND version = ?``; refuse a stale edit; audit it. Returns the new version.
+
+    Call inside :func:`transaction`.
+    """
+    cols = list(changes)
+    row = con.execute(
+        f"SELECT version, {', '.join(cols)} FROM {table} WHERE {key} = ?", [key_value]
+    ).fetchone()
+    if row is None:
+        raise StaleEdit(f"{table} {key_value} no longer exists: someone removed it. Reload the page.")
+    if row[0] != version:
+        raise StaleEdit(
+            f"{table} {key_value} was changed by someone else since you loaded it (your version "
+            f"{version}, now {row[0]}). Your edit was not saved: reload the page and make it again."
+        )
+    sets = ", ".join(f"{c} = ?" for c in cols)
+    con.execute(
+        f"UPDATE {table} SET {sets}, version = version + 1 WHERE {key} = ? AND version = ?",
+        [*changes.values(), key_value, version],
+    )
+    audit(con, actor=actor, action=action, entity=table, entity_id=key_value,
+          before=dict(zip(cols, row[1:], strict=True)), after=changes)
+    return version + 1
+
+
+# --- the analyst snapshot ----------------------------------------------------------------------
+
+_snapshot_lock = threading.Lock()
+_snapshot_counter = itertools.count()
+
+
+def publish_snapshot(con: Connection, out_path: str | Path | None = None,
+                     queries_dir: Path | None = None) -> Path:
+    """Copy the live database into a read-only analyst file, atomically.
+
+    The tables are copied into a temporary file beside the target, views and descriptions applied
+    there, then ``os.replace``: an analyst never sees a half-written snapshot, and one who has the old
+    file open keeps reading it until they reopen.
+    """
+    out = Path(out_path) if out_path is not None else settings().snapshot_path
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with _snapshot_lock:
+        tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}-{next(_snapshot_counter)}")
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        # The copy gets the same schema, then each table's rows, parents before children (COPY FROM
+        # DATABASE orders tables by name and trips over the foreign keys).
+        fresh = _open(tmp)
+        try:
+            apply_schema(fresh)
+        finally:
+            fresh.close()
+        alias = f"snapshot_{os.getpid()}_{next(_snapshot_counter)}"
+        (source,) = con.execute("SELECT current_database()").fetchone()  # type: ignore[misc]
+        con.execute(f"ATTACH {_quote(str(tmp))} AS {alias}")
+        try:
+            con.execute(f"DELETE FROM {alias}.main.schema_info")
+            for table in TABLE_ORDER:
+                con.execute(f"INSERT INTO {alias}.main.{table} SELECT * FROM {source}.main.{table}")
+        finally:
+            con.execute(f"DETACH {alias}")
+        snap = _open(tmp)
+        try:
+            apply_views(snap, queries_dir)
+            snap.execute(
+                "INSERT OR REPLACE INTO schema_info VALUES ('snapshot_at', ?)",
+                [datetime.now(UTC).isoformat(timespec="seconds")],
+            )
+            snap.execute("CHECKPOINT")
+        finally:
+            snap.close()
+        os.replace(tmp, out)
+    return out

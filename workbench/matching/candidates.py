@@ -1,0 +1,136 @@
+"""The candidate graph the solver works on, and the full list of feasible pairs the bound covers.
+
+The candidate graph keeps, for every person, their ``k`` best feasible partners (ties broken by a
+seeded shuffle so no one becomes a hub by accident), every feasible partner of a person who has few
+(``scarce`` or fewer), and any extra edges asked for (locks, the warm start, a previous run). Small
+rounds (``full_below`` people or fewer) keep every feasible pair, so the solver is exact there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from workbench.matching.model import Applicant, MatchRules, Weights
+from workbench.matching.scoring import Pool
+
+
+@dataclass
+class CandidateGraph:
+    """Edges over pool indices (u < v) with centipoint scores, plus per-person statistics."""
+
+    u: np.ndarray
+    v: np.ndarray
+    q: np.ndarray
+    degree: np.ndarray  #: feasible partners among the free people (all pairs, not only candidates)
+    best: np.ndarray  #: best feasible score among the free people, -1 if none
+    is_full: bool  #: every feasible pair among the free people is an edge
+
+    @property
+    def size(self) -> int:
+        return len(self.q)
+
+    def neighbours(self, n: int) -> list[list[int]]:
+        adj: list[list[int]] = [[] for _ in range(n)]
+        for a, b in zip(self.u.tolist(), self.v.tolist(), strict=True):
+            adj[a].append(b)
+            adj[b].append(a)
+        return adj
+
+
+def build_candidates(
+    pool: Pool,
+    free: np.ndarray,
+    *,
+    k: int = 15,
+    scarce: int | None = None,
+    full_below: int = 150,
+    extra: Sequence[tuple[int, int]] = (),
+    seed: int = 0,
+) -> CandidateGraph:
+    """The candidate graph over the free people (``free``: pool indices)."""
+    free = np.asarray(free, dtype=np.int64)
+    m = len(free)
+    scarce = 3 * k if scarce is None else scarce
+    full = m <= full_below
+    rng = np.random.default_rng(seed)
+    degree = np.zeros(pool.n, dtype=np.int64)
+    best = np.full(pool.n, -1, dtype=np.int64)
+    us: list[np.ndarray] = []
+    vs: list[np.ndarray] = []
+    qs: list[np.ndarray] = []
+    step = pool.block_rows(m)
+    kk = min(k, m - 1)
+    for start in range(0, m, step):
+        rows = free[start:start + step]
+        s = pool.scores(rows, free)
+        feas = s >= 0
+        deg = feas.sum(axis=1)
+        degree[rows] = deg
+        best[rows] = s.max(axis=1, initial=-1)
+        if full or kk <= 0:
+            r, c = np.nonzero(feas)
+        else:
+            key = s.astype(np.int64) * 1024 + rng.integers(0, 1024, size=s.shape)
+            key[~feas] = -1
+            top = np.argpartition(-key, kk - 1, axis=1)[:, :kk]
+            r = np.repeat(np.arange(len(rows)), kk)
+            c = top.ravel()
+            few = np.nonzero((deg > kk) & (deg <= scarce))[0]
+            if len(few):
+                r2, c2 = np.nonzero(feas[few])
+                r, c = np.concatenate([r, few[r2]]), np.concatenate([c, c2])
+        keep = feas[r, c]
+        r, c = r[keep], c[keep]
+        us.append(rows[r])
+        vs.append(free[c])
+        qs.append(s[r, c].astype(np.int64))
+    for a, b in extra:
+        q = int(pool.scores(np.array([a]), np.array([b]))[0, 0])
+        if q >= 0:  # an infeasible extra edge (e.g. a stale previous run) is dropped
+            us.append(np.array([a]))
+            vs.append(np.array([b]))
+            qs.append(np.array([q]))
+    u = np.concatenate(us) if us else np.zeros(0, np.int64)
+    v = np.concatenate(vs) if vs else np.zeros(0, np.int64)
+    q = np.concatenate(qs) if qs else np.zeros(0, np.int64)
+    lo, hi = np.minimum(u, v), np.maximum(u, v)
+    keys, first = np.unique(lo * pool.n + hi, return_index=True)
+    return CandidateGraph(keys // pool.n, keys % pool.n, q[first], degree, best, full)
+
+
+def feasible_pair_blocks(pool: Pool, members: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, ...]]:
+    """Every feasible pair (i < j) among ``members`` (pool indices; default all) in array blocks.
+
+    Yields ``(i, j, q)``: pool indices and centipoint scores. Memory stays bounded at any size.
+    """
+    members = np.arange(pool.n) if members is None else np.sort(np.asarray(members, dtype=np.int64))
+    step = pool.block_rows(len(members))
+    for start in range(0, len(members), step):
+        rows = members[start:start + step]
+        s = pool.scores(rows, members)
+        r, c = np.nonzero(s >= 0)
+        keep = members[c] > rows[r]
+        r, c = r[keep], c[keep]
+        yield rows[r], members[c], s[r, c].astype(np.int64)
+
+
+def feasible_pairs(
+    applicants: Sequence[Applicant], rules: MatchRules | None = None, weights: Weights | None = None
+) -> Iterator[tuple[int, int, float]]:
+    """Every pair of eligible applicants the hard rules allow, with the score the objective uses.
+
+    Yields ``(a_id, b_id, score)`` with ``a_id < b_id``, in points (to the hundredth). Excluded people
+    and forbidden pairs are left out; locks do not restrict this list. This is the set the upper bound
+    is computed over (the ``candidates`` CSV: ``a_id,b_id,score``).
+    """
+    rules = rules or MatchRules()
+    eligible = [a for a in applicants if a.application_id not in rules.excluded]
+    pool = Pool(eligible, weights or Weights(), rules.forbidden)
+    for i, j, q in feasible_pair_blocks(pool):
+        a, b = pool.ids[i], pool.ids[j]
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        for x, y, s in zip(lo.tolist(), hi.tolist(), (q / 100).tolist(), strict=True):
+            yield x, y, s

@@ -1,0 +1,255 @@
+"""Pair scores and hard rules: a readable scalar version and a vectorised ``Pool`` that agree exactly.
+
+Scores are integers in hundredths of a point ("centipoints") internally, so the solver, the bound, the
+candidates CSV and every comparison see the same numbers; floats are only for display.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from workbench.matching.model import Applicant, PairExplanation, Weights, WishCheck
+
+#: Working day, local time, in minutes after midnight.
+DAY_START, DAY_END = 9 * 60, 17 * 60
+_MAX_DIFF = 2 * 1440  # offsets are within [-12h, +14h]; table covers any difference up to two days
+
+COMPONENTS: tuple[str, ...] = (
+    "shared_interests", "partner_sector", "partner_stage", "partner_interests", "hours_overlap",
+    "new_country",
+)
+
+
+def overlap_minutes(offset_a: int, offset_b: int) -> int:
+    """Minutes the two 09:00–17:00 local working days overlap (any day), from the UTC offsets."""
+    length = DAY_END - DAY_START
+    return sum(max(0, length - abs(offset_a - offset_b + 1440 * k)) for k in (-2, -1, 0, 1, 2))
+
+
+def centipoints(weights: Weights) -> dict[str, int]:
+    """The weights in hundredths of a point."""
+    return {name: round(value * 100) for name, value in weights.as_dict().items()}
+
+
+def _hours_points(wq: int, minutes: int) -> int:
+    return (wq * minutes + 30) // 60
+
+
+def hard_rule_broken(a: Applicant, b: Applicant, forbidden: frozenset[frozenset[int]] = frozenset()) -> str | None:
+    """The hard rule that keeps ``a`` and ``b`` apart, in words, or None when they may be partners."""
+    if a.application_id == b.application_id:
+        return "a person cannot be their own partner"
+    if a.country == b.country:
+        return f"partners must live in different countries (both are in {a.country})"
+    if not a.languages & b.languages:
+        return (
+            f"partners must share a language ({a.name}: {', '.join(sorted(a.languages))}; "
+            f"{b.name}: {', '.join(sorted(b.languages))})"
+        )
+    if b.person_id in a.past_partners or a.person_id in b.past_partners:
+        return "they were partners in an earlier round (no repeat partnerships)"
+    if frozenset((a.application_id, b.application_id)) in forbidden:
+        return "a coordinator forbade this pair"
+    return None
+
+
+def pair_components(a: Applicant, b: Applicant, weights: Weights) -> dict[str, int]:
+    """Score components in centipoints (the rules are not checked here)."""
+    wq = centipoints(weights)
+    sec = (a.partner_sector == b.sector) + (b.partner_sector == a.sector)
+    stg = (a.partner_stage == b.career_stage) + (b.partner_stage == a.career_stage)
+    pin = bool(a.partner_interests & b.interests) + bool(b.partner_interests & a.interests)
+    new = (bool(a.past_partner_countries) and b.country not in a.past_partner_countries) + (
+        bool(b.past_partner_countries) and a.country not in b.past_partner_countries
+    )
+    return {
+        "shared_interests": wq["shared_interest"] * len(a.interests & b.interests),
+        "partner_sector": wq["partner_sector"] * sec,
+        "partner_stage": wq["partner_stage"] * stg,
+        "partner_interests": wq["partner_interests"] * pin,
+        "hours_overlap": _hours_points(wq["hours_overlap"], overlap_minutes(a.utc_offset_minutes,
+                                                                            b.utc_offset_minutes)),
+        "new_country": wq["new_country"] * new,
+    }
+
+
+def pair_score_cp(a: Applicant, b: Applicant, weights: Weights) -> int:
+    """The pair score in centipoints."""
+    return sum(pair_components(a, b, weights).values())
+
+
+def pair_score(a: Applicant, b: Applicant, weights: Weights) -> float:
+    """The pair score in points (as the objective uses it, to the hundredth)."""
+    return pair_score_cp(a, b, weights) / 100
+
+
+def explain_pair(a: Applicant, b: Applicant, weights: Weights) -> PairExplanation:
+    """Everything a coordinator needs to see why ``a`` and ``b`` make a good (or poor) pair."""
+    comps = pair_components(a, b, weights)
+    wishes: list[WishCheck] = []
+    for holder, other in ((a, b), (b, a)):
+        if holder.partner_sector:
+            wishes.append(WishCheck(holder.application_id, "sector", holder.partner_sector,
+                                    other.sector == holder.partner_sector))
+        if holder.partner_stage:
+            wishes.append(WishCheck(holder.application_id, "stage", holder.partner_stage,
+                                    other.career_stage == holder.partner_stage))
+        if holder.partner_interests:
+            wishes.append(WishCheck(holder.application_id, "interests",
+                                    ", ".join(sorted(holder.partner_interests)),
+                                    bool(holder.partner_interests & other.interests)))
+    new_for = tuple(
+        h.application_id for h, o in ((a, b), (b, a))
+        if h.past_partner_countries and o.country not in h.past_partner_countries
+    )
+    return PairExplanation(
+        a=a.application_id,
+        b=b.application_id,
+        score=sum(comps.values()) / 100,
+        components={k: v / 100 for k, v in comps.items()},
+        shared_interests=tuple(sorted(a.interests & b.interests)),
+        shared_languages=tuple(sorted(a.languages & b.languages)),
+        hours_overlap=overlap_minutes(a.utc_offset_minutes, b.utc_offset_minutes) / 60,
+        wishes=tuple(wishes),
+        new_country_for=new_for,
+    )
+
+
+def _bits(sets: Sequence[frozenset[str]], vocab: dict[str, int]) -> np.ndarray:
+    """Sets of strings as rows of uint64 bit words."""
+    words = max(1, (len(vocab) + 63) // 64)
+    out = np.zeros((len(sets), words), dtype=np.uint64)
+    for i, items in enumerate(sets):
+        for item in items:
+            j = vocab[item]
+            out[i, j >> 6] |= np.uint64(1) << np.uint64(j & 63)
+    return out
+
+
+def _vocab(*groups: Iterable[Iterable[str]]) -> dict[str, int]:
+    names = sorted({x for group in groups for items in group for x in items})
+    return {name: i for i, name in enumerate(names)}
+
+
+class Pool:
+    """A round's applicants as arrays, for scoring many pairs at once.
+
+    ``scores(rows, cols)`` returns the centipoint score of every (row, col) pair, or -1 where a hard
+    rule (same country, no shared language, an earlier partnership, a forbidden pair, the same person)
+    keeps them apart. It agrees exactly with ``pair_score_cp`` and ``hard_rule_broken``.
+    """
+
+    def __init__(self, applicants: Sequence[Applicant], weights: Weights,
+                 forbidden: Iterable[frozenset[int]] = ()) -> None:
+        self.applicants = list(applicants)
+        self.weights = weights
+        self.n = n = len(self.applicants)
+        self.ids = np.array([a.application_id for a in self.applicants], dtype=np.int64)
+        self.index = {a.application_id: i for i, a in enumerate(self.applicants)}
+        apps = self.applicants
+        countries = _vocab([[a.country] for a in apps], [a.past_partner_countries for a in apps])
+        self.country_names = sorted(countries, key=countries.__getitem__)
+        self.country = np.array([countries[a.country] for a in apps], dtype=np.int32)
+        self.languages = _vocab([a.languages for a in apps])
+        self.lang_bits = _bits([a.languages for a in apps], self.languages)
+        interests = _vocab([a.interests for a in apps], [a.partner_interests for a in apps])
+        self.int_bits = _bits([a.interests for a in apps], interests)
+        self.wish_int_bits = _bits([a.partner_interests for a in apps], interests)
+        self.has_wish_int = np.array([bool(a.partner_interests) for a in apps])
+        cats = _vocab([[a.sector, a.career_stage] for a in apps],
+                      [[x] for a in apps for x in (a.partner_sector, a.partner_stage) if x])
+        self.sector = np.array([cats[a.sector] for a in apps], dtype=np.int32)
+        self.stage = np.array([cats[a.career_stage] for a in apps], dtype=np.int32)
+        self.wish_sector = np.array([cats[a.partner_sector] if a.partner_sector else -1 for a in apps],
+                                    dtype=np.int32)
+        self.wish_stage = np.array([cats[a.partner_stage] if a.partner_stage else -1 for a in apps],
+                                   dtype=np.int32)
+        self.offset = np.array([a.utc_offset_minutes for a in apps], dtype=np.int32)
+        self.returner = np.array([bool(a.past_partner_countries) for a in apps])
+        self.past_bits = _bits([a.past_partner_countries for a in apps], countries)
+        wq = centipoints(weights)
+        self.wq = wq
+        diffs = np.arange(-_MAX_DIFF, _MAX_DIFF + 1)
+        self.hours_table = np.array(
+            [_hours_points(wq["hours_overlap"], overlap_minutes(int(d), 0)) for d in diffs], dtype=np.int32)
+        # sparse exclusions: earlier partnerships and forbidden pairs, as index -> indices
+        by_person: dict[int, list[int]] = {}
+        for i, a in enumerate(apps):
+            by_person.setdefault(a.person_id, []).append(i)
+        blocked: dict[int, set[int]] = {}
+        for i, a in enumerate(apps):
+            for pid in a.past_partners:
+                for j in by_person.get(pid, ()):
+                    blocked.setdefault(i, set()).add(j)
+                    blocked.setdefault(j, set()).add(i)
+        for pair in forbidden:
+            ids = [self.index[x] for x in pair if x in self.index]
+            if len(ids) == 2:
+                blocked.setdefault(ids[0], set()).add(ids[1])
+                blocked.setdefault(ids[1], set()).add(ids[0])
+        self.blocked = {i: np.fromiter(js, dtype=np.int64) for i, js in blocked.items()}
+
+    def scores(self, rows: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
+        """Centipoint scores, shape (len(rows), len(cols)), -1 where the pair is infeasible."""
+        rows = np.asarray(rows, dtype=np.int64)
+        cols = np.arange(self.n, dtype=np.int64) if cols is None else np.asarray(cols, dtype=np.int64)
+        wq = self.wq
+        ok = self.country[rows][:, None] != self.country[cols][None, :]
+        lang = np.zeros(ok.shape, dtype=bool)
+        for w in range(self.lang_bits.shape[1]):
+            lang |= (self.lang_bits[rows, w][:, None] & self.lang_bits[cols, w][None, :]) != 0
+        ok &= lang
+        del lang
+        shared = np.zeros(ok.shape, dtype=np.int32)
+        for w in range(self.int_bits.shape[1]):
+            shared += np.bitwise_count(self.int_bits[rows, w][:, None] & self.int_bits[cols, w][None, :])
+        q = shared * np.int32(wq["shared_interest"])
+        del shared
+        for weight, wish, attr in ((wq["partner_sector"], self.wish_sector, self.sector),
+                                   (wq["partner_stage"], self.wish_stage, self.stage)):
+            if weight:
+                met = (wish[rows][:, None] == attr[cols][None, :]).astype(np.int32)
+                met += attr[rows][:, None] == wish[cols][None, :]
+                q += met * np.int32(weight)
+        if wq["partner_interests"]:
+            q += self._wish_interests(rows, cols) * np.int32(wq["partner_interests"])
+        q += self.hours_table[self.offset[rows][:, None] - self.offset[cols][None, :] + _MAX_DIFF]
+        if wq["new_country"] and (self.returner[rows].any() or self.returner[cols].any()):
+            new = self.returner[rows][:, None] & ~self._knows(self.past_bits[rows], self.country[cols])
+            new = new.astype(np.int32)
+            new += (self.returner[cols][:, None] & ~self._knows(self.past_bits[cols], self.country[rows])).T
+            q += new * np.int32(wq["new_country"])
+        ok &= rows[:, None] != cols[None, :]
+        q[~ok] = -1
+        if self.blocked:
+            col_pos = None
+            for r, i in enumerate(rows.tolist()):
+                js = self.blocked.get(i)
+                if js is None:
+                    continue
+                if col_pos is None:
+                    col_pos = np.full(self.n, -1, dtype=np.int64)
+                    col_pos[cols] = np.arange(len(cols))
+                pos = col_pos[js]
+                q[r, pos[pos >= 0]] = -1
+        return q
+
+    def _wish_interests(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        fwd = np.zeros((len(rows), len(cols)), dtype=bool)
+        back = np.zeros_like(fwd)
+        for w in range(self.int_bits.shape[1]):
+            fwd |= (self.wish_int_bits[rows, w][:, None] & self.int_bits[cols, w][None, :]) != 0
+            back |= (self.int_bits[rows, w][:, None] & self.wish_int_bits[cols, w][None, :]) != 0
+        return fwd.astype(np.int32) + back
+
+    @staticmethod
+    def _knows(bits: np.ndarray, country: np.ndarray) -> np.ndarray:
+        """(len(bits), len(country)) bool: does each row's earlier-partner set hold each country?"""
+        words = bits[:, country >> 6]
+        return ((words >> (country & 63).astype(np.uint64)[None, :]) & np.uint64(1)).astype(bool)
+
+    def block_rows(self, n_cols: int | None = None, cells: int = 4_000_000) -> int:
+        """A row-block size that keeps a scores() block near ``cells`` cells."""
+        return max(1, cells // max(1, n_cols if n_cols is not None else self.n))

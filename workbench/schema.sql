@@ -1,0 +1,197 @@
+-- The workbench's tables. Applied by workbench.db.apply_schema(); every statement is idempotent.
+-- Keys are <entity>_id; timestamps end in _at, dates in _on; lists are DuckDB LIST columns.
+
+CREATE TABLE IF NOT EXISTS schema_info (
+    key   VARCHAR PRIMARY KEY,
+    value VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS countries (
+    iso3               VARCHAR PRIMARY KEY CHECK (length(iso3) = 3 AND iso3 = upper(iso3)),
+    iso2               VARCHAR NOT NULL UNIQUE CHECK (length(iso2) = 2),
+    name               VARCHAR NOT NULL,
+    continent          VARCHAR NOT NULL,
+    un_region          VARCHAR NOT NULL,
+    timezone           VARCHAR NOT NULL,
+    utc_offset_minutes INTEGER NOT NULL CHECK (utc_offset_minutes BETWEEN -720 AND 840)
+);
+
+CREATE TABLE IF NOT EXISTS rounds (
+    round_id    VARCHAR PRIMARY KEY,
+    label       VARCHAR NOT NULL,
+    seq         INTEGER NOT NULL UNIQUE CHECK (seq >= 1),
+    opens_on    DATE NOT NULL,
+    starts_on   DATE NOT NULL,
+    ends_on     DATE NOT NULL,
+    status      VARCHAR NOT NULL CHECK (status IN ('open', 'matching', 'running', 'closed')),
+    country_cap DOUBLE NOT NULL DEFAULT 0.2 CHECK (country_cap > 0 AND country_cap <= 1),
+    version     INTEGER NOT NULL DEFAULT 1,
+    CHECK (opens_on <= starts_on AND starts_on < ends_on)
+);
+
+CREATE TABLE IF NOT EXISTS people (
+    person_id  INTEGER PRIMARY KEY,
+    email      VARCHAR NOT NULL UNIQUE CHECK (email = lower(trim(email)) AND email LIKE '%_@_%'),
+    name       VARCHAR NOT NULL CHECK (length(trim(name)) > 0),
+    created_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS applications (
+    application_id     INTEGER PRIMARY KEY,
+    round_id           VARCHAR NOT NULL REFERENCES rounds (round_id),
+    person_id          INTEGER NOT NULL REFERENCES people (person_id),
+    submitted_at       TIMESTAMP NOT NULL,
+    name               VARCHAR NOT NULL CHECK (length(trim(name)) > 0),
+    email              VARCHAR NOT NULL,
+    country_iso3       VARCHAR NOT NULL REFERENCES countries (iso3),
+    sector             VARCHAR NOT NULL
+        CHECK (sector IN ('academic', 'public', 'school', 'special', 'national', 'other')),
+    career_stage       VARCHAR NOT NULL CHECK (career_stage IN ('student', 'early', 'mid', 'senior')),
+    interests          VARCHAR[] NOT NULL CHECK (len(interests) BETWEEN 1 AND 10),
+    languages          VARCHAR[] NOT NULL CHECK (len(languages) >= 1),
+    timezone           VARCHAR NOT NULL,
+    utc_offset_minutes INTEGER NOT NULL CHECK (utc_offset_minutes BETWEEN -720 AND 840),
+    partner_sector     VARCHAR
+        CHECK (partner_sector IN ('academic', 'public', 'school', 'special', 'national', 'other')),
+    partner_stage      VARCHAR CHECK (partner_stage IN ('student', 'early', 'mid', 'senior')),
+    partner_interests  VARCHAR[] NOT NULL DEFAULT [],
+    status             VARCHAR NOT NULL CHECK (status IN ('received', 'accepted', 'waitlisted', 'withdrawn')),
+    status_reason      VARCHAR,
+    source             VARCHAR NOT NULL,
+    version            INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (round_id, person_id)
+);
+
+CREATE TABLE IF NOT EXISTS match_runs (
+    run_id        INTEGER PRIMARY KEY,
+    round_id      VARCHAR NOT NULL REFERENCES rounds (round_id),
+    created_at    TIMESTAMP NOT NULL,
+    created_by    VARCHAR NOT NULL,
+    parameters    VARCHAR NOT NULL,          -- JSON: weights, time limit, odd-person policy
+    status        VARCHAR NOT NULL CHECK (status IN ('proposed', 'published', 'discarded')),
+    solver_status VARCHAR NOT NULL,
+    people        INTEGER NOT NULL CHECK (people >= 0),
+    matched       INTEGER NOT NULL CHECK (matched >= 0 AND matched <= people),
+    objective     DOUBLE,
+    bound         DOUBLE,
+    gap           DOUBLE CHECK (gap >= 0),
+    seconds       DOUBLE CHECK (seconds >= 0),
+    version       INTEGER NOT NULL DEFAULT 1
+);
+
+CREATE TABLE IF NOT EXISTS partnerships (
+    partnership_id INTEGER PRIMARY KEY,
+    run_id         INTEGER NOT NULL REFERENCES match_runs (run_id),
+    round_id       VARCHAR NOT NULL REFERENCES rounds (round_id),
+    kind           VARCHAR NOT NULL CHECK (kind IN ('pair', 'trio')),
+    score          DOUBLE,
+    score_detail   VARCHAR,                  -- JSON: the score broken down
+    status         VARCHAR NOT NULL CHECK (status IN ('proposed', 'active', 'completed', 'ended')),
+    is_locked      BOOLEAN NOT NULL DEFAULT false,
+    created_at     TIMESTAMP NOT NULL,
+    version        INTEGER NOT NULL DEFAULT 1
+);
+
+CREATE TABLE IF NOT EXISTS partnership_members (
+    partnership_id INTEGER NOT NULL REFERENCES partnerships (partnership_id),
+    application_id INTEGER NOT NULL REFERENCES applications (application_id),
+    PRIMARY KEY (partnership_id, application_id)
+);
+
+CREATE TABLE IF NOT EXISTS match_rules (
+    rule_id          INTEGER PRIMARY KEY,
+    round_id         VARCHAR NOT NULL REFERENCES rounds (round_id),
+    kind             VARCHAR NOT NULL CHECK (kind IN ('lock', 'forbid', 'exclude')),
+    application_a_id INTEGER NOT NULL REFERENCES applications (application_id),
+    application_b_id INTEGER REFERENCES applications (application_id),
+    reason           VARCHAR,
+    created_by       VARCHAR NOT NULL,
+    created_at       TIMESTAMP NOT NULL,
+    CHECK ((kind = 'exclude') = (application_b_id IS NULL)),
+    CHECK (application_b_id IS NULL OR application_a_id <> application_b_id)
+);
+
+CREATE TABLE IF NOT EXISTS topics (
+    topic_id INTEGER PRIMARY KEY,
+    round_id VARCHAR NOT NULL REFERENCES rounds (round_id),
+    seq      INTEGER NOT NULL CHECK (seq >= 1),
+    title    VARCHAR NOT NULL CHECK (length(trim(title)) > 0),
+    body     VARCHAR NOT NULL,
+    send_on  DATE NOT NULL,
+    version  INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (round_id, seq)
+);
+
+CREATE TABLE IF NOT EXISTS checkins (
+    checkin_id          INTEGER PRIMARY KEY,
+    application_id      INTEGER NOT NULL REFERENCES applications (application_id),
+    partnership_id      INTEGER NOT NULL REFERENCES partnerships (partnership_id),
+    round_id            VARCHAR NOT NULL REFERENCES rounds (round_id),
+    fortnight           INTEGER NOT NULL CHECK (fortnight BETWEEN 1 AND 12),
+    submitted_on        DATE NOT NULL,
+    contact_made        BOOLEAN NOT NULL,
+    partner_replied     BOOLEAN,                 -- did the partner reply within a week?
+    methods             VARCHAR[] NOT NULL DEFAULT [],
+    topics_discussed    INTEGER[] NOT NULL DEFAULT [],   -- topic seq numbers
+    rating              INTEGER CHECK (rating BETWEEN 1 AND 5),
+    UNIQUE (application_id, fortnight)
+);
+
+CREATE TABLE IF NOT EXISTS impact_categories (
+    code        VARCHAR PRIMARY KEY,
+    label       VARCHAR NOT NULL,
+    description VARCHAR NOT NULL,
+    seq         INTEGER NOT NULL UNIQUE
+);
+
+CREATE TABLE IF NOT EXISTS surveys (
+    survey_id             INTEGER PRIMARY KEY,
+    application_id        INTEGER NOT NULL UNIQUE REFERENCES applications (application_id),
+    round_id              VARCHAR NOT NULL REFERENCES rounds (round_id),
+    submitted_on          DATE NOT NULL,
+    program_satisfaction  INTEGER NOT NULL CHECK (program_satisfaction BETWEEN 1 AND 5),
+    partner_satisfaction  INTEGER CHECK (partner_satisfaction BETWEEN 1 AND 5),
+    methods               VARCHAR[] NOT NULL DEFAULT [],
+    used_topics           BOOLEAN NOT NULL,
+    would_return          BOOLEAN,
+    impact_text           VARCHAR,
+    impact_codes          VARCHAR[] NOT NULL DEFAULT [],
+    codes_confirmed       BOOLEAN NOT NULL DEFAULT false
+);
+
+CREATE TABLE IF NOT EXISTS coordinators (
+    coordinator_id VARCHAR PRIMARY KEY,
+    name           VARCHAR NOT NULL,
+    email          VARCHAR NOT NULL UNIQUE,
+    role           VARCHAR NOT NULL CHECK (role IN ('director', 'country', 'analyst', 'presenter')),
+    countries      VARCHAR[] NOT NULL DEFAULT [],
+    password_hash  VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS interventions (
+    intervention_id INTEGER PRIMARY KEY,
+    partnership_id  INTEGER NOT NULL REFERENCES partnerships (partnership_id),
+    application_id  INTEGER REFERENCES applications (application_id),  -- the participant who raised it
+    round_id        VARCHAR NOT NULL REFERENCES rounds (round_id),
+    opened_on       DATE NOT NULL,
+    reason          VARCHAR NOT NULL,
+    status          VARCHAR NOT NULL
+        CHECK (status IN ('open', 'contacted', 'resolved', 'rematched', 'ended')),
+    coordinator_id  VARCHAR REFERENCES coordinators (coordinator_id),
+    notes           VARCHAR NOT NULL DEFAULT '',
+    updated_at      TIMESTAMP NOT NULL,
+    closed_on       DATE,
+    version         INTEGER NOT NULL DEFAULT 1,
+    CHECK ((status IN ('resolved', 'rematched', 'ended')) = (closed_on IS NOT NULL))
+);
+
+CREATE TABLE IF NOT EXISTS audit_log (
+    audit_id  INTEGER PRIMARY KEY,
+    logged_at TIMESTAMP NOT NULL,
+    actor     VARCHAR NOT NULL,
+    action    VARCHAR NOT NULL,
+    entity    VARCHAR NOT NULL,
+    entity_id VARCHAR NOT NULL,
+    before    VARCHAR,                 -- JSON
+    after     VARCHAR                  -- JSON
+);
