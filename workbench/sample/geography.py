@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-
 #: Relative size of each country's community in the program (a few large, a long tail). ILN was
 #: founded in Australia and was strongest in the English-speaking world, Africa and South Asia.
 CORE_WEIGHTS: dict[str, float] = {

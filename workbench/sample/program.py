@@ -426,7 +426,6 @@ class Program:
                     anchor.person.languages = list(anchor.languages)
                     partner = best_partner(group)
                 if partner is None:
-                    self.failure = f"no partner for {anchor.person.country} {anchor.languages} in {len(group)}"
                     return None
                 buckets[partner.person.country].remove(partner)
                 group.append(partner)

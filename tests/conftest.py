@@ -1,0 +1,52 @@
+"""Shared fixtures: one sample database built per test session, copied where a test writes to it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from workbench import db
+from workbench.build import build_database
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def sample_db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample program's database, built once from sample_data/ exactly as `workbench init` does."""
+    path = tmp_path_factory.mktemp("sample") / "workbench.duckdb"
+    build_database(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def con(sample_db_path: Path) -> Iterator[db.Connection]:
+    """A read-only connection to the session's sample database (for view and report tests)."""
+    connection = db.connect(sample_db_path, read_only=True)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def writable_db(sample_db_path: Path, tmp_path: Path) -> Path:
+    """A private copy of the sample database a test may change."""
+    target = tmp_path / "workbench.duckdb"
+    shutil.copy(sample_db_path, target)
+    return target
+
+
+@pytest.fixture
+def app_env(writable_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the app (AppTest) at a private database and snapshot."""
+    monkeypatch.setenv("WORKBENCH_DB", str(writable_db))
+    monkeypatch.setenv("WORKBENCH_SNAPSHOT", str(tmp_path / "analytics.duckdb"))
+    monkeypatch.chdir(ROOT)
+    return writable_db
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
