@@ -188,8 +188,8 @@ def apply_views(con: Connection, queries_dir: Path | None = None) -> list[str]:
             except duckdb.Error as exc:
                 raise ValueError(f"{view.path}: the view does not build: {exc}") from None
         if len(failed) == len(pending):
-            view, exc = failed[0]
-            raise ValueError(f"{view.path}: the view does not build: {exc}")
+            stuck, error = failed[0]
+            raise ValueError(f"{stuck.path}: the view does not build: {error}")
         pending = [v for v, _ in failed]
     return created
 

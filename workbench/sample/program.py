@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
 import random
 from dataclasses import dataclass, field
 
@@ -443,7 +444,7 @@ def _ascii(text: str) -> str:
     return "".join(ch for ch in flat if ch.isalnum() or ch in ".-")
 
 
-def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
+def _weighted(rng: random.Random, weights: Mapping[str, float]) -> str:
     keys = list(weights)
     return rng.choices(keys, weights=[weights[k] for k in keys], k=1)[0]
 
