@@ -1,8 +1,4 @@
-"""One function per dataset a page or a notebook shows: ``f(con, *, filters) -> DataFrame``.
-
-Each reads the views of ``queries/`` (or the tables, for row-level screens) and returns a pandas
-frame; the same call works in a Streamlit page, a notebook or a test.
-"""
+"""Reports about the program as a whole: rounds, their summary, the Overview's figures."""
 
 from __future__ import annotations
 
