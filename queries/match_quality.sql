@@ -4,6 +4,7 @@ WITH members AS (
     FROM partnerships AS p
     JOIN partnership_members AS m ON m.partnership_id = p.partnership_id
     JOIN applications AS a ON a.application_id = m.application_id
+    WHERE p.status <> 'broken'
 ),
 duos AS (
     SELECT x.run_id, x.partnership_id,

@@ -1,4 +1,4 @@
--- One row per participant per round: each member of a partnership of the round's published run, with their country and whether they took part in an earlier round.
+-- One row per participant per round: each member of a partnership of the round's published run (broken ones aside), with their country and whether they took part in an earlier round.
 WITH members AS (
     SELECT
         p.round_id,
@@ -16,6 +16,7 @@ WITH members AS (
     JOIN partnership_members AS m ON m.partnership_id = p.partnership_id
     JOIN applications AS a ON a.application_id = m.application_id
     JOIN rounds AS r ON r.round_id = p.round_id
+    WHERE p.status <> 'broken'
 )
 SELECT
     members.*,

@@ -44,8 +44,8 @@ SEQUENCED = {
 #: Every table, parents before children (the order to copy or load them in).
 TABLE_ORDER = (
     "schema_info", "countries", "rounds", "people", "applications", "match_runs", "partnerships",
-    "partnership_members", "match_rules", "topics", "checkins", "impact_categories", "surveys",
-    "coordinators", "interventions", "audit_log",
+    "partnership_members", "match_unmatched", "match_rules", "topics", "checkins", "impact_categories",
+    "surveys", "coordinators", "interventions", "audit_log",
 )
 
 Connection = duckdb.DuckDBPyConnection

@@ -86,7 +86,9 @@ CREATE TABLE IF NOT EXISTS partnerships (
     kind           VARCHAR NOT NULL CHECK (kind IN ('pair', 'trio')),
     score          DOUBLE,
     score_detail   VARCHAR,                  -- JSON: the score broken down
-    status         VARCHAR NOT NULL CHECK (status IN ('proposed', 'active', 'completed', 'ended')),
+    -- proposed (in a run not published), broken (taken apart by a coordinator before publishing),
+    -- active (published, round running), completed (round over), ended (ended early)
+    status         VARCHAR NOT NULL CHECK (status IN ('proposed', 'broken', 'active', 'completed', 'ended')),
     is_locked      BOOLEAN NOT NULL DEFAULT false,
     created_at     TIMESTAMP NOT NULL,
     version        INTEGER NOT NULL DEFAULT 1
@@ -96,6 +98,16 @@ CREATE TABLE IF NOT EXISTS partnership_members (
     partnership_id INTEGER NOT NULL REFERENCES partnerships (partnership_id),
     application_id INTEGER NOT NULL REFERENCES applications (application_id),
     PRIMARY KEY (partnership_id, application_id)
+);
+
+-- Why a run left someone without a partner, and the smallest change that would place them.
+CREATE TABLE IF NOT EXISTS match_unmatched (
+    run_id         INTEGER NOT NULL REFERENCES match_runs (run_id),
+    application_id INTEGER NOT NULL REFERENCES applications (application_id),
+    code           VARCHAR NOT NULL,
+    reason         VARCHAR NOT NULL,
+    change         VARCHAR NOT NULL,
+    PRIMARY KEY (run_id, application_id)
 );
 
 CREATE TABLE IF NOT EXISTS match_rules (
