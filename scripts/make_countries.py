@@ -89,8 +89,8 @@ def main() -> None:
                      "un_region": un_region, "timezone": zone})
     rows.append(KOSOVO)
     # Standard (January) UTC offset, the one a round's matching uses for working-hours overlap.
-    jan = dt.datetime(2017, 1, 15, 12)
-    jul = dt.datetime(2017, 7, 15, 12)
+    jan = dt.datetime(2026, 1, 15, 12)
+    jul = dt.datetime(2026, 7, 15, 12)
     for r in rows:
         z = ZoneInfo(r["timezone"])
         offsets = [int(z.utcoffset(d).total_seconds() // 60) for d in (jan, jul)]  # type: ignore[union-attr]

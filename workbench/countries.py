@@ -149,6 +149,7 @@ _DROP = re.compile(r"[.'’‘`´]")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _SPACES = re.compile(r"\s+")
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_WORDS = re.compile(r"[^\W\d_]+(?:[ '’.,()-]+[^\W\d_]+)*\.?")
 
 
 def _clean(value: str) -> str:
@@ -323,7 +324,7 @@ def suggest_countries(value: str, limit: int = _FUZZY_LIMIT) -> tuple[tuple[str,
         index = _fuzzy_index()
         for close in difflib.get_close_matches(key, list(index), n=limit, cutoff=0.75):
             found.append(index[close])
-        if len(key) >= 4 and not key.isdigit():
+        if 4 <= len(text) <= 60 and _WORDS.fullmatch(text):  # words, not codes or junk: worth a search
             found.extend(_pycountry_fuzzy(text))
     known = _records()
     unique: list[str] = []
@@ -346,8 +347,12 @@ def _pycountry_fuzzy(text: str) -> list[str]:
 def _coco(text: str) -> list[str]:
     converter = _converter()
     found: list[str] = []
-    for attempt in dict.fromkeys((text, _key(text))):
-        if not attempt:
+    key = _key(text)
+    attempts = (text,) if key == text.casefold() else (text, key)  # the regexes ignore case already
+    for attempt in attempts:
+        # A quick look with the converter's own regular expressions first: convert() is slow (pandas
+        # work per call) and most values that reach this step match none of them.
+        if not attempt or not any(regex.search(attempt) for regex in converter.regexes):
             continue
         result = converter.convert(attempt, to="ISO3", not_found=_NOT_FOUND)
         values = result if isinstance(result, list) else [result]
@@ -363,8 +368,11 @@ def _resolved(query: str, iso3: str, method: Method, how: str) -> CountryResolut
 
 
 @functools.lru_cache(maxsize=65536)
-def resolve_country(value: str) -> CountryResolution:
+def resolve_country(value: str, suggest: bool = True) -> CountryResolution:
     """Resolve one typed country to ISO-3 (cached per distinct string).
+
+    With ``suggest=False`` an unresolved value gets no fuzzy suggestions (they cost a few
+    milliseconds each; :func:`resolve_countries` stops making them after a budget).
 
     >>> resolve_country(" u.s.a. ").iso3
     'USA'
@@ -407,7 +415,7 @@ def resolve_country(value: str) -> CountryResolution:
                     f"'{query}' names more than one country ({names}). "
                     "Confirm which one, or write one country.",
                 )
-    suggestions = suggest_countries(query)
+    suggestions = suggest_countries(query) if suggest else ()
     if suggestions:
         names = ", ".join(f"{name} ({iso3})" for iso3, name in suggestions)
         return CountryResolution(
@@ -422,6 +430,18 @@ def resolve_country(value: str) -> CountryResolution:
     )
 
 
-def resolve_countries(values: Iterable[str]) -> dict[str, CountryResolution]:
-    """Resolve many values at once: one lookup per distinct string, returned as value -> resolution."""
-    return {value: resolve_country(value) for value in dict.fromkeys(values)}
+def resolve_countries(values: Iterable[str], *, suggest_limit: int | None = 30) -> dict[str, CountryResolution]:
+    """Resolve many values at once: one lookup per distinct string, returned as value -> resolution.
+
+    Fuzzy suggestions are made for the first ``suggest_limit`` distinct values that do not resolve
+    (None: all). A file whose "country" column is really something else (a wrongly mapped column)
+    then costs seconds, not minutes; such values still get a clear "not a country" message.
+    """
+    results: dict[str, CountryResolution] = {}
+    suggested = 0
+    for value in dict.fromkeys(values):
+        allowed = suggest_limit is None or suggested < suggest_limit
+        result = resolve_country(value, allowed)
+        suggested += allowed and result.iso3 is None
+        results[value] = result
+    return results

@@ -25,7 +25,9 @@ CANONICAL: tuple[str, ...] = (
     "languages", "timezone", "partner_sector", "partner_stage", "partner_interests",
 )
 #: Columns every file must have (a missing one stops the import: nothing can be checked without it).
-REQUIRED: tuple[str, ...] = ("submitted_at", "name", "email", "country", "sector", "career_stage", "interests")
+REQUIRED: tuple[str, ...] = (
+    "submitted_at", "name", "email", "country", "sector", "career_stage", "interests",
+)
 #: Columns that get a default when the file lacks them (languages: English; timezone: the country's main
 #: zone; partner wishes: none).
 OPTIONAL: tuple[str, ...] = tuple(c for c in CANONICAL if c not in REQUIRED)

@@ -6,16 +6,20 @@ import csv
 import datetime as dt
 import io
 import zipfile
+from collections import Counter
 
 import pandas as pd
 
 from workbench.errors import WorkbenchError
 
-__all__ = ["ROW_INDEX", "FileUnreadable", "read_table"]
+__all__ = ["OVERFLOW_ATTR", "ROW_INDEX", "FileUnreadable", "read_table"]
 
 #: The name of the index :func:`read_table` gives its frame: the row number in the file, counting
 #: the header as row 1 (so the first data row is 2), as a spreadsheet shows it.
 ROW_INDEX = "source_row"
+#: ``frame.attrs`` key where :func:`read_table` notes CSV rows with more cells than the header:
+#: ``{"header_width": int, "rows": {row number: cell count}}``.
+OVERFLOW_ATTR = "overflow"
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (and other Office 97 files)
@@ -40,17 +44,16 @@ def read_table(data: bytes, filename: str = "") -> pd.DataFrame:
     """
     name = filename or "the file"
     if not data or not data.strip():
-        raise FileUnreadable(f"{name} is empty. Export the applications again as CSV or XLSX and upload that.")
-    lower = filename.lower()
-    if data.startswith(_OLE_MAGIC) or lower.endswith(".xls"):
+        raise FileUnreadable(
+            f"{name} is empty. Export the applications again as CSV or XLSX and upload that."
+        )
+    # The content decides, not the file name (a CSV saved as "x.xlsx" is still read as CSV).
+    if data.startswith(_OLE_MAGIC):
         raise FileUnreadable(
             f"{name} is an old Excel (.xls) workbook, which the workbench does not read. Open it in a "
             "spreadsheet program and save it as .xlsx or CSV (UTF-8), then upload that."
         )
-    if data.startswith(_ZIP_MAGIC) or lower.endswith((".xlsx", ".xlsm")):
-        frame = _read_xlsx(data, name)
-    else:
-        frame = _read_csv(data, name)
+    frame = _read_xlsx(data, name) if data.startswith(_ZIP_MAGIC) else _read_csv(data, name)
     return _tidy(frame)
 
 
@@ -61,7 +64,9 @@ def _decode(data: bytes, name: str) -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise FileUnreadable(f"{name} says it is UTF-16 text but is not. Save it again as CSV (UTF-8).") from exc
+            raise FileUnreadable(
+                f"{name} says it is UTF-16 text but is not. Save it again as CSV (UTF-8)."
+            ) from exc
     if b"\x00" in data[:4096]:
         raise FileUnreadable(
             f"{name} is neither a CSV nor an XLSX file (it holds binary data). Export the applications "
@@ -96,31 +101,45 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
     text = _decode(data, name)
     if "\x00" in text:
         raise FileUnreadable(f"{name} is neither a CSV nor an XLSX file. Export it as CSV (UTF-8) or XLSX.")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
-        frame = pd.read_csv(
-            io.StringIO(text, newline=""),
-            sep=_delimiter(text),
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            engine="c",
-        )
-    except pd.errors.EmptyDataError as exc:
-        raise FileUnreadable(f"{name} has no header row. The first row must name the columns.") from exc
-    except (pd.errors.ParserError, csv.Error, ValueError) as exc:
+        records = list(reader)
+    except csv.Error as exc:
         raise FileUnreadable(
-            f"{name} is not a well-formed CSV file ({_parser_detail(exc)}). Check that row for an extra "
-            "delimiter or an unclosed quote, or export the file again as CSV or XLSX."
+            f"{name} is not a well-formed CSV file (near row {reader.line_num}: {exc}). Export it again "
+            "as CSV (UTF-8) or XLSX and upload that."
         ) from exc
-    frame.index = pd.RangeIndex(2, 2 + len(frame))
+    return _frame(records, name, overflow_is_fault=True)
+
+
+def _frame(records: list[list[str]], name: str, *, overflow_is_fault: bool) -> pd.DataFrame:
+    """Header = the first non-blank row; index = row numbers in the file (header = its own row)."""
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    for number, cells in enumerate(records, start=1):
+        if header is None:
+            if any(c.strip() for c in cells):
+                header = cells
+            continue
+        rows.append(cells)
+        numbers.append(number)
+    if header is None:
+        raise FileUnreadable(f"{name} has no header row. The first row must name the columns.")
+    width = max([len(header), *(len(r) for r in rows)])
+    columns = _unique_headers([*header, *[""] * (width - len(header))])
+    body = [[*r, *[""] * (width - len(r))] for r in rows]
+    frame = pd.DataFrame(body, columns=columns, dtype=object).astype(str)
+    frame.index = pd.Index(numbers, dtype="int64")
+    if overflow_is_fault and width > len(header):
+        # More cells than the header and than most rows: usually an unquoted comma that shifted the
+        # row's cells (validate rejects such rows). Trailing delimiters on every row are not a fault.
+        lengths = Counter(len(r) for r in rows if any(c.strip() for c in r))
+        usual = max(len(header), lengths.most_common(1)[0][0] if lengths else 0)
+        long_rows = {n: len(r) for n, r in zip(numbers, rows, strict=True) if len(r) > usual}
+        if long_rows:
+            frame.attrs[OVERFLOW_ATTR] = {"header_width": len(header), "rows": long_rows}
     return frame
-
-
-def _parser_detail(exc: Exception) -> str:
-    message = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-    # pandas says "Expected 12 fields in line 7, saw 13": line 7 is the file's row 7.
-    return message.replace("Error tokenizing data. C error: ", "")
 
 
 def _cell(value: object) -> str:
@@ -150,32 +169,17 @@ def _read_xlsx(data: bytes, name: str) -> pd.DataFrame:
             "program and save it as .xlsx or CSV (UTF-8), then upload that."
         ) from exc
     except Exception as exc:  # openpyxl raises its own types for damaged workbooks
-        raise FileUnreadable(f"{name} could not be read as an XLSX workbook ({exc}). Save it again as .xlsx.") from exc
+        raise FileUnreadable(
+            f"{name} could not be read as an XLSX workbook ({exc}). Save it again as .xlsx."
+        ) from exc
     try:
         if not workbook.worksheets:
-            raise FileUnreadable(f"{name} has no worksheet.")
+            raise FileUnreadable(f"{name} has no worksheet. Put the applications on the first sheet.")
         sheet = workbook.worksheets[0]
-        header: list[str] | None = None
-        rows: list[list[str]] = []
-        numbers: list[int] = []
-        for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-            cells = [_cell(v) for v in values]
-            if header is None:
-                if any(c.strip() for c in cells):
-                    header = cells
-                continue
-            rows.append(cells)
-            numbers.append(number)
+        records = [[_cell(v) for v in values] for values in sheet.iter_rows(min_row=1, values_only=True)]
     finally:
         workbook.close()
-    if header is None:
-        raise FileUnreadable(f"The first sheet of {name} is empty. Put the applications on the first sheet.")
-    width = max([len(header), *(len(r) for r in rows)])
-    header = _unique_headers([*header, *[""] * (width - len(header))])
-    body = [[*r, *[""] * (width - len(r))] for r in rows]
-    frame = pd.DataFrame(body, columns=header, dtype=object).astype(str)
-    frame.index = pd.Index(numbers, dtype="int64")
-    return frame
+    return _frame(records, name, overflow_is_fault=False)
 
 
 def _unique_headers(header: list[str]) -> list[str]:
@@ -194,14 +198,20 @@ def _unique_headers(header: list[str]) -> list[str]:
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.astype(str)
-    frame.columns = [str(c) for c in frame.columns]
-    if len(frame.columns):
+    """Drop all-blank rows and all-blank unnamed columns; name the index ``source_row``."""
+    attrs = dict(frame.attrs)
+    if len(frame.columns) and len(frame):
         blank = frame.apply(lambda col: col.str.strip().eq(""))
-        frame = frame.loc[~blank.all(axis=1)]
-        unnamed_empty = [
-            c for c in frame.columns if c.startswith("Unnamed: ") and blank.loc[frame.index, c].all()
+        keep_rows = ~blank.all(axis=1)
+        drop_columns = [
+            c for c in frame.columns if c.startswith("Unnamed: ") and blank.loc[keep_rows, c].all()
         ]
-        frame = frame.drop(columns=unnamed_empty)
+        frame = frame.loc[keep_rows].drop(columns=drop_columns)
     frame.index = pd.Index(frame.index, dtype="int64", name=ROW_INDEX)
+    overflow = attrs.get(OVERFLOW_ATTR)
+    frame.attrs.clear()
+    if overflow:
+        long_rows = {n: k for n, k in overflow["rows"].items() if n in frame.index}
+        if long_rows:
+            frame.attrs[OVERFLOW_ATTR] = {**overflow, "rows": long_rows}
     return frame

@@ -117,7 +117,7 @@ def standard_offset(zone: str) -> int:
     import datetime as dt
 
     z = ZoneInfo(zone)
-    offs = [z.utcoffset(dt.datetime(2017, m, 15, 12)) for m in (1, 7)]
+    offs = [z.utcoffset(dt.datetime(2026, m, 15, 12)) for m in (1, 7)]
     return int(min(o.total_seconds() for o in offs if o is not None) // 60)
 
 
