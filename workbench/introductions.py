@@ -1,0 +1,135 @@
+"""Introduction emails and exports of a round's published partnerships.
+
+One message per partnership from an editable template, as ``.eml`` files in a zip (open them in any
+mail program, or send them with a script) or as a mail-merge CSV (one row per partnership).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+
+import pandas as pd
+
+from workbench.db import Connection
+from workbench.errors import WorkbenchError
+
+DEFAULT_SUBJECT = "Meet your {round} partner{s}: {names}"
+DEFAULT_BODY = """Dear {names},
+
+Welcome to round {round}! You have been matched as partners:
+
+{people}
+
+You share an interest in {shared_interests}. Over the coming weeks we will send you a discussion topic
+every fortnight, starting with "Getting to know you". Email is a good way to begin; please reply to
+each other within a week.
+
+If anything gets in the way, just reply to this message and a coordinator will help.
+
+Warm wishes,
+The program coordinators
+"""
+PLACEHOLDERS = ("round", "names", "people", "shared_interests", "s", "partnership_id")
+
+
+class TemplateError(WorkbenchError):
+    pass
+
+
+@dataclass(frozen=True)
+class Introduction:
+    partnership_id: int
+    to: list[tuple[str, str]]  # (name, email)
+    subject: str
+    body: str
+
+
+def published_partnerships(con: Connection, round_id: str) -> pd.DataFrame:
+    """One row per member of the round's published partnerships (for the CSV export)."""
+    return con.execute(
+        """
+        SELECT p.partnership_id, p.kind, p.status, p.score, a.application_id, a.name, a.email, a.country_iso3,
+            c.name AS country, a.sector, a.career_stage, array_to_string(a.interests, '; ') AS interests,
+            array_to_string(a.languages, '; ') AS languages, a.timezone
+        FROM partnerships AS p
+        JOIN match_runs AS r ON r.run_id = p.run_id AND r.status = 'published'
+        JOIN partnership_members AS pm ON pm.partnership_id = p.partnership_id
+        JOIN applications AS a ON a.application_id = pm.application_id
+        JOIN countries AS c ON c.iso3 = a.country_iso3
+        WHERE p.round_id = ? AND p.status <> 'broken'
+        ORDER BY p.partnership_id, a.application_id
+        """,
+        [round_id],
+    ).df()
+
+
+def _fill(template: str, values: dict[str, str], field: str) -> str:
+    unknown = sorted(set(re.findall(r"{(\w*)}", template)) - set(PLACEHOLDERS))
+    if unknown:
+        raise TemplateError(
+            f"The {field} uses unknown placeholder(s) {', '.join('{' + u + '}' for u in unknown)}. "
+            f"Use only {', '.join('{' + p + '}' for p in PLACEHOLDERS)}."
+        )
+    try:
+        return template.format(**values)
+    except (ValueError, IndexError, KeyError) as exc:
+        raise TemplateError(f"The {field} is not a valid template ({exc}); write literal braces as {{{{ }}}}.") \
+            from None
+
+
+def introductions(con: Connection, round_id: str, *, subject: str = DEFAULT_SUBJECT,
+                  body: str = DEFAULT_BODY) -> list[Introduction]:
+    """One introduction per published partnership of the round, from the templates."""
+    members = published_partnerships(con, round_id)
+    if members.empty:
+        raise WorkbenchError(f"Round {round_id} has no published partnerships yet: publish a matching run first.")
+    out = []
+    for pid, group in members.groupby("partnership_id", sort=True):
+        interests = [set(x.split("; ")) for x in group["interests"]]
+        shared = sorted(set.intersection(*interests)) if interests else []
+        names = [str(n) for n in group["name"]]
+        values = {
+            "round": round_id,
+            "names": " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 2 else " and ".join(names),
+            "people": "\n".join(
+                f"- {r.name} ({r.country}; {r.sector} library, {r.career_stage} career), {r.email}"
+                for r in group.itertuples()),
+            "shared_interests": ", ".join(shared) if shared else "librarianship",
+            "s": "s" if len(names) > 2 else "",
+            "partnership_id": str(pid),
+        }
+        out.append(Introduction(int(pid), list(zip(group["name"], group["email"], strict=True)),
+                                _fill(subject, values, "subject"), _fill(body, values, "message")))
+    return out
+
+
+def eml_zip(intros: list[Introduction], *, sender: str = "coordinators@example.org") -> bytes:
+    """A zip of ``.eml`` files, one message per partnership."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for intro in intros:
+            msg = EmailMessage()
+            msg["From"] = sender
+            msg["To"] = ", ".join(formataddr((name, email.strip())) for name, email in intro.to)
+            msg["Subject"] = intro.subject
+            msg["Message-ID"] = make_msgid(domain=sender.split("@")[-1])
+            msg.set_content(intro.body)
+            zf.writestr(f"partnership-{intro.partnership_id}.eml", msg.as_bytes())
+    return buf.getvalue()
+
+
+def mail_merge_csv(intros: list[Introduction]) -> bytes:
+    """A CSV for a mail merge: partnership, recipients, subject, body."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["partnership_id", "to", "names", "subject", "body"])
+    for intro in intros:
+        w.writerow([intro.partnership_id, "; ".join(e.strip() for _, e in intro.to),
+                    "; ".join(n for n, _ in intro.to), intro.subject, intro.body])
+    return buf.getvalue().encode("utf-8")

@@ -1,0 +1,487 @@
+"""The matching in the database: pools, runs, coordinator edits, publishing and exports.
+
+The engine (``workbench.matching``) knows nothing of DuckDB; this module turns a round's accepted
+applications and coordinator rules into its inputs, stores what it returns as a proposed run, lets
+coordinators edit that run (lock, break, pair by hand, forbid, exclude) under optimistic versioning,
+and publishes a run as the round's partnerships. Every change is audited.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from workbench import db
+from workbench.db import Connection
+from workbench.errors import NotFound, StaleEdit, WorkbenchError
+from workbench.matching import model as m
+from workbench.matching.scoring import explain_pair, hard_rule_broken
+
+
+class RuleViolation(WorkbenchError):
+    """A hand edit that breaks a hard rule; the message names the people and the rule."""
+
+
+@dataclass
+class Pool:
+    """A round's matching input as read from the database."""
+
+    round_id: str
+    applicants: list[m.Applicant]
+    rules: m.MatchRules
+    rule_rows: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def by_id(self) -> dict[int, m.Applicant]:
+        return {a.application_id: a for a in self.applicants}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def round_row(con: Connection, round_id: str) -> dict[str, Any]:
+    row = con.execute("SELECT round_id, label, status, seq, version FROM rounds WHERE round_id = ?",
+                      [round_id]).fetchone()
+    if row is None:
+        known = ", ".join(r[0] for r in con.execute("SELECT round_id FROM rounds ORDER BY seq").fetchall())
+        raise NotFound(f"There is no round {round_id!r}. Known rounds: {known}.")
+    return dict(zip(("round_id", "label", "status", "seq", "version"), row, strict=True))
+
+
+def load_pool(con: Connection, round_id: str) -> Pool:
+    """The round's accepted applicants, with their past partners, and the coordinators' rules."""
+    rnd = round_row(con, round_id)
+    rows = con.execute(
+        """
+        WITH history AS (
+            SELECT x.person_id, list(DISTINCT y.person_id) AS partners, list(DISTINCT y.country_iso3) AS countries
+            FROM participants AS x
+            JOIN participants AS y ON y.partnership_id = x.partnership_id AND y.person_id <> x.person_id
+            WHERE x.round_seq < ?
+            GROUP BY x.person_id
+        )
+        SELECT a.application_id, a.person_id, a.name, a.country_iso3, a.sector, a.career_stage, a.interests,
+            a.languages, a.utc_offset_minutes, a.partner_sector, a.partner_stage, a.partner_interests,
+            coalesce(h.partners, []), coalesce(h.countries, [])
+        FROM applications AS a LEFT JOIN history AS h ON h.person_id = a.person_id
+        WHERE a.round_id = ? AND a.status = 'accepted'
+        ORDER BY a.application_id
+        """,
+        [rnd["seq"], round_id],
+    ).fetchall()
+    applicants = [
+        m.Applicant(
+            application_id=r[0], person_id=r[1], name=r[2], country=r[3], sector=r[4], career_stage=r[5],
+            interests=frozenset(r[6]), languages=frozenset(r[7]), utc_offset_minutes=r[8],
+            partner_sector=r[9], partner_stage=r[10], partner_interests=frozenset(r[11]),
+            past_partners=frozenset(r[12]), past_partner_countries=frozenset(r[13]),
+        )
+        for r in rows
+    ]
+    rules = rule_table(con, round_id)
+    return Pool(round_id, applicants, _rules_from(rules), rules)
+
+
+def rule_table(con: Connection, round_id: str) -> pd.DataFrame:
+    """The round's locks, forbidden pairs and exclusions, with names, newest first."""
+    return con.execute(
+        """
+        SELECT r.rule_id, r.kind, r.application_a_id, a.name AS name_a, a.country_iso3 AS country_a,
+            r.application_b_id, b.name AS name_b, b.country_iso3 AS country_b, r.reason, r.created_by, r.created_at
+        FROM match_rules AS r
+        JOIN applications AS a ON a.application_id = r.application_a_id
+        LEFT JOIN applications AS b ON b.application_id = r.application_b_id
+        WHERE r.round_id = ?
+        ORDER BY r.created_at DESC, r.rule_id DESC
+        """,
+        [round_id],
+    ).df()
+
+
+def _rules_from(rules: pd.DataFrame) -> m.MatchRules:
+    locks = [(int(r.application_a_id), int(r.application_b_id)) for r in rules.itertuples() if r.kind == "lock"]
+    forbidden = [(int(r.application_a_id), int(r.application_b_id)) for r in rules.itertuples()
+                 if r.kind == "forbid"]
+    excluded = [int(r.application_a_id) for r in rules.itertuples() if r.kind == "exclude"]
+    return m.MatchRules.of(locks=_merge_locks(locks), forbidden=forbidden, excluded=excluded)
+
+
+def _merge_locks(pairs: Iterable[tuple[int, int]]) -> list[tuple[int, ...]]:
+    """Lock rules are stored as pairs; people linked by locks form one partnership (a pair or a trio)."""
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in pairs:
+        parent[find(a)] = find(b)
+    groups: dict[int, list[int]] = {}
+    for x in list(parent):
+        groups.setdefault(find(x), []).append(x)
+    return [tuple(sorted(g)) for g in sorted(groups.values(), key=min)]
+
+
+# --- runs --------------------------------------------------------------------------------------
+
+
+def save_run(con: Connection, round_id: str, result: m.MatchResult, parameters: dict[str, Any], *,
+             actor: str) -> int:
+    """Store an engine result as a proposed run of the round (one transaction); returns its id."""
+    with db.transaction(con):
+        (run_id,) = db.next_ids(con, "match_runs")
+        con.execute(
+            "INSERT INTO match_runs VALUES (?, ?, ?, ?, ?, 'proposed', ?, ?, ?, ?, ?, ?, ?, 1)",
+            [run_id, round_id, _now(), actor, json.dumps(parameters, sort_keys=True), result.status,
+             result.people, result.matched, result.objective, result.bound, result.gap, result.seconds],
+        )
+        groups = result.partnerships
+        ids = db.next_ids(con, "partnerships", len(groups))
+        locked = {tuple(sorted(lock)) for lock in parameters.get("locks", [])}
+        part_rows, member_rows = [], []
+        for pid, members in zip(ids, groups, strict=True):
+            exp = result.explanations.get(tuple(members)) or result.explanations.get(tuple(sorted(members)))
+            detail = None if exp is None else json.dumps(
+                {"summary": exp.summary(), "components": exp.components}, sort_keys=True)
+            part_rows.append([pid, run_id, round_id, "pair" if len(members) == 2 else "trio",
+                              None if exp is None else exp.score, detail, "proposed",
+                              tuple(sorted(members)) in locked, _now(), 1])
+            member_rows += [[pid, a] for a in members]
+        if part_rows:
+            con.executemany("INSERT INTO partnerships VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", part_rows)
+            con.executemany("INSERT INTO partnership_members VALUES (?, ?)", member_rows)
+        unmatched = [[run_id, a, r.code, r.reason, r.change] for a, r in sorted(result.reasons.items())]
+        if unmatched:
+            con.executemany("INSERT INTO match_unmatched VALUES (?, ?, ?, ?, ?)", unmatched)
+        db.audit(con, actor=actor, action="run matching", entity="match_runs", entity_id=run_id,
+                 after=result.summary())
+    return run_id
+
+
+def run_row(con: Connection, run_id: int) -> dict[str, Any]:
+    cur = con.execute("SELECT * FROM match_runs WHERE run_id = ?", [run_id])
+    row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"There is no matching run {run_id}. List the round's runs on the Matching page.")
+    return dict(zip([d[0] for d in cur.description], row, strict=True))
+
+
+def runs(con: Connection, round_id: str) -> pd.DataFrame:
+    """The round's runs, newest first, with the quality figures of the ``match_quality`` view."""
+    return con.execute("FROM match_quality WHERE round_id = ? ORDER BY run_id DESC", [round_id]).df()
+
+
+def run_partnerships(con: Connection, run_id: int, *, include_broken: bool = False) -> pd.DataFrame:
+    """One row per partnership of a run: both (or all three) people, score and explanation."""
+    frame = con.execute(
+        """
+        SELECT p.partnership_id, p.kind, p.status, p.is_locked, p.score,
+            json_extract_string(p.score_detail, '$.summary') AS explanation,
+            list(a.application_id ORDER BY a.application_id) AS application_ids,
+            list(a.name ORDER BY a.application_id) AS names,
+            list(a.country_iso3 ORDER BY a.application_id) AS countries,
+            list(a.sector ORDER BY a.application_id) AS sectors,
+            list(a.career_stage ORDER BY a.application_id) AS stages
+        FROM partnerships AS p
+        JOIN partnership_members AS pm ON pm.partnership_id = p.partnership_id
+        JOIN applications AS a ON a.application_id = pm.application_id
+        WHERE p.run_id = ? AND (? OR p.status <> 'broken')
+        GROUP BY ALL
+        ORDER BY p.partnership_id
+        """,
+        [run_id, include_broken],
+    ).df()
+    for i, who in enumerate(("a", "b", "c")):
+        frame[f"person_{who}"] = [
+            f"{n[i]} ({c[i]}, {s[i]}, {st})" if i < len(n) else ""
+            for n, c, s, st in zip(frame["names"], frame["countries"], frame["sectors"],
+                                   [x[i] if i < len(x) else "" for x in frame["stages"]], strict=True)
+        ]
+    return frame
+
+
+def run_unmatched(con: Connection, run_id: int) -> pd.DataFrame:
+    """Who the run leaves without a partner, why, and the smallest change that would place them."""
+    return con.execute(
+        """
+        SELECT u.application_id, a.name, a.country_iso3, a.sector, a.career_stage, a.languages,
+            u.code, u.reason, u.change
+        FROM match_unmatched AS u JOIN applications AS a ON a.application_id = u.application_id
+        WHERE u.run_id = ?
+        ORDER BY a.name
+        """,
+        [run_id],
+    ).df()
+
+
+def _bump_run(con: Connection, run_id: int, version: int, *, actor: str, action: str,
+              detail: dict[str, Any]) -> int:
+    run = run_row(con, run_id)
+    if run["status"] != "proposed":
+        raise StaleEdit(f"Run {run_id} is {run['status']}; only a proposed run can be edited. "
+                        "Run the matching again to get a new proposal.")
+    new = db.update_versioned(con, "match_runs", "run_id", run_id, version, {"created_by": run["created_by"]},
+                              actor=actor, action=action)
+    db.audit(con, actor=actor, action=action, entity="match_runs", entity_id=run_id, after=detail)
+    return new
+
+
+def _members(con: Connection, partnership_id: int, run_id: int) -> tuple[list[int], dict[str, Any]]:
+    cur = con.execute("SELECT * FROM partnerships WHERE partnership_id = ? AND run_id = ?", [partnership_id, run_id])
+    row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"Partnership {partnership_id} is not in run {run_id}. Reload the page.")
+    info = dict(zip([d[0] for d in cur.description], row, strict=True))
+    ids = [r[0] for r in con.execute(
+        "SELECT application_id FROM partnership_members WHERE partnership_id = ? ORDER BY 1", [partnership_id]
+    ).fetchall()]
+    return ids, info
+
+
+def lock_partnership(con: Connection, run_id: int, partnership_id: int, version: int, *, actor: str,
+                     locked: bool = True) -> int:
+    """Keep (or stop keeping) a partnership through re-runs; returns the run's new version."""
+    with db.transaction(con):
+        new = _bump_run(con, run_id, version, actor=actor, action="lock pair" if locked else "unlock pair",
+                        detail={"partnership_id": partnership_id})
+        ids, info = _members(con, partnership_id, run_id)
+        if info["status"] != "proposed":
+            raise StaleEdit(f"Partnership {partnership_id} is {info['status']}; reload the page.")
+        con.execute("UPDATE partnerships SET is_locked = ?, version = version + 1 WHERE partnership_id = ?",
+                    [locked, partnership_id])
+        _set_lock_rules(con, info["round_id"], ids, locked, actor=actor)
+    return new
+
+
+def _set_lock_rules(con: Connection, round_id: str, ids: Sequence[int], locked: bool, *, actor: str) -> None:
+    con.execute(
+        "DELETE FROM match_rules WHERE round_id = ? AND kind = 'lock' AND (application_a_id IN ? "
+        "OR application_b_id IN ?)",
+        [round_id, list(ids), list(ids)],
+    )
+    if locked:
+        for b in ids[1:]:
+            (rule_id,) = db.next_ids(con, "match_rules")
+            con.execute("INSERT INTO match_rules VALUES (?, ?, 'lock', ?, ?, ?, ?, ?)",
+                        [rule_id, round_id, ids[0], b, "kept by a coordinator", actor, _now()])
+
+
+def break_partnership(con: Connection, run_id: int, partnership_id: int, version: int, *, actor: str) -> int:
+    """Take a proposed partnership apart; its members become unmatched. Returns the run's new version."""
+    with db.transaction(con):
+        new = _bump_run(con, run_id, version, actor=actor, action="break pair",
+                        detail={"partnership_id": partnership_id})
+        ids, info = _members(con, partnership_id, run_id)
+        if info["status"] != "proposed":
+            raise StaleEdit(f"Partnership {partnership_id} is already {info['status']}; reload the page.")
+        con.execute("UPDATE partnerships SET status = 'broken', is_locked = false, version = version + 1 "
+                    "WHERE partnership_id = ?", [partnership_id])
+        _set_lock_rules(con, info["round_id"], ids, False, actor=actor)
+        for a in ids:
+            con.execute(
+                "INSERT OR REPLACE INTO match_unmatched VALUES (?, ?, 'broken', ?, ?)",
+                [run_id, a, f"Their partnership was taken apart by {actor}.",
+                 "Pair them by hand, or run the matching again."],
+            )
+        con.execute("UPDATE match_runs SET matched = matched - ? WHERE run_id = ?", [len(ids), run_id])
+    return new
+
+
+@dataclass(frozen=True)
+class HandPairing:
+    partnership_id: int
+    version: int
+    warnings: list[str]
+    explanation: str
+
+
+def check_pairing(con: Connection, round_id: str, ids: Sequence[int], *, run_id: int | None = None) -> list[str]:
+    """Hard rules for putting ``ids`` together (raises :class:`RuleViolation`); returns soft warnings."""
+    if len(set(ids)) not in (2, 3) or len(set(ids)) != len(ids):
+        raise RuleViolation("Choose two or three different people to pair.")
+    pool = load_pool(con, round_id)
+    people = pool.by_id()
+    missing = [a for a in ids if a not in people]
+    if missing:
+        raise RuleViolation(f"Application(s) {', '.join(map(str, missing))} are not accepted applicants of "
+                            f"{round_id}; only accepted applicants can be paired.")
+    if any(a in pool.rules.excluded for a in ids):
+        who = ", ".join(people[a].name for a in ids if a in pool.rules.excluded)
+        raise RuleViolation(f"{who} is excluded from this round's matching; lift the exclusion first.")
+    if run_id is not None:
+        busy = con.execute(
+            """SELECT a.name FROM partnership_members AS pm JOIN partnerships AS p USING (partnership_id)
+               JOIN applications AS a ON a.application_id = pm.application_id
+               WHERE p.run_id = ? AND p.status NOT IN ('broken', 'ended') AND pm.application_id IN ?""",
+            [run_id, list(ids)],
+        ).fetchall()
+        if busy:
+            raise RuleViolation(f"{', '.join(r[0] for r in busy)} already has a partner in this run; "
+                                "break that partnership first.")
+    warnings: list[str] = []
+    for i, a in enumerate(ids):
+        for b in ids[i + 1:]:
+            why = hard_rule_broken(people[a], people[b], pool.rules.forbidden)
+            if why:
+                raise RuleViolation(f"{people[a].name} ({people[a].country}) and {people[b].name} "
+                                    f"({people[b].country}) cannot be partners: {why}.")
+            exp = explain_pair(people[a], people[b], m.Weights())
+            if not exp.shared_interests:
+                warnings.append(f"{people[a].name} and {people[b].name} share no interest.")
+            unmet = [w for w in exp.wishes if not w.met]
+            for w in unmet:
+                holder = people[w.holder].name
+                warnings.append(f"{holder} wished for a partner with {w.kind} {w.wanted}: not met.")
+            if exp.hours_overlap == 0:
+                warnings.append(f"{people[a].name} and {people[b].name} have no working hours in common.")
+    return warnings
+
+
+def pair_by_hand(con: Connection, run_id: int, ids: Sequence[int], version: int, *, actor: str) -> HandPairing:
+    """Pair two (or three) unmatched people of a proposed run; the new partnership is locked."""
+    ids = sorted(int(a) for a in ids)
+    run = run_row(con, run_id)
+    warnings = check_pairing(con, run["round_id"], ids, run_id=run_id)
+    people = load_pool(con, run["round_id"]).by_id()
+    links = [explain_pair(people[a], people[b], m.Weights()) for i, a in enumerate(ids) for b in ids[i + 1:]]
+    score = sum(link.score for link in links) / (1 if len(ids) == 2 else 2)
+    with db.transaction(con):
+        new = _bump_run(con, run_id, version, actor=actor, action="pair by hand", detail={"members": ids})
+        (pid,) = db.next_ids(con, "partnerships")
+        detail = json.dumps({"summary": " | ".join(link.summary() for link in links) + " (paired by hand)",
+                             "components": {}}, sort_keys=True)
+        con.execute("INSERT INTO partnerships VALUES (?, ?, ?, ?, ?, ?, 'proposed', true, ?, 1)",
+                    [pid, run_id, run["round_id"], "pair" if len(ids) == 2 else "trio", score, detail, _now()])
+        con.executemany("INSERT INTO partnership_members VALUES (?, ?)", [[pid, a] for a in ids])
+        con.execute("DELETE FROM match_unmatched WHERE run_id = ? AND application_id IN ?", [run_id, ids])
+        con.execute("UPDATE match_runs SET matched = matched + ? WHERE run_id = ?", [len(ids), run_id])
+        _set_lock_rules(con, run["round_id"], ids, True, actor=actor)
+    return HandPairing(pid, new, warnings, " | ".join(link.summary() for link in links))
+
+
+def add_rule(con: Connection, round_id: str, kind: str, a: int, b: int | None = None, *, actor: str,
+             reason: str = "") -> int:
+    """Forbid a pair or exclude a person from the round's matching (kept for every later run)."""
+    if kind not in {"forbid", "exclude"}:
+        raise ValueError(f"unknown rule kind {kind!r}")
+    if kind == "forbid" and (b is None or a == b):
+        raise RuleViolation("Forbidding needs two different people.")
+    round_row(con, round_id)
+    with db.transaction(con):
+        (rule_id,) = db.next_ids(con, "match_rules")
+        con.execute("INSERT INTO match_rules VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [rule_id, round_id, kind, a, b if kind == "forbid" else None, reason or None, actor, _now()])
+        db.audit(con, actor=actor, action=f"{kind} rule", entity="match_rules", entity_id=rule_id,
+                 after={"kind": kind, "a": a, "b": b, "reason": reason})
+    return rule_id
+
+
+def remove_rule(con: Connection, rule_id: int, *, actor: str) -> None:
+    with db.transaction(con):
+        row = con.execute("SELECT kind, application_a_id, application_b_id FROM match_rules WHERE rule_id = ?",
+                          [rule_id]).fetchone()
+        if row is None:
+            raise StaleEdit(f"Rule {rule_id} was already removed; reload the page.")
+        con.execute("DELETE FROM match_rules WHERE rule_id = ?", [rule_id])
+        db.audit(con, actor=actor, action="remove rule", entity="match_rules", entity_id=rule_id,
+                 before={"kind": row[0], "a": row[1], "b": row[2]})
+
+
+def publish_run(con: Connection, run_id: int, *, actor: str, version: int | None = None) -> None:
+    """Make a proposed run the round's partnerships: the round starts running."""
+    run = run_row(con, run_id)
+    rnd = round_row(con, run["round_id"])
+    if run["status"] != "proposed":
+        raise StaleEdit(f"Run {run_id} is {run['status']}, not proposed: nothing to publish.")
+    if rnd["status"] not in {"open", "matching"}:
+        raise WorkbenchError(f"Round {rnd['round_id']} is {rnd['status']}: its partnerships are already out. "
+                             "Publishing another run now would change partners mid-round.")
+    with db.transaction(con):
+        db.update_versioned(con, "match_runs", "run_id", run_id, version if version is not None else run["version"],
+                            {"status": "published"}, actor=actor, action="publish matching")
+        con.execute("UPDATE match_runs SET status = 'discarded' WHERE round_id = ? AND run_id <> ? "
+                    "AND status IN ('proposed', 'published')", [run["round_id"], run_id])
+        con.execute("UPDATE partnerships SET status = 'active', version = version + 1 "
+                    "WHERE run_id = ? AND status = 'proposed'", [run_id])
+        db.update_versioned(con, "rounds", "round_id", rnd["round_id"], rnd["version"], {"status": "running"},
+                            actor=actor, action="start round")
+
+
+def compare_runs(con: Connection, run_a: int, run_b: int) -> pd.DataFrame:
+    """Two runs side by side: their figures and how many partnerships they share."""
+    quality = con.execute("FROM match_quality WHERE run_id IN (?, ?)", [run_a, run_b]).df().set_index("run_id")
+    if len(quality) != 2:
+        raise NotFound("Pick two existing runs to compare.")
+    sets = {}
+    for run in (run_a, run_b):
+        sets[run] = {tuple(x) for x in run_partnerships(con, run)["application_ids"]}
+    figures = ["people", "matched", "pairs", "trios", "share_sharing_interest", "share_wishes_met", "countries",
+               "objective", "bound", "gap", "seconds", "status"]
+    table = quality.loc[[run_a, run_b], figures].T
+    table.columns = [f"run {run_a}", f"run {run_b}"]
+    common = len(sets[run_a] & sets[run_b])
+    table.loc["partnerships in common"] = [common, common]
+    return table.reset_index(names="figure")
+
+
+# --- running the engine ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What a coordinator chooses for a run."""
+
+    weights: m.Weights = field(default_factory=m.Weights)
+    time_limit: float = 20.0
+    odd_policy: m.OddPolicy = "trio"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"weights": self.weights.as_dict(), "time_limit": self.time_limit, "odd_policy": self.odd_policy}
+
+
+def previous_result(con: Connection, round_id: str) -> list[tuple[int, ...]]:
+    """The partnerships of the round's latest run (a warm start for the next one)."""
+    row = con.execute("SELECT max(run_id) FROM match_runs WHERE round_id = ? AND status <> 'discarded'",
+                      [round_id]).fetchone()
+    if row is None or row[0] is None:
+        return []
+    frame = run_partnerships(con, int(row[0]))
+    return [tuple(int(x) for x in ids) for ids in frame["application_ids"]]
+
+
+def run_matching(con: Connection, round_id: str, settings: RunSettings | None = None, *,
+                 actor: str) -> tuple[int, m.MatchResult]:
+    """Match the round's accepted applicants under its rules, store the run as proposed."""
+    settings = settings or RunSettings()
+    rnd = round_row(con, round_id)
+    if rnd["status"] not in {"open", "matching"}:
+        raise WorkbenchError(
+            f"Round {round_id} is {rnd['status']}: its partnerships are published. Matching is for a round "
+            "whose applications are in (status open or matching)."
+        )
+    from workbench.matching import solve
+
+    pool = load_pool(con, round_id)
+    result = solve(pool.applicants, rules=pool.rules, weights=settings.weights, time_limit=settings.time_limit,
+                   odd_policy=settings.odd_policy, warm_start=previous_result(con, round_id) or None)
+    params = {**settings.as_dict(), "locks": [list(x) for x in pool.rules.locks],
+              "forbidden": sorted(sorted(x) for x in pool.rules.forbidden), "excluded": sorted(pool.rules.excluded)}
+    run_id = save_run(con, round_id, result, params, actor=actor)
+    return run_id, result
+
+
+def candidates(con: Connection, round_id: str, weights: m.Weights | None = None) -> pd.DataFrame:
+    """Every feasible pair of the round with the score the objective uses (``a_id, b_id, score``)."""
+    from workbench.matching import feasible_pairs
+
+    pool = load_pool(con, round_id)
+    rows = list(feasible_pairs(pool.applicants, rules=pool.rules, weights=weights or m.Weights()))
+    return pd.DataFrame(rows, columns=["a_id", "b_id", "score"])
