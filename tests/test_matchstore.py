@@ -61,7 +61,7 @@ def test_pool_of_2017A_has_the_accepted_applicants_and_their_history(con: db.Con
 
 
 def test_unknown_round_is_named(con: db.Connection) -> None:
-    with pytest.raises(WorkbenchError, match="no round '2099Z'.*2017A"):
+    with pytest.raises(WorkbenchError, match=r"no round '2099Z'.*2017A"):
         matchstore.load_pool(con, "2099Z")
 
 
