@@ -8,13 +8,15 @@ import duckdb
 import pytest
 
 from workbench import db
-from workbench.errors import StaleEdit
+from workbench.errors import DatabaseMissing, StaleEdit
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_schema_is_idempotent_and_versioned(tmp_path: Path) -> None:
-    con = db.connect(tmp_path / "x.duckdb")
+    with pytest.raises(DatabaseMissing, match="workbench init"):
+        db.connect(tmp_path / "x.duckdb")
+    con = db.connect(tmp_path / "x.duckdb", create=True)
     db.apply_schema(con)
     db.apply_schema(con)
     assert con.execute("SELECT value FROM schema_info WHERE key = 'schema_version'").fetchall() == [

@@ -92,7 +92,7 @@ def build_database(path: str | Path | None = None, *, force: bool = False,
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
         leftover.unlink(missing_ok=True)
     try:
-        con = db.connect(tmp)
+        con = db.connect(tmp, create=True)
         try:
             load_sample(con, sample_dir or settings().sample_dir)
             db.apply_views(con, queries_dir)

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
-from workbench import db
+from workbench import db, matching_cli
 from workbench.config import settings
 from workbench.errors import WorkbenchError
 
@@ -76,23 +73,6 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-#: Modules that add their own commands: each has ``register(commands, import_commands)`` adding
-#: subparsers whose ``func`` takes the parsed arguments and returns an exit code.
-COMMAND_MODULES = ("workbench.applications_cli", "workbench.followup.cli", "workbench.matching_cli")
-
-
-def _command_modules() -> list[Any]:
-    found = []
-    for name in COMMAND_MODULES:
-        try:
-            spec = importlib.util.find_spec(name)
-        except ModuleNotFoundError:  # its package is not there
-            spec = None
-        if spec is not None:
-            found.append(importlib.import_module(name))
-    return found
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="workbench",
@@ -124,8 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     imports = sub.add_parser("import", help="Import a file into a round (applications, check-ins, surveys).",
                              description="Import a file into a round.")
     import_sub = imports.add_subparsers(dest="what", required=True, metavar="WHAT")
-    for module in _command_modules():
-        module.register(sub, import_sub)
+    matching_cli.register(sub)
 
     p = add("generate", _cmd_generate, "Regenerate the sample program's CSVs (deterministic for a seed).")
     p.add_argument("--out", type=Path, default=settings().sample_dir, help="folder to write (default: sample_data/)")

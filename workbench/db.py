@@ -51,14 +51,15 @@ TABLE_ORDER = (
 Connection = duckdb.DuckDBPyConnection
 
 
-def connect(path: str | Path | None = None, *, read_only: bool = False) -> Connection:
+def connect(path: str | Path | None = None, *, read_only: bool = False, create: bool = False) -> Connection:
     """Open the workbench database (``WORKBENCH_DB`` by default).
 
-    A read-write open creates the schema if the file is new. A file locked by another process (the
+    A missing file is an error (say how to build one) unless ``create``; a read-write open applies the
+    schema (idempotent). A file locked by another process (the
     app, usually) raises :class:`DatabaseBusy` with a plain explanation instead of DuckDB's trace.
     """
     db_path = Path(path) if path is not None else settings().db_path
-    if read_only and not db_path.exists():
+    if (read_only or not create) and not db_path.exists():
         raise DatabaseMissing(
             f"No database at {db_path}. Build one with `workbench init --db {db_path}` "
             "(or `workbench snapshot` for the analyst copy)."

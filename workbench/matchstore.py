@@ -9,7 +9,7 @@ and publishes a run as the round's partnerships. Every change is audited.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -458,7 +458,7 @@ def previous_result(con: Connection, round_id: str) -> list[tuple[int, ...]]:
 
 
 def run_matching(con: Connection, round_id: str, settings: RunSettings | None = None, *,
-                 actor: str) -> tuple[int, m.MatchResult]:
+                 actor: str, progress: Callable[[str, float], None] | None = None) -> tuple[int, m.MatchResult]:
     """Match the round's accepted applicants under its rules, store the run as proposed."""
     settings = settings or RunSettings()
     rnd = round_row(con, round_id)
@@ -467,11 +467,13 @@ def run_matching(con: Connection, round_id: str, settings: RunSettings | None = 
             f"Round {round_id} is {rnd['status']}: its partnerships are published. Matching is for a round "
             "whose applications are in (status open or matching)."
         )
-    from workbench.matching import solve
+    from workbench.matching import match
 
     pool = load_pool(con, round_id)
-    result = solve(pool.applicants, rules=pool.rules, weights=settings.weights, time_limit=settings.time_limit,
-                   odd_policy=settings.odd_policy, warm_start=previous_result(con, round_id) or None)
+    previous = [p for p in previous_result(con, round_id)
+                if not any(a in pool.rules.excluded for a in p)] or None
+    result = match(pool.applicants, pool.rules, settings.weights, time_limit=settings.time_limit,
+                   odd_policy=settings.odd_policy, previous=previous, progress=progress)
     params = {**settings.as_dict(), "locks": [list(x) for x in pool.rules.locks],
               "forbidden": sorted(sorted(x) for x in pool.rules.forbidden), "excluded": sorted(pool.rules.excluded)}
     run_id = save_run(con, round_id, result, params, actor=actor)

@@ -132,5 +132,4 @@ def feasible_pairs(
     for i, j, q in feasible_pair_blocks(pool):
         a, b = pool.ids[i], pool.ids[j]
         lo, hi = np.minimum(a, b), np.maximum(a, b)
-        for x, y, s in zip(lo.tolist(), hi.tolist(), (q / 100).tolist(), strict=True):
-            yield x, y, s
+        yield from zip(lo.tolist(), hi.tolist(), (q / 100).tolist(), strict=True)

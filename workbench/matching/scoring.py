@@ -15,6 +15,7 @@ from workbench.matching.model import Applicant, PairExplanation, Weights, WishCh
 #: Working day, local time, in minutes after midnight.
 DAY_START, DAY_END = 9 * 60, 17 * 60
 _MAX_DIFF = 2 * 1440  # offsets are within [-12h, +14h]; table covers any difference up to two days
+_INFEASIBLE = -(2**30)
 
 COMPONENTS: tuple[str, ...] = (
     "shared_interests", "partner_sector", "partner_stage", "partner_interests", "hours_overlap",
@@ -118,13 +119,15 @@ def explain_pair(a: Applicant, b: Applicant, weights: Weights) -> PairExplanatio
 
 
 def _bits(sets: Sequence[frozenset[str]], vocab: dict[str, int]) -> np.ndarray:
-    """Sets of strings as rows of uint64 bit words."""
-    words = max(1, (len(vocab) + 63) // 64)
-    out = np.zeros((len(sets), words), dtype=np.uint64)
+    """Sets of strings as rows of bit words (uint32 when the vocabulary fits, else uint64)."""
+    size = 32 if len(vocab) <= 32 else 64
+    dtype = np.uint32 if size == 32 else np.uint64
+    words = max(1, (len(vocab) + size - 1) // size)
+    out = np.zeros((len(sets), words), dtype=dtype)
     for i, items in enumerate(sets):
         for item in items:
             j = vocab[item]
-            out[i, j >> 6] |= np.uint64(1) << np.uint64(j & 63)
+            out[i, j // size] |= dtype(1) << dtype(j % size)
     return out
 
 
@@ -152,7 +155,11 @@ class Pool:
         countries = _vocab([[a.country] for a in apps], [a.past_partner_countries for a in apps])
         self.country_names = sorted(countries, key=countries.__getitem__)
         self.country = np.array([countries[a.country] for a in apps], dtype=np.int32)
-        self.languages = _vocab([a.languages for a in apps])
+        freq: dict[str, int] = {}
+        for a in apps:
+            for lang in a.languages:
+                freq[lang] = freq.get(lang, 0) + 1
+        self.languages = {x: i for i, x in enumerate(sorted(freq, key=lambda x: (-freq[x], x)))}
         self.lang_bits = _bits([a.languages for a in apps], self.languages)
         interests = _vocab([a.interests for a in apps], [a.partner_interests for a in apps])
         self.int_bits = _bits([a.interests for a in apps], interests)
@@ -168,12 +175,31 @@ class Pool:
                                    dtype=np.int32)
         self.offset = np.array([a.utc_offset_minutes for a in apps], dtype=np.int32)
         self.returner = np.array([bool(a.past_partner_countries) for a in apps])
-        self.past_bits = _bits([a.past_partner_countries for a in apps], countries)
+        # "knows[c, i]": returner i already had a partner from country c (column-friendly layout)
+        self.knows = np.zeros((len(countries), n), dtype=bool)
+        for i, a in enumerate(apps):
+            for c in a.past_partner_countries:
+                self.knows[countries[c], i] = True
         wq = centipoints(weights)
         self.wq = wq
         diffs = np.arange(-_MAX_DIFF, _MAX_DIFF + 1)
-        self.hours_table = np.array(
+        hours_table = np.array(
             [_hours_points(wq["hours_overlap"], overlap_minutes(int(d), 0)) for d in diffs], dtype=np.int32)
+        # people with the same (country, languages, offset) behave alike for the country and language
+        # rules and the hours overlap: one small group x group table holds the hours points, or a large
+        # negative number where the rules keep the groups apart
+        keys = [(int(self.country[i]), self.lang_bits[i].tobytes(), int(self.offset[i])) for i in range(n)]
+        group_of: dict[tuple[int, bytes, int], int] = {}
+        self.group = np.array([group_of.setdefault(k, len(group_of)) for k in keys], dtype=np.int32)
+        first = np.zeros(len(group_of), dtype=np.int64)
+        first[self.group[::-1]] = np.arange(n)[::-1]
+        g_country, g_lang, g_off = self.country[first], self.lang_bits[first], self.offset[first]
+        share = np.zeros((len(first), len(first)), dtype=bool)
+        for w in range(g_lang.shape[1]):
+            share |= (g_lang[:, w][:, None] & g_lang[:, w][None, :]) != 0
+        base = hours_table[g_off[:, None] - g_off[None, :] + _MAX_DIFF]
+        base[(g_country[:, None] == g_country[None, :]) | ~share] = _INFEASIBLE
+        self.base = base
         # sparse exclusions: earlier partnerships and forbidden pairs, as index -> indices
         by_person: dict[int, list[int]] = {}
         for i, a in enumerate(apps):
@@ -196,60 +222,43 @@ class Pool:
         rows = np.asarray(rows, dtype=np.int64)
         cols = np.arange(self.n, dtype=np.int64) if cols is None else np.asarray(cols, dtype=np.int64)
         wq = self.wq
-        ok = self.country[rows][:, None] != self.country[cols][None, :]
-        lang = np.zeros(ok.shape, dtype=bool)
-        for w in range(self.lang_bits.shape[1]):
-            lang |= (self.lang_bits[rows, w][:, None] & self.lang_bits[cols, w][None, :]) != 0
-        ok &= lang
-        del lang
-        shared = np.zeros(ok.shape, dtype=np.int32)
+        # np.take keeps the block C-ordered, which the additions below rely on for speed
+        q = np.take(self.base[self.group[rows]], self.group[cols], axis=1)
         for w in range(self.int_bits.shape[1]):
-            shared += np.bitwise_count(self.int_bits[rows, w][:, None] & self.int_bits[cols, w][None, :])
-        q = shared * np.int32(wq["shared_interest"])
-        del shared
+            shared = np.bitwise_count(self.int_bits[rows, w][:, None] & self.int_bits[cols, w][None, :])
+            q += shared * np.int32(wq["shared_interest"])
         for weight, wish, attr in ((wq["partner_sector"], self.wish_sector, self.sector),
                                    (wq["partner_stage"], self.wish_stage, self.stage)):
-            if weight:
-                met = (wish[rows][:, None] == attr[cols][None, :]).astype(np.int32)
-                met += attr[rows][:, None] == wish[cols][None, :]
+            if weight:  # no wish is -1 and never equals an attribute
+                met = (wish[rows][:, None] == attr[cols][None, :]).view(np.uint8)
+                met += (attr[rows][:, None] == wish[cols][None, :]).view(np.uint8)
                 q += met * np.int32(weight)
         if wq["partner_interests"]:
-            q += self._wish_interests(rows, cols) * np.int32(wq["partner_interests"])
-        q += self.hours_table[self.offset[rows][:, None] - self.offset[cols][None, :] + _MAX_DIFF]
+            met = np.zeros(q.shape, dtype=np.uint8)
+            for k in range(self.int_bits.shape[1]):
+                met += ((self.wish_int_bits[rows, k][:, None] & self.int_bits[cols, k]) != 0).view(np.uint8)
+                met += ((self.int_bits[rows, k][:, None] & self.wish_int_bits[cols, k]) != 0).view(np.uint8)
+            q += met * np.int32(wq["partner_interests"])
         if wq["new_country"] and (self.returner[rows].any() or self.returner[cols].any()):
-            new = self.returner[rows][:, None] & ~self._knows(self.past_bits[rows], self.country[cols])
-            new = new.astype(np.int32)
-            new += (self.returner[cols][:, None] & ~self._knows(self.past_bits[cols], self.country[rows])).T
+            new = np.zeros(q.shape, dtype=np.uint8)
+            if self.returner[rows].any():  # returner rows: is the column's country new to them?
+                known = np.take(self.knows[:, rows].T, self.country[cols], axis=1)
+                new += (self.returner[rows][:, None] & ~known).view(np.uint8)
+            if self.returner[cols].any():  # returner columns: is the row's country new to them?
+                new += (self.returner[cols][None, :] & ~self.knows[self.country[rows]][:, cols]).view(np.uint8)
             q += new * np.int32(wq["new_country"])
-        ok &= rows[:, None] != cols[None, :]
-        q[~ok] = -1
-        if self.blocked:
-            col_pos = None
-            for r, i in enumerate(rows.tolist()):
-                js = self.blocked.get(i)
-                if js is None:
-                    continue
-                if col_pos is None:
-                    col_pos = np.full(self.n, -1, dtype=np.int64)
-                    col_pos[cols] = np.arange(len(cols))
+        q[q < 0] = -1
+        col_pos = np.full(self.n, -1, dtype=np.int64)
+        col_pos[cols] = np.arange(len(cols))
+        pos = col_pos[rows]
+        q[np.flatnonzero(pos >= 0), pos[pos >= 0]] = -1  # never one's own partner
+        for r, i in enumerate(rows.tolist()):  # earlier partnerships and forbidden pairs
+            js = self.blocked.get(i)
+            if js is not None:
                 pos = col_pos[js]
                 q[r, pos[pos >= 0]] = -1
         return q
 
-    def _wish_interests(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        fwd = np.zeros((len(rows), len(cols)), dtype=bool)
-        back = np.zeros_like(fwd)
-        for w in range(self.int_bits.shape[1]):
-            fwd |= (self.wish_int_bits[rows, w][:, None] & self.int_bits[cols, w][None, :]) != 0
-            back |= (self.int_bits[rows, w][:, None] & self.wish_int_bits[cols, w][None, :]) != 0
-        return fwd.astype(np.int32) + back
-
-    @staticmethod
-    def _knows(bits: np.ndarray, country: np.ndarray) -> np.ndarray:
-        """(len(bits), len(country)) bool: does each row's earlier-partner set hold each country?"""
-        words = bits[:, country >> 6]
-        return ((words >> (country & 63).astype(np.uint64)[None, :]) & np.uint64(1)).astype(bool)
-
-    def block_rows(self, n_cols: int | None = None, cells: int = 4_000_000) -> int:
+    def block_rows(self, n_cols: int | None = None, cells: int = 1_000_000) -> int:
         """A row-block size that keeps a scores() block near ``cells`` cells."""
         return max(1, cells // max(1, n_cols if n_cols is not None else self.n))

@@ -72,13 +72,11 @@ def make_pool(n: int, seed: int = 0, *, first_id: int = 1) -> list[Applicant]:
     rng = np.random.default_rng(seed)
     m = _countries_for(n)
     table = COUNTRIES[:m]
-    small = [c for c, _, _ in table if c not in BIG_SHARES]
-    big_total = sum(BIG_SHARES.get(c, 0.0) for c, _, _ in table) if n >= 200 else 0.0
+    big = {c: share for c, share in BIG_SHARES.items() if n >= 200}  # tiny pools: no giants
+    small = [c for c, _, _ in table if c not in big]
     zipf = 1.0 / np.arange(1, len(small) + 1) ** 0.9
-    zipf = zipf / zipf.sum() * (1.0 - big_total)
-    weights = np.array([
-        (BIG_SHARES.get(c, 0.0) if n >= 200 else 0.0) or float(zipf[small.index(c)]) for c, _, _ in table
-    ])
+    zipf = zipf / zipf.sum() * (1.0 - sum(big.get(c, 0.0) for c, _, _ in table))
+    weights = np.array([big[c] if c in big else float(zipf[small.index(c)]) for c, _, _ in table])
     weights /= weights.sum()
     # every country appears at least once, the rest by weight
     country_of = np.concatenate([np.arange(min(m, n)), rng.choice(m, size=max(0, n - m), p=weights)])
@@ -94,9 +92,12 @@ def make_pool(n: int, seed: int = 0, *, first_id: int = 1) -> list[Applicant]:
             langs = {"English"}
             if rng.random() < 0.1:
                 langs.add(str(rng.choice(["French", "Spanish", "Hindi", "Swahili", "Yoruba", "Maori"])))
-        elif rng.random() < (0.45 if local in _ONLY_LOCAL else 0.8):
+        elif local not in _ONLY_LOCAL:  # the program ran in English: elsewhere most people list it
+            roll = rng.random()
+            langs = {"English", local} if roll < 0.65 else {"English"} if roll < 0.96 else {local}
+        elif rng.random() < 0.3:
             langs = {"English", local}
-        else:
+        else:  # Spanish-, French- or Portuguese-only applicants
             langs = {local}
         k = int(rng.integers(3, 7))
         interests = frozenset(INTERESTS[j] for j in rng.choice(len(INTERESTS), size=k, replace=False,

@@ -1,0 +1,123 @@
+"""Benchmark of the matching engine: quality against networkx's exact matching, and growth.
+
+    .venv/bin/python bench/bench_matching.py            # 1,200-person comparison + 100..20,000 growth
+    .venv/bin/python bench/bench_matching.py --quick    # growth without 20,000
+    .venv/bin/python bench/bench_matching.py --skip-networkx --sizes 1000 5000
+
+(1) An ILN-shaped pool of 1,200 (``workbench.matching.make_pool``) matched by the engine and by
+``networkx.max_weight_matching(maxcardinality=True)`` over the same feasible pairs and the same
+integer scores, in the same run: people matched, score as a share of the exact optimum, seconds and
+the speed-up. (2) Growth: time, matched, gap to the upper bound, and peak memory per size (each size
+runs in its own process so its peak memory is its own).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from workbench.matching import feasible_pairs, make_pool, match  # noqa: E402
+
+
+def run_one(n: int, seed: int, time_limit: float) -> dict[str, object]:
+    apps = make_pool(n, seed)
+    result = match(apps, odd_policy="waitlist", time_limit=time_limit)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "n": n, "seconds": result.seconds, "matched": result.matched, "unmatched": len(result.unmatched),
+        "objective": result.objective, "bound": result.bound, "gap": result.gap, "status": result.status,
+        "edges": result.candidate_edges, "bound_method": result.bound_method, "peak_mib": round(peak_mib),
+        "timings": result.timings,
+    }
+
+
+def compare_with_networkx(n: int, seed: int, time_limit: float) -> None:
+    import networkx as nx
+
+    apps = make_pool(n, seed)
+    result = match(apps, odd_policy="waitlist", time_limit=time_limit)
+    ours_cp = round(result.objective * 100)
+    started = time.monotonic()
+    graph = nx.Graph()
+    graph.add_nodes_from(a.application_id for a in apps)
+    graph.add_weighted_edges_from((a, b, round(s * 100)) for a, b, s in feasible_pairs(apps))
+    built = time.monotonic() - started
+    mates = nx.max_weight_matching(graph, maxcardinality=True)
+    nx_seconds = time.monotonic() - started
+    exact_cp = sum(graph[a][b]["weight"] for a, b in mates)
+    share = ours_cp / exact_cp if exact_cp else 1.0
+    speedup = nx_seconds / result.seconds
+    print(f"(1) ILN-shaped pool of {n} (seed {seed}): {graph.number_of_edges():,} feasible pairs, "
+          f"{len({a.country for a in apps})} countries, "
+          f"{sum('English' in a.languages for a in apps) / n:.0%} list English\n")
+    rows = [
+        ("", "engine (CP-SAT)", "networkx exact"),
+        ("people matched", f"{result.matched}", f"{2 * len(mates)}"),
+        ("total score", f"{result.objective:,.2f}", f"{exact_cp / 100:,.2f}"),
+        ("share of exact optimum", f"{share:.4%}", "100%"),
+        ("upper bound / gap", f"{result.bound:,.2f} / {result.gap:.3%}", ""),
+        ("seconds", f"{result.seconds:.2f}", f"{nx_seconds:.1f} (graph {built:.1f})"),
+        ("speed-up", f"{speedup:.0f}x", ""),
+    ]
+    _table(rows)
+    ok = result.matched == 2 * len(mates) and share >= 0.999 and speedup >= 20
+    print(f"\n  same number matched: {result.matched == 2 * len(mates)}; >= 99.9% of optimum: "
+          f"{share >= 0.999}; >= 20x faster: {speedup >= 20}  ->  {'PASS' if ok else 'FAIL'}\n")
+
+
+def growth(sizes: list[int], seed: int, time_limit: float) -> None:
+    print(f"(2) Growth (time limit {time_limit:g} s for the CP-SAT phase, {os.cpu_count()} cores)\n")
+    rows = [("people", "seconds", "matched", "objective", "bound", "gap", "status", "cand. edges",
+             "peak MiB", "bound method")]
+    for n in sizes:
+        out = subprocess.run([sys.executable, __file__, "--one", str(n), "--seed", str(seed),
+                              "--time-limit", str(time_limit)], capture_output=True, text=True, check=True)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        rows.append((f"{r['n']:,}", f"{r['seconds']:.1f}", f"{r['matched']:,}", f"{r['objective']:,.0f}",
+                     f"{r['bound']:,.0f}", f"{r['gap']:.3%}", r["status"], f"{r['edges']:,}",
+                     f"{r['peak_mib']:,}", r["bound_method"]))
+        print(f"  {n:,}: {r['timings']}", flush=True)
+    print()
+    _table(rows)
+
+
+def _table(rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for k, row in enumerate(rows):
+        print("  " + "  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(
+            zip(row, widths, strict=True))))
+        if k == 0:
+            print("  " + "  ".join("-" * w for w in widths))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="skip the 20,000-person run")
+    parser.add_argument("--skip-networkx", action="store_true", help="skip the comparison (takes minutes)")
+    parser.add_argument("--compare-size", type=int, default=1200)
+    parser.add_argument("--sizes", type=int, nargs="*", default=None)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--time-limit", type=float, default=20.0)
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(run_one(args.one, args.seed, args.time_limit)))
+        return
+    print(f"$ {' '.join([Path(sys.executable).name, *sys.argv])}\n")
+    if not args.skip_networkx:
+        compare_with_networkx(args.compare_size, args.seed, args.time_limit)
+    sizes = args.sizes or ([100, 1000, 5000] if args.quick else [100, 1000, 5000, 20000])
+    growth(sizes, args.seed, args.time_limit)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,235 @@
+"""Matching: run, explain, edit, compare and publish a round's partnerships."""
+
+import pandas as pd
+import streamlit as st
+
+from workbench import db, introductions, matchstore
+from workbench.config import settings
+from workbench.errors import WorkbenchError
+from workbench.matching.model import Weights
+from workbench.ui.connection import cursor
+from workbench.ui.widgets import percent, round_picker
+
+con = cursor()
+actor = settings().actor
+round_id = round_picker(con)
+rnd = matchstore.round_row(con, round_id)
+pool = matchstore.load_pool(con, round_id)
+people = pool.by_id()
+
+st.title(f"Matching · {rnd['label']}")
+editable = rnd["status"] in {"open", "matching"}
+st.caption(f"Status: {rnd['status']} · {len(pool.applicants):,} accepted applicants · "
+           f"{len(pool.rule_rows)} coordinator rule(s)")
+
+
+def label(app_id: int) -> str:
+    a = people.get(app_id)
+    return f"{a.name} · {a.country} · {a.sector}, {a.career_stage} (#{app_id})" if a else f"#{app_id}"
+
+
+def flash(kind: str, text: str) -> None:
+    st.session_state["matching_flash"] = (kind, text)
+
+
+if "matching_flash" in st.session_state:
+    kind, text = st.session_state.pop("matching_flash")
+    getattr(st, kind)(text)
+
+# --- run ----------------------------------------------------------------------------------------
+if editable:
+    with st.expander("Run the matching", expanded=matchstore.runs(con, round_id).empty):
+        defaults = Weights()
+        cols = st.columns(6)
+        w = {
+            "shared_interest": cols[0].number_input("Shared interest", 0.0, 100.0, defaults.shared_interest,
+                                                    help="Points per interest both list: the key criterion"),
+            "partner_sector": cols[1].number_input("Sector wish met", 0.0, 100.0, defaults.partner_sector),
+            "partner_stage": cols[2].number_input("Stage wish met", 0.0, 100.0, defaults.partner_stage),
+            "partner_interests": cols[3].number_input("Interest wish met", 0.0, 100.0, defaults.partner_interests),
+            "hours_overlap": cols[4].number_input("Per hour of overlap", 0.0, 100.0, defaults.hours_overlap),
+            "new_country": cols[5].number_input("New country (returner)", 0.0, 100.0, defaults.new_country),
+        }
+        c1, c2 = st.columns(2)
+        time_limit = c1.slider("Time limit (seconds)", 1, 120, 20)
+        odd = c2.radio("With an odd number of people", ["trio", "waitlist"], horizontal=True,
+                       format_func={"trio": "make one trio", "waitlist": "leave one person waitlisted"}.get)
+        if st.button("Run matching", type="primary", disabled=len(pool.applicants) < 2):
+            try:
+                with st.spinner(f"Matching {len(pool.applicants):,} people (up to {time_limit} s)…"):
+                    run_id, result = matchstore.run_matching(
+                        con, round_id, matchstore.RunSettings(Weights(**w), float(time_limit), odd), actor=actor)
+                db.publish_snapshot(con)
+                st.session_state["matching_run"] = run_id
+                flash("success", f"Run {run_id}: {result.matched:,} of {result.people:,} people matched, "
+                                 f"within {result.gap:.2%} of the best possible ({result.status}).")
+                st.rerun()
+            except WorkbenchError as exc:
+                st.error(str(exc))
+
+runs = matchstore.runs(con, round_id)
+if runs.empty:
+    st.info("No matching run for this round yet." + (" Run one above." if editable else ""))
+    st.stop()
+
+run_ids = [int(r) for r in runs["run_id"]]
+chosen = st.session_state.get("matching_run")
+run_id = st.selectbox(
+    "Run", run_ids, index=run_ids.index(chosen) if chosen in run_ids else 0,
+    format_func=lambda r: f"Run {r} · {runs.set_index('run_id').loc[r, 'status']} · "
+                          f"{runs.set_index('run_id').loc[r, 'created_by']}",
+)
+st.session_state["matching_run"] = run_id
+run = matchstore.run_row(con, run_id)
+quality = runs.set_index("run_id").loc[run_id]
+version_key = f"run_version_{run_id}"
+shown_version = st.session_state.get(version_key, run["version"])  # what this coordinator saw last
+
+cols = st.columns(6)
+cols[0].metric("Matched", f"{int(quality['matched']):,} / {int(quality['people']):,}")
+cols[1].metric("Pairs · trios", f"{int(quality['pairs'])} · {int(quality['trios'])}")
+cols[2].metric("Sharing an interest", percent(quality["share_sharing_interest"]))
+cols[3].metric("Wishes met", percent(quality["share_wishes_met"]),
+               help=f"{quality['wishes_met']} of {quality['wishes']} partner wishes")
+cols[4].metric("Countries", int(quality["countries"]))
+gap = quality["gap"]
+cols[5].metric("Gap to the bound", "—" if pd.isna(gap) else f"{gap:.2%}",
+               help="How far the total score is from an upper bound over all feasible pairs")
+
+can_edit = editable and run["status"] == "proposed"
+
+
+def act(fn, *args, success: str, **kwargs):  # type: ignore[no-untyped-def]
+    """Run an edit with the version this coordinator saw; a stale edit is refused, never lost."""
+    try:
+        result = fn(con, *args, **kwargs)
+    except WorkbenchError as exc:
+        st.error(str(exc))
+        return None
+    db.publish_snapshot(con)
+    flash("success", success)
+    st.session_state.pop(version_key, None)
+    st.rerun()
+    return result
+
+
+tabs = st.tabs(["Partnerships", "Unmatched", "Pair by hand", "Rules", "Compare runs", "Publish and export"])
+
+with tabs[0]:
+    parts = matchstore.run_partnerships(con, run_id)
+    st.dataframe(
+        parts[["partnership_id", "kind", "is_locked", "score", "person_a", "person_b", "person_c", "explanation"]],
+        hide_index=True, width="stretch", height=420,
+        column_config={"partnership_id": "id", "is_locked": "locked", "person_c": "third (trio)",
+                       "score": st.column_config.NumberColumn(format="%.1f")},
+    )
+    if can_edit and not parts.empty:
+        options = [int(x) for x in parts["partnership_id"]]
+        names = dict(zip(options, parts["person_a"] + " + " + parts["person_b"], strict=True))
+        pick = st.selectbox("Partnership", options, format_func=lambda p: f"{p}: {names[p]}", key="pick_part")
+        row = parts.set_index("partnership_id").loc[pick]
+        c1, c2, c3 = st.columns(3)
+        if c1.button("Unlock" if row["is_locked"] else "Lock (keep on re-run)", key="lock"):
+            act(matchstore.lock_partnership, run_id, pick, shown_version, actor=actor, locked=not row["is_locked"],
+                success=f"Partnership {pick} {'unlocked' if row['is_locked'] else 'locked'}.")
+        if c2.button("Break this pair", key="break"):
+            act(matchstore.break_partnership, run_id, pick, shown_version, actor=actor,
+                success=f"Partnership {pick} broken: its members are unmatched.")
+        if c3.button("Break and forbid", key="forbid_pair"):
+            ids = [int(x) for x in row["application_ids"]]
+            try:
+                matchstore.break_partnership(con, run_id, pick, shown_version, actor=actor)
+                matchstore.add_rule(con, round_id, "forbid", ids[0], ids[1], actor=actor,
+                                    reason="forbidden from the Matching page")
+                db.publish_snapshot(con)
+                flash("success", f"Partnership {pick} broken; these two will never be paired.")
+                st.session_state.pop(version_key, None)
+                st.rerun()
+            except WorkbenchError as exc:
+                st.error(str(exc))
+
+with tabs[1]:
+    unmatched = matchstore.run_unmatched(con, run_id)
+    if unmatched.empty:
+        st.success("Everyone in this run has a partner.")
+    else:
+        st.dataframe(unmatched[["application_id", "name", "country_iso3", "sector", "career_stage", "reason",
+                                "change"]], hide_index=True, width="stretch")
+
+with tabs[2]:
+    if not can_edit:
+        st.info("Only a proposed run of a round being matched can be edited.")
+    else:
+        free = [int(x) for x in matchstore.run_unmatched(con, run_id)["application_id"]]
+        chosen_people = st.multiselect("Two or three unmatched people", free, format_func=label,
+                                       max_selections=3, key="hand_pick")
+        if len(chosen_people) >= 2:
+            try:
+                warnings = matchstore.check_pairing(con, round_id, chosen_people, run_id=run_id)
+                for warning in warnings:
+                    st.warning(warning)
+                if not warnings:
+                    st.success("No hard rule broken and nothing to warn about.")
+                if st.button("Pair them", type="primary", key="pair"):
+                    act(matchstore.pair_by_hand, run_id, chosen_people, shown_version, actor=actor,
+                        success="Paired by hand (and locked).")
+            except WorkbenchError as exc:
+                st.error(str(exc))
+        st.divider()
+        who = st.selectbox("Exclude someone from this round's matching", [None, *sorted(people)],
+                           format_func=lambda a: "—" if a is None else label(a), key="exclude_pick")
+        why = st.text_input("Reason", key="exclude_reason")
+        if st.button("Exclude", disabled=who is None, key="exclude"):
+            act(matchstore.add_rule, round_id, "exclude", who, actor=actor, reason=why,
+                success="Excluded: the next run leaves them out.")
+
+with tabs[3]:
+    rules = matchstore.rule_table(con, round_id)
+    if rules.empty:
+        st.info("No locks, forbidden pairs or exclusions for this round.")
+    else:
+        st.dataframe(rules, hide_index=True, width="stretch")
+        if editable:
+            rid = st.selectbox("Rule", [int(x) for x in rules["rule_id"]], key="rule_pick")
+            if st.button("Remove rule", key="remove_rule"):
+                act(matchstore.remove_rule, rid, actor=actor, success=f"Rule {rid} removed.")
+
+with tabs[4]:
+    if len(run_ids) < 2:
+        st.info("Run the matching twice to compare runs.")
+    else:
+        c1, c2 = st.columns(2)
+        a = c1.selectbox("First run", run_ids, index=1, key="cmp_a")
+        b = c2.selectbox("Second run", run_ids, index=0, key="cmp_b")
+        if a != b:
+            st.dataframe(matchstore.compare_runs(con, a, b).astype(str), hide_index=True, width="stretch")
+
+with tabs[5]:
+    if run["status"] == "proposed" and editable:
+        st.write(f"Publishing makes run {run_id} the partnerships of {rnd['label']} and starts the round.")
+        if st.button(f"Publish run {run_id}", type="primary", key="publish"):
+            act(matchstore.publish_run, run_id, actor=actor, version=shown_version,
+                success=f"Run {run_id} published: {rnd['label']} is running.")
+    members = introductions.published_partnerships(con, round_id)
+    if members.empty:
+        st.info("Exports appear once a run is published.")
+    else:
+        st.download_button("Download the partnerships (CSV)", members.to_csv(index=False).encode(),
+                           f"partnerships-{round_id}.csv", "text/csv")
+        subject = st.text_input("Subject", introductions.DEFAULT_SUBJECT, key="intro_subject")
+        body = st.text_area("Message", introductions.DEFAULT_BODY, height=300, key="intro_body",
+                            help="Placeholders: " + ", ".join("{" + p + "}" for p in introductions.PLACEHOLDERS))
+        try:
+            intros = introductions.introductions(con, round_id, subject=subject, body=body)
+            st.caption(f"{len(intros)} introductions. The first one:")
+            st.code(f"To: {', '.join(n for n, _ in intros[0].to)}\nSubject: {intros[0].subject}\n\n{intros[0].body}",
+                    language=None)
+            c1, c2 = st.columns(2)
+            c1.download_button("Introduction emails (.eml in a zip)", introductions.eml_zip(intros),
+                               f"introductions-{round_id}.zip", "application/zip")
+            c2.download_button("Mail-merge CSV", introductions.mail_merge_csv(intros),
+                               f"introductions-{round_id}.csv", "text/csv")
+        except WorkbenchError as exc:
+            st.error(str(exc))
+
+st.session_state[version_key] = matchstore.run_row(con, run_id)["version"]

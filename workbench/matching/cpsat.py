@@ -1,0 +1,199 @@
+"""CP-SAT on the candidate graph: one exact model for small rounds, large-neighbourhood search beyond.
+
+Both maximise, lexicographically, the number of pairs and then the total score: every pair is worth
+``big + score`` with ``big`` larger than any total score of the (sub)problem, so one more pair always
+beats any gain in score. Scores are integers (centipoints).
+
+Why a neighbourhood search: on ILN-shaped pools the matching LP is almost integral and the warm start
+is within a fraction of a percent, but on 10^4–10^5 candidate edges CP-SAT's own search (two workers
+on this machine) rarely improves such a start in a minute. Re-solving balls of ~120 people exactly,
+with everyone else's partner fixed, improves it steadily, each sub-model in milliseconds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from workbench.matching.candidates import CandidateGraph
+
+
+@dataclass
+class SolveStats:
+    status: str = "UNKNOWN"  #: CP-SAT status of the whole-graph model, or "LNS" for the search
+    solved: int = 0  #: sub-models (or models) for which CP-SAT returned a solution
+    improved: int = 0
+    attempts: int = 0
+    proved_optimal: bool = False  #: optimal on the candidate graph
+    log: list[str] = field(default_factory=list)
+
+
+def solve_edges(u: np.ndarray, v: np.ndarray, q: np.ndarray, hint: np.ndarray, *, time_limit: float,
+                workers: int, seed: int = 0, presolve: bool = True) -> tuple[np.ndarray | None, str]:
+    """Max-cardinality-then-max-score matching over the given edges (local vertex ids).
+
+    Two CP-SAT solves on the same model: first the most pairs, then, with that many pairs required,
+    the largest score (much faster to prove than one objective with a big multiplier). ``hint``: 0/1
+    per edge, a valid matching used as the warm start. Returns the chosen-edge mask (None when CP-SAT
+    found no solution within the time limit) and a status: "OPTIMAL" when both phases were proved.
+    """
+    deadline = time.monotonic() + max(time_limit, 1e-3)
+    model = cp_model.CpModel()
+    m = len(q)
+    x = [model.new_bool_var(f"e{e}") for e in range(m)]
+    incident: dict[int, list[cp_model.IntVar]] = {}
+    for e, (a, b) in enumerate(zip(u.tolist(), v.tolist(), strict=True)):
+        incident.setdefault(a, []).append(x[e])
+        incident.setdefault(b, []).append(x[e])
+    for lits in incident.values():
+        if len(lits) > 1:
+            model.add_at_most_one(lits)
+    for e in range(m):
+        model.add_hint(x[e], bool(hint[e]))
+
+    def run(budget: float) -> tuple[int, cp_model.CpSolver]:
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = max(1, workers)
+        solver.parameters.max_time_in_seconds = max(budget, 1e-3)
+        solver.parameters.random_seed = seed
+        solver.parameters.cp_model_presolve = presolve  # small sub-models solve faster without it
+        return solver.solve(model), solver
+
+    model.maximize(sum(x))
+    status, solver = run(deadline - time.monotonic())
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None, solver.status_name(status)
+    first = np.array([solver.boolean_value(xe) for xe in x], dtype=bool)
+    pairs = int(first.sum())
+    cardinality_proved = status == cp_model.OPTIMAL
+    model.add(sum(x) >= pairs)
+    if int(hint.sum()) < pairs or int(q[first].sum()) > int(q[hint].sum()):
+        model.clear_hints()
+        for e in range(m):
+            model.add_hint(x[e], bool(first[e]))
+    model.maximize(sum(int(w) * x[e] for e, w in enumerate(q.tolist())))
+    status, solver = run(deadline - time.monotonic())
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return first, "FEASIBLE"
+    chosen = np.array([solver.boolean_value(xe) for xe in x], dtype=bool)
+    return chosen, "OPTIMAL" if cardinality_proved and status == cp_model.OPTIMAL else "FEASIBLE"
+
+
+def solve_whole(graph: CandidateGraph, mate: np.ndarray, *, time_limit: float, workers: int,
+                seed: int = 0) -> tuple[np.ndarray, SolveStats]:
+    """One CP-SAT model over every candidate edge (small rounds: exact within the time limit)."""
+    stats = SolveStats(attempts=1)
+    hint = mate[graph.u] == graph.v
+    chosen, name = solve_edges(graph.u, graph.v, graph.q, hint, time_limit=time_limit, workers=workers,
+                               seed=seed)
+    stats.status = name
+    if chosen is None:
+        return mate, stats
+    stats.solved = 1
+    stats.proved_optimal = name == "OPTIMAL"
+    new = np.full_like(mate, -1)
+    new[graph.u[chosen]] = graph.v[chosen]
+    new[graph.v[chosen]] = graph.u[chosen]
+    stats.improved = int(not np.array_equal(new, mate))
+    return new, stats
+
+
+def neighbourhood_search(graph: CandidateGraph, mate: np.ndarray, people: np.ndarray, *, deadline: float,
+                         workers: int, seeds_first: np.ndarray | None = None, size: int = 120,
+                         patience: float = 2.0, seed: int = 0) -> tuple[np.ndarray, SolveStats]:
+    """Improve ``mate`` by re-solving balls of the candidate graph exactly with CP-SAT.
+
+    A ball grows from a seed person through candidate edges and always holds whole pairs, so every
+    sub-solution fits the rest. Seeds come first from ``seeds_first`` (e.g. people the warm start left
+    unmatched), then from shuffled sweeps of everyone. ``workers`` disjoint balls are solved at once
+    (one CP-SAT worker each, threads: CP-SAT releases the GIL). The search stops at the deadline or
+    after ``patience`` sweeps' worth of balls without any improvement.
+    """
+    stats = SolveStats(status="LNS")
+    rng = np.random.default_rng(seed)
+    mate = mate.copy()
+    n = len(mate)
+    ends = np.concatenate([graph.u, graph.v])
+    edge_ids = np.concatenate([np.arange(graph.size), np.arange(graph.size)])
+    order = np.argsort(ends, kind="stable")
+    splits = np.searchsorted(ends[order], np.arange(n + 1))
+    adj_edges = [edge_ids[order[splits[x]:splits[x + 1]]] for x in range(n)]
+    queue = list(seeds_first.tolist())[::-1] if seeds_first is not None else []
+    stale, limit = 0, max(30, int(patience * len(people) / max(1, size // 2)))
+    busy = np.zeros(n, dtype=bool)  # in a ball being solved
+    in_ball = np.zeros(n, dtype=bool)
+
+    def grow(start: int) -> np.ndarray:
+        ball: list[int] = []
+        frontier = deque([start])
+        while frontier and len(ball) < size:
+            x = frontier.popleft()
+            for w in (x, int(mate[x])):
+                if w >= 0 and not in_ball[w] and not busy[w]:
+                    in_ball[w] = True
+                    ball.append(w)
+            if busy[x]:
+                continue
+            nbrs = adj_edges[x]
+            for e in (rng.permutation(nbrs)[:6] if len(nbrs) > 6 else nbrs).tolist():
+                w = int(graph.v[e]) if graph.u[e] == x else int(graph.u[e])
+                if not in_ball[w] and not busy[w] and (mate[w] < 0 or not busy[mate[w]]):
+                    frontier.append(w)
+        if not ball:
+            return np.zeros(0, np.int64)
+        local = np.unique(np.concatenate([adj_edges[w] for w in ball]))
+        local = local[in_ball[graph.u[local]] & in_ball[graph.v[local]]]
+        in_ball[ball] = False
+        return local
+
+    def solve(local: np.ndarray, sub_seed: int) -> tuple[np.ndarray, np.ndarray | None]:
+        lu, lv, lq = graph.u[local], graph.v[local], graph.q[local]
+        hint = mate[lu] == lv
+        remaining = deadline - time.monotonic()
+        chosen, _ = solve_edges(lu, lv, lq, hint, time_limit=min(2.0, max(remaining, 1e-3)), workers=1,
+                                seed=sub_seed, presolve=False)
+        return local, chosen
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        running: set[Future[tuple[np.ndarray, np.ndarray | None]]] = set()
+        while True:
+            while (len(running) < max(1, workers) and time.monotonic() < deadline and stale < limit):
+                if not queue:
+                    queue = rng.permutation(people).tolist()
+                start = int(queue.pop())
+                if busy[start]:
+                    continue
+                local = grow(start)
+                if len(local) < 2:
+                    continue
+                ends_local = np.concatenate([graph.u[local], graph.v[local]])
+                busy[ends_local] = True
+                stats.attempts += 1
+                running.add(pool.submit(solve, local, int(rng.integers(1 << 30))))
+            if not running:
+                break
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                local, chosen = future.result()
+                lu, lv, lq = graph.u[local], graph.v[local], graph.q[local]
+                busy[lu] = busy[lv] = False
+                if chosen is None:
+                    stale += 1
+                    continue
+                stats.solved += 1
+                hint = mate[lu] == lv
+                if (int(chosen.sum()), int(lq[chosen].sum())) > (int(hint.sum()), int(lq[hint].sum())):
+                    mate[lu] = -1
+                    mate[lv] = -1
+                    mate[lu[chosen]] = lv[chosen]
+                    mate[lv[chosen]] = lu[chosen]
+                    stats.improved += 1
+                    stale = 0
+                else:
+                    stale += 1
+    return mate, stats

@@ -1,0 +1,298 @@
+"""``match()``: the whole run, from applicants and rules to partnerships, bound, explanations, reasons.
+
+Pipeline (each step in its own module):
+
+1. ``rules.check_input``: clear errors for bad input; locked partnerships are fixed as given.
+2. ``candidates.build_candidates``: each free person's ``k`` best partners (+ everyone's, when few).
+3. ``bound.bound_and_refine``: the upper bound over ALL feasible pairs, pricing missing pairs in.
+4. Warm start: the LP with odd-set cuts, rounded, filled greedily and augmented (``heuristics``), or a
+   previous run's pairs if better; then no augmenting path of length 1 or 3 may remain over ALL
+   feasible pairs (``_close_short_paths``).
+5. CP-SAT (``cpsat``): one exact model when the graph is small, neighbourhood search beyond.
+6. Odd person: a trio or the waitlist; explanations for every partnership, reasons for the unmatched.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+
+import numpy as np
+
+from workbench.matching.bound import bound_and_refine
+from workbench.matching.candidates import CandidateGraph, build_candidates
+from workbench.matching.cpsat import SolveStats, neighbourhood_search, solve_whole
+from workbench.matching.diagnostics import unmatched_reasons
+from workbench.matching.heuristics import augment, greedy_fill, lp_with_cuts, matching_value
+from workbench.matching.model import (
+    Applicant,
+    Explanation,
+    MatchingError,
+    MatchResult,
+    MatchRules,
+    OddPolicy,
+    Weights,
+)
+from workbench.matching.rules import check_input
+from workbench.matching.scoring import Pool, explain_pair
+
+Progress = Callable[[str, float], None]
+
+
+def match(
+    applicants: Sequence[Applicant],
+    rules: MatchRules | None = None,
+    weights: Weights | None = None,
+    *,
+    odd_policy: OddPolicy = "trio",
+    time_limit: float = 20.0,
+    k: int = 15,
+    previous: MatchResult | Iterable[Sequence[int]] | None = None,
+    workers: int | None = None,
+    seed: int = 0,
+    exact_below: int = 400,
+    progress: Progress | None = None,
+) -> MatchResult:
+    """Match a round: as many people as possible, then the largest total score.
+
+    ``applicants``: the round's accepted applications. ``rules``: locks, forbidden pairs, exclusions.
+    ``odd_policy``: "trio" (a person left over joins a pair whose members both suit them) or
+    "waitlist" (they stay unmatched, with a reason). ``time_limit``: seconds for the CP-SAT phase
+    (the bound and warm start come first; they take a few seconds on 5,000 people). ``k``: candidate
+    partners per person. ``previous``: a previous result (or its partnerships) to warm-start from.
+    ``workers``: CP-SAT workers (default: the machine's cores). ``exact_below``: rounds with at most
+    this many free people are solved as one CP-SAT model (exact within the time limit); larger ones
+    by CP-SAT neighbourhood search. ``progress(stage, fraction)`` is called between stages.
+
+    Raises ``MatchingError`` subclasses with actionable messages for bad input.
+    """
+    started = time.monotonic()
+    rules = rules or MatchRules()
+    weights = weights or Weights()
+    if odd_policy not in ("trio", "waitlist"):
+        raise MatchingError(f'odd_policy must be "trio" or "waitlist", not {odd_policy!r}.')
+    if not time_limit > 0:
+        raise MatchingError(f"time limit must be a positive number of seconds, not {time_limit!r}.")
+    if k < 1:
+        raise MatchingError(f"k (candidate partners per person) must be at least 1, not {k!r}.")
+    workers = workers or os.cpu_count() or 1
+    report = progress or (lambda stage, fraction: None)
+    timings: dict[str, float] = {}
+    mark = [time.monotonic()]
+
+    def lap(name: str) -> None:
+        now = time.monotonic()
+        timings[name] = round(now - mark[0], 3)
+        mark[0] = now
+
+    checked = check_input(applicants, rules)
+    pool = Pool(checked.eligible, weights, rules.forbidden)
+    locked_idx = [tuple(pool.index[x] for x in lock) for lock in checked.locks]
+    is_free = np.ones(pool.n, dtype=bool)
+    for lock in locked_idx:
+        is_free[list(lock)] = False
+    free = np.flatnonzero(is_free)
+    prev_edges = _previous_edges(previous, pool, is_free)
+    report("candidates", 0.05)
+    graph = build_candidates(pool, free, k=k, full_below=min(150, exact_below), extra=prev_edges, seed=seed)
+    lap("candidates")
+    report("bound", 0.2)
+    bound, graph = bound_and_refine(pool, free, graph)
+    lap("bound")
+    report("warm start", 0.45)
+    mate, notes = _warm_start(pool, free, graph, prev_edges, started + 0.5 * time_limit + 30)
+    graph, added = _close_short_paths(pool, free, graph, mate)
+    if added:
+        notes.append(f"{added} pair(s) added to the candidate graph to match more people")
+    lap("warm start")
+    report("solve", 0.55)
+    warm = mate.copy()
+    if len(free) >= 2 and graph.size:
+        if len(free) <= exact_below:
+            mate, stats = solve_whole(graph, mate, time_limit=time_limit, workers=workers, seed=seed)
+        else:
+            unsure = np.flatnonzero(is_free & (mate < 0))
+            mate, stats = neighbourhood_search(graph, mate, free, deadline=time.monotonic() + time_limit,
+                                               workers=workers, seeds_first=unsure, seed=seed)
+    else:
+        stats = SolveStats(status="TRIVIAL", proved_optimal=True)
+    lap("solve")
+    fallback = len(free) >= 2 and graph.size > 0 and stats.solved == 0
+    if fallback:
+        mate = warm
+        notes.append(
+            f"CP-SAT found no solution within the {time_limit:g} s time limit; this is the fast heuristic's "
+            "matching (the warm start). Give the solver more time for a better one."
+        )
+    trios: list[tuple[int, ...]] = []
+    if odd_policy == "trio":
+        trios = _absorb_leftovers(pool, free, mate)
+    report("explain", 0.9)
+    result = _assemble(pool, checked.by_id, checked.locks, mate, trios, weights)
+    result.people = len(applicants)
+    result.unmatched = sorted(set(checked.by_id) - {x for p in result.partnerships for x in p})
+    result.matched = result.people - len(result.unmatched)
+    result.bound = round(bound.value_cp / 100 + sum(_lock_score(pool, lock) for lock in locked_idx), 3)
+    result.bound = max(result.bound, result.objective)  # an exact tie can round either way
+    result.gap = max(0.0, (result.bound - result.objective) / result.bound) if result.bound > 0 else 0.0
+    result.reasons = unmatched_reasons(pool, checked, rules, result, odd_policy)
+    result.solver_status = stats.status
+    result.bound_method = bound.method
+    result.candidate_edges = graph.size
+    result.is_fallback = fallback
+    proved = stats.proved_optimal and graph.is_full
+    result.status = ("greedy-fallback" if fallback else "trivial" if stats.status == "TRIVIAL"
+                     else "optimal" if proved or result.gap < 1e-9 else "feasible")
+    result.notes = [*notes, f"CP-SAT: {stats.status}, {stats.solved} model(s) solved, {stats.improved} improved"]
+    lap("explain")
+    result.timings = timings
+    result.seconds = round(time.monotonic() - started, 3)
+    report("done", 1.0)
+    return result
+
+
+def _previous_edges(previous: MatchResult | Iterable[Sequence[int]] | None, pool: Pool,
+                    is_free: np.ndarray) -> list[tuple[int, int]]:
+    """The previous run's pairs among today's free people (pool indices); trios and stale ids dropped."""
+    if previous is None:
+        return []
+    groups = previous.pairs if isinstance(previous, MatchResult) else list(previous)
+    edges = []
+    for group in groups:
+        ids = [pool.index.get(x, -1) for x in group]
+        if len(ids) == 2 and min(ids) >= 0 and is_free[ids].all():
+            edges.append((min(ids), max(ids)))
+    return edges
+
+
+def _warm_start(pool: Pool, free: np.ndarray, graph: CandidateGraph, prev_edges: list[tuple[int, int]],
+                deadline: float) -> tuple[np.ndarray, list[str]]:
+    notes: list[str] = []
+    mate, _ = lp_with_cuts(graph, pool.n, deadline=deadline)
+    greedy_fill(graph, mate)
+    adj = graph.neighbours(pool.n)
+    augment(adj, mate, free)
+    if prev_edges:
+        prev = np.full(pool.n, -1, dtype=np.int64)
+        for a, b in prev_edges:
+            if pool.scores(np.array([a]), np.array([b]))[0, 0] >= 0:
+                prev[a], prev[b] = b, a
+        greedy_fill(graph, prev)
+        augment(adj, prev, free)
+        if matching_value(graph, prev) >= matching_value(graph, mate):
+            mate = prev
+            notes.append("warm start: the previous run's partnerships")
+    return mate, notes
+
+
+def _close_short_paths(pool: Pool, free: np.ndarray, graph: CandidateGraph, mate: np.ndarray
+                       ) -> tuple[CandidateGraph, int]:
+    """Look for augmenting paths of length 1 (two unmatched people who may be partners) and 3
+    (u - a = b - v) over ALL feasible pairs; add their edges to the graph and augment."""
+    from workbench.matching.bound import add_edges
+
+    added = 0
+    for _ in range(20):
+        unmatched = free[mate[free] < 0]
+        if not 2 <= len(unmatched) <= 1000:
+            break
+        s = pool.scores(unmatched, free)
+        feas = s >= 0
+        pos = np.full(pool.n, -1, dtype=np.int64)
+        pos[free] = np.arange(len(free))
+        new: list[tuple[int, int]] = []
+        direct = feas[:, pos[unmatched]]
+        r, c = np.nonzero(np.triu(direct, 1))
+        if len(r):
+            used: set[int] = set()
+            for i, j in zip(r.tolist(), c.tolist(), strict=True):
+                if i not in used and j not in used:
+                    used.update((i, j))
+                    new.append((int(unmatched[i]), int(unmatched[j])))
+        else:
+            matched_cols = np.flatnonzero(mate[free] >= 0)
+            partner_cols = pos[mate[free[matched_cols]]]
+            reach = feas[:, matched_cols].astype(np.float32) @ feas[:, partner_cols].T.astype(np.float32)
+            np.fill_diagonal(reach, 0)
+            r, c = np.nonzero(reach)
+            if len(r):
+                u, v = int(r[0]), int(c[0])
+                j = np.flatnonzero(feas[u, matched_cols] & feas[v, partner_cols])[0]
+                a, b = int(free[matched_cols[j]]), int(free[partner_cols[j]])
+                new += [(int(unmatched[u]), a), (b, int(unmatched[v]))]
+        if not new:
+            break
+        nu = np.array([min(e) for e in new])
+        nv = np.array([max(e) for e in new])
+        graph = add_edges(graph, pool.n, nu, nv, pool.scores(nu, nv).diagonal().astype(np.int64))
+        added += len(new)
+        augment(graph.neighbours(pool.n), mate, free)
+    return graph, added
+
+
+def _absorb_leftovers(pool: Pool, free: np.ndarray, mate: np.ndarray) -> list[tuple[int, ...]]:
+    """Trio policy: each unmatched free person joins the pair they suit best (one per pair), if any
+    pair's members both may partner them. Returns trios as pool indices; their pairs leave ``mate``."""
+    trios: list[tuple[int, ...]] = []
+    taken = np.zeros(pool.n, dtype=bool)
+    for u in free[mate[free] < 0].tolist():
+        paired = free[(mate[free] >= 0) & ~taken[free]]
+        if len(paired) < 2:
+            break
+        s = pool.scores(np.array([u]), paired)[0]
+        pos = np.full(pool.n, -1, dtype=np.int64)
+        pos[paired] = np.arange(len(paired))
+        partner = mate[paired]
+        ok = (s >= 0) & (s[pos[partner]] >= 0) & (paired < partner)
+        if not ok.any():
+            continue
+        a_idx = np.flatnonzero(ok)
+        pair_q = pool.scores(paired[a_idx], partner[a_idx]).diagonal()
+        gain = s[a_idx] + s[pos[partner[a_idx]]] - pair_q
+        best = a_idx[int(np.argmax(gain))]
+        a, b = int(paired[best]), int(partner[best])
+        trios.append((a, b, u))
+        taken[[a, b, u]] = True
+        mate[[a, b]] = -1
+    return trios
+
+
+def _lock_score(pool: Pool, lock: tuple[int, ...]) -> float:
+    """A locked partnership's score in points (a trio scores half the sum of its pairs)."""
+    idx = np.array(lock)
+    total = int(pool.scores(idx, idx)[np.triu_indices(len(lock), 1)].sum()) / 100
+    return total if len(lock) == 2 else total / 2
+
+
+def _assemble(pool: Pool, by_id: dict[int, Applicant], locks: tuple[tuple[int, ...], ...], mate: np.ndarray,
+              trios: list[tuple[int, ...]], weights: Weights) -> MatchResult:
+    pairs: list[tuple[int, int]] = []
+    trio_ids: list[tuple[int, int, int]] = []
+    explanations: dict[tuple[int, ...], Explanation] = {}
+    groups: list[tuple[tuple[int, ...], bool]] = [(lock, True) for lock in locks]
+    for v in range(pool.n):
+        if mate[v] > v:
+            groups.append((tuple(sorted((int(pool.ids[v]), int(pool.ids[mate[v]])))), False))
+    for trio in trios:
+        groups.append((tuple(sorted(int(pool.ids[x]) for x in trio)), False))
+    total = 0.0
+    for ids, locked in sorted(groups):
+        members = [by_id[x] for x in ids]
+        links = tuple(explain_pair(members[i], members[j], weights)
+                      for i in range(len(members)) for j in range(i + 1, len(members)))
+        factor = 1.0 if len(ids) == 2 else 0.5
+        components: dict[str, float] = {}
+        for link in links:
+            for name, value in link.components.items():
+                components[name] = components.get(name, 0.0) + value * factor
+        score = round(sum(link.score for link in links) * factor, 3)
+        explanations[ids] = Explanation(ids, score, {k: round(v, 3) for k, v in components.items()}, links,
+                                        is_locked=locked)
+        total += score
+        if len(ids) == 2:
+            pairs.append((ids[0], ids[1]))
+        else:
+            trio_ids.append((ids[0], ids[1], ids[2]))
+    return MatchResult(pairs=pairs, trios=trio_ids, unmatched=[], objective=round(total, 3), bound=0.0,
+                       gap=0.0, status="", seconds=0.0, people=0, matched=0, explanations=explanations)
