@@ -11,6 +11,7 @@ from workbench import db, matchstore
 from workbench.config import settings
 from workbench.matching.model import Weights
 
+
 def _seconds(text: str) -> float:
     value = float(text)
     if not 0 < value <= 3600:
