@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from workbench import vocab
