@@ -59,7 +59,7 @@ if editable:
                 with st.spinner(f"Matching {len(pool.applicants):,} people (up to {time_limit} s)…"):
                     run_id, result = matchstore.run_matching(
                         con, round_id, matchstore.RunSettings(Weights(**w), float(time_limit), odd), actor=actor)
-                db.publish_snapshot(con)
+                db.request_snapshot(con)
                 st.session_state["matching_run"] = run_id
                 flash("success", f"Run {run_id}: {result.matched:,} of {result.people:,} people matched, "
                                  f"within {result.gap:.2%} of the best possible ({result.status}).")
@@ -106,14 +106,16 @@ def act(fn, *args, success: str, **kwargs):  # type: ignore[no-untyped-def]
     except WorkbenchError as exc:
         st.error(str(exc))
         return None
-    db.publish_snapshot(con)
+    db.request_snapshot(con)
     flash("success", success)
     st.session_state.pop(version_key, None)
     st.rerun()
     return result
 
 
-tabs = st.tabs(["Partnerships", "Unmatched", "Pair by hand", "Rules", "Compare runs", "Publish and export"])
+# A key keeps the open tab across reruns (each edit reruns the page).
+tabs = st.tabs(["Partnerships", "Unmatched", "Pair by hand", "Rules", "Compare runs", "Publish and export"],
+               key="matching_tab")
 
 with tabs[0]:
     parts = matchstore.run_partnerships(con, run_id)
@@ -141,7 +143,7 @@ with tabs[0]:
                 matchstore.break_partnership(con, run_id, pick, shown_version, actor=actor)
                 matchstore.add_rule(con, round_id, "forbid", ids[0], ids[1], actor=actor,
                                     reason="forbidden from the Matching page")
-                db.publish_snapshot(con)
+                db.request_snapshot(con)
                 flash("success", f"Partnership {pick} broken; these two will never be paired.")
                 st.session_state.pop(version_key, None)
                 st.rerun()

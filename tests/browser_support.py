@@ -77,7 +77,9 @@ def streamlit_server(db_path: Path, tmp_path: Path) -> Iterator[str]:
 @contextmanager
 def offline_page(chromium: Path, base_url: str) -> Iterator[tuple[object, list[str]]]:
     """A Playwright page whose requests outside ``base_url`` are refused and recorded."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=30_000)  # a rerun with a database write can take a few seconds
 
     blocked: list[str] = []
     with sync_playwright() as p:

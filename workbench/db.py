@@ -13,6 +13,7 @@ import json
 import os
 import re
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -294,3 +295,70 @@ def publish_snapshot(con: Connection, out_path: str | Path | None = None,
             snap.close()
         os.replace(tmp, out)
     return out
+
+
+class _SnapshotPublisher:
+    """Publishes snapshots on a background thread, so an edit in the app does not wait for the copy.
+
+    Requests for the same target arriving while one is pending are merged into one publication a
+    moment after the last of them.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle = threading.Event()
+        self._idle.set()
+        self._pending: dict[str, tuple[Connection, Path, float]] = {}
+        self._thread: threading.Thread | None = None
+        self.errors: list[str] = []
+
+    def request(self, con: Connection, out_path: str | Path | None = None, delay: float = 0.5) -> None:
+        out = Path(out_path) if out_path is not None else settings().snapshot_path
+        with self._lock:
+            previous = self._pending.pop(str(out), None)
+            if previous is not None:
+                previous[0].close()
+            # A cursor of its own: the caller's may be closed when its script run ends.
+            self._pending[str(out)] = (con.cursor(), out, time.monotonic() + delay)
+            self._idle.clear()
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="snapshot-publisher", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                if not self._pending:
+                    self._idle.set()
+                    self._thread = None
+                    return
+                key, (cur, out, due) = min(self._pending.items(), key=lambda kv: kv[1][2])
+                wait = due - time.monotonic()
+                if wait <= 0:
+                    del self._pending[key]
+            if wait > 0:
+                time.sleep(min(wait, 0.2))
+                continue
+            try:
+                publish_snapshot(cur, out)
+            except Exception as exc:
+                self.errors.append(f"{out}: {exc}")
+            finally:
+                cur.close()
+
+    def wait(self, timeout: float = 30.0) -> bool:
+        """Block until every requested snapshot is published (tests, shutdown)."""
+        return self._idle.wait(timeout)
+
+
+_publisher = _SnapshotPublisher()
+
+
+def request_snapshot(con: Connection, out_path: str | Path | None = None) -> None:
+    """Publish the analyst snapshot soon, in the background (what the app calls after a change)."""
+    _publisher.request(con, out_path)
+
+
+def wait_for_snapshots(timeout: float = 30.0) -> bool:
+    """Wait for background snapshots to be written; False if they are still running after ``timeout``."""
+    return _publisher.wait(timeout)

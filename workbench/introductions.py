@@ -35,6 +35,7 @@ If anything gets in the way, just reply to this message and a coordinator will h
 Warm wishes,
 The program coordinators
 """
+STAGE_WORDS = {"student": "library student", "early": "early career", "mid": "mid career", "senior": "senior"}
 PLACEHOLDERS = ("round", "names", "people", "shared_interests", "s", "partnership_id")
 
 
@@ -98,7 +99,8 @@ def introductions(con: Connection, round_id: str, *, subject: str = DEFAULT_SUBJ
             "round": round_id,
             "names": " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 2 else " and ".join(names),
             "people": "\n".join(
-                f"- {r.name} ({r.country}; {r.sector} library, {r.career_stage} career), {r.email}"
+                f"- {r.name} ({r.country}; {r.sector} library, {STAGE_WORDS.get(r.career_stage, r.career_stage)}), "
+                f"{r.email.strip()}"
                 for r in group.itertuples()),
             "shared_interests": ", ".join(shared) if shared else "librarianship",
             "s": "s" if len(names) > 2 else "",

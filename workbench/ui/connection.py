@@ -20,8 +20,25 @@ def _connection(path: str) -> db.Connection:
     return con
 
 
+def _use_the_app_navigation() -> None:
+    """Route through ``streamlit_app.py``'s ``st.navigation`` even when a page was opened first.
+
+    Streamlit treats an app with a ``pages/`` folder beside its entry point as an old-style multipage
+    app until ``st.navigation`` has run once in the server process. A browser that opens a page's own
+    address first (a bookmark, a link in an email) would run the page without the app's navigation
+    and leave every later session in that mode. Switching the flag off and re-running sends the run
+    through the entry point, whose navigation then serves the same address.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def cursor() -> db.Connection:
     """A cursor of the server's connection for this script run; stops the page with a clear message."""
+    _use_the_app_navigation()
     path = settings().db_path
     if not path.exists():
         st.error(

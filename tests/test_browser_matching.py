@@ -1,0 +1,66 @@
+"""A coordinator matches 2017A in a real browser: run, break a pair, pair by hand, re-run, publish, emails."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.browser_support import copy_db, offline_page, require_chromium, streamlit_server
+
+pytestmark = pytest.mark.browser
+
+
+def test_matching_journey(sample_db_path: Path, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    chromium = require_chromium()
+    db_path = copy_db(sample_db_path, tmp_path)
+    with streamlit_server(db_path, tmp_path) as url, offline_page(chromium, url) as (page, blocked):
+        page.goto(f"{url}/matching")
+        expect(page.get_by_role("heading", name="Matching · 2017A")).to_be_visible(timeout=60_000)
+        # Opened by its own address first, the page still gets the app's navigation (titles, sections).
+        nav = page.get_by_test_id("stSidebarNav")
+        expect(nav.get_by_role("link", name="Impact coding")).to_be_visible()
+        expect(nav.get_by_text("streamlit app")).to_have_count(0)
+        page.get_by_role("button", name="Run matching").click()
+        expect(page.get_by_text("Run 9: 1,168 of 1,168 people matched")).to_be_visible(timeout=120_000)
+
+        # Break the first pair: its two members become unmatched.
+        page.get_by_role("button", name="Break this pair").click()
+        expect(page.get_by_text("broken: its members are unmatched")).to_be_visible()
+        metrics = page.get_by_test_id("stMetric")
+        expect(metrics.filter(has_text="Matched")).to_contain_text("1,166 / 1,168")
+
+        # Pair them again by hand.
+        page.get_by_role("tab", name="Pair by hand").click()
+        chooser = page.get_by_test_id("stMultiSelect")
+        for chosen in (1, 2):
+            chooser.click()
+            page.get_by_role("option").filter(has_text="(#").first.click()  # a person, not "Select all"
+            expect(chooser.locator("[data-tag]")).to_have_count(chosen)
+        page.keyboard.press("Escape")
+        page.get_by_role("button", name="Pair them").click()
+        expect(page.get_by_text("Paired by hand (and locked).")).to_be_visible()
+        expect(metrics.filter(has_text="Matched")).to_contain_text("1,168 / 1,168")
+
+        # Re-run (the hand-made pair is locked), then publish the new run.
+        page.get_by_text("Run the matching").click()
+        page.get_by_role("button", name="Run matching").click()
+        expect(page.get_by_text("Run 10: 1,168 of 1,168 people matched")).to_be_visible(timeout=120_000)
+        page.get_by_role("tab", name="Publish and export").click()
+        page.get_by_role("button", name="Publish run 10").click()
+        expect(page.get_by_text("Run 10 published")).to_be_visible()
+
+        # Download the introduction emails.
+        page.get_by_role("tab", name="Publish and export").click()
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Introduction emails (.eml in a zip)").click()
+        archive = zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes()))
+        names = archive.namelist()
+        assert len(names) == 584 and all(n.endswith(".eml") for n in names)
+        assert b"Subject: Meet your 2017A partner" in archive.read(names[0])
+        page.screenshot(path=str(tmp_path / "matching.png"), full_page=True)
+    assert blocked == [], f"the page tried to reach the internet: {blocked[:5]}"
