@@ -27,4 +27,5 @@ for i, (file, title, icon, section) in enumerate(SCREENS):
     if (HERE / file).exists():
         sections.setdefault(section, []).append(st.Page(file, title=title, icon=icon, default=i == 0))
 
+st.session_state["workbench_navigation"] = True  # see workbench.ui.connection._use_the_app_navigation
 st.navigation(sections).run()

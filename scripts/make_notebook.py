@@ -62,6 +62,51 @@ CELLS = [
         "impact['published'] = impact.code.map(IMPACT_SHARES)\n"
         "impact.round(3)"
     ),
+    new_markdown_cell("## Satisfaction: returning participants against newcomers (all rounds, 95% Wilson intervals)"),
+    new_code_cell(
+        "from workbench.reports.outcomes import wilson\n\n"
+        "groups = con.sql(\"SELECT participant_group, sum(respondents) AS respondents, \"\n"
+        "                 \"sum(program_satisfied) AS program_satisfied, \"\n"
+        "                 \"sum(partner_satisfied) AS partner_satisfied, \"\n"
+        "                 \"sum(partner_respondents) AS partner_respondents FROM satisfaction_by_returning \"\n"
+        "                 \"GROUP BY participant_group ORDER BY participant_group\").df()\n"
+        "groups['program_share'] = groups.program_satisfied / groups.respondents\n"
+        "bounds = [wilson(k, n) for k, n in zip(groups.program_satisfied, groups.respondents)]\n"
+        "groups['program_low'] = [low for low, _ in bounds]\n"
+        "groups['program_high'] = [high for _, high in bounds]\n"
+        "groups['partner_share'] = groups.partner_satisfied / groups.partner_respondents\n"
+        "for g in groups.itertuples():\n"
+        "    print(f'{g.participant_group}: {g.program_share:.1%} satisfied '\n"
+        "          f'({g.program_low:.1%} to {g.program_high:.1%}, n={int(g.respondents)})')\n"
+        "per_round = con.sql(\"PIVOT (SELECT round_id, round_seq, participant_group, program_satisfied_share \"\n"
+        "                    \"FROM satisfaction_by_returning) ON participant_group \"\n"
+        "                    \"USING first(program_satisfied_share) ORDER BY round_seq\").df()\n"
+        "per_round"
+    ),
+    new_markdown_cell("## Retention: of the participants of round X, how many took part in round Y"),
+    new_code_cell(
+        "retention = con.sql(\"SELECT from_round_id, from_seq, to_round_id, to_seq, cohort, took_part, \"\n"
+        "                    \"took_part_share FROM retention WHERE to_round_id IN \"\n"
+        "                    \"(SELECT DISTINCT round_id FROM participants)\").df()\n"
+        "matrix = retention.pivot(index='from_round_id', columns='to_round_id', values='took_part_share')\n"
+        "order = retention.sort_values('from_seq').from_round_id.unique()\n"
+        "later = retention.sort_values('to_seq').to_round_id.unique()\n"
+        "matrix = matrix.reindex(index=order, columns=later)\n"
+        "next_round = retention[retention.to_seq == retention.from_seq + 1]\n"
+        "print(f'back the next round: {next_round.took_part.sum() / next_round.cohort.sum():.1%}')\n"
+        "matrix.round(3)"
+    ),
+    new_markdown_cell("## Communication by the time-zone distance between partners"),
+    new_code_cell(
+        "by_zone = con.sql(\"SELECT distance_band, band_seq, method, method_seq, \"\n"
+        "                  \"sum(partnerships_using) / sum(partnerships_reporting) AS share \"\n"
+        "                  \"FROM communication_by_timezone GROUP BY ALL ORDER BY band_seq, method_seq\").df()\n"
+        "table = by_zone.pivot(index='method', columns='distance_band', values='share')\n"
+        "table = table.reindex(index=by_zone.drop_duplicates('method').method,\n"
+        "                      columns=by_zone.drop_duplicates('distance_band').distance_band)\n"
+        "print('video call share, near to far:', ' / '.join(f'{v:.0%}' for v in table.loc['video call']))\n"
+        "table.round(3)"
+    ),
     new_code_cell("con.close()"),
 ]
 

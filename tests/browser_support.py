@@ -107,3 +107,10 @@ def copy_db(src: Path, tmp_path: Path) -> Path:
     target = tmp_path / "browser.duckdb"
     shutil.copy(src, target)
     return target
+
+
+def settle(page: object) -> None:
+    """Wait until the script run has finished (Streamlit's running indicator is gone)."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)  # type: ignore[attr-defined]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import copy_db, offline_page, require_chromium, streamlit_server
+from tests.browser_support import copy_db, offline_page, require_chromium, settle, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -38,10 +38,12 @@ def test_matching_journey(sample_db_path: Path, tmp_path: Path) -> None:
         page.get_by_role("tab", name="Pair by hand").click()
         chooser = page.get_by_test_id("stMultiSelect")
         for chosen in (1, 2):
+            settle(page)
             chooser.click()
             page.get_by_role("option").filter(has_text="(#").first.click()  # a person, not "Select all"
             expect(chooser.locator("[data-tag]")).to_have_count(chosen)
-        page.keyboard.press("Escape")
+            page.keyboard.press("Escape")
+        settle(page)
         page.get_by_role("button", name="Pair them").click()
         expect(page.get_by_text("Paired by hand (and locked).")).to_be_visible()
         expect(metrics.filter(has_text="Matched")).to_contain_text("1,168 / 1,168")

@@ -8,9 +8,10 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from workbench import db, matching_cli
+from workbench import applications_cli, db, matching_cli
 from workbench.config import settings
 from workbench.errors import WorkbenchError
+from workbench.followup import cli as followup_cli
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
@@ -104,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     imports = sub.add_parser("import", help="Import a file into a round (applications, check-ins, surveys).",
                              description="Import a file into a round.")
     import_sub = imports.add_subparsers(dest="what", required=True, metavar="WHAT")
+    applications_cli.register(sub, import_sub)
+    followup_cli.register(import_sub)
     matching_cli.register(sub)
 
     p = add("generate", _cmd_generate, "Regenerate the sample program's CSVs (deterministic for a seed).")

@@ -362,3 +362,16 @@ def request_snapshot(con: Connection, out_path: str | Path | None = None) -> Non
 def wait_for_snapshots(timeout: float = 30.0) -> bool:
     """Wait for background snapshots to be written; False if they are still running after ``timeout``."""
     return _publisher.wait(timeout)
+
+
+def refresh_snapshot_after_command(con: Connection, db_arg: str | Path | None) -> str:
+    """After a command-line change: publish the analyst snapshot if this is the configured database.
+
+    A command pointed at another file (``--db``) leaves the configured snapshot alone: it would
+    otherwise be overwritten with a copy of a different database. Returns a line to print.
+    """
+    configured = settings().db_path.resolve()
+    if db_arg is None or Path(db_arg).resolve() == configured:
+        out = publish_snapshot(con)
+        return f"Analyst snapshot refreshed: {out}."
+    return f"The analyst snapshot was left as it is (--db is not {configured}): run `workbench snapshot` for it."

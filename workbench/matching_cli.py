@@ -66,10 +66,11 @@ def _cmd_publish(args: argparse.Namespace) -> int:
         if run["round_id"] != args.round:
             raise matchstore.RuleViolation(f"Run {args.run} belongs to round {run['round_id']}, not {args.round}.")
         matchstore.publish_run(con, args.run, actor=settings().actor)
-        db.publish_snapshot(con)
+        note = db.refresh_snapshot_after_command(con, args.db)
     finally:
         con.close()
     print(f"Published run {args.run}: {run['matched']} people in partnerships; round {args.round} is running.")
+    print(note)
     return 0
 
 

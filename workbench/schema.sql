@@ -168,8 +168,11 @@ CREATE TABLE IF NOT EXISTS surveys (
     would_return          BOOLEAN,
     impact_text           VARCHAR,
     impact_codes          VARCHAR[] NOT NULL DEFAULT [],
-    codes_confirmed       BOOLEAN NOT NULL DEFAULT false
+    codes_confirmed       BOOLEAN NOT NULL DEFAULT false,
+    version               INTEGER NOT NULL DEFAULT 1   -- optimistic versioning of impact coding
 );
+-- Databases built before surveys had a version column get it here (a no-op otherwise).
+ALTER TABLE surveys ADD COLUMN IF NOT EXISTS version INTEGER DEFAULT 1;
 
 CREATE TABLE IF NOT EXISTS coordinators (
     coordinator_id VARCHAR PRIMARY KEY,

@@ -9,7 +9,7 @@ whose dual is   min sum_v y_v   s.t.  y_u + y_v >= q_uv for every feasible pair 
 Any dual-feasible ``y`` proves ``sum(y)`` is an upper bound, and we compute one without ever holding
 all n^2 pairs:
 
-1. solve the LP on the candidate graph with HiGHS and take its duals ``y``;
+1. solve the LP on the candidate graph (GLOP, ``lp.MatchingLP``) and take its duals ``y``;
 2. sweep every feasible pair in row blocks (O(n) memory per row): pairs with positive reduced cost
    ``q_uv - y_u - y_v`` are added to the candidate graph (column generation), and a Gauss–Seidel pass
    raises ``y_u`` to ``max_v (q_uv - y_v)`` where needed, so the raised ``y`` is dual feasible for
@@ -27,13 +27,14 @@ pools because popular people crowd everyone's list; priced columns put the missi
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment, linprog
-from scipy.sparse import csr_matrix
+from scipy.optimize import linear_sum_assignment
 
 from workbench.matching.candidates import CandidateGraph
+from workbench.matching.lp import MatchingLP
 from workbench.matching.scoring import Pool
 
 
@@ -45,21 +46,6 @@ class Bound:
     rounds: int
 
 
-def lp_on_graph(n: int, graph: CandidateGraph) -> tuple[float, np.ndarray, np.ndarray]:
-    """The fractional matching LP on the candidate graph: (optimum, duals y >= 0 per pool index,
-    the optimal vertex x per edge, half-integral)."""
-    m = graph.size
-    if m == 0:
-        return 0.0, np.zeros(n), np.zeros(0)
-    a = csr_matrix((np.ones(2 * m), (np.concatenate([graph.u, graph.v]), np.tile(np.arange(m), 2))),
-                   shape=(n, m))
-    res = linprog(-graph.q.astype(np.float64), A_ub=a, b_ub=np.ones(n), bounds=(0, None), method="highs")
-    if res.status != 0:  # pragma: no cover - HiGHS solves these tiny-structure LPs reliably
-        raise RuntimeError(f"LP relaxation failed: {res.message}")
-    y = np.maximum(-np.asarray(res.ineqlin.marginals, dtype=np.float64), 0.0)
-    return float(-res.fun), y, np.asarray(res.x, dtype=np.float64)
-
-
 def price_and_raise(pool: Pool, free: np.ndarray, y: np.ndarray, per_row: int = 5
                     ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
     """One sweep over all feasible pairs of the free people.
@@ -68,27 +54,28 @@ def price_and_raise(pool: Pool, free: np.ndarray, y: np.ndarray, per_row: int = 
     ``per_row`` per person), and the sum of ``y`` raised to dual feasibility over every pair.
     """
     y_cols = y[free]
+    y32 = y_cols.astype(np.float32)
     yr = y_cols.copy()  # the raised duals, by position in ``free``
     us: list[np.ndarray] = []
     vs: list[np.ndarray] = []
     qs: list[np.ndarray] = []
-    step = pool.block_rows(len(free))
-    for start in range(0, len(free), step):
-        rows = free[start:start + step]
-        s = pool.scores(rows, free)
-        sf = s.astype(np.float64)
-        sf[s < 0] = -np.inf
-        red = sf - y_cols[start:start + step][:, None] - y_cols[None, :]
-        kk = min(per_row, len(free))
-        top = np.argpartition(-red, kk - 1, axis=1)[:, :kk]
-        r = np.repeat(np.arange(len(rows)), kk)
-        c = top.ravel()
-        keep = red[r, c] > 0.5
-        us.append(rows[r[keep]])
-        vs.append(free[c[keep]])
-        qs.append(s[r[keep], c[keep]].astype(np.int64))
-        for i in range(len(rows)):  # Gauss-Seidel raise, row by row
-            need = float(np.max(sf[i] - yr))
+    for start, rows, s in pool.iter_blocks(free, free):
+        # infeasible cells hold -1 and duals are >= 0, so they never price in nor raise anything
+        red = s.astype(np.float32)
+        red -= y32[start:start + len(rows)][:, None]
+        red -= y32[None, :]
+        r, c = np.nonzero(red > 0.5)
+        if len(r) > per_row * len(rows):  # keep each row's ``per_row`` most promising pairs
+            order = np.lexsort((-red[r, c], r))
+            r, c = r[order], c[order]
+            first = np.searchsorted(r, r, side="left")
+            keep = np.arange(len(r)) - first < per_row
+            r, c = r[keep], c[keep]
+        us.append(rows[r])
+        vs.append(free[c])
+        qs.append(s[r, c].astype(np.int64))
+        for i in range(len(rows)):  # Gauss-Seidel raise, row by row (exact, in float64)
+            need = float(np.max(s[i] - yr))
             if need > yr[start + i]:
                 yr[start + i] = need
     bound = float(yr.sum())
@@ -114,26 +101,34 @@ def assignment_bound(pool: Pool, free: np.ndarray) -> int:
     return math.ceil(s[r, c].sum() / 2 - 1e-9)
 
 
-def bound_and_refine(pool: Pool, free: np.ndarray, graph: CandidateGraph, *, max_rounds: int = 4,
-                     tol: float = 5e-4, assignment_max: int = 1500) -> tuple[Bound, CandidateGraph]:
-    """A valid upper bound over all feasible pairs of the free people, and the priced candidate graph."""
+def bound_and_refine(pool: Pool, free: np.ndarray, graph: CandidateGraph, lp: MatchingLP, *,
+                     max_rounds: int = 6, tol: float = 5e-4, assignment_max: int = 1500,
+                     deadline: float | None = None) -> tuple[Bound, CandidateGraph]:
+    """A valid upper bound over all feasible pairs of the free people, and the priced candidate graph.
+
+    ``lp`` must hold the graph's edges; priced pairs are added to both.
+    """
     free = np.asarray(free, dtype=np.int64)
     if len(free) < 2:
         return Bound(0, "none", 0.0, 0), graph
     lsa = assignment_bound(pool, free) if len(free) <= assignment_max else None
     best_bound = math.inf if lsa is None else float(lsa)
-    lp = 0.0
+    lp_value = 0.0
     rounds = 0
     for rounds in range(1, max_rounds + 1):  # noqa: B007 - the count is reported
-        lp, y, _ = lp_on_graph(pool.n, graph)
-        if lsa is not None and lp >= lsa - 0.5:
+        solved = lp.solve()
+        y = np.zeros(pool.n) if solved is None else solved[2]
+        lp_value = 0.0 if solved is None else solved[0]
+        if lsa is not None and lp_value >= lsa - 0.5:
             break  # the candidates already carry the LP optimum over all pairs
         bound, u, v, q = price_and_raise(pool, free, y)
         best_bound = min(best_bound, bound)
         if len(u):
+            lp.add_edges(u, v, q)
             graph = add_edges(graph, pool.n, u, v, q)
-        if not len(u) or best_bound - lp <= tol * max(best_bound, 1.0):
+        if (solved is None or not len(u) or best_bound - lp_value <= tol * max(best_bound, 1.0)
+                or (deadline is not None and time.monotonic() > deadline)):
             break
-    value = math.ceil(best_bound - 1e-9)
+    value = math.ceil(best_bound - 1e-6)
     method = "assignment (double cover)" if lsa is not None and value == lsa else "LP dual (column generation)"
-    return Bound(value, method, lp, rounds), graph
+    return Bound(value, method, lp_value, rounds), graph

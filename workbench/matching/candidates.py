@@ -2,8 +2,9 @@
 
 The candidate graph keeps, for every person, their ``k`` best feasible partners (ties broken by a
 seeded shuffle so no one becomes a hub by accident), every feasible partner of a person who has few
-(``scarce`` or fewer), and any extra edges asked for (locks, the warm start, a previous run). Small
-rounds (``full_below`` people or fewer) keep every feasible pair, so the solver is exact there.
+(``scarce`` or fewer), and any extra edges asked for (a previous run's pairs). Small rounds
+(``full_below`` free people or fewer) keep every feasible pair, so the solver is exact there; on larger
+ones ``bound.bound_and_refine`` prices in the pairs the LP says are missing.
 """
 
 from __future__ import annotations
@@ -61,11 +62,10 @@ def build_candidates(
     us: list[np.ndarray] = []
     vs: list[np.ndarray] = []
     qs: list[np.ndarray] = []
-    step = pool.block_rows(m)
     kk = min(k, m - 1)
-    for start in range(0, m, step):
-        rows = free[start:start + step]
-        s = pool.scores(rows, free)
+    # ties are broken by a seeded per-column and per-row shuffle (cheap, and nobody is favoured)
+    col_noise = rng.integers(0, 16, size=m).astype(np.int32)
+    for _start, rows, s in pool.iter_blocks(free, free):
         feas = s >= 0
         deg = feas.sum(axis=1)
         degree[rows] = deg
@@ -73,9 +73,9 @@ def build_candidates(
         if full or kk <= 0:
             r, c = np.nonzero(feas)
         else:
-            key = s.astype(np.int64) * 1024 + rng.integers(0, 1024, size=s.shape)
-            key[~feas] = -1
-            top = np.argpartition(-key, kk - 1, axis=1)[:, :kk]
+            key = s * np.int32(16)
+            key += (col_noise[None, :] + rng.integers(0, 16, size=len(rows)).astype(np.int32)[:, None]) & 15
+            top = np.argpartition(key, m - kk, axis=1)[:, m - kk:]
             r = np.repeat(np.arange(len(rows)), kk)
             c = top.ravel()
             few = np.nonzero((deg > kk) & (deg <= scarce))[0]
@@ -88,11 +88,11 @@ def build_candidates(
         vs.append(free[c])
         qs.append(s[r, c].astype(np.int64))
     for a, b in extra:
-        q = int(pool.scores(np.array([a]), np.array([b]))[0, 0])
-        if q >= 0:  # an infeasible extra edge (e.g. a stale previous run) is dropped
+        score = int(pool.scores(np.array([a]), np.array([b]))[0, 0])
+        if score >= 0:  # an infeasible extra edge (e.g. a stale previous run) is dropped
             us.append(np.array([a]))
             vs.append(np.array([b]))
-            qs.append(np.array([q]))
+            qs.append(np.array([score]))
     u = np.concatenate(us) if us else np.zeros(0, np.int64)
     v = np.concatenate(vs) if vs else np.zeros(0, np.int64)
     q = np.concatenate(qs) if qs else np.zeros(0, np.int64)

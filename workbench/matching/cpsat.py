@@ -16,6 +16,7 @@ import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -56,7 +57,7 @@ def solve_edges(u: np.ndarray, v: np.ndarray, q: np.ndarray, hint: np.ndarray, *
     for e in range(m):
         model.add_hint(x[e], bool(hint[e]))
 
-    def run(budget: float) -> tuple[int, cp_model.CpSolver]:
+    def run(budget: float) -> tuple[Any, cp_model.CpSolver]:
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = max(1, workers)
         solver.parameters.max_time_in_seconds = max(budget, 1e-3)

@@ -47,15 +47,15 @@ class _Context:
         self.is_unmatched = is_unmatched
         self.person_ids = np.array([a.person_id for a in pool.applicants], dtype=np.int64)
         self.listed_by: dict[int, list[int]] = {}  # person id -> pool indices naming them as past partner
-        for j, a in enumerate(pool.applicants):
-            for pid in a.past_partners:
+        for j, app in enumerate(pool.applicants):
+            for pid in app.past_partners:
                 self.listed_by.setdefault(pid, []).append(j)
         self.forbidden: dict[int, list[int]] = {}
         for pair in rules.forbidden:
-            a, b = sorted(pair)
-            if a in pool.index and b in pool.index:
-                self.forbidden.setdefault(a, []).append(pool.index[b])
-                self.forbidden.setdefault(b, []).append(pool.index[a])
+            x, y = sorted(pair)
+            if x in pool.index and y in pool.index:
+                self.forbidden.setdefault(x, []).append(pool.index[y])
+                self.forbidden.setdefault(y, []).append(pool.index[x])
 
     def blockers(self, i: int) -> dict[str, np.ndarray]:
         """Per hard rule, which pool members it keeps away from person ``i`` (bool arrays)."""
@@ -76,7 +76,7 @@ def _reason(ctx: _Context, x: int, group_of: dict[int, tuple[int, ...]], locked:
     i = pool.index[x]
     me = pool.applicants[i]
     blocks = ctx.blockers(i)
-    failing = sum(b.astype(int) for b in blocks.values())
+    failing = np.sum([b.astype(int) for b in blocks.values()], axis=0)
     others = np.arange(pool.n) != i
     feasible = np.flatnonzero(others & (failing == 0))
     is_unmatched = ctx.is_unmatched
@@ -137,27 +137,28 @@ def _reason(ctx: _Context, x: int, group_of: dict[int, tuple[int, ...]], locked:
 
 def _smallest_change(pool: Pool, i: int, blocks: dict[str, np.ndarray], failing: np.ndarray,
                      unmatched: np.ndarray, others: np.ndarray) -> str:
-    """The cheapest single-rule relaxation, preferring one that pairs them with an unmatched person."""
+    """The cheapest single-rule relaxation, preferring one that pairs them with an unmatched person.
+
+    A language change always names the language most people one change away speak (English, in an
+    ILN-shaped round), never an obscure one just because its only speaker happens to be free."""
     me = pool.applicants[i]
+    speakers = np.flatnonzero(others & blocks["language"] & (failing == 1))
+    spoken = Counter(lang for j in speakers.tolist() for lang in pool.applicants[j].languages)
+    top = max(sorted(spoken), key=lambda k: spoken[k]) if spoken else ""
     for pool_mask, placed in ((unmatched, True), (others, False)):
         options = []
         for rule, mask in blocks.items():
             js = np.flatnonzero(pool_mask & mask & (failing == 1))
+            if rule == "language":
+                js = np.array([j for j in js.tolist() if top in pool.applicants[j].languages], dtype=np.int64)
             if len(js):
                 options.append((_RULE_COST[rule], -len(js), rule, js))
         if not options:
             continue
         _, _, rule, js = min(options, key=lambda o: o[:2])
-        j = int(js[0])
-        other = pool.applicants[j]
+        other = pool.applicants[int(js[0])]
         if rule == "language":
-            spoken = Counter(lang for jj in js.tolist() for lang in pool.applicants[jj].languages)
-            everywhere = Counter(lang for jj in np.flatnonzero(others & mask & (failing == 1)).tolist()
-                                 for lang in pool.applicants[jj].languages)
-            lang = max(sorted(spoken), key=lambda k: (spoken[k], everywhere[k]))
-            j = next(jj for jj in js.tolist() if lang in pool.applicants[jj].languages)
-            other = pool.applicants[j]
-            text = f"add {lang} to their languages"
+            text = f"add {top} to their languages"
         elif rule == "forbidden":
             text = f"lift the forbid on {me.name}–{other.name}"
         elif rule == "country":

@@ -1,4 +1,5 @@
-"""Fast matchings for the warm start: LP rounding, greedy filling and augmenting paths.
+"""Fast matchings for the warm start: LP rounding with odd-set cuts, greedy filling, and exact
+maximum cardinality (Edmonds' blossom algorithm).
 
 All functions work on pool indices and a ``mate`` array (``mate[v]`` is v's partner or -1).
 """
@@ -9,11 +10,11 @@ import time
 from collections import deque
 
 import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import csr_matrix, vstack
+from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from workbench.matching.candidates import CandidateGraph
+from workbench.matching.lp import MatchingLP
 
 
 def empty_mate(n: int) -> np.ndarray:
@@ -29,59 +30,99 @@ def greedy_fill(graph: CandidateGraph, mate: np.ndarray) -> np.ndarray:
     return mate
 
 
-def augment(adj: list[list[int]], mate: np.ndarray, people: np.ndarray) -> int:
-    """Grow the matching along augmenting paths (Edmonds' alternating forest, blossoms not shrunk,
-    so a rare path through an odd cycle can be missed). Returns the number of pairs added."""
-    added = 0
-    while True:
-        roots = [int(v) for v in people if mate[v] < 0 and adj[v]]
-        if len(roots) < 2:
-            return added
-        root: dict[int, int] = {v: v for v in roots}
-        parent: dict[int, int] = {}
-        outer: set[int] = set(roots)
-        used: set[int] = set()
-        dead: set[int] = set()  # roots of trees an augmentation went through in this phase
-        queue = deque(roots)
-        found = 0
-        while queue:
+def maximum_matching(adj: list[list[int]], mate: np.ndarray, people: np.ndarray) -> int:
+    """Make ``mate`` a maximum-cardinality matching of the graph (in place); returns pairs added.
+
+    Edmonds' blossom algorithm with bases kept in a union-find, one search per unmatched person.
+    A search that fails leaves a Hungarian tree whose people are deleted for the later searches
+    (no augmenting path can ever pass through them again), so failures cost O(edges) in total and
+    the usual case — a near-maximum warm start — is fast.
+    """
+    n = len(adj)
+    m = mate.tolist()
+    base = list(range(n))
+    kind = [0] * n  # 0 unlabelled, 1 outer (even), 2 inner (odd)
+    pre = [-1] * n
+    seen = [0] * n
+    deleted = [False] * n
+    stamp = 0
+
+    def find(x: int) -> int:
+        root = x
+        while base[root] != root:
+            root = base[root]
+        while base[x] != root:
+            base[x], x = root, base[x]
+        return root
+
+    def lca(x: int, y: int) -> int:
+        nonlocal stamp
+        stamp += 1
+        while True:
+            if x != -1:
+                x = find(x)
+                if seen[x] == stamp:
+                    return x
+                seen[x] = stamp
+                x = pre[m[x]] if m[x] != -1 else -1
+            x, y = y, x
+
+    def shrink(x: int, y: int, top: int, queue: deque[int]) -> None:
+        while find(x) != top:
+            pre[x] = y
+            y = m[x]
+            if kind[y] == 2:
+                kind[y] = 1
+                queue.append(y)
+            if find(x) == x:
+                base[x] = top
+            if find(y) == y:
+                base[y] = top
+            x = pre[y]
+
+    def search(root: int) -> bool:
+        touched = [root]
+        kind[root] = 1
+        queue = deque([root])
+        found = False
+        while queue and not found:
             x = queue.popleft()
-            if root[x] in dead:
-                continue
             for y in adj[x]:
-                if root[x] in dead or y in used or (y in root and root[y] in dead):
+                if deleted[y] or kind[y] == 2 or find(x) == find(y):
                     continue
-                if y in outer:
-                    if root[y] != root[x]:  # two trees meet: augment along root(x)..x-y..root(y)
-                        path = _path(x, parent) [::-1] + _path(y, parent)
-                        for i in range(0, len(path), 2):
-                            a, b = path[i], path[i + 1]
-                            mate[a], mate[b] = b, a
-                        used.update(path)
-                        dead.update((root[x], root[y]))
-                        found += 1
-                    continue
-                if y in root:  # an inner vertex already
-                    continue
-                z = int(mate[y])
-                if z < 0 or z in root:
-                    continue
-                root[y] = root[z] = root[x]
-                parent[y], parent[z] = x, y
-                outer.add(z)
-                queue.append(z)
-        if not found:
-            return added
-        added += found
+                if kind[y] == 0:
+                    kind[y], pre[y] = 2, x
+                    touched.append(y)
+                    if m[y] == -1:  # augment along y, pre[y], its mate, ...
+                        while True:
+                            x = pre[y]
+                            nxt = m[x]
+                            m[x], m[y] = y, x
+                            if nxt == -1:
+                                break
+                            y = nxt
+                        found = True
+                        break
+                    z = m[y]
+                    kind[z] = 1
+                    touched.append(z)
+                    queue.append(z)
+                else:  # two outer vertices: a blossom
+                    top = lca(x, y)
+                    shrink(x, y, top, queue)
+                    shrink(y, x, top, queue)
+        for v in touched:
+            base[v], kind[v], pre[v] = v, 0, -1
+            if not found:
+                deleted[v] = True
+        return found
 
-
-def _path(v: int, parent: dict[int, int]) -> list[int]:
-    """From outer vertex v back to its tree's root: v, inner, outer, ..., root."""
-    out = [v]
-    while v in parent:
-        v = parent[v]
-        out.append(v)
-    return out
+    added = 0
+    for s in people.tolist():
+        if m[s] == -1 and not deleted[s] and adj[s] and search(s):
+            added += 1
+    mate[:] = m
+    return added
 
 
 def matching_value(graph: CandidateGraph, mate: np.ndarray) -> tuple[int, int]:
@@ -90,59 +131,53 @@ def matching_value(graph: CandidateGraph, mate: np.ndarray) -> tuple[int, int]:
     return int(on.sum()), int(graph.q[on].sum())
 
 
-def lp_with_cuts(graph: CandidateGraph, n: int, *, max_rounds: int = 8, deadline: float | None = None
-                 ) -> tuple[np.ndarray, float]:
-    """The matching LP on the candidate graph tightened by odd-set (blossom) cuts.
+def lp_with_cuts(lp: MatchingLP, *, max_rounds: int = 12, deadline: float | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Round the matching LP after tightening it with odd-set (blossom) cuts.
 
     Each round finds the odd components of the fractional edges, adds the violated constraint
-    ``sum of x over the component's edges <= (size - 1) / 2`` and re-solves; it stops when the
-    solution is integral, no cut is violated, the value stalls, or the deadline passes. Returns the
-    matching of edges with x > 1/2 (a matching, since degrees are at most 1) and the LP value, an
-    upper bound for pairs on this graph.
+    ``sum of x over the component's edges <= (size - 1) / 2`` and re-solves (GLOP restarts from the
+    last basis); it stops when the solution is integral, no cut is violated, the value stalls, or the
+    deadline passes. Returns the matching of edges with x > 1/2 (degrees are at most 1, so it is one)
+    and the people the final LP is unsure about (on a fractional edge).
     """
+    n = lp.n
     mate = empty_mate(n)
-    m = graph.size
-    if m == 0:
-        return mate, 0.0
-    rows = [csr_matrix((np.ones(2 * m), (np.concatenate([graph.u, graph.v]), np.tile(np.arange(m), 2))),
-                       shape=(n, m))]
-    rhs = [np.ones(n)]
-    cost = -graph.q.astype(np.float64)
+    u, v = lp.u, lp.v
     history: list[float] = []
-    x = np.zeros(m)
-    value = 0.0
+    x = np.zeros(len(u))
     for _ in range(max_rounds):
-        res = linprog(cost, A_ub=vstack(rows).tocsr(), b_ub=np.concatenate(rhs), bounds=(0, None),
-                      method="highs")
-        if res.status != 0:  # pragma: no cover - keep the last good solution
+        remaining = None if deadline is None else deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
             break
-        x, value = np.asarray(res.x), float(-res.fun)
+        solved = lp.solve(time_limit=remaining)
+        if solved is None:
+            break
+        value, x, _ = solved
         history.append(value)
         frac = np.flatnonzero((x > 1e-6) & (x < 1 - 1e-6))
         stalled = len(history) >= 3 and history[-3] - history[-1] < 1e-5 * max(history[-1], 1.0)
-        if not len(frac) or stalled or (deadline is not None and time.monotonic() > deadline):
+        if not len(frac) or stalled:
             break
-        fu, fv = graph.u[frac], graph.v[frac]
+        fu, fv = u[frac], v[frac]
         _, label = connected_components(csr_matrix((np.ones(len(frac)), (fu, fv)), shape=(n, n)),
                                         directed=False)
         touched = np.unique(np.concatenate([fu, fv]))
-        cuts, bounds = [], []
+        cuts = 0
         for comp in np.unique(label[touched]):
             members = touched[label[touched] == comp]
             if len(members) % 2 == 0:
                 continue
             inside = np.zeros(n, dtype=bool)
             inside[members] = True
-            edges = np.flatnonzero(inside[graph.u] & inside[graph.v])
+            edges = np.flatnonzero(inside[u] & inside[v])
             if x[edges].sum() > (len(members) - 1) / 2 + 1e-6:
-                cuts.append(csr_matrix((np.ones(len(edges)), (np.zeros(len(edges), dtype=int), edges)),
-                                       shape=(1, m)))
-                bounds.append((len(members) - 1) / 2)
+                lp.add_cut(edges, (len(members) - 1) / 2)
+                cuts += 1
         if not cuts:
             break
-        rows.extend(cuts)
-        rhs.append(np.array(bounds))
     on = np.flatnonzero(x > 0.5)
-    mate[graph.u[on]] = graph.v[on]
-    mate[graph.v[on]] = graph.u[on]
-    return mate, value
+    mate[u[on]] = v[on]
+    mate[v[on]] = u[on]
+    frac = np.flatnonzero((x > 1e-6) & (x < 1 - 1e-6))
+    return mate, np.unique(np.concatenate([u[frac], v[frac]]))

@@ -6,7 +6,10 @@ candidates CSV and every comparison see the same numbers; floats are only for di
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
@@ -260,5 +263,30 @@ class Pool:
         return q
 
     def block_rows(self, n_cols: int | None = None, cells: int = 1_000_000) -> int:
-        """A row-block size that keeps a scores() block near ``cells`` cells."""
+        """A row-block size that keeps a scores() block near ``cells`` cells (cache-friendly)."""
         return max(1, cells // max(1, n_cols if n_cols is not None else self.n))
+
+    def iter_blocks(self, rows: np.ndarray, cols: np.ndarray, *, workers: int | None = None
+                    ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """``(start, rows[start:start+step], scores(those rows, cols))`` for consecutive row blocks, in
+        order, computed ahead by ``workers`` threads (NumPy releases the GIL in the heavy parts)."""
+        step = self.block_rows(len(cols))
+        starts = list(range(0, len(rows), step))
+        workers = workers or min(4, os.cpu_count() or 1)
+        if workers <= 1 or len(starts) <= 1:
+            for start in starts:
+                yield start, rows[start:start + step], self.scores(rows[start:start + step], cols)
+            return
+        with ThreadPoolExecutor(max_workers=workers) as executor:
+            ahead: deque[tuple[int, Future[np.ndarray]]] = deque()
+            todo = iter(starts)
+            for start in todo:
+                ahead.append((start, executor.submit(self.scores, rows[start:start + step], cols)))
+                if len(ahead) > workers:
+                    break
+            while ahead:
+                start, future = ahead.popleft()
+                nxt = next(todo, None)
+                if nxt is not None:
+                    ahead.append((nxt, executor.submit(self.scores, rows[nxt:nxt + step], cols)))
+                yield start, rows[start:start + step], future.result()

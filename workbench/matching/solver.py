@@ -5,7 +5,8 @@ Pipeline (each step in its own module):
 1. ``rules.check_input``: clear errors for bad input; locked partnerships are fixed as given.
 2. ``candidates.build_candidates``: each free person's ``k`` best partners (+ everyone's, when few).
 3. ``bound.bound_and_refine``: the upper bound over ALL feasible pairs, pricing missing pairs in.
-4. Warm start: the LP with odd-set cuts, rounded, filled greedily and augmented (``heuristics``), or a
+4. Warm start: the LP with odd-set cuts, rounded, filled greedily, then made maximum-cardinality on the
+   candidate graph by Edmonds' blossom algorithm (``heuristics``), or a
    previous run's pairs if better; then no augmenting path of length 1 or 3 may remain over ALL
    feasible pairs (``_close_short_paths``).
 5. CP-SAT (``cpsat``): one exact model when the graph is small, neighbourhood search beyond.
@@ -24,7 +25,8 @@ from workbench.matching.bound import bound_and_refine
 from workbench.matching.candidates import CandidateGraph, build_candidates
 from workbench.matching.cpsat import SolveStats, neighbourhood_search, solve_whole
 from workbench.matching.diagnostics import unmatched_reasons
-from workbench.matching.heuristics import augment, greedy_fill, lp_with_cuts, matching_value
+from workbench.matching.heuristics import greedy_fill, lp_with_cuts, matching_value, maximum_matching
+from workbench.matching.lp import MatchingLP
 from workbench.matching.model import (
     Applicant,
     Explanation,
@@ -98,10 +100,12 @@ def match(
     graph = build_candidates(pool, free, k=k, full_below=min(150, exact_below), extra=prev_edges, seed=seed)
     lap("candidates")
     report("bound", 0.2)
-    bound, graph = bound_and_refine(pool, free, graph)
+    lp = MatchingLP(pool.n)
+    lp.add_edges(graph.u, graph.v, graph.q)
+    bound, graph = bound_and_refine(pool, free, graph, lp)
     lap("bound")
     report("warm start", 0.45)
-    mate, notes = _warm_start(pool, free, graph, prev_edges, started + 0.5 * time_limit + 30)
+    mate, unsure, notes = _warm_start(pool, free, graph, lp, prev_edges, time.monotonic() + 0.5 * time_limit + 5)
     graph, added = _close_short_paths(pool, free, graph, mate)
     if added:
         notes.append(f"{added} pair(s) added to the candidate graph to match more people")
@@ -112,7 +116,6 @@ def match(
         if len(free) <= exact_below:
             mate, stats = solve_whole(graph, mate, time_limit=time_limit, workers=workers, seed=seed)
         else:
-            unsure = np.flatnonzero(is_free & (mate < 0))
             mate, stats = neighbourhood_search(graph, mate, free, deadline=time.monotonic() + time_limit,
                                                workers=workers, seeds_first=unsure, seed=seed)
     else:
@@ -127,7 +130,7 @@ def match(
         )
     trios: list[tuple[int, ...]] = []
     if odd_policy == "trio":
-        trios = _absorb_leftovers(pool, free, mate)
+        trios = _absorb_leftovers(pool, free, mate, graph)
     report("explain", 0.9)
     result = _assemble(pool, checked.by_id, checked.locks, mate, trios, weights)
     result.people = len(applicants)
@@ -141,7 +144,7 @@ def match(
     result.bound_method = bound.method
     result.candidate_edges = graph.size
     result.is_fallback = fallback
-    proved = stats.proved_optimal and graph.is_full
+    proved = stats.proved_optimal and graph.is_full and not trios  # a trio is placed after the solve
     result.status = ("greedy-fallback" if fallback else "trivial" if stats.status == "TRIVIAL"
                      else "optimal" if proved or result.gap < 1e-9 else "feasible")
     result.notes = [*notes, f"CP-SAT: {stats.status}, {stats.solved} model(s) solved, {stats.improved} improved"]
@@ -166,24 +169,28 @@ def _previous_edges(previous: MatchResult | Iterable[Sequence[int]] | None, pool
     return edges
 
 
-def _warm_start(pool: Pool, free: np.ndarray, graph: CandidateGraph, prev_edges: list[tuple[int, int]],
-                deadline: float) -> tuple[np.ndarray, list[str]]:
+def _warm_start(pool: Pool, free: np.ndarray, graph: CandidateGraph, lp: MatchingLP,
+                prev_edges: list[tuple[int, int]], deadline: float) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The best of the rounded LP and the previous run, made maximum-cardinality; and the people the
+    LP was unsure about or whose partner the rounding changed (the search starts there)."""
     notes: list[str] = []
-    mate, _ = lp_with_cuts(graph, pool.n, deadline=deadline)
+    mate, unsure = lp_with_cuts(lp, deadline=deadline)
+    rounded = mate.copy()
     greedy_fill(graph, mate)
     adj = graph.neighbours(pool.n)
-    augment(adj, mate, free)
+    maximum_matching(adj, mate, free)
     if prev_edges:
         prev = np.full(pool.n, -1, dtype=np.int64)
         for a, b in prev_edges:
             if pool.scores(np.array([a]), np.array([b]))[0, 0] >= 0:
                 prev[a], prev[b] = b, a
         greedy_fill(graph, prev)
-        augment(adj, prev, free)
+        maximum_matching(adj, prev, free)
         if matching_value(graph, prev) >= matching_value(graph, mate):
             mate = prev
             notes.append("warm start: the previous run's partnerships")
-    return mate, notes
+    changed = np.flatnonzero(mate != rounded)
+    return mate, np.unique(np.concatenate([unsure, changed])).astype(np.int64), notes
 
 
 def _close_short_paths(pool: Pool, free: np.ndarray, graph: CandidateGraph, mate: np.ndarray
@@ -227,15 +234,20 @@ def _close_short_paths(pool: Pool, free: np.ndarray, graph: CandidateGraph, mate
         nv = np.array([max(e) for e in new])
         graph = add_edges(graph, pool.n, nu, nv, pool.scores(nu, nv).diagonal().astype(np.int64))
         added += len(new)
-        augment(graph.neighbours(pool.n), mate, free)
+        maximum_matching(graph.neighbours(pool.n), mate, free)
     return graph, added
 
 
-def _absorb_leftovers(pool: Pool, free: np.ndarray, mate: np.ndarray) -> list[tuple[int, ...]]:
+def _absorb_leftovers(pool: Pool, free: np.ndarray, mate: np.ndarray, graph: CandidateGraph
+                      ) -> list[tuple[int, ...]]:
     """Trio policy: each unmatched free person joins the pair they suit best (one per pair), if any
     pair's members both may partner them. Returns trios as pool indices; their pairs leave ``mate``."""
     trios: list[tuple[int, ...]] = []
     taken = np.zeros(pool.n, dtype=bool)
+    pair_score = np.zeros(pool.n, dtype=np.int64)  # each matched person's current pair score
+    on = mate[graph.u] == graph.v
+    pair_score[graph.u[on]] = graph.q[on]
+    pair_score[graph.v[on]] = graph.q[on]
     for u in free[mate[free] < 0].tolist():
         paired = free[(mate[free] >= 0) & ~taken[free]]
         if len(paired) < 2:
@@ -248,8 +260,7 @@ def _absorb_leftovers(pool: Pool, free: np.ndarray, mate: np.ndarray) -> list[tu
         if not ok.any():
             continue
         a_idx = np.flatnonzero(ok)
-        pair_q = pool.scores(paired[a_idx], partner[a_idx]).diagonal()
-        gain = s[a_idx] + s[pos[partner[a_idx]]] - pair_q
+        gain = s[a_idx] + s[pos[partner[a_idx]]] - pair_score[paired[a_idx]]
         best = a_idx[int(np.argmax(gain))]
         a, b = int(paired[best]), int(partner[best])
         trios.append((a, b, u))

@@ -20,6 +20,10 @@ def _connection(path: str) -> db.Connection:
     return con
 
 
+#: Set by streamlit_app.py in every session that has been through the app's navigation.
+NAVIGATION_MARK = "workbench_navigation"
+
+
 def _use_the_app_navigation() -> None:
     """Route through ``streamlit_app.py``'s ``st.navigation`` even when a page was opened first.
 
@@ -31,7 +35,7 @@ def _use_the_app_navigation() -> None:
     """
     from streamlit.runtime.pages_manager import PagesManager
 
-    if PagesManager.uses_pages_directory:
+    if PagesManager.uses_pages_directory and not st.session_state.get(NAVIGATION_MARK):
         PagesManager.uses_pages_directory = False
         st.rerun()
 

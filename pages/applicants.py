@@ -1,0 +1,209 @@
+"""Applicants: where a round's applicants come from, the per-country cap, admission by hand, and the
+countries partnered in a published round."""
+
+import streamlit as st
+
+from workbench import applications, charts, db, reports, vocab
+from workbench.countries import country_name
+from workbench.errors import WorkbenchError
+from workbench.ui.acting import acting_coordinator
+from workbench.ui.connection import cursor
+from workbench.ui.widgets import round_picker
+
+PAGE_SIZE = 50
+FLASH = "applicants_flash"
+MAP_KEY = "applicant_map"
+COUNTRY_KEY = "applicant_country"
+ALL = "All countries"
+
+con = cursor()
+round_id = round_picker(con)
+who = acting_coordinator(con, key="applicants")
+admission = reports.round_admission(con, round_id)
+map_config = charts.map_config(str(st.get_option("server.baseUrlPath") or ""))
+
+st.title("Applicants")
+st.caption(f"Round **{admission.label}** · status: {admission.status} · per-country cap "
+           f"{admission.country_cap:.0%} of the round's applications ({admission.cap:,} per country)")
+for message in st.session_state.pop(FLASH, []):
+    st.success(message)
+
+
+def saved(message: str) -> None:
+    db.publish_snapshot(con)
+    st.session_state[FLASH] = [message]
+    st.rerun()
+
+
+# Filters ------------------------------------------------------------------------------------------
+cols = st.columns(4)
+sectors = cols[0].multiselect("Sector", vocab.SECTORS, key="applicants_sector", placeholder="All sectors")
+stages = cols[1].multiselect("Career stage", vocab.CAREER_STAGES, key="applicants_stage", placeholder="All stages")
+statuses = cols[2].multiselect("Status", ["accepted", "waitlisted", "withdrawn", "received"],
+                               key="applicants_status", placeholder="All statuses")
+who_applied = cols[3].selectbox("New or returning", ["New and returning", "New", "Returning"],
+                                key="applicants_returning",
+                                help="Returning: applied to an earlier round (same email)")
+returning = {"New": False, "Returning": True}.get(who_applied)
+
+countries = reports.applicant_countries(con, round_id=round_id, sectors=sectors, career_stages=stages,
+                                        statuses=statuses, returning=returning)
+shown = countries[countries["applicants"] > 0]
+capped = countries[countries["is_at_cap"]]
+figures = st.columns(5)
+figures[0].metric("Applicants", f"{int(shown['applicants'].sum()):,}",
+               help=f"{admission.applications:,} in the round before filters")
+figures[1].metric("Countries", f"{len(shown):,}", help="Countries with at least one applicant shown")
+figures[2].metric("Accepted", f"{int(shown['accepted'].sum()):,}")
+figures[3].metric("Waitlisted", f"{int(shown['waitlisted'].sum()):,}")
+figures[4].metric("Countries at the cap", f"{len(capped):,}",
+               help=", ".join(capped["country"]) or "No country is at the cap")
+
+# The map and the table beside it -------------------------------------------------------------------
+options = [ALL, *shown["country_iso3"]]
+clicked = charts.selected_country(st.session_state.get(MAP_KEY))
+if clicked and clicked != st.session_state.get("applicants_last_click"):
+    st.session_state["applicants_last_click"] = clicked
+    if clicked in options:
+        st.session_state[COUNTRY_KEY] = clicked
+if st.session_state.get(COUNTRY_KEY) not in options:
+    st.session_state[COUNTRY_KEY] = ALL
+selected = st.session_state[COUNTRY_KEY]
+
+left, right = st.columns([3, 2])
+with left:
+    st.plotly_chart(charts.applicant_map(countries, selected=None if selected == ALL else selected,
+                                         title=f"Applicants by country, {admission.label}"),
+                    key=MAP_KEY, on_select="rerun", selection_mode="points", config=map_config)
+    if len(capped):
+        st.caption(f"Outlined in orange: at the cap ({', '.join(capped['country'])}). Dots: small states. "
+                   "Click a country to list its applicants.")
+    else:
+        st.caption("No country is at the cap. Dots: small states. Click a country to list its applicants.")
+with right:
+    st.dataframe(
+        shown[["country", "applicants", "share", "accepted", "waitlisted", "returning", "is_at_cap"]],
+        hide_index=True, width="stretch", height=440,
+        column_config={
+            "country": "Country", "applicants": "Applicants", "accepted": "Accepted", "waitlisted": "Waitlisted",
+            "returning": "Returning", "share": st.column_config.NumberColumn("Share", format="percent"),
+            "is_at_cap": st.column_config.CheckboxColumn("At the cap"),
+        },
+    )
+
+# The chosen country's applicants -------------------------------------------------------------------
+names = dict(zip(shown["country_iso3"], shown["country"], strict=True))
+selected = st.selectbox("Country", options, key=COUNTRY_KEY,
+                        format_func=lambda c: c if c == ALL else f"{names.get(c, c)} ({c})")
+country = None if selected == ALL else str(selected)
+if who.role == "presenter":
+    st.info("Presenters see aggregates only: the list of applicants is for coordinators.")
+    st.stop()
+
+
+
+def applicants_page(number: int) -> reports.ApplicantPage:
+    return reports.applicant_list(con, round_id=round_id, country_iso3=country, sectors=sectors,
+                                  career_stages=stages, statuses=statuses, returning=returning,
+                                  limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+
+
+listing = applicants_page(1)
+if listing.pages > 1:
+    page = int(st.number_input(f"Page (of {listing.pages:,}; {PAGE_SIZE} applicants a page)", 1, listing.pages, 1,
+                               key=f"applicants_page_{round_id}_{country}"))
+    if page > 1:
+        listing = applicants_page(page)
+where = names.get(country, country) if country else "all countries"
+st.subheader(f"Applicants from {where}")
+st.caption(f"{listing.total:,} applicant(s), earliest first; showing {len(listing.rows):,} from "
+           f"number {listing.offset + 1 if listing.total else 0:,}.")
+st.dataframe(
+    listing.rows[["application_id", "name", "email", "country", "sector", "career_stage", "submitted_at", "status",
+                  "status_reason", "is_returning"]],
+    hide_index=True, width="stretch",
+    column_config={"application_id": st.column_config.NumberColumn("id", format="%d"),
+                   "is_returning": st.column_config.CheckboxColumn("Returning"),
+                   "status_reason": "Reason"},
+)
+
+# Admission by hand --------------------------------------------------------------------------------
+may_decide = who.may_edit and admission.is_open
+if not admission.is_open:
+    st.caption(f"{admission.label} is {admission.status}: admission decisions are closed.")
+elif not who.may_edit:
+    st.caption(f"{who.name} ({who.role}) can read the applicants but not decide on them.")
+elif len(listing.rows):
+    with st.expander("Accept, waitlist or withdraw an applicant"):
+        rows = listing.rows.set_index("application_id")
+        picked = st.selectbox(
+            "Applicant", list(rows.index), key="decide_application",
+            format_func=lambda a: f"{rows.at[a, 'name']} · {rows.at[a, 'country']} · {rows.at[a, 'status']}")
+        choices: dict[applications.Status, str] = {"accepted": "Accept", "waitlisted": "Waitlist",
+                                                   "withdrawn": "Withdraw"}
+        decision = st.radio("Decision", list(choices), horizontal=True, key="decide_status",
+                            format_func=choices.__getitem__)
+        reason = st.text_input("Reason (recorded with the decision)", key="decide_reason",
+                               placeholder="e.g. asked to join next round")
+        if st.button("Save the decision", key="decide_save", type="primary"):
+            row = rows.loc[picked]
+            if who.role == "country" and row["country_iso3"] not in who.countries:
+                st.error(f"{country_name(row['country_iso3'])} is not one of your countries "
+                         f"({', '.join(who.countries)}).")
+            else:
+                try:
+                    done = applications.decide(con, int(picked), decision, version=int(row["version"]),
+                                               reason=reason, actor=who.coordinator_id)
+                except WorkbenchError as exc:
+                    st.error(str(exc))
+                else:
+                    saved(done.message)
+
+if may_decide:
+    over = applications.over_cap(con, round_id)
+    if over:
+        st.warning(f"{', '.join(country_name(c) for c in over)} above the cap (after a withdrawal or a change): "
+                   "apply the cap again to waitlist the latest accepted.")
+    with st.expander("The per-country cap"):
+        st.caption(f"{admission.accepted:,} accepted, {admission.waitlisted:,} waitlisted, {admission.withdrawn:,} "
+                   f"withdrawn, {admission.received:,} not decided yet. Applying the cap decides the undecided, "
+                   "accepts waitlisted applicants while their country has room (earliest first) and waitlists "
+                   "the latest accepted of a country above the cap. Decisions made by hand stay.")
+        new_cap = st.number_input("Cap (% of the round's applications)", 1, 100,
+                                  round(admission.country_cap * 100), key=f"cap_{round_id}")
+        c1, c2 = st.columns(2)
+        try:
+            if c1.button("Apply the cap again", key="cap_apply"):
+                saved(applications.admit(con, round_id, actor=who.coordinator_id).summary())
+            if c2.button(f"Change the cap to {new_cap}%", key="cap_change",
+                         disabled=new_cap == round(admission.country_cap * 100)):
+                result = applications.set_country_cap(con, round_id, new_cap / 100, version=admission.version,
+                                                      actor=who.coordinator_id)
+                saved(f"The cap of {round_id} is now {new_cap}%. " + result.summary())
+        except WorkbenchError as exc:
+            st.error(str(exc))
+
+# Partnerships between countries --------------------------------------------------------------------
+st.divider()
+st.subheader("Partnerships between countries")
+published = reports.published_rounds(con)
+if published.empty:
+    st.info("No round has a published matching yet.")
+else:
+    ids = list(published["round_id"])
+    flow_round = st.selectbox("Published round", ids, index=ids.index(round_id) if round_id in ids else len(ids) - 1,
+                              format_func=dict(zip(ids, published["label"], strict=True)).__getitem__,
+                              key=f"flows_round_{round_id}")
+    flows = reports.partnership_flows(con, round_id=flow_round)
+    countries_partnered = len(set(flows["country_a"]) | set(flows["country_b"]))
+    st.caption(f"{int(flows['partnerships'].sum()):,} country-to-country links between {countries_partnered} "
+               f"countries in {len(flows):,} pairs of countries (partners always live in different countries; a trio "
+               "counts once for each of its three pairs). Thicker arcs: more partnerships.")
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(charts.partnership_map(flows, title=f"Partnerships between countries, {flow_round}"),
+                        key="flows_map", config=map_config)
+    with right:
+        st.dataframe(flows[["country_a_name", "country_b_name", "partnerships"]].head(200), hide_index=True,
+                     width="stretch", height=440,
+                     column_config={"country_a_name": "Country", "country_b_name": "Partner country"})

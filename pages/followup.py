@@ -1,0 +1,202 @@
+"""Follow-up: partnership health, the intervention queue, re-matching, and importing check-ins and
+surveys."""
+
+import streamlit as st
+
+from workbench import db, reports
+from workbench.errors import WorkbenchError
+from workbench.followup import checkins, health, interventions, rematch
+from workbench.ui.acting import acting_coordinator
+from workbench.ui.connection import cursor
+from workbench.ui.widgets import percent, round_picker
+
+con = cursor()
+round_id = round_picker(con, matched_only=True)
+who = acting_coordinator(con, key="followup")
+scope = list(who.countries) if who.role == "country" else None
+actor = who.coordinator_id
+
+st.title("Follow-up")
+st.caption(f"Round **{round_id}** · " + (f"{who.name}'s countries: {', '.join(who.countries)}" if scope
+                                          else "all countries"))
+
+for message in st.session_state.pop("followup_flash", []):
+    st.success(message)
+
+
+def saved(message: str) -> None:
+    db.request_snapshot(con)
+    st.session_state["followup_flash"] = [message]
+    st.rerun()
+
+
+summary = reports.health_summary(con, round_id, countries=scope)
+cols = st.columns(5)
+cols[0].metric("Partnerships", f"{summary.partnerships:,}", help=f"{summary.reporting:,} sent check-ins")
+cols[1].metric("Flagged", f"{summary.flagged:,}", help=(
+    f"{percent(summary.flagged_share)} of partnerships · no contact for two fortnights: {summary.no_contact}, "
+    f"partner not replying within a week: {summary.not_replied}, rating 2 or less: {summary.low_rating}"))
+cols[2].metric("Open cases", summary.open_cases, help=f"{summary.contacted_cases} of them contacted")
+cols[3].metric("Flagged, no case yet", summary.flagged_without_case)
+cols[4].metric("Closed cases", summary.closed_cases, help="Resolved, re-matched or ended")
+
+if who.role == "presenter":
+    st.info("Presenters see the round's figures only; the queue names participants.")
+    st.stop()
+if not who.may_edit:
+    st.caption(f"{who.name} ({who.role}) can read the queue but not change it.")
+
+queue_tab, flagged_tab, rematch_tab, import_tab = st.tabs(
+    ["Intervention queue", "Flagged partnerships", "Re-match", "Import check-ins and surveys"])
+
+with queue_tab:
+    statuses = st.multiselect("Cases that are", interventions.STATUSES, default=list(interventions.OPEN_STATUSES),
+                              format_func=lambda s: f"{s} ({interventions.STATUS_HELP[s]})")
+    queue = reports.intervention_queue(con, round_id=round_id, statuses=statuses, countries=scope)
+    if queue.empty:
+        st.info("No cases here. Flagged partnerships without a case are in the next tab.")
+    else:
+        st.dataframe(queue[["intervention_id", "status", "members", "reason", "opened_on", "coordinator",
+                            "closed_on"]], hide_index=True, width="stretch",
+                     column_config={"intervention_id": "Case", "opened_on": "Opened", "closed_on": "Closed"})
+        labels = {int(r.intervention_id): f"Case {r.intervention_id} · {r.status} · {r.members} · {r.reason}"
+                  for r in queue.itertuples()}
+        case_id = st.selectbox("Work on case", list(labels), format_func=labels.__getitem__, key="case_pick")
+        case = queue[queue["intervention_id"] == case_id].iloc[0]
+        left, right = st.columns([3, 2])
+        with left:
+            raised_by = case.raised_by if isinstance(case.raised_by, str) else "a coordinator"
+            st.markdown(f"**Partnership {case.partnership_id}** · raised by {raised_by} "
+                        f"on {case.opened_on:%d %b %Y} · {case.reason}")
+            st.dataframe(reports.partnership_members(con, int(case.partnership_id))[
+                ["name", "email", "country", "languages", "timezone"]], hide_index=True, width="stretch")
+            st.dataframe(reports.case_checkins(con, int(case.partnership_id)), hide_index=True, width="stretch",
+                         height=240)
+        with right:
+            st.text_area("Notes so far", case.notes or "(none)", disabled=True, height=120, key=f"notes_{case_id}")
+            choices = ["(keep: " + case.status + ")", *interventions.TRANSITIONS[case.status]]
+            coordinators = reports.coordinators(con)
+            people = [None, *coordinators.loc[coordinators["role"].isin(["director", "country"]), "coordinator_id"]]
+            coordinator_names = dict(zip(coordinators["coordinator_id"], coordinators["name"], strict=True))
+            with st.form(f"case_{case_id}"):
+                status = st.selectbox("Status", choices, key=f"status_{case_id}")
+                assigned = case.coordinator_id if isinstance(case.coordinator_id, str) else None
+                coordinator = st.selectbox("Coordinator", people, index=people.index(assigned),
+                                           format_func=lambda c: "(nobody)" if c is None else coordinator_names[c])
+                note = st.text_area("Add a note", placeholder="What you did or learnt", key=f"note_{case_id}")
+                submitted = st.form_submit_button("Save case", type="primary", disabled=not who.may_edit)
+            if submitted:
+                try:
+                    interventions.update_case(con, int(case_id), int(case.version), actor=actor,
+                                              status=None if status.startswith("(keep") else status,
+                                              note=note, coordinator_id=coordinator)
+                except WorkbenchError as exc:
+                    st.error(str(exc))
+                else:
+                    saved(f"Case {case_id} saved" + ("" if status.startswith("(keep") else f": {status}") + ".")
+
+with flagged_tab:
+    flagged = reports.partnership_health(con, round_id, countries=scope, flagged_only=True)
+    st.caption("A partnership is flagged when check-ins report no contact for two fortnights running, a partner "
+               "says the other has not replied within a week, or a rating of 2 or less.")
+    st.dataframe(flagged[["partnership_id", "members", "reasons", "longest_silence", "lowest_rating",
+                          "fortnights_with_contact", "fortnights_reported", "interventions", "open_interventions"]],
+                 hide_index=True, width="stretch", column_config={
+                     "partnership_id": "Partnership", "longest_silence": "Fortnights silent",
+                     "open_interventions": "Open cases", "interventions": "Cases"})
+    needed = health.needing_a_case(con, round_id, countries=scope)
+    if needed:
+        st.write(f"{len(needed)} flagged partnership(s) never had a case: "
+                 + ", ".join(f"{n.partnership_id} ({'; '.join(n.reasons)})" for n in needed))
+        if st.button(f"Open cases for {len(needed)} flagged partnership(s)", disabled=not who.may_edit):
+            try:
+                opened = health.open_cases_from_flags(con, round_id, actor=actor, countries=scope)
+            except WorkbenchError as exc:
+                st.error(str(exc))
+            else:
+                saved(f"Opened {len(opened)} case(s) from the flags.")
+    else:
+        st.caption("Every flagged partnership has (or had) a case.")
+    with st.form("open_case"):
+        st.markdown("**Open a case by hand**")
+        pid = st.number_input("Partnership", min_value=1, step=1, value=int(flagged["partnership_id"].iloc[0])
+                              if not flagged.empty else 1)
+        reason = st.text_input("Reason", placeholder="e.g. a partner wrote to say they have heard nothing")
+        if st.form_submit_button("Open case", disabled=not who.may_edit):
+            try:
+                new_id = interventions.open_case(con, int(pid), reason=reason, actor=actor)
+            except WorkbenchError as exc:
+                st.error(str(exc))
+            else:
+                saved(f"Opened case {new_id} on partnership {int(pid)}.")
+
+with rematch_tab:
+    try:
+        stranded = reports.stranded_participants(con, round_id)
+    except WorkbenchError as exc:
+        st.info(str(exc))
+        stranded = None
+    if stranded is not None and scope is not None:
+        stranded = stranded[stranded["country_iso3"].isin(scope)]
+    if stranded is not None and stranded.empty:
+        st.info("Nobody is stranded: every participant has a partnership without an open case.")
+    elif stranded is not None:
+        st.caption("Stranded: every partnership they are in has ended or has an open case. Re-matching keeps the "
+                   "hard rules: different countries, a shared language, no repeat of a past partnership, one live "
+                   "partnership each.")
+        st.dataframe(stranded[["name", "country", "languages", "reason"]], hide_index=True, width="stretch")
+        stranded_names = {int(r.application_id): f"{r.name} ({r.country}) · {r.reason}" for r in stranded.itertuples()}
+        person = st.selectbox("Re-match", list(stranded_names), format_func=stranded_names.__getitem__,
+                              key="rematch_person")
+        options = reports.rematch_candidates(con, int(person))
+        feasible = options[options["feasible"]]
+        st.write(f"{len(feasible)} of {len(options)} stranded or waitlisted people keep every hard rule.")
+        st.dataframe(options[["name", "country", "source", "shared_interests", "shared_languages", "hours_apart",
+                              "feasible", "problems"]].head(50), hide_index=True, width="stretch")
+        if not feasible.empty:
+            partner_names = {int(r.application_id): f"{r.name} ({r.country}, {r.source}) · {r.shared_interests} "
+                             f"shared interests · {r.hours_apart:g} h apart" for r in feasible.itertuples()}
+            with st.form("rematch_form"):
+                partner = st.selectbox("New partner", list(partner_names), format_func=partner_names.__getitem__)
+                rematch_note = st.text_input("Note for the case")
+                go = st.form_submit_button("Re-match", type="primary", disabled=not who.may_edit)
+            if go:
+                try:
+                    new_pid = rematch.rematch(con, int(person), int(partner), actor=actor, note=rematch_note)
+                except WorkbenchError as exc:
+                    st.error(str(exc))
+                else:
+                    saved(f"New partnership {new_pid}: {stranded_names[int(person)].split(' · ')[0]} with "
+                          f"{partner_names[int(partner)].split(' · ')[0]}.")
+
+with import_tab:
+    kind = st.radio("File of", ["checkins", "surveys"], horizontal=True,
+                    format_func=lambda k: "fortnightly check-ins" if k == "checkins" else "end-of-round surveys")
+    st.caption("A CSV export of the form. Check-ins need email, fortnight, date and whether there was contact; "
+               "surveys need email, date, program satisfaction (1–5) and whether the topics were used. Rows "
+               "already imported are skipped, so a corrected file can be imported again.")
+    upload = st.file_uploader("CSV file", type=["csv", "txt"], key=f"upload_{kind}")
+    if upload is not None:
+        data = upload.getvalue()
+        try:
+            validate = checkins.validate_checkins if kind == "checkins" else checkins.validate_surveys
+            report = validate(con, data, round_id, filename=upload.name)
+        except WorkbenchError as exc:
+            st.error(str(exc))
+        else:
+            (st.warning if report.rejections else st.info)(report.summary())
+            if report.rejections:
+                st.dataframe(report.rejections_frame(), hide_index=True, width="stretch")
+            if report.changed:
+                st.caption("Stored with other answers:")
+                st.dataframe(report.changed_frame(), hide_index=True, width="stretch")
+            replace = st.checkbox("Replace stored answers that differ", value=False, disabled=not report.changed)
+            n = len(report.records) + (len(report.changed) if replace else 0)
+            if st.button(f"Import {n:,} rows", type="primary", disabled=not n or not who.may_edit):
+                try:
+                    done = checkins.import_responses(con, kind, data, round_id, actor=actor, filename=upload.name,
+                                                     replace=replace)
+                except WorkbenchError as exc:
+                    st.error(str(exc))
+                else:
+                    saved(done.summary())

@@ -1,0 +1,104 @@
+"""Impact coding: coordinators confirm or change the codes of the answers to the impact question."""
+
+import streamlit as st
+
+from workbench import charts, db, reports
+from workbench.errors import WorkbenchError
+from workbench.followup import impact
+from workbench.ui.acting import acting_coordinator
+from workbench.ui.connection import cursor
+from workbench.ui.widgets import round_picker
+
+PAGE_SIZE = 10
+
+con = cursor()
+round_id = round_picker(con, matched_only=True)
+who = acting_coordinator(con, key="impact")
+progress = reports.coding_progress(con, round_id)
+
+st.title("Impact coding")
+st.caption(f"Round **{round_id}** · \"What impact has your involvement had on your work or professional "
+           "activities?\" · suggestions come from keyword rules; a coordinator's confirmation counts")
+
+for message in st.session_state.pop("impact_flash", []):
+    st.success(message)
+
+
+def saved(message: str) -> None:
+    db.request_snapshot(con)
+    st.session_state["impact_flash"] = [message]
+    st.rerun()
+
+
+cols = st.columns(4)
+cols[0].metric("Answers", f"{progress.answers:,}", help=f"of {progress.respondents:,} survey respondents")
+cols[1].metric("Coded", f"{progress.confirmed:,}", help="Codes confirmed by a coordinator")
+cols[2].metric("Awaiting coding", f"{progress.awaiting:,}")
+cols[3].metric("No impact named", f"{progress.no_impact:,}", help="Confirmed with no category")
+if not who.may_edit:
+    st.caption(f"{who.name} ({who.role}) can read the coding but not change it.")
+
+codes = list(impact.CODES)
+awaiting_tab, coded_tab, shares_tab = st.tabs(["Awaiting coding", "Coded answers", "Shares"])
+
+with awaiting_tab:
+    waiting = reports.impact_answers(con, round_id, which="awaiting")
+    if waiting.empty:
+        st.info(f"Every answer of {round_id} is coded.")
+    else:
+        if st.button(f"Accept the suggestions for all {len(waiting)} answers", disabled=not who.may_edit):
+            try:
+                n = impact.confirm_many(con, zip(waiting["survey_id"], waiting["version"], waiting["suggested_codes"],
+                                                 strict=True), actor=who.coordinator_id)
+            except WorkbenchError as exc:
+                st.error(str(exc))
+            else:
+                saved(f"Confirmed the suggested codes of {n} answers.")
+        pages = (len(waiting) - 1) // PAGE_SIZE + 1
+        page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1) if pages > 1 else 1
+        shown = waiting.iloc[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+        with st.form(f"coding_{round_id}_{page}"):
+            chosen = {}
+            for row in shown.itertuples():
+                st.markdown(f"**Answer {row.survey_id}** ({row.country_iso3}): {row.impact_text}")
+                chosen[int(row.survey_id)] = (int(row.version), st.multiselect(
+                    "Codes", codes, default=list(row.suggested_codes), format_func=impact.LABELS.__getitem__,
+                    key=f"codes_{row.survey_id}", label_visibility="collapsed"))
+                st.caption(f"Suggested because of {row.why}" if row.why else "No category suggested.")
+            confirm = st.form_submit_button(f"Confirm these {len(shown)} answers", type="primary",
+                                            disabled=not who.may_edit)
+        if confirm:
+            try:
+                n = impact.confirm_many(con, [(sid, version, picked) for sid, (version, picked) in chosen.items()],
+                                        actor=who.coordinator_id)
+            except WorkbenchError as exc:
+                st.error(str(exc))
+            else:
+                saved(f"Confirmed the codes of {n} answers.")
+
+with coded_tab:
+    search = st.text_input("Find answers containing", placeholder="e.g. network")
+    coded = reports.impact_answers(con, round_id, which="coded", search=search, limit=200)
+    st.dataframe(coded[["survey_id", "impact_text", "labels"]], hide_index=True, width="stretch",
+                 column_config={"survey_id": "Answer", "impact_text": "Answer text", "labels": "Codes"})
+    if not coded.empty:
+        texts = {int(r.survey_id): f"{r.survey_id}: {r.impact_text[:90]}" for r in coded.itertuples()}
+        pick = st.selectbox("Change the codes of", list(texts), format_func=texts.__getitem__)
+        row = coded[coded["survey_id"] == pick].iloc[0]
+        with st.form(f"recode_{pick}"):
+            new_codes = st.multiselect("Codes", codes, default=list(row.impact_codes),
+                                       format_func=impact.LABELS.__getitem__)
+            if st.form_submit_button("Save codes", disabled=not who.may_edit):
+                try:
+                    impact.confirm_codes(con, int(pick), int(row.version), new_codes, actor=who.coordinator_id)
+                except WorkbenchError as exc:
+                    st.error(str(exc))
+                else:
+                    saved(f"Saved the codes of answer {pick}.")
+
+with shares_tab:
+    st.plotly_chart(charts.impact_shares(reports.impact_by_round(con)), width="stretch")
+    st.caption("How the keyword suggestions agree with coordinators' confirmed codes, all rounds:")
+    st.dataframe(impact.agreement(con), hide_index=True, width="stretch", column_config={
+        "precision": st.column_config.NumberColumn("precision", format="percent"),
+        "recall": st.column_config.NumberColumn("recall", format="percent")})

@@ -1,0 +1,62 @@
+"""Applications into the database: import a file, admit under the per-country cap, decide by hand,
+open rounds with the previous round's waitlist carried over.
+
+:func:`import_applications` reads and validates a file with :mod:`workbench.intake`, recognises
+returning people by normalised email, offers a name + country near-match with a different email for
+confirmation (never merged silently), creates the round if it is missing, admits the new applicants
+under the round's per-country cap and writes everything in **one** transaction: a failure leaves the
+database as it was. ``dry_run=True`` makes the same report without writing (the Import page's preview).
+
+Admission (domain.md, step 2): a country may have at most ``cap_count(live applications, cap)``
+accepted applicants (``rounds.country_cap``, default 20%); within a country the earliest submissions
+are accepted and the later ones waitlisted "offered the next round". As more applications arrive the
+accepted stay accepted and the cap-waitlisted are accepted, earliest first, while their country has
+room; :func:`admit` re-applies the cap to a whole round (after a withdrawal or a change of the cap).
+:func:`decide` accepts, waitlists or withdraws one application by hand with the reason recorded
+(optimistic versioning, audited). :func:`open_round` creates the next round and carries the previous
+round's cap-waitlisted applicants into it; they are decided with the round's first import (they keep
+their original submission time, so they come first).
+
+Modules: ``importing`` (the import), ``report`` (what it did), ``admission`` (the cap, decisions by
+hand), ``rounds`` (round ids, opening, carry-over), ``store`` (the reads and writes they share).
+"""
+
+from __future__ import annotations
+
+from workbench.applications.admission import (
+    CAP_REASON_PREFIX,
+    AdmissionResult,
+    CapReached,
+    Decision,
+    Status,
+    admit,
+    cap_reason,
+    decide,
+    over_cap,
+    set_country_cap,
+)
+from workbench.applications.importing import import_applications, name_key
+from workbench.applications.report import ImportReport, NearMatch
+from workbench.applications.rounds import RoundOpened, check_round_id, open_round
+from workbench.applications.store import OPEN_STATUSES
+
+__all__ = [
+    "CAP_REASON_PREFIX",
+    "OPEN_STATUSES",
+    "AdmissionResult",
+    "CapReached",
+    "Decision",
+    "ImportReport",
+    "NearMatch",
+    "RoundOpened",
+    "Status",
+    "admit",
+    "cap_reason",
+    "check_round_id",
+    "decide",
+    "import_applications",
+    "name_key",
+    "open_round",
+    "over_cap",
+    "set_country_cap",
+]

@@ -1,0 +1,230 @@
+"""Admission under the per-country cap, and decisions by hand (domain.md, step 2)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import duckdb
+import pandas as pd
+
+from workbench import db
+from workbench.admission import cap_count
+from workbench.applications.store import OPEN_STATUSES, open_round_row, write_failed
+from workbench.countries import country_name
+from workbench.errors import NotFound, WorkbenchError
+
+Status = Literal["accepted", "waitlisted", "withdrawn"]
+
+#: Every cap-waitlisted application's reason starts so (manual waitlisting has the coordinator's words).
+CAP_REASON_PREFIX = "country above the"
+
+
+def cap_reason(cap: float) -> str:
+    return f"{CAP_REASON_PREFIX} {cap:.0%} cap: offered the next round"
+
+
+class CapReached(WorkbenchError):
+    """Accepting would take a country above its round's cap."""
+
+
+#: An admission decision to write: (application_id, version, status, reason).
+Change = tuple[int, int, str, str | None]
+
+
+def round_applications(con: db.Connection, round_id: str) -> pd.DataFrame:
+    """The round's live applications, earliest first, with what admission needs."""
+    return con.execute(
+        "SELECT application_id, version, country_iso3, submitted_at, status, coalesce(status_reason, '') AS reason "
+        "FROM applications WHERE round_id = ? AND status <> 'withdrawn' ORDER BY submitted_at, application_id",
+        [round_id],
+    ).df()
+
+
+def plan_cap(existing: pd.DataFrame, incoming: list[tuple[Any, str, Any]], cap: float, *, demote: bool
+              ) -> tuple[dict[Any, tuple[str, str | None]], list[Change]]:
+    """The cap over a round: ``existing`` applications (see :func:`round_applications`) and ``incoming``
+    ones ``(key, country, submitted_at)`` not written yet.
+
+    Accepted applications stay accepted (unless ``demote`` and their country is above the cap: then the
+    latest go to the waitlist); undecided and cap-waitlisted ones, with the incoming, are accepted
+    earliest first while their country has room, the rest waitlisted. Applications a coordinator
+    waitlisted by hand stay waitlisted. Returns the incoming decisions by key and the existing changes.
+    """
+    live = len(existing) + len(incoming)
+    limit = cap_count(live, cap) if live else 1
+    reason = cap_reason(cap)
+    changes: list[Change] = []
+    is_accepted = existing["status"] == "accepted"
+    accepted = Counter(existing.loc[is_accepted, "country_iso3"])
+    if demote:
+        for country, count in list(accepted.items()):
+            if count > limit:
+                group = existing[is_accepted & (existing["country_iso3"] == country)]
+                for record in group.tail(count - limit).itertuples(index=False):
+                    changes.append((int(record.application_id), int(record.version), "waitlisted", reason))
+                accepted[country] = limit
+    movable = (existing["status"] == "received") | (
+        (existing["status"] == "waitlisted") & existing["reason"].str.startswith(CAP_REASON_PREFIX))
+    queue: list[tuple[pd.Timestamp, int, int, Any, str, Any]] = []
+    for position, record in enumerate(existing[movable].itertuples(index=False)):
+        queue.append((pd.Timestamp(record.submitted_at), 0, position, record, str(record.country_iso3), None))
+    for position, (key, country, submitted) in enumerate(incoming):
+        queue.append((pd.Timestamp(submitted), 1, position, None, str(country), key))
+    queue.sort(key=lambda q: q[:3])
+    decisions: dict[Any, tuple[str, str | None]] = {}
+    for _, _, _, record, country, key in queue:
+        decision: tuple[str, str | None] = ("waitlisted", reason)
+        if accepted[country] < limit:
+            accepted[country] += 1
+            decision = ("accepted", None)
+        if record is None:
+            decisions[key] = decision
+        elif (record.status, record.reason or None) != decision:
+            changes.append((int(record.application_id), int(record.version), *decision))
+    return decisions, changes
+
+
+def apply_changes(con: db.Connection, updates: list[Change], *, actor: str) -> None:
+    for application_id, version, status, reason in updates:
+        db.update_versioned(con, "applications", "application_id", application_id, version,
+                            {"status": status, "status_reason": reason}, actor=actor, action="admit application")
+
+
+@dataclass(frozen=True)
+class Decision:
+    application_id: int
+    status: str
+    version: int
+    message: str
+    over_cap: tuple[str, ...] = ()
+
+
+_VERBS = {"accepted": "accept", "waitlisted": "waitlist", "withdrawn": "withdraw"}
+
+
+def decide(con: db.Connection, application_id: int, status: Status, *, version: int, reason: str,
+           actor: str) -> Decision:
+    """Accept, waitlist or withdraw one application by hand, with the reason recorded.
+
+    Refused (:class:`~workbench.errors.StaleEdit`) when someone changed the application since
+    ``version`` was read; refused (:class:`CapReached`) when accepting would take the country above the
+    round's cap. A withdrawal can leave a capped country above the cap: the countries are named in
+    the result, and :func:`admit` re-applies the cap.
+    """
+    if status not in _VERBS:
+        raise WorkbenchError(f"'{status}' is not a decision; choose accepted, waitlisted or withdrawn.")
+    reason = " ".join(str(reason or "").split())
+    if not reason:
+        if status != "accepted":
+            raise WorkbenchError(f"Say why you {_VERBS[status]} this application: the reason is recorded.")
+        reason = "accepted by a coordinator"
+    row = con.execute(
+        "SELECT a.round_id, a.country_iso3, a.status, a.name, r.status, r.country_cap FROM applications AS a "
+        "JOIN rounds AS r USING (round_id) WHERE a.application_id = ?", [application_id]
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"No application {application_id}: someone may have removed it. Reload the page.")
+    round_id, country, current, name, round_status, cap = row
+    if round_status not in OPEN_STATUSES:
+        raise WorkbenchError(
+            f"Round {round_id} is {round_status}: admission decisions are closed once a round runs."
+        )
+    try:
+        with db.transaction(con):
+            if status == "accepted" and current != "accepted":
+                _check_room(con, round_id, country, float(cap), joining=current == "withdrawn")
+            new_version = db.update_versioned(
+                con, "applications", "application_id", application_id, version,
+                {"status": status, "status_reason": reason}, actor=actor, action=f"{_VERBS[status]} application")
+    except duckdb.Error as exc:
+        raise write_failed(exc, round_id) from None
+    over = tuple(over_cap(con, round_id)) if status == "withdrawn" else ()
+    message = f"{name} ({country_name(country)}) is now {status}: {reason}."
+    if over:
+        names = ", ".join(country_name(c) for c in over)
+        message += f" {names} now {'is' if len(over) == 1 else 'are'} above the cap: apply the cap again to rebalance."
+    return Decision(application_id, status, new_version, message, over)
+
+
+def _check_room(con: db.Connection, round_id: str, country: str, cap: float, *, joining: bool) -> None:
+    accepted, live = con.execute(
+        "SELECT count(*) FILTER (WHERE status = 'accepted' AND country_iso3 = ?), "
+        "count(*) FILTER (WHERE status <> 'withdrawn') FROM applications WHERE round_id = ?",
+        [country, round_id],
+    ).fetchone()  # type: ignore[misc]
+    limit = cap_count(int(live) + (1 if joining else 0), cap)
+    if int(accepted) >= limit:
+        raise CapReached(
+            f"{country_name(country)} already has {accepted} accepted applicants, the cap for {round_id} "
+            f"({cap:.0%} of {int(live) + joining} applications = {limit}). Waitlist one of them first, or raise "
+            "the round's cap."
+        )
+
+
+def over_cap(con: db.Connection, round_id: str) -> list[str]:
+    """Countries with more accepted applicants than the round's cap allows."""
+    rows = con.execute(
+        """
+        WITH t AS (
+            SELECT country_iso3, count(*) FILTER (WHERE status = 'accepted') AS accepted,
+                sum(count(*) FILTER (WHERE status <> 'withdrawn')) OVER () AS live
+            FROM applications WHERE round_id = ? GROUP BY country_iso3
+        )
+        SELECT country_iso3 FROM t JOIN rounds AS r ON r.round_id = ?
+        WHERE accepted > greatest(1, floor(r.country_cap * live + 1e-9)) ORDER BY country_iso3
+        """,
+        [round_id, round_id],
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+@dataclass(frozen=True)
+class AdmissionResult:
+    round_id: str
+    accepted: int
+    waitlisted: int
+    unchanged: int
+
+    def summary(self) -> str:
+        if not (self.accepted or self.waitlisted):
+            return f"The cap of {self.round_id} holds: no decision changed."
+        return (f"Applied the cap to {self.round_id}: {self.accepted} accepted, {self.waitlisted} waitlisted "
+                f"({self.unchanged} unchanged).")
+
+
+def admit(con: db.Connection, round_id: str, *, actor: str) -> AdmissionResult:
+    """Re-apply the round's cap: decide undecided applications, accept cap-waitlisted ones while there is
+    room (earliest first), and waitlist the latest accepted of a country above the cap.
+
+    Applications withdrawn, or waitlisted by a coordinator's hand, are left as they are.
+    """
+    current = open_round_row(con, round_id)
+    try:
+        with db.transaction(con):
+            return _readmit(con, round_id, float(current["country_cap"]), actor=actor)
+    except duckdb.Error as exc:
+        raise write_failed(exc, round_id) from None
+
+
+def _readmit(con: db.Connection, round_id: str, cap: float, *, actor: str) -> AdmissionResult:
+    existing = round_applications(con, round_id)
+    _, changes = plan_cap(existing, [], cap, demote=True)
+    apply_changes(con, changes, actor=actor)
+    counts = Counter(status for _, _, status, _ in changes)
+    return AdmissionResult(round_id, counts["accepted"], counts["waitlisted"], len(existing) - len(changes))
+
+
+def set_country_cap(con: db.Connection, round_id: str, cap: float, *, version: int, actor: str) -> AdmissionResult:
+    """Change a round's per-country cap (versioned, audited) and re-apply it, in one transaction."""
+    if not 0 < cap <= 1:
+        raise WorkbenchError(f"The country cap must be a share between 0 and 1 (got {cap}); 0.2 is 20%.")
+    open_round_row(con, round_id)
+    try:
+        with db.transaction(con):
+            db.update_versioned(con, "rounds", "round_id", round_id, version, {"country_cap": float(cap)},
+                                actor=actor, action="set country cap")
+            return _readmit(con, round_id, float(cap), actor=actor)
+    except duckdb.Error as exc:
+        raise write_failed(exc, round_id) from None

@@ -1,0 +1,278 @@
+"""Importing an application file into a round, in one transaction (see the package notes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import functools
+import re
+import unicodedata
+import uuid
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import duckdb
+import pandas as pd
+
+from workbench import db
+from workbench.admission import DEFAULT_CAP
+from workbench.applications.admission import apply_changes, plan_cap, round_applications
+from workbench.applications.report import ImportReport, NearMatch
+from workbench.applications.rounds import (
+    carry_over_plan,
+    check_round_id,
+    empty_carry,
+    insert_carried,
+    insert_round,
+)
+from workbench.applications.store import (
+    OPEN_STATUSES,
+    first_seq,
+    insert_application_rows,
+    next_seq,
+    people_by_email,
+    round_emails,
+    round_row,
+    write_failed,
+)
+from workbench.errors import NotFound, WorkbenchError
+from workbench.intake import Rejection, match_headers, read_table, validate
+
+
+def import_applications(
+    con: db.Connection,
+    data: bytes,
+    filename: str,
+    round_id: str,
+    *,
+    actor: str,
+    manual: Mapping[str, str | None] | None = None,
+    confirmed_countries: Mapping[str, str] | None = None,
+    confirmed_people: Mapping[str, int] | None = None,
+    date_order: Literal["auto", "mdy", "dmy"] = "auto",
+    dry_run: bool = False,
+) -> ImportReport:
+    """Import an application file (CSV or XLSX) into ``round_id``; see :mod:`workbench.applications`.
+
+    ``manual`` maps file columns to canonical ones by hand, ``confirmed_countries`` a country as
+    written to the ISO-3 code a coordinator confirmed, ``confirmed_people`` a (normalised) email to the
+    ``person_id`` of a near-match the coordinator confirmed as the same person. Raises
+    :class:`~workbench.intake.FileUnreadable` or :class:`~workbench.intake.MissingColumns` (nothing can
+    be imported) and :class:`WorkbenchError` for a round that is closed to applications.
+    """
+    round_id = check_round_id(round_id)
+    table = read_table(data, filename)
+    mapping = match_headers(table.columns, manual).require()
+    current = round_row(con, round_id)
+    if current is not None and current["status"] not in OPEN_STATUSES:
+        raise WorkbenchError(
+            f"Round {round_id} is {current['status']}: applications can only be imported into an open round "
+            "or one being matched. Choose another round, or a new round id to create one."
+        )
+    carried = carry_over_plan(con) if current is None else empty_carry()
+    existing = round_emails(con, round_id) | set(carried["email_normalised"])
+    validation = validate(table, mapping, existing_emails=existing, filename=filename,
+                          confirmed_countries=confirmed_countries, date_order=date_order)
+    rows = validation.rows.copy()
+    rejected = list(validation.rejections)
+    already = list(validation.already_applied)
+    seq = int(current["seq"]) if current is not None else next_seq(con)
+
+    # People: known by normalised email, or linked by hand to a near-match.
+    known = people_by_email(con, list(rows["email_normalised"]))
+    links = {str(k).strip().lower(): int(v) for k, v in (confirmed_people or {}).items()}
+    _check_people(con, links)
+    person_ids: list[int | None] = []
+    for email in rows["email_normalised"]:
+        found = known.get(email)
+        person_ids.append(found[0] if found else links.get(email))
+    rows["person_id"] = pd.Series(person_ids, index=rows.index, dtype=object)
+    rows, link_problems = _drop_link_conflicts(con, rows, round_id, set(carried["person_id"]),
+                                               validation.mapping.get("email", "email"))
+    for kind, rejection in link_problems:
+        (already if kind == "already" else rejected).append(rejection)
+    linked = sum(1 for e in rows["email_normalised"] if e not in known and e in links)
+    near = _near_matches(con, rows[rows["person_id"].isna()]) if len(rows) else []
+
+    # Returning: the person applied to an earlier round.
+    first_rounds = first_seq(con, [int(p) for p in rows["person_id"].dropna()])
+    returning = sum(1 for p in rows["person_id"] if p is not None and not pd.isna(p)
+                    and first_rounds.get(int(p), seq) < seq)
+
+    # Admission under the cap, for the new rows and the round's undecided ones.
+    cap = float(current["country_cap"]) if current is not None else DEFAULT_CAP
+    incoming = [(("carried", i), r.country_iso3, r.submitted_at)
+                for i, r in enumerate(carried[["country_iso3", "submitted_at"]].itertuples(index=False))]
+    incoming += [(("new", i), r.country_iso3, r.submitted_at)
+                 for i, r in enumerate(rows[["country_iso3", "submitted_at"]].itertuples(index=False))]
+    decisions, updates = plan_cap(round_applications(con, round_id), incoming, cap, demote=False)
+    promoted = sum(1 for change in updates if change[2] == "accepted")
+    rows["status"] = [decisions[("new", i)][0] for i in range(len(rows))]
+    rows["status_reason"] = [decisions[("new", i)][1] for i in range(len(rows))]
+    carried["status"] = [decisions[("carried", i)][0] for i in range(len(carried))]
+    carried["status_reason"] = [decisions[("carried", i)][1] for i in range(len(carried))]
+    waitlisted_rows = rows[rows["status"] == "waitlisted"]
+    report = ImportReport(
+        filename=filename, round_id=round_id, dry_run=dry_run,
+        round_created=current is None and len(rows) > 0,
+        total_rows=validation.total_rows, imported=len(rows), rejected=sorted(rejected, key=lambda r: r.row),
+        already_applied=sorted(already, key=lambda r: r.row), returning=returning,
+        new_people=int(rows["person_id"].isna().sum()), linked=linked,
+        accepted=int((rows["status"] == "accepted").sum()), waitlisted=len(waitlisted_rows),
+        carried_over=len(carried), carried_from=carried.attrs.get("from_round"), promoted=promoted,
+        waitlisted_by_country=dict(Counter(waitlisted_rows["country_iso3"])),
+        near_matches=near, country_suggestions=list(validation.suggestions),
+        mapping=dict(validation.mapping), ignored_columns=list(validation.ignored_columns),
+    )
+    if dry_run or not len(rows):
+        return report
+    try:
+        with db.transaction(con):
+            if current is None:
+                opens_on = min(rows["submitted_at"]).date() if len(rows) else dt.date.today()
+                insert_round(con, round_id, seq, opens_on, cap, actor=actor)
+                insert_carried(con, carried, round_id, actor=actor)
+            report.application_ids = _insert_applications(con, rows, round_id, filename)
+            apply_changes(con, updates, actor=actor)
+            _record_import(con, report, actor=actor)
+    except duckdb.Error as exc:
+        raise write_failed(exc, round_id) from None
+    return report
+
+
+def _check_people(con: db.Connection, links: Mapping[str, int]) -> None:
+    if not links:
+        return
+    ids = sorted(set(links.values()))
+    found = {int(r[0]) for r in con.execute(
+        "SELECT person_id FROM people WHERE person_id IN (SELECT unnest(?::INTEGER[]))", [ids]).fetchall()}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise NotFound(f"No person with id {', '.join(map(str, missing))}: confirm only the near-matches offered.")
+
+
+def _drop_link_conflicts(con: db.Connection, rows: pd.DataFrame, round_id: str, carried_people: set[int],
+                         column: str) -> tuple[pd.DataFrame, list[tuple[str, Rejection]]]:
+    """Rows linked to a person already in the round, or two rows of one person: reported, not imported."""
+    in_round = {int(r[0]) for r in con.execute(
+        "SELECT person_id FROM applications WHERE round_id = ?", [round_id]).fetchall()} | carried_people
+    problems: list[tuple[str, Rejection]] = []
+    keep: list[bool] = []
+    seen: dict[int, int] = {}
+    for record in rows[["source_row", "email", "person_id"]].itertuples(index=False):
+        person = record.person_id
+        if person is None or pd.isna(person):
+            keep.append(True)
+            continue
+        person = int(person)
+        if person in in_round:
+            problems.append(("already", Rejection(
+                int(record.source_row), column, str(record.email),
+                "Already applied to this round under another email (confirmed as the same person).",
+                "Nothing to do: the earlier application is kept.")))
+            keep.append(False)
+        elif person in seen:
+            problems.append(("rejected", Rejection(
+                int(record.source_row), column, str(record.email),
+                f"The same person as row {seen[person]} (confirmed by hand): someone applied twice.",
+                f"Only row {seen[person]} is imported; to keep this one instead, delete row {seen[person]}.")))
+            keep.append(False)
+        else:
+            seen[person] = int(record.source_row)
+            keep.append(True)
+    return rows.loc[pd.Series(keep, index=rows.index, dtype=bool)].reset_index(drop=True), problems
+
+
+# --- near matches ----------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=65536)
+def name_key(name: str) -> str:
+    """A name for comparison: accents folded, lower case, punctuation gone, words sorted."""
+    text = unicodedata.normalize("NFKD", str(name))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    words = re.sub(r"[^0-9a-z]+", " ", text).split()
+    return " ".join(sorted(words))
+
+
+def _near_matches(con: db.Connection, new_rows: pd.DataFrame) -> list[NearMatch]:
+    """New emails whose name and country are close to a known person's (latest application)."""
+    if new_rows.empty:
+        return []
+    known = con.execute(
+        """
+        SELECT a.person_id, p.name, p.email, a.country_iso3, a.round_id
+        FROM applications AS a JOIN people AS p USING (person_id) JOIN rounds AS r USING (round_id)
+        WHERE a.country_iso3 IN (SELECT unnest(?::VARCHAR[]))
+        QUALIFY row_number() OVER (PARTITION BY a.person_id ORDER BY r.seq DESC) = 1
+        ORDER BY r.seq DESC, a.person_id
+        """,
+        [sorted(set(new_rows["country_iso3"]))],
+    ).fetchall()
+    exact: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+    by_word: dict[tuple[str, str], list[tuple[str, tuple[Any, ...]]]] = {}
+    for person in known:
+        key = name_key(person[1])
+        if not key:
+            continue
+        exact.setdefault((person[3], key), []).append(person)
+        by_word.setdefault((person[3], max(key.split(), key=len)), []).append((key, person))
+    found: list[NearMatch] = []
+    for record in new_rows[["source_row", "name", "email", "country_iso3"]].itertuples(index=False):
+        key = name_key(record.name)
+        if not key:
+            continue
+        candidates = exact.get((record.country_iso3, key))
+        if not candidates:
+            close = by_word.get((record.country_iso3, max(key.split(), key=len)), [])
+            candidates = [p for k, p in close if _similar(k, key)]
+        for person in candidates[:3]:
+            found.append(NearMatch(int(record.source_row), str(record.name), str(record.email),
+                                   str(record.country_iso3), int(person[0]), str(person[1]), str(person[2]),
+                                   str(person[4])))
+    return found
+
+
+def _similar(a: str, b: str, cutoff: float = 0.85) -> bool:
+    matcher = difflib.SequenceMatcher(None, a, b)
+    return matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff and matcher.ratio() >= cutoff
+
+
+# --- writing ---------------------------------------------------------------------------------------
+
+def _insert_applications(con: db.Connection, rows: pd.DataFrame, round_id: str, filename: str) -> list[int]:
+    if rows.empty:
+        return []
+    rows = rows.copy()
+    new = rows["person_id"].isna()
+    if new.any():
+        fresh = rows.loc[new]
+        person_ids = db.next_ids(con, "people", len(fresh))
+        people = pd.DataFrame({
+            "person_id": person_ids, "email": fresh["email_normalised"].tolist(), "name": fresh["name"].tolist(),
+            "created_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        })
+        name = f"people_{uuid.uuid4().hex}"
+        con.register(name, people)
+        try:
+            con.execute(f"INSERT INTO people SELECT person_id, email, name, created_at FROM {name}")
+        finally:
+            con.unregister(name)
+        rows.loc[new, "person_id"] = person_ids
+    rows["person_id"] = rows["person_id"].astype("int64")
+    ids = db.next_ids(con, "applications", len(rows))
+    rows["application_id"] = ids
+    rows["round_id"] = round_id
+    rows["source"] = f"import {filename}".strip()[:200]
+    insert_application_rows(con, rows)
+    return ids
+
+
+def _record_import(con: db.Connection, report: ImportReport, *, actor: str) -> None:
+    db.audit(con, actor=actor, action="import applications", entity="rounds", entity_id=report.round_id,
+             after={"file": report.filename, "imported": report.imported, "rejected_rows": len(report.rejected_rows),
+                    "already_applied": len(report.already_applied), "waitlisted": report.waitlisted,
+                    "returning": report.returning, "round_created": report.round_created})
+
+

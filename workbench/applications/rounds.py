@@ -1,0 +1,125 @@
+"""Rounds: a round id, opening a round, and carrying the previous round's waitlist into it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from workbench import db
+from workbench.admission import DEFAULT_CAP
+from workbench.applications.admission import CAP_REASON_PREFIX
+from workbench.applications.store import insert_application_rows, next_seq, round_row, write_failed
+from workbench.errors import WorkbenchError
+
+_ROUND_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _().-]{0,39}$")
+#: A round opens, starts about seven weeks later and runs about four months (domain.md).
+_WEEKS_TO_START = 7
+_WEEKS_RUNNING = 16
+
+
+def check_round_id(round_id: str) -> str:
+    text = str(round_id or "").strip()
+    if not _ROUND_ID.fullmatch(text):
+        raise WorkbenchError(
+            f"'{round_id}' is not a round id the workbench accepts: use letters, digits and . _ - ( ) "
+            "(at most 40 characters), for example '2017B'."
+        )
+    return text
+
+
+# --- carry-over ------------------------------------------------------------------------------------
+
+_CARRY_COLUMNS = [
+    "application_id", "person_id", "submitted_at", "name", "email", "email_normalised", "country_iso3", "sector",
+    "career_stage", "interests", "languages", "timezone", "utc_offset_minutes", "partner_sector",
+    "partner_stage", "partner_interests", "version",
+]
+
+
+def empty_carry() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in _CARRY_COLUMNS})
+
+
+def carry_over_plan(con: db.Connection) -> pd.DataFrame:
+    """The latest round's cap-waitlisted applications, to be offered the round about to open."""
+    latest = con.execute("SELECT round_id FROM rounds ORDER BY seq DESC LIMIT 1").fetchone()
+    if latest is None:
+        return empty_carry()
+    frame = con.execute(
+        """
+        SELECT a.application_id, a.person_id, a.submitted_at, a.name, a.email, p.email AS email_normalised,
+            a.country_iso3, a.sector, a.career_stage, a.interests, a.languages, a.timezone,
+            a.utc_offset_minutes, a.partner_sector, a.partner_stage, a.partner_interests, a.version
+        FROM applications AS a JOIN people AS p USING (person_id)
+        WHERE a.round_id = ? AND a.status = 'waitlisted' AND starts_with(coalesce(a.status_reason, ''), ?)
+        ORDER BY a.submitted_at, a.application_id
+        """,
+        [latest[0], CAP_REASON_PREFIX],
+    ).df()
+    frame.attrs["from_round"] = str(latest[0])
+    return frame
+
+
+def insert_carried(con: db.Connection, carried: pd.DataFrame, round_id: str, *, actor: str) -> None:
+    if carried.empty:
+        return
+    source = carried.attrs.get("from_round", "the previous round")
+    ids = db.next_ids(con, "applications", len(carried))
+    frame = carried.assign(new_id=ids, round_id=round_id, source=f"carried over from {source}")
+    insert_application_rows(con, frame.rename(columns={"application_id": "old_id", "new_id": "application_id"}))
+    for record in carried[["application_id", "version"]].itertuples(index=False):
+        db.update_versioned(con, "applications", "application_id", int(record.application_id), int(record.version),
+                            {"status_reason": f"waitlisted by the country cap; carried over to {round_id}"},
+                            actor=actor, action="carry over application")
+
+
+def insert_round(con: db.Connection, round_id: str, seq: int, opens_on: dt.date, cap: float, *, actor: str) -> None:
+    starts_on = opens_on + dt.timedelta(weeks=_WEEKS_TO_START)
+    ends_on = starts_on + dt.timedelta(weeks=_WEEKS_RUNNING)
+    con.execute(
+        "INSERT INTO rounds (round_id, label, seq, opens_on, starts_on, ends_on, status, country_cap) "
+        "VALUES (?, ?, ?, ?, ?, ?, 'open', ?)",
+        [round_id, round_id, seq, opens_on, starts_on, ends_on, cap],
+    )
+    db.audit(con, actor=actor, action="open round", entity="rounds", entity_id=round_id,
+             after={"seq": seq, "opens_on": opens_on, "starts_on": starts_on, "ends_on": ends_on,
+                    "country_cap": cap})
+
+
+@dataclass(frozen=True)
+class RoundOpened:
+    round_id: str
+    seq: int
+    carried_over: int
+    carried_from: str | None
+
+    def summary(self) -> str:
+        carried = (f"; {self.carried_over} applicant(s) waitlisted in {self.carried_from} carried over "
+                   "(decided with the round's first import)") if self.carried_over else ""
+        return f"Opened round {self.round_id}{carried}."
+
+
+def open_round(con: db.Connection, round_id: str, *, actor: str, opens_on: dt.date | None = None,
+               cap: float = DEFAULT_CAP) -> RoundOpened:
+    """Create the next round (status open) and carry the latest round's cap-waitlisted applicants into it."""
+    round_id = check_round_id(round_id)
+    if not 0 < cap <= 1:
+        raise WorkbenchError(f"The country cap must be a share between 0 and 1 (got {cap}).")
+    if round_row(con, round_id) is not None:
+        raise WorkbenchError(f"Round {round_id} already exists; choose another id for the new round.")
+    carried = carry_over_plan(con)
+    seq = next_seq(con)
+    carried["status"], carried["status_reason"] = "received", None
+    try:
+        with db.transaction(con):
+            insert_round(con, round_id, seq, opens_on or dt.date.today(), cap, actor=actor)
+            insert_carried(con, carried, round_id, actor=actor)
+    except duckdb.Error as exc:
+        raise write_failed(exc, round_id) from None
+    return RoundOpened(round_id, seq, len(carried), carried.attrs.get("from_round"))
+
+

@@ -1,0 +1,102 @@
+"""Reading and writing the tables an import, a decision or a new round touches."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from workbench import db
+from workbench.errors import NotFound, WorkbenchError
+
+#: Rounds that take applications and admission decisions.
+OPEN_STATUSES = ("open", "matching")
+
+
+def write_failed(exc: duckdb.Error, round_id: str) -> WorkbenchError:
+    text = str(exc)
+    if isinstance(exc, duckdb.ConstraintException | duckdb.TransactionException):
+        return WorkbenchError(
+            f"Nothing was saved: another coordinator changed {round_id} at the same time ({text.splitlines()[0]}). "
+            "Import the file again: the applications already in the round are recognised and skipped."
+        )
+    return WorkbenchError(f"Nothing was saved: the database refused the import ({text.splitlines()[0]}).")
+
+
+# --- reading the database --------------------------------------------------------------------------
+
+
+def round_row(con: db.Connection, round_id: str) -> dict[str, Any] | None:
+    found = con.execute(
+        "SELECT round_id, label, seq, status, country_cap, version FROM rounds WHERE round_id = ?", [round_id]
+    ).fetchone()
+    if found is None:
+        return None
+    return dict(zip(("round_id", "label", "seq", "status", "country_cap", "version"), found, strict=True))
+
+
+def next_seq(con: db.Connection) -> int:
+    (top,) = con.execute("SELECT coalesce(max(seq), 0) FROM rounds").fetchone()  # type: ignore[misc]
+    return int(top) + 1
+
+
+def round_emails(con: db.Connection, round_id: str) -> set[str]:
+    """Everyone already in the round, by application email and by their person's email."""
+    rows = con.execute(
+        "SELECT lower(trim(a.email)), p.email FROM applications AS a JOIN people AS p USING (person_id) "
+        "WHERE a.round_id = ?", [round_id]
+    ).fetchall()
+    return {e for pair in rows for e in pair}
+
+
+def people_by_email(con: db.Connection, emails: list[str]) -> dict[str, tuple[int, str]]:
+    if not emails:
+        return {}
+    rows = con.execute(
+        "SELECT email, person_id, name FROM people WHERE email IN (SELECT unnest(?::VARCHAR[]))", [emails]
+    ).fetchall()
+    return {str(e): (int(p), str(n)) for e, p, n in rows}
+
+
+def first_seq(con: db.Connection, person_ids: list[int]) -> dict[int, int]:
+    if not person_ids:
+        return {}
+    rows = con.execute(
+        "SELECT a.person_id, min(r.seq) FROM applications AS a JOIN rounds AS r USING (round_id) "
+        "WHERE a.person_id IN (SELECT unnest(?::INTEGER[])) GROUP BY a.person_id", [person_ids]
+    ).fetchall()
+    return {int(p): int(s) for p, s in rows}
+
+
+def insert_application_rows(con: db.Connection, frame: pd.DataFrame) -> None:
+    """Insert application rows (the columns of ``applications``) from a frame, in one statement."""
+    name = f"incoming_{uuid.uuid4().hex}"
+    con.register(name, frame)
+    try:
+        con.execute(
+            f"""
+            INSERT INTO applications (application_id, round_id, person_id, submitted_at, name, email, country_iso3,
+                sector, career_stage, interests, languages, timezone, utc_offset_minutes, partner_sector,
+                partner_stage, partner_interests, status, status_reason, source, version)
+            SELECT application_id, round_id, person_id, submitted_at, name, email, country_iso3, sector,
+                career_stage, interests::VARCHAR[], languages::VARCHAR[], timezone, utc_offset_minutes,
+                partner_sector::VARCHAR, partner_stage::VARCHAR, coalesce(partner_interests::VARCHAR[], []),
+                status, status_reason::VARCHAR, source, 1
+            FROM {name} ORDER BY application_id
+            """
+        )
+    finally:
+        con.unregister(name)
+
+
+def open_round_row(con: db.Connection, round_id: str) -> dict[str, Any]:
+    current = round_row(con, round_id)
+    if current is None:
+        raise NotFound(f"No round {round_id}.")
+    if current["status"] not in OPEN_STATUSES:
+        raise WorkbenchError(f"Round {round_id} is {current['status']}: admission is closed once a round runs.")
+    return current
+
+

@@ -1,0 +1,499 @@
+"""Importing fortnightly check-ins and end-of-round surveys from CSV.
+
+The same shape as the applications import: every row is validated and each problem reported with its
+row, column, value, reason and what to do; the valid rows are written in one transaction (all of them
+or, on any database error, none); importing the same file twice adds nothing (rows already stored as
+they are in the file are counted as ``unchanged``; rows stored with other answers are reported as
+``changed`` and kept as stored unless ``replace=True``).
+
+>>> report = validate_checkins(con, data, "2016B", filename="checkins.csv")   # nothing written
+>>> report = import_checkins(con, data, "2016B", actor="amorgan")             # validated, then written
+
+A check-in's participant is found by email among the round's applications; they must be in a
+partnership of the round's published matching (a re-matched participant reports on their new one).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import duckdb
+import pandas as pd
+
+from workbench import db
+from workbench.errors import NotFound, WorkbenchError
+from workbench.followup.csvfile import (
+    MAX_TEXT,
+    WHOLE_ROW,
+    Column,
+    ImportFileError,
+    Problem,
+    Rejection,
+    Table,
+    clean,
+    header_key,
+    infer_date_order,
+    match_columns,
+    parse_codes,
+    parse_day,
+    parse_int,
+    parse_methods,
+    parse_topics,
+    parse_yes_no,
+    read_csv,
+)
+
+Kind = Literal["checkins", "surveys"]
+
+#: Check-in columns, in the order their form-question words are tried.
+CHECKIN_COLUMNS: tuple[Column, ...] = (
+    Column("email", "the participant's email address", True,
+           ("email address", "e mail", "your email", "participant email", "username"), (("email",), ("e mail",))),
+    Column("fortnight", "the fortnight reported on, 1 to 12", True,
+           ("fortnight number", "which fortnight"), (("fortnight",),)),
+    Column("submitted_on", "the date the check-in was sent", True,
+           ("timestamp", "submitted", "submitted at", "date"), (("timestamp",), ("submitted",), ("date",))),
+    Column("partner_replied", "did the partner reply within a week: yes or no", False,
+           ("replied", "partner replied within a week"), (("repl",),)),
+    Column("contact_made", "was there contact with the partner: yes or no", True,
+           ("contact", "in contact"), (("contact",),)),
+    Column("methods", "how the partners kept in touch", False,
+           ("method", "communication methods", "communication"), (("method",), ("communicat",), ("keep in touch",))),
+    Column("topics_discussed", "the topics discussed: numbers or titles", False,
+           ("topics", "topic"), (("topic",),)),
+    Column("rating", "how the partnership is going, 1 to 5", False,
+           ("score",), (("rating",), ("rate",), ("going",))),
+)
+
+#: Survey columns, in the order their form-question words are tried.
+SURVEY_COLUMNS: tuple[Column, ...] = (
+    Column("email", "the respondent's email address", True,
+           ("email address", "e mail", "your email", "username"), (("email",), ("e mail",))),
+    Column("submitted_on", "the date the survey was answered", True,
+           ("timestamp", "submitted", "submitted at", "date"), (("timestamp",), ("submitted",), ("date",))),
+    Column("impact_codes", "coded impact categories, separated by ';'", False,
+           ("codes", "impact code", "impact category", "impact categories"), (("code",), ("categor",))),
+    Column("impact_text", "the answer to the impact question", False,
+           ("impact",), (("impact",),)),
+    Column("partner_satisfaction", "satisfaction with the partner, 1 to 5", False,
+           ("partner satisfaction",), (("partner", "satisf"),)),
+    Column("program_satisfaction", "satisfaction with the program, 1 to 5", True,
+           ("satisfaction", "program satisfaction", "programme satisfaction", "overall satisfaction"),
+           (("program", "satisf"), ("programme", "satisf"), ("satisf",))),
+    Column("would_return", "would they take part again: yes or no", False,
+           ("return", "again"), (("return",), ("again",))),
+    Column("used_topics", "did they use the fortnightly topics: yes or no", True,
+           ("topics", "used topics"), (("topic",),)),
+    Column("methods", "how the partners kept in touch", False,
+           ("method", "communication methods", "communication"), (("method",), ("communicat",), ("keep in touch",))),
+)
+
+_COMPARED: dict[Kind, tuple[str, ...]] = {
+    "checkins": ("submitted_on", "contact_made", "partner_replied", "methods", "topics_discussed", "rating"),
+    "surveys": ("submitted_on", "program_satisfaction", "partner_satisfaction", "methods", "used_topics",
+                "would_return", "impact_text", "impact_codes"),
+}
+#: How far after the round ends a check-in or a survey may still be dated.
+_LATE = {"checkins": dt.timedelta(weeks=8), "surveys": dt.timedelta(weeks=17)}
+
+
+class ImportConflict(WorkbenchError):
+    """Someone else imported the same responses while this import ran."""
+
+
+@dataclass
+class ImportReport:
+    """The outcome of validating (and perhaps importing) one file of check-ins or surveys.
+
+    ``records`` are the valid rows new to the workbench, ``changed`` the valid rows stored already
+    with other answers (kept as stored unless the import replaces them), ``unchanged`` the file rows
+    already stored exactly so, ``rejections`` the problems of the rows that cannot be imported.
+    """
+
+    kind: Kind
+    round_id: str
+    filename: str
+    total_rows: int
+    records: list[dict[str, Any]] = field(default_factory=list)
+    changed: list[Rejection] = field(default_factory=list)
+    changed_records: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: list[int] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    mapping: dict[str, str] = field(default_factory=dict)
+    ignored_columns: list[str] = field(default_factory=list)
+    inserted: int = 0
+    replaced: int = 0
+    written: bool = False
+
+    @property
+    def rejected_rows(self) -> list[int]:
+        return sorted({r.row for r in self.rejections})
+
+    @property
+    def noun(self) -> str:
+        return "check-ins" if self.kind == "checkins" else "survey answers"
+
+    def rejections_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([r.as_dict() for r in self.rejections],
+                            columns=["row", "column", "value", "reason", "fix"])
+
+    def changed_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([r.as_dict() for r in self.changed], columns=["row", "column", "value", "reason", "fix"])
+
+    def summary(self) -> str:
+        """One paragraph a coordinator reads: what was (or would be) written and what was not."""
+        name = self.filename or "The file"
+        parts = [f"{name}: {self.total_rows:,} rows of {self.noun} for {self.round_id}."]
+        if self.written:
+            parts.append(f"Imported {self.inserted:,} new" + (f" and replaced {self.replaced:,}" if self.replaced
+                                                                else "") + ".")
+        else:
+            parts.append(f"{len(self.records):,} new rows ready to import.")
+        if self.unchanged:
+            parts.append(f"{len(self.unchanged):,} already in the workbench as they are (skipped).")
+        if self.changed and not self.replaced:
+            parts.append(f"{len(self.changed):,} differ from what is stored and were kept as stored "
+                         "(import with replace to overwrite them).")
+        if self.rejections:
+            parts.append(f"{len(self.rejected_rows):,} rows rejected: fix them in the file and import it "
+                         "again (rows already imported are skipped).")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class _Member:
+    application_id: int
+    name: str
+    status: str
+    partnership_id: int | None
+
+
+@dataclass
+class _Round:
+    round_id: str
+    label: str
+    starts_on: dt.date
+    ends_on: dt.date
+    members: dict[str, _Member]          # normalised email -> application
+    topic_titles: dict[str, int]          # header_key(title) -> seq
+    stored: dict[tuple[Any, ...], dict[str, Any]]
+
+
+def _round_context(con: db.Connection, kind: Kind, round_id: str) -> _Round:
+    row = con.execute("SELECT round_id, label, starts_on, ends_on FROM rounds WHERE round_id = ?",
+                      [round_id]).fetchone()
+    if row is None:
+        known = ", ".join(r[0] for r in con.execute("SELECT round_id FROM rounds ORDER BY seq").fetchall())
+        raise NotFound(f"There is no round {round_id!r}. Use one of: {known}.")
+    members: dict[str, _Member] = {}
+    for app_id, email, person_email, name, status, partnership_id in con.execute(
+        """
+        WITH placed AS (
+            SELECT application_id,
+                arg_max(partnership_id, (partnership_status <> 'ended')::INTEGER * 1000000000 + partnership_id)
+                    AS partnership_id
+            FROM participants WHERE round_id = ? GROUP BY application_id
+        )
+        SELECT a.application_id, lower(trim(a.email)), pe.email, a.name, a.status, placed.partnership_id
+        FROM applications AS a JOIN people AS pe ON pe.person_id = a.person_id
+        LEFT JOIN placed ON placed.application_id = a.application_id
+        WHERE a.round_id = ?
+        """, [round_id, round_id]).fetchall():
+        member = _Member(app_id, name, status, partnership_id)
+        members[email] = member
+        members.setdefault(person_email, member)
+    titles = {header_key(t): s for s, t in con.execute(
+        "SELECT seq, title FROM topics WHERE round_id = ? ORDER BY seq", [round_id]).fetchall()}
+    if kind == "checkins":
+        frame = con.execute("SELECT checkin_id AS id, application_id, fortnight, submitted_on, contact_made, "
+                            "partner_replied, methods, topics_discussed, rating FROM checkins WHERE round_id = ?",
+                            [round_id]).fetchall()
+        cols = ("id", "application_id", "fortnight", *_COMPARED["checkins"])
+        stored: dict[tuple[Any, ...], dict[str, Any]] = {(r[1], r[2]): dict(zip(cols, r, strict=True)) for r in frame}
+    else:
+        frame = con.execute("SELECT survey_id AS id, application_id, submitted_on, program_satisfaction, "
+                            "partner_satisfaction, methods, used_topics, would_return, impact_text, impact_codes, "
+                            "codes_confirmed, version FROM surveys WHERE round_id = ?", [round_id]).fetchall()
+        cols = ("id", "application_id", *_COMPARED["surveys"], "codes_confirmed", "version")
+        stored = {(r[1],): dict(zip(cols, r, strict=True)) for r in frame}  # one survey per application
+    return _Round(row[0], row[1], row[2], row[3], members, titles, stored)
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "blank"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value) or "none"
+    return str(value)
+
+
+def _validate(con: db.Connection, kind: Kind, table: Table, round_id: str, filename: str) -> ImportReport:
+    ctx = _round_context(con, kind, round_id)
+    columns = CHECKIN_COLUMNS if kind == "checkins" else SURVEY_COLUMNS
+    positions = match_columns(table.columns, columns, filename)
+    mapping = {name: table.columns[i] for name, i in positions.items()}
+    report = ImportReport(kind, round_id, filename, len(table.rows), mapping=mapping,
+                          ignored_columns=[c for i, c in enumerate(table.columns) if i not in positions.values()])
+    order = infer_date_order([r[positions["submitted_on"]] for r in table.rows])
+    parsers: dict[str, Callable[[str], Any]] = {
+        "email": lambda t: t.lower(),
+        "submitted_on": lambda t: parse_day(t, order),
+        "fortnight": lambda t: parse_int(t, 1, 12, "fortnight"),
+        "contact_made": parse_yes_no, "partner_replied": parse_yes_no, "used_topics": parse_yes_no,
+        "would_return": parse_yes_no,
+        "methods": parse_methods,
+        "topics_discussed": lambda t: parse_topics(t, ctx.topic_titles, round_id),
+        "rating": lambda t: parse_int(t, 1, 5, "rating"),
+        "program_satisfaction": lambda t: parse_int(t, 1, 5, "rating"),
+        "partner_satisfaction": lambda t: parse_int(t, 1, 5, "rating"),
+        "impact_text": lambda t: t,
+        "impact_codes": parse_codes,
+    }
+    empty: dict[str, Any] = {"methods": [], "topics_discussed": [], "impact_codes": []}
+    first_row: dict[tuple[Any, ...], int] = {}
+    latest = ctx.ends_on + _LATE[kind]
+    for number, cells in zip(table.numbers, table.rows, strict=True):
+        problems: list[Rejection] = []
+
+        def reject(column: str, value: str, reason: str, fix: str, problems: list[Rejection] = problems,
+                   number: int = number) -> None:
+            problems.append(Rejection(number, column, value, reason, fix))
+
+        if number in table.long_rows:
+            reject(WHOLE_ROW, ", ".join(cells), f"This row has {table.long_rows[number]} cells but the header has "
+                   f"{len(table.columns)}: a value holding an unquoted comma probably shifted the cells after it.",
+                   "Put double quotes around the value that holds the comma (or export the file again) and "
+                   "import again.")
+            report.rejections.extend(problems)
+            continue
+        values: dict[str, Any] = {}
+        for col in columns:
+            if col.name not in positions:
+                values[col.name] = empty.get(col.name)
+                continue
+            header, raw = mapping[col.name], cells[positions[col.name]]
+            text, problem = clean(raw, limit=MAX_TEXT if col.name == "impact_text" else 1000)
+            if problem is not None:
+                reject(header, raw, f"The cell {problem.reason}.", problem.fix)
+            elif not text:
+                if col.required:
+                    reject(header, raw, f"The cell is empty; this column must hold {col.label}.",
+                           f"Fill in column '{header}' and import again.")
+                values[col.name] = empty.get(col.name)
+            else:
+                parsed = parsers[col.name](text)
+                if isinstance(parsed, Problem):
+                    reject(header, raw, parsed.reason[0].upper() + parsed.reason[1:] + ".", parsed.fix)
+                else:
+                    values[col.name] = parsed
+        member = None
+        email = values.get("email")
+        if email is not None and not any(p.column == mapping["email"] for p in problems):
+            member = ctx.members.get(email)
+            if member is None:
+                reject(mapping["email"], email, f"No application to {ctx.label} has the email address '{email}'.",
+                       "Check the spelling, or whether they applied with another address; correct it in the "
+                       "file and import again.")
+            elif member.status == "withdrawn":
+                reject(mapping["email"], email, f"{member.name} withdrew their application to {ctx.label}.",
+                       "Leave this row out, or reinstate the application first.")
+            elif member.partnership_id is None:
+                reject(mapping["email"], email, f"{member.name} is not in a partnership of {ctx.label}'s "
+                       "published matching.", "Check the email address; responses come from matched participants.")
+        day = values.get("submitted_on")
+        if isinstance(day, dt.date) and not ctx.starts_on <= day <= latest:
+            reject(mapping["submitted_on"], cells[positions["submitted_on"]],
+                   f"{day:%d %b %Y} is outside {ctx.label} (it runs {ctx.starts_on:%d %b %Y} to "
+                   f"{ctx.ends_on:%d %b %Y}; answers may come until {latest:%d %b %Y}).",
+                   "Check the year and the day/month order, or import the file under the right round.")
+        if problems or member is None:
+            report.rejections.extend(problems)
+            continue
+        key: tuple[Any, ...] = (member.application_id, values["fortnight"]) if kind == "checkins" \
+            else (member.application_id,)
+        if key in first_row:
+            what = f"fortnight {values['fortnight']}" if kind == "checkins" else "the survey"
+            reject(mapping["email"], cells[positions["email"]],
+                   f"{member.name} answered {what} twice: row {first_row[key]} already has it.",
+                   f"Only row {first_row[key]} is imported. If this later answer is the one to keep, delete "
+                   f"row {first_row[key]} from the file and import again.")
+            report.rejections.extend(problems)
+            continue
+        first_row[key] = number
+        record = {"row": number, "application_id": member.application_id, "partnership_id": member.partnership_id,
+                  **{k: v for k, v in values.items() if k != "email"}}
+        stored = ctx.stored.get(key)
+        if stored is None:
+            report.records.append(record)
+            continue
+        compared = [c for c in _COMPARED[kind] if c in positions]
+        differ = [c for c in compared if _norm(stored[c]) != _norm(record[c])]
+        if not differ:
+            report.unchanged.append(number)
+            continue
+        record["stored"] = stored
+        what_stored = f"check-in for fortnight {values['fortnight']}" if kind == "checkins" else "survey"
+        record["compared"] = compared
+        report.changed_records.append(record)
+        report.changed.append(Rejection(
+            number, ", ".join(mapping[c] for c in differ),
+            "; ".join(f"{c.replace('_', ' ')}: {_show(record[c])}" for c in differ),
+            f"{member.name}'s {what_stored} is stored with other answers ("
+            + "; ".join(f"{c.replace('_', ' ')}: {_show(stored[c])}" for c in differ) + ").",
+            "Kept as stored. To take the file's answers instead, import again with replace.",
+        ))
+    return report
+
+
+def _norm(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return tuple(value)
+    return value
+
+
+def _table(data: bytes | Table, filename: str) -> Table:
+    return data if isinstance(data, Table) else read_csv(data, filename)
+
+
+def validate_checkins(con: db.Connection, data: bytes | Table, round_id: str, *, filename: str = "") -> ImportReport:
+    """Check every row of a check-in file against the round; nothing is written."""
+    return _validate(con, "checkins", _table(data, filename), round_id, filename)
+
+
+def validate_surveys(con: db.Connection, data: bytes | Table, round_id: str, *, filename: str = "") -> ImportReport:
+    """Check every row of an end-of-round survey file against the round; nothing is written."""
+    return _validate(con, "surveys", _table(data, filename), round_id, filename)
+
+
+def import_responses(con: db.Connection, kind: Kind, data: bytes | Table, round_id: str, *, actor: str,
+                     filename: str = "", replace: bool = False) -> ImportReport:
+    """Validate a file and write its valid rows in one transaction (all of them or none)."""
+    table = _table(data, filename)
+    try:
+        with db.transaction(con):
+            report = _validate(con, kind, table, round_id, filename)
+            if kind == "checkins":
+                report.inserted = _insert_checkins(con, round_id, report.records)
+            else:
+                report.inserted = _insert_surveys(con, round_id, report.records)
+            if replace:
+                for record in report.changed_records:
+                    _replace(con, kind, record, actor)
+                report.replaced = len(report.changed_records)
+            db.audit(con, actor=actor, action=f"import {kind}", entity="rounds", entity_id=round_id,
+                     after={"file": filename, "rows": report.total_rows, "inserted": report.inserted,
+                            "replaced": report.replaced, "unchanged": len(report.unchanged),
+                            "rejected_rows": report.rejected_rows})
+    except duckdb.ConstraintException as exc:
+        raise ImportConflict(
+            f"Nothing was imported: the database refused a row ({str(exc).splitlines()[0]}). Most likely "
+            "someone imported the same responses at the same moment. Import the file again: rows already "
+            "stored are skipped."
+        ) from None
+    report.written = True
+    return report
+
+
+def import_checkins(con: db.Connection, data: bytes | Table, round_id: str, *, actor: str, filename: str = "",
+                    replace: bool = False) -> ImportReport:
+    """Validate a check-in file and write its valid rows in one transaction."""
+    return import_responses(con, "checkins", data, round_id, actor=actor, filename=filename, replace=replace)
+
+
+def import_surveys(con: db.Connection, data: bytes | Table, round_id: str, *, actor: str, filename: str = "",
+                   replace: bool = False) -> ImportReport:
+    """Validate a survey file and write its valid rows in one transaction."""
+    return import_responses(con, "surveys", data, round_id, actor=actor, filename=filename, replace=replace)
+
+
+def _insert(con: db.Connection, table: str, frame: pd.DataFrame, select: str, round_id: str) -> int:
+    name = f"_incoming_{table}"
+    con.register(name, frame)
+    try:
+        con.execute(f"INSERT INTO {table} SELECT {select} FROM {name}", [round_id])
+    finally:
+        con.unregister(name)
+    return len(frame)
+
+
+def _insert_checkins(con: db.Connection, round_id: str, records: list[dict[str, Any]]) -> int:
+    if not records:
+        return 0
+    ids = db.next_ids(con, "checkins", len(records))
+    frame = pd.DataFrame({
+        "checkin_id": ids,
+        "application_id": [r["application_id"] for r in records],
+        "partnership_id": [r["partnership_id"] for r in records],
+        "fortnight": [r["fortnight"] for r in records],
+        "submitted_on": pd.Series([r["submitted_on"] for r in records], dtype=object),
+        "contact_made": [bool(r["contact_made"]) for r in records],
+        "partner_replied": pd.Series([r["partner_replied"] for r in records], dtype=object),
+        "methods": pd.Series([list(r["methods"] or []) for r in records], dtype=object),
+        "topics_discussed": pd.Series([list(r["topics_discussed"] or []) for r in records], dtype=object),
+        "rating": pd.Series([r["rating"] for r in records], dtype=object),
+    })
+    return _insert(con, "checkins", frame, """
+        checkin_id::INTEGER, application_id::INTEGER, partnership_id::INTEGER, ?::VARCHAR,
+        fortnight::INTEGER, submitted_on::DATE, contact_made::BOOLEAN, partner_replied::BOOLEAN,
+        methods::VARCHAR[], topics_discussed::INTEGER[], rating::INTEGER""", round_id)
+
+
+def _insert_surveys(con: db.Connection, round_id: str, records: list[dict[str, Any]]) -> int:
+    if not records:
+        return 0
+    ids = db.next_ids(con, "surveys", len(records))
+    frame = pd.DataFrame({
+        "survey_id": ids,
+        "application_id": [r["application_id"] for r in records],
+        "submitted_on": pd.Series([r["submitted_on"] for r in records], dtype=object),
+        "program_satisfaction": [r["program_satisfaction"] for r in records],
+        "partner_satisfaction": pd.Series([r["partner_satisfaction"] for r in records], dtype=object),
+        "methods": pd.Series([list(r["methods"] or []) for r in records], dtype=object),
+        "used_topics": [bool(r["used_topics"]) for r in records],
+        "would_return": pd.Series([r["would_return"] for r in records], dtype=object),
+        "impact_text": pd.Series([r["impact_text"] for r in records], dtype=object),
+        "impact_codes": pd.Series([list(r["impact_codes"] or []) for r in records], dtype=object),
+        "codes_confirmed": [bool(r["impact_codes"]) for r in records],
+    })
+    return _insert(con, "surveys", frame, """
+        survey_id::INTEGER, application_id::INTEGER, ?::VARCHAR, submitted_on::DATE,
+        program_satisfaction::INTEGER, partner_satisfaction::INTEGER, methods::VARCHAR[], used_topics::BOOLEAN,
+        would_return::BOOLEAN, impact_text::VARCHAR, impact_codes::VARCHAR[], codes_confirmed::BOOLEAN, 1""", round_id)
+
+
+def _replace(con: db.Connection, kind: Kind, record: dict[str, Any], actor: str) -> None:
+    stored = record["stored"]
+    changes = {c: record[c] for c in record["compared"] if _norm(stored[c]) != _norm(record[c])}
+    if kind == "checkins":
+        sets = ", ".join(f"{c} = ?" for c in changes)
+        con.execute(f"UPDATE checkins SET {sets} WHERE checkin_id = ?", [*changes.values(), stored["id"]])
+        db.audit(con, actor=actor, action="replace checkin", entity="checkins", entity_id=stored["id"],
+                 before={c: stored[c] for c in changes}, after=changes)
+        return
+    if "impact_codes" in changes:
+        changes["codes_confirmed"] = bool(changes["impact_codes"])
+    elif "impact_text" in changes:  # a new answer: its old codes no longer apply
+        changes.update(impact_codes=[], codes_confirmed=False)
+    db.update_versioned(con, "surveys", "survey_id", stored["id"], stored["version"], changes,
+                        actor=actor, action="replace survey")
+
+
+__all__ = [
+    "CHECKIN_COLUMNS",
+    "SURVEY_COLUMNS",
+    "ImportConflict",
+    "ImportFileError",
+    "ImportReport",
+    "Kind",
+    "Rejection",
+    "import_checkins",
+    "import_responses",
+    "import_surveys",
+    "validate_checkins",
+    "validate_surveys",
+]

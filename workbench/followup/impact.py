@@ -1,0 +1,162 @@
+"""Coding the answers to "What impact has your involvement had on your work or professional activities?".
+
+Coordinators code each answer into the categories of "Rethinking mentoring" (workbench.vocab); the
+workbench suggests codes for uncoded answers with keyword rules (no model, nothing downloaded) and
+a coordinator confirms or changes them. Each sentence is scored against every category's phrases; a
+category is suggested when one sentence scores at least 1 (a strong phrase, or two weaker ones).
+"International" before "network" counts for networking, not for the international perspective.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from workbench import db, vocab
+from workbench.errors import WorkbenchError
+
+CODES: tuple[str, ...] = tuple(code for code, _, _ in vocab.IMPACT_CATEGORIES)
+LABELS: dict[str, str] = {code: label for code, label, _ in vocab.IMPACT_CATEGORIES}
+THRESHOLD = 1.0
+
+#: (pattern, weight) per category; patterns are case-insensitive regular expressions.
+RULES: dict[str, tuple[tuple[str, float], ...]] = {
+    "awareness": (
+        (r"\bwider (?:profession|view|perspective|picture)", 1.0), (r"\bbroader\b", 0.6), (r"\bawareness\b", 1.0),
+        (r"\bprofession as a whole\b", 1.0), (r"\bbigger picture\b", 1.0),
+        (r"\bbeyond (?:my|our) (?:day job|own library|own work|immediate)", 1.0),
+        (r"\bbroaden(?:ed|s)? (?:my|our) (?:view|perspective|horizons?|thinking)", 1.0),
+        (r"\bwhat (?:librarianship|the profession) can be\b", 0.6), (r"\bimmediate concerns\b", 0.6),
+    ),
+    "international": (
+        (r"\binternational(?:ly)?\b(?!\s+(?:network|contacts?|friends?|colleagues?))", 1.0),
+        (r"\banother country\b", 1.0), (r"\bother countr(?:y|ies)\b", 1.0), (r"\bglobal(?:ly)?\b", 1.0),
+        (r"\bin other parts of the world\b", 1.0), (r"\blibraries elsewhere\b", 1.0), (r"\boverseas\b", 0.6),
+        (r"\babroad\b", 0.4), (r"\bcultur(?:e|es|al)\b", 0.6),
+    ),
+    "ideas": (
+        (r"\bideas?\b", 1.0), (r"\badopted\b", 0.6), (r"\bintroduced\b", 0.5), (r"\bimplemented\b", 0.7),
+        (r"\btried\b", 0.4), (r"\binspiration for\b", 0.7), (r"\bnew (?:service|program|programme|approach)", 0.8),
+        (r"\bsuggestions?\b", 0.6),
+    ),
+    "confidence": (
+        (r"\bconfiden(?:ce|t)\b", 1.0), (r"\bmotivat(?:ed|ion|ing)\b", 1.0), (r"\bencourag(?:ed|ement)\b", 0.7),
+        (r"\bsomething to (?:share|teach|offer)\b", 0.7), (r"\benthusias(?:m|tic)\b", 0.7),
+        (r"\bbelieve in myself\b|\bself[- ]esteem\b", 1.0), (r"\binspired\b", 0.5), (r"\bboost(?:ed)?\b", 0.4),
+    ),
+    "development": (
+        (r"\bprofessional development\b", 1.0), (r"\bdevelop(?:ing|ed)? professionally\b", 1.0), (r"\bcpd\b", 1.0),
+        (r"\bcareer development\b", 1.0), (r"\bcould not otherwise afford\b", 0.7),
+        (r"\bkeep (?:learning|developing)\b", 0.8), (r"\blearning opportunit", 0.8),
+    ),
+    "networking": (
+        (r"\bnetwork(?:s|ing)?\b", 1.0), (r"\bstay in (?:contact|touch)\b", 1.0), (r"\bfriend(?:s|ships?)?\b", 0.7),
+        (r"\bconnections?\b", 0.7), (r"\bcontacts\b", 0.7), (r"\blasting relationship\b", 1.0),
+        (r"\bcolleagues? (?:abroad|overseas|in other countries)\b", 1.0),
+    ),
+    "skill": (
+        (r"\benglish\b", 1.0), (r"\btime management\b", 1.0), (r"\bresearch skills?\b", 1.0),
+        (r"\bskills?\b", 0.8), (r"\bwriting\b", 0.6), (r"\bpresentation\b", 0.6), (r"\blanguage\b", 0.6),
+        (r"\bjoint (?:paper|article|presentation)\b", 0.5),
+    ),
+}
+_COMPILED = {code: tuple((re.compile(p, re.IGNORECASE), w) for p, w in rules) for code, rules in RULES.items()}
+_SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
+class CodingError(WorkbenchError):
+    """Codes that cannot be saved (an unknown category)."""
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    codes: tuple[str, ...]
+    evidence: dict[str, tuple[str, ...]]  # code -> the phrases that matched
+
+    def explain(self) -> str:
+        return "; ".join(f"{LABELS[c].lower()}: " + ", ".join(f"'{p}'" for p in self.evidence[c]) for c in self.codes)
+
+
+def suggest(text: str | None) -> Suggestion:
+    """The categories an answer's words point to, with the phrases that matched (none for blank text)."""
+    if not text or not text.strip():
+        return Suggestion((), {})
+    found: dict[str, list[str]] = {}
+    for sentence in _SENTENCES.split(text):
+        for code, rules in _COMPILED.items():
+            score, hits = 0.0, []
+            for pattern, weight in rules:
+                match = pattern.search(sentence)
+                if match:
+                    score += weight
+                    hits.append(match.group(0).lower())
+            if score >= THRESHOLD:
+                found.setdefault(code, []).extend(h for h in hits if h not in found.get(code, []))
+    codes = tuple(c for c in CODES if c in found)
+    return Suggestion(codes, {c: tuple(found[c]) for c in codes})
+
+
+def suggest_codes(text: str | None) -> list[str]:
+    return list(suggest(text).codes)
+
+
+def _checked(codes: Iterable[str]) -> list[str]:
+    chosen = list(dict.fromkeys(codes))
+    unknown = [c for c in chosen if c not in LABELS]
+    if unknown:
+        raise CodingError(f"{', '.join(unknown)} is not an impact category; use one of: {', '.join(CODES)}.")
+    return sorted(chosen, key=CODES.index)
+
+
+def confirm_codes(con: db.Connection, survey_id: int, version: int, codes: Iterable[str], *, actor: str) -> int:
+    """Save a coordinator's codes for one answer (an empty list: the answer names no impact).
+
+    Refused if someone else changed the answer's codes since ``version``. Returns the new version.
+    """
+    chosen = _checked(codes)
+    with db.transaction(con):
+        return db.update_versioned(con, "surveys", "survey_id", survey_id, version,
+                                   {"impact_codes": chosen, "codes_confirmed": True},
+                                   actor=actor, action="code impact answer")
+
+
+def confirm_many(con: db.Connection, items: Iterable[tuple[int, int, Iterable[str]]], *, actor: str) -> int:
+    """Confirm several answers' codes, ``(survey_id, version, codes)`` each, in one transaction
+    (all or, if one is stale, none). Returns how many were saved."""
+    checked = [(sid, version, _checked(codes)) for sid, version, codes in items]
+    with db.transaction(con):
+        for sid, version, chosen in checked:
+            db.update_versioned(con, "surveys", "survey_id", sid, version,
+                                {"impact_codes": chosen, "codes_confirmed": True},
+                                actor=actor, action="code impact answer")
+    return len(checked)
+
+
+def agreement(con: db.Connection, *, round_id: str | None = None) -> pd.DataFrame:
+    """How the suggestions compare with coordinators' confirmed codes, per category: answers coded,
+    suggested, both, precision and recall (and an ``all`` row with the share of answers whose
+    suggestion equals the confirmed codes exactly)."""
+    where = "AND round_id = ?" if round_id else ""
+    rows = con.execute(f"SELECT impact_text, impact_codes FROM surveys WHERE impact_text IS NOT NULL "
+                       f"AND codes_confirmed {where}", [round_id] if round_id else []).fetchall()
+    cache: dict[str, tuple[str, ...]] = {}
+    stats = {c: [0, 0, 0] for c in CODES}
+    exact = 0
+    for text, confirmed in rows:
+        if text not in cache:
+            cache[text] = suggest(text).codes
+        got, want = set(cache[text]), set(confirmed)
+        exact += got == want
+        for c in CODES:
+            stats[c][0] += c in want
+            stats[c][1] += c in got
+            stats[c][2] += c in want and c in got
+    out = [{"code": c, "label": LABELS[c], "coded": w, "suggested": g, "agreed": a,
+            "precision": a / g if g else None, "recall": a / w if w else None} for c, (w, g, a) in stats.items()]
+    out.append({"code": "all", "label": "Answers whose suggestion matches exactly", "coded": len(rows),
+                "suggested": len(rows), "agreed": exact, "precision": exact / len(rows) if rows else None,
+                "recall": exact / len(rows) if rows else None})
+    return pd.DataFrame(out)

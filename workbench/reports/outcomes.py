@@ -1,0 +1,204 @@
+"""Reports on the program's outcomes across rounds: satisfaction (returners against newcomers),
+retention from round to round, and the coded impact answers."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from workbench.db import Connection
+from workbench.followup.impact import LABELS, suggest
+from workbench.vocab import IMPACT_SHARES
+
+__all__ = [
+    "CodingProgress",
+    "OutcomesGlance",
+    "coding_progress",
+    "impact_answers",
+    "impact_by_round",
+    "impact_categories",
+    "impact_overall",
+    "new_and_returning",
+    "outcomes_glance",
+    "retention",
+    "retention_matrix",
+    "satisfaction_by_returning",
+    "satisfaction_returning_overall",
+    "wilson",
+]
+
+Z95 = 1.959964
+
+
+def wilson(successes: float, n: float, z: float = Z95) -> tuple[float | None, float | None]:
+    """The Wilson score interval of a proportion (95% by default); ``(None, None)`` when ``n`` is 0."""
+    if not n:
+        return None, None
+    p = successes / n
+    centre = p + z * z / (2 * n)
+    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (centre - spread) / (1 + z * z / n), (centre + spread) / (1 + z * z / n)
+
+
+def satisfaction_by_returning(con: Connection, *, round_id: str | None = None) -> pd.DataFrame:
+    """The ``satisfaction_by_returning`` view: per round, returners against newcomers (with labels)."""
+    sql = ("SELECT s.*, r.label FROM satisfaction_by_returning AS s JOIN rounds AS r ON r.round_id = s.round_id "
+           "{where} ORDER BY s.round_seq, s.is_returning")
+    if round_id is None:
+        return con.execute(sql.format(where="")).df()
+    return con.execute(sql.format(where="WHERE s.round_id = ?"), [round_id]).df()
+
+
+def satisfaction_returning_overall(con: Connection) -> pd.DataFrame:
+    """Returners against newcomers, all rounds together: respondents, shares satisfied with the
+    program and the partner with 95% Wilson intervals, and the mean ratings."""
+    frame = con.execute(
+        """SELECT participant_group, is_returning, sum(respondents) AS respondents,
+               sum(program_satisfied) AS program_satisfied,
+               sum(program_mean * respondents) / sum(respondents) AS program_mean,
+               sum(partner_respondents) AS partner_respondents, sum(partner_satisfied) AS partner_satisfied,
+               sum(partner_mean * partner_respondents) / sum(partner_respondents) AS partner_mean
+           FROM satisfaction_by_returning GROUP BY participant_group, is_returning ORDER BY is_returning""").df()
+    for prefix, n in (("program", "respondents"), ("partner", "partner_respondents")):
+        k = frame[f"{prefix}_satisfied"].astype(float)
+        total = frame[n].astype(float)
+        frame[f"{prefix}_satisfied_share"] = (k / total).round(4)
+        bounds = [wilson(a, b) for a, b in zip(k, total, strict=True)]
+        frame[f"{prefix}_share_low"] = [round(lo, 4) if lo is not None else None for lo, _ in bounds]
+        frame[f"{prefix}_share_high"] = [round(hi, 4) if hi is not None else None for _, hi in bounds]
+    frame["program_mean"] = frame["program_mean"].astype(float).round(3)
+    frame["partner_mean"] = frame["partner_mean"].astype(float).round(3)
+    return frame
+
+
+def new_and_returning(con: Connection) -> pd.DataFrame:
+    """The ``returning_participants`` view with round labels, rounds with participants only."""
+    return con.execute("SELECT p.*, r.label FROM returning_participants AS p "
+                       "JOIN rounds AS r ON r.round_id = p.round_id WHERE p.participants > 0 ORDER BY p.seq").df()
+
+
+def retention(con: Connection) -> pd.DataFrame:
+    """The ``retention`` view with round labels: of round X's participants, how many applied to and
+    took part in each later round Y."""
+    return con.execute(
+        """SELECT t.*, rf.label AS from_label, rt.label AS to_label FROM retention AS t
+           JOIN rounds AS rf ON rf.round_id = t.from_round_id JOIN rounds AS rt ON rt.round_id = t.to_round_id
+           ORDER BY t.from_seq, t.to_seq""").df()
+
+
+def retention_matrix(con: Connection, *, measure: str = "took_part_share") -> pd.DataFrame:
+    """Retention as a cohort table: rows the round people were in, columns the later rounds.
+
+    ``measure`` is a column of ``retention`` (``took_part_share``, ``applied_share``, ``took_part``,
+    ``applied``). Rounds nobody has taken part in yet (not matched) are left out of the columns when
+    the measure is about taking part.
+    """
+    frame = retention(con)
+    if measure.startswith("took_part"):
+        matched = set(frame.loc[frame["took_part"] > 0, "to_round_id"])
+        frame = frame[frame["to_round_id"].isin(matched)]
+    order_from = list(dict.fromkeys(frame.sort_values("from_seq")["from_label"]))
+    order_to = list(dict.fromkeys(frame.sort_values("to_seq")["to_label"]))
+    matrix = frame.pivot(index="from_label", columns="to_label", values=measure)
+    return matrix.reindex(index=order_from, columns=order_to)
+
+
+def impact_categories(con: Connection) -> pd.DataFrame:
+    """The coding frame: code, label, description, in order."""
+    return con.execute("SELECT code, label, description, seq FROM impact_categories ORDER BY seq").df()
+
+
+def impact_by_round(con: Connection) -> pd.DataFrame:
+    """The ``impact_by_round`` view with round labels."""
+    return con.execute("SELECT i.*, r.label AS round_label FROM impact_by_round AS i "
+                       "JOIN rounds AS r ON r.round_id = i.round_id ORDER BY i.round_seq, i.category_seq").df()
+
+
+def impact_overall(con: Connection) -> pd.DataFrame:
+    """Per category, all rounds together: coded respondents, share, and the share "Rethinking
+    mentoring" published."""
+    frame = con.execute(
+        """SELECT code, label, category_seq, sum(respondents) AS respondents,
+               sum(coded_respondents) AS coded_respondents,
+               round(sum(respondents) / sum(coded_respondents), 4) AS share
+           FROM impact_by_round GROUP BY code, label, category_seq ORDER BY category_seq""").df()
+    frame["published_share"] = frame["code"].map(IMPACT_SHARES)
+    return frame
+
+
+def impact_answers(con: Connection, round_id: str, *, which: str = "awaiting", search: str = "",
+                   limit: int | None = None) -> pd.DataFrame:
+    """A round's answers to the impact question with their codes and the suggested codes.
+
+    ``which``: ``awaiting`` (not confirmed yet), ``coded`` (confirmed), or ``all``. ``search`` keeps
+    answers containing the text (case-insensitive).
+    """
+    condition = {"awaiting": "AND NOT s.codes_confirmed", "coded": "AND s.codes_confirmed", "all": ""}[which]
+    frame = con.execute(
+        f"""SELECT s.survey_id, s.version, s.round_id, a.country_iso3, s.submitted_on, s.impact_text,
+                s.impact_codes, s.codes_confirmed
+            FROM surveys AS s JOIN applications AS a ON a.application_id = s.application_id
+            WHERE s.round_id = ? AND s.impact_text IS NOT NULL {condition}
+              AND (? = '' OR contains(lower(s.impact_text), lower(?)))
+            ORDER BY s.survey_id {'LIMIT ' + str(int(limit)) if limit else ''}""",
+        [round_id, search, search]).df()
+    suggestions = [suggest(t) for t in frame["impact_text"]]
+    frame["suggested_codes"] = [list(s.codes) for s in suggestions]
+    frame["why"] = [s.explain() for s in suggestions]
+    frame["impact_codes"] = [list(c) for c in frame["impact_codes"]]
+    frame["labels"] = [", ".join(LABELS[c] for c in codes) for codes in frame["impact_codes"]]
+    return frame
+
+
+@dataclass(frozen=True)
+class CodingProgress:
+    round_id: str
+    respondents: int
+    answers: int
+    confirmed: int
+    awaiting: int
+    no_impact: int  # confirmed with no category
+
+
+def coding_progress(con: Connection, round_id: str) -> CodingProgress:
+    row = con.execute(
+        """SELECT count(*), count(impact_text), count(*) FILTER (WHERE impact_text IS NOT NULL AND codes_confirmed),
+               count(*) FILTER (WHERE impact_text IS NOT NULL AND NOT codes_confirmed),
+               count(*) FILTER (WHERE impact_text IS NOT NULL AND codes_confirmed AND len(impact_codes) = 0)
+           FROM surveys WHERE round_id = ?""", [round_id]).fetchone()
+    assert row is not None
+    return CodingProgress(round_id, *(int(x) for x in row))
+
+
+@dataclass(frozen=True)
+class OutcomesGlance:
+    """Headline outcome figures across rounds."""
+
+    rounds: int
+    respondents: int
+    program_satisfied_share: float | None
+    partner_satisfied_share: float | None
+    returning_satisfied_share: float | None
+    new_satisfied_share: float | None
+    next_round_return_share: float | None  # participants who took part again in the next round
+    awaiting_coding: int
+
+
+def outcomes_glance(con: Connection) -> OutcomesGlance:
+    row = con.execute(
+        """SELECT
+               (SELECT count(*) FROM satisfaction_by_round),
+               (SELECT count(*) FROM surveys),
+               (SELECT avg((program_satisfaction >= 4)::INTEGER) FROM surveys),
+               (SELECT avg((partner_satisfaction >= 4)::INTEGER) FROM surveys WHERE partner_satisfaction IS NOT NULL),
+               (SELECT sum(program_satisfied) / sum(respondents) FROM satisfaction_by_returning WHERE is_returning),
+               (SELECT sum(program_satisfied) / sum(respondents) FROM satisfaction_by_returning WHERE NOT is_returning),
+               (SELECT sum(took_part) / sum(cohort) FROM retention
+                WHERE rounds_later = 1 AND to_round_id IN (SELECT round_id FROM participants)),
+               (SELECT count(*) FROM surveys WHERE impact_text IS NOT NULL AND NOT codes_confirmed)""").fetchone()
+    assert row is not None
+    shares = [None if x is None else float(x) for x in row[2:7]]
+    return OutcomesGlance(int(row[0]), int(row[1]), shares[0], shares[1], shares[2], shares[3], shares[4],
+                          int(row[7]))
