@@ -8,7 +8,8 @@ from typing import Any
 import pandas as pd
 
 from workbench.countries import country_name
-from workbench.intake import CountrySuggestion, Rejection, ValidationReport
+from workbench.intake import CountrySuggestion
+from workbench.rejections import Rejection, rejections_frame
 
 __all__ = ["ImportReport", "NearMatch"]
 
@@ -119,9 +120,8 @@ class ImportReport:
     def rejections_frame(self, *, include_already_applied: bool = True) -> pd.DataFrame:
         """Rejections (and already-applied rows) for the page and the CSV download: row, column, value,
         reason, fix; values a spreadsheet would run as a formula are prefixed with an apostrophe."""
-        report = ValidationReport(rows=pd.DataFrame(), rejections=self.rejected,
-                                  already_applied=self.already_applied)
-        return report.rejections_frame(include_already_applied=include_already_applied)
+        items = [*self.rejected, *(self.already_applied if include_already_applied else [])]
+        return rejections_frame(items, escape_formulas=True)
 
     def as_json(self) -> dict[str, Any]:
         return {

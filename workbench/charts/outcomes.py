@@ -83,14 +83,21 @@ def retention_heatmap(matrix: pd.DataFrame, *, title: str = "Of the participants
     return fig
 
 
+def _line_per_series(frame: pd.DataFrame, *, series: str, order: str, x: str, y: str, title: str) -> go.Figure:
+    """One line across rounds per value of ``series`` (in ``order``), coloured from :data:`SERIES`."""
+    fig = go.Figure()
+    for i, (name, part) in enumerate(frame.sort_values(order).groupby(series, sort=False)):
+        fig.add_scatter(x=part[x], y=part[y], name=str(name), mode="lines+markers",
+                        line={"color": SERIES[i % len(SERIES)], "width": 2})
+    fig.update_layout(title=title, **_LAYOUT)
+    return fig
+
+
 def impact_shares(frame: pd.DataFrame) -> go.Figure:
     """Share of coded respondents per impact category per round (``impact_by_round``)."""
-    fig = go.Figure()
-    x_col = "round_label" if "round_label" in frame else "round_id"
-    for i, (label, part) in enumerate(frame.sort_values("category_seq").groupby("label", sort=False)):
-        fig.add_scatter(x=part[x_col], y=part["share"], name=str(label), mode="lines+markers",
-                        line={"color": SERIES[i % len(SERIES)], "width": 2})
-    fig.update_layout(title="Impact of taking part: share of coded answers per category", **_LAYOUT)
+    fig = _line_per_series(frame, series="label", order="category_seq",
+                           x="round_label" if "round_label" in frame else "round_id", y="share",
+                           title="Impact of taking part: share of coded answers per category")
     fig.update_yaxes(**_PERCENT)
     return fig
 
@@ -133,12 +140,9 @@ def topic_use(frame: pd.DataFrame) -> go.Figure:
 
 def methods_by_round(frame: pd.DataFrame) -> go.Figure:
     """Share of reporting partnerships using each method, per round (``communication_methods``)."""
-    fig = go.Figure()
-    x_col = "label" if "label" in frame else "round_id"
-    for i, (method, part) in enumerate(frame.sort_values("method_seq").groupby("method", sort=False)):
-        fig.add_scatter(x=part[x_col], y=part["share_of_partnerships"], name=str(method), mode="lines+markers",
-                        line={"color": SERIES[i % len(SERIES)], "width": 2})
-    fig.update_layout(title="How partners keep in touch (share of partnerships)", **_LAYOUT)
+    fig = _line_per_series(frame, series="method", order="method_seq",
+                           x="label" if "label" in frame else "round_id", y="share_of_partnerships",
+                           title="How partners keep in touch (share of partnerships)")
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
     return fig
 

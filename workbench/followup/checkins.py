@@ -27,11 +27,8 @@ from workbench import db
 from workbench.errors import NotFound, WorkbenchError
 from workbench.followup.csvfile import (
     MAX_TEXT,
-    WHOLE_ROW,
     Column,
     ImportFileError,
-    Problem,
-    Rejection,
     Table,
     clean,
     header_key,
@@ -45,6 +42,7 @@ from workbench.followup.csvfile import (
     parse_yes_no,
     read_csv,
 )
+from workbench.rejections import WHOLE_ROW, Problem, Rejection, rejections_frame
 
 Kind = Literal["checkins", "surveys"]
 
@@ -137,11 +135,10 @@ class ImportReport:
         return "check-ins" if self.kind == "checkins" else "survey answers"
 
     def rejections_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([r.as_dict() for r in self.rejections],
-                            columns=["row", "column", "value", "reason", "fix"])
+        return rejections_frame(self.rejections)
 
     def changed_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([r.as_dict() for r in self.changed], columns=["row", "column", "value", "reason", "fix"])
+        return rejections_frame(self.changed)
 
     def summary(self) -> str:
         """One paragraph a coordinator reads: what was (or would be) written and what was not."""

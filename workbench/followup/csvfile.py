@@ -12,45 +12,20 @@ import io
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from dataclasses import dataclass
 
 from workbench import vocab
 from workbench.errors import WorkbenchError
+from workbench.intake.fields import DateOrder
+from workbench.intake.reading import FileUnreadable, decode_text, sniff_delimiter
+from workbench.rejections import Problem
 
-DateOrder = Literal["mdy", "dmy"]
-
-#: The ``column`` of a rejection about a whole row.
-WHOLE_ROW = "(whole row)"
 MAX_CELL = 1000
 MAX_TEXT = 4000
 
 
 class ImportFileError(WorkbenchError):
     """The file as a whole cannot be imported (unreadable, empty, a required column missing)."""
-
-
-@dataclass(frozen=True)
-class Problem:
-    """What is wrong with a cell and what to do about it."""
-
-    reason: str
-    fix: str
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """One problem in one cell: ``row`` is the file's row number (header = row 1), ``column`` the
-    file's own header, ``value`` what the cell held, ``reason`` what is wrong, ``fix`` what to do."""
-
-    row: int
-    column: str
-    value: str
-    reason: str
-    fix: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -66,31 +41,19 @@ class Table:
 # --- the file ----------------------------------------------------------------------------------
 
 
-def _decode(data: bytes, name: str) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise ImportFileError(f"{name} says it is UTF-16 text but is not. Save it again as CSV (UTF-8).") from exc
-    if data.startswith(b"PK\x03\x04") or b"\x00" in data[:4096]:
-        raise ImportFileError(f"{name} is not a CSV file (it holds binary data, perhaps a spreadsheet). "
-                              "Export the responses as CSV (UTF-8) and import that.")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
 def read_csv(data: bytes, filename: str = "") -> Table:
-    """A CSV file (UTF-8 with or without BOM, UTF-16, or Windows-1252; comma, semicolon or tab)."""
+    """A CSV file (UTF-8 with or without BOM, UTF-16, or Windows-1252; comma, semicolon or tab), decoded
+    and its delimiter found as for an application file (:mod:`workbench.intake.reading`)."""
     name = filename or "the file"
     if not data or not data.strip():
         raise ImportFileError(f"{name} is empty. Export the responses again as CSV and import that.")
-    text = _decode(data, name)
-    first = text.lstrip().splitlines()[0] if text.strip() else ""
-    delimiter = max((",", ";", "\t"), key=first.count)
+    try:
+        text = decode_text(data, name, binary_message=(
+            f"{name} is not a CSV file (it holds binary data, perhaps a spreadsheet). "
+            "Export the responses as CSV (UTF-8) and import that."))
+    except FileUnreadable as exc:
+        raise ImportFileError(str(exc)) from exc
+    delimiter = sniff_delimiter(text.lstrip())  # the first line that is not blank
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     while records and not any(c.strip() for c in records[0]):
         records.pop(0)

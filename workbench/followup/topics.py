@@ -11,16 +11,13 @@ import io
 import itertools
 import re
 import zipfile
-from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
 from workbench import db
 from workbench.errors import NotFound, WorkbenchError
+from workbench.schedule import FIRST_BODY, FIRST_TOPIC, FORTNIGHT, RoundDates, Topic, send_day
 
-FIRST_TOPIC = "Getting to know you"
-FIRST_BODY = "Introduce yourself, your library and your working day. What made you join?"
-FORTNIGHT = dt.timedelta(days=14)
 MAX_TITLE = 120
 MAX_BODY = 4000
 MAX_TOPICS = 12  # check-ins have fortnights 1..12
@@ -32,27 +29,6 @@ DEFAULT_RECIPIENT = ("Participants", "participants@program.example.org")
 
 class TopicError(WorkbenchError):
     """A topic that cannot be saved as given (the message says what to change)."""
-
-
-@dataclass(frozen=True)
-class Topic:
-    topic_id: int
-    round_id: str
-    seq: int
-    title: str
-    body: str
-    send_on: dt.date
-    version: int
-
-
-@dataclass(frozen=True)
-class RoundDates:
-    round_id: str
-    label: str
-    seq: int
-    opens_on: dt.date
-    starts_on: dt.date
-    ends_on: dt.date
 
 
 def round_dates(con: db.Connection, round_id: str) -> RoundDates:
@@ -131,7 +107,7 @@ def start_from_previous(con: db.Connection, round_id: str, *, actor: str,
     with db.transaction(con):
         ids = db.next_ids(con, "topics", len(items))
         for i, (topic_id, (title, body)) in enumerate(zip(ids, items, strict=True)):
-            send_on = target.starts_on + i * FORTNIGHT
+            send_on = send_day(target.starts_on, i + 1)
             con.execute("INSERT INTO topics (topic_id, round_id, seq, title, body, send_on) VALUES (?, ?, ?, ?, ?, ?)",
                         [topic_id, round_id, i + 1, title, body, send_on])
         db.audit(con, actor=actor, action="plan topics", entity="rounds", entity_id=round_id,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from workbench import vocab
+from workbench.rejections import Problem
 
 __all__ = [
     "CAREER_STAGE_SYNONYMS",
@@ -41,14 +42,6 @@ __all__ = [
 ]
 
 MAX_INTERESTS = 10  # the schema's CHECK (len(interests) BETWEEN 1 AND 10)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """What is wrong with a cell and what to do about it."""
-
-    reason: str
-    fix: str
 
 
 # --------------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pandas as pd
 
 from workbench.errors import WorkbenchError
 
-__all__ = ["OVERFLOW_ATTR", "ROW_INDEX", "FileUnreadable", "read_table"]
+__all__ = ["OVERFLOW_ATTR", "ROW_INDEX", "FileUnreadable", "decode_text", "read_table", "sniff_delimiter"]
 
 #: The name of the index :func:`read_table` gives its frame: the row number in the file, counting
 #: the header as row 1 (so the first data row is 2), as a spreadsheet shows it.
@@ -57,7 +57,13 @@ def read_table(data: bytes, filename: str = "") -> pd.DataFrame:
     return _tidy(frame)
 
 
-def _decode(data: bytes, name: str) -> str:
+def decode_text(data: bytes, name: str, *, binary_message: str) -> str:
+    """The text of a CSV file: UTF-8 with or without a byte-order mark, UTF-16 with one, otherwise
+    Windows-1252 (Latin-1 for the bytes Windows-1252 lacks).
+
+    Data that is not text (a zip, such as an XLSX workbook, or NUL bytes near the start) raises
+    :class:`FileUnreadable` with ``binary_message``, which says what to export instead.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -67,11 +73,8 @@ def _decode(data: bytes, name: str) -> str:
             raise FileUnreadable(
                 f"{name} says it is UTF-16 text but is not. Save it again as CSV (UTF-8)."
             ) from exc
-    if b"\x00" in data[:4096]:
-        raise FileUnreadable(
-            f"{name} is neither a CSV nor an XLSX file (it holds binary data). Export the applications "
-            "as CSV (UTF-8) or XLSX and upload that."
-        )
+    if data.startswith(_ZIP_MAGIC) or b"\x00" in data[:4096]:
+        raise FileUnreadable(binary_message)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -82,8 +85,9 @@ def _decode(data: bytes, name: str) -> str:
         return data.decode("latin-1")
 
 
-def _delimiter(text: str) -> str:
-    """The delimiter the header line uses most, outside quotes (a comma when in doubt)."""
+def sniff_delimiter(text: str) -> str:
+    """The delimiter (comma, semicolon or tab) the first line uses most, outside quotes (a comma when
+    in doubt)."""
     counts = dict.fromkeys(_DELIMITERS, 0)
     quoted = False
     for char in text[:20000]:
@@ -98,10 +102,13 @@ def _delimiter(text: str) -> str:
 
 
 def _read_csv(data: bytes, name: str) -> pd.DataFrame:
-    text = _decode(data, name)
+    text = decode_text(data, name, binary_message=(
+        f"{name} is neither a CSV nor an XLSX file (it holds binary data). Export the applications "
+        "as CSV (UTF-8) or XLSX and upload that."
+    ))
     if "\x00" in text:
         raise FileUnreadable(f"{name} is neither a CSV nor an XLSX file. Export it as CSV (UTF-8) or XLSX.")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
     try:
         records = list(reader)
     except csv.Error as exc:

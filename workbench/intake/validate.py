@@ -7,7 +7,7 @@ import functools
 import math
 import re
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 import pandas as pd
@@ -16,7 +16,6 @@ from workbench import countries
 from workbench.errors import WorkbenchError
 from workbench.intake.fields import (
     DateOrder,
-    Problem,
     TimeZoneValue,
     clean_text,
     infer_date_order,
@@ -31,6 +30,7 @@ from workbench.intake.fields import (
 )
 from workbench.intake.headers import CANONICAL, REQUIRED, MissingColumns, missing_columns_message
 from workbench.intake.reading import OVERFLOW_ATTR, ROW_INDEX
+from workbench.rejections import WHOLE_ROW, Problem, Rejection, rejections_frame
 
 __all__ = ["ROW_COLUMNS", "WHOLE_ROW", "CountrySuggestion", "Rejection", "ValidationReport", "validate"]
 
@@ -60,24 +60,6 @@ _EMAIL = re.compile(
     r"^(?!\.)(?!.*\.\.)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+(?<!\.)@"
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
 )
-#: The ``column`` of a rejection about a whole row (a row with more cells than the header).
-WHOLE_ROW = "(whole row)"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """One problem in one cell: ``row`` is the file's row number (header = row 1), ``column`` the
-    file's own header, ``value`` what the cell held, ``reason`` what is wrong, ``fix`` what to do."""
-
-    row: int
-    column: str
-    value: str
-    reason: str
-    fix: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -132,12 +114,7 @@ class ValidationReport:
         spreadsheet would run as a formula (starting with = + - @) is prefixed with an apostrophe.
         """
         items = [*self.rejections, *(self.already_applied if include_already_applied else [])]
-        items.sort(key=lambda r: r.row)
-        columns = ["row", "column", "value", "reason", "fix"]
-        frame = pd.DataFrame([r.as_dict() for r in items], columns=columns)
-        if escape_formulas and len(frame):
-            frame["value"] = [f"'{v}" if str(v).startswith(_FORMULA_START) else v for v in frame["value"]]
-        return frame.astype({"row": "int64"})
+        return rejections_frame(items, escape_formulas=escape_formulas)
 
     def summary(self) -> str:
         """One sentence: how many rows are ready, rejected, already in the round, awaiting confirmation."""

@@ -10,6 +10,7 @@ from workbench import vocab
 from workbench.sample import geography as geo
 from workbench.sample.program import Application, Partnership, RoundSpec
 from workbench.sample.texts import IMPACT_PHRASES, INTERVENTION_REASONS, TOPICS, UNCODED_ANSWERS
+from workbench.schedule import Topic, send_day
 
 #: Share of survey respondents who used the discussion topics (about half early, about 90% late).
 TOPIC_USE = {"Pilot": 0.48, "2013B": 0.52, "2014A": 0.6, "2014B": 0.67, "2015A": 0.74, "2015B": 0.81,
@@ -29,21 +30,11 @@ RESPONSE_RATE = 0.55
 CHECKIN_RATE = 0.45
 
 
-@dataclass
-class Topic:
-    topic_id: int
-    round_id: str
-    seq: int
-    title: str
-    body: str
-    send_on: dt.date
-
-
 def topics_for(spec: RoundSpec, first_id: int) -> list[Topic]:
     """The round's fortnightly topics, "Getting to know you" first, one every two weeks."""
     chosen = [TOPICS[0], *TOPICS[1 : spec.topics - 1], TOPICS[-1]] if spec.topics < len(TOPICS) else list(TOPICS)
     chosen = chosen[: spec.topics]
-    return [Topic(first_id + i, spec.round_id, i + 1, title, body, spec.starts_on + dt.timedelta(days=14 * i))
+    return [Topic(first_id + i, spec.round_id, i + 1, title, body, send_day(spec.starts_on, i + 1))
             for i, (title, body) in enumerate(chosen)]
 
 

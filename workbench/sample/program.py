@@ -12,16 +12,13 @@ from workbench import vocab
 from workbench.admission import apply_cap
 from workbench.sample import geography as geo
 from workbench.sample.texts import FAMILY, GIVEN
+from workbench.schedule import RoundDates
 
 
 @dataclass(frozen=True)
-class RoundSpec:
-    round_id: str
-    label: str
-    seq: int
-    opens_on: dt.date
-    starts_on: dt.date
-    ends_on: dt.date
+class RoundSpec(RoundDates):
+    """A round of the sample program: its dates and domain.md's figures."""
+
     status: str
     participants: int  # people in a partnership (0 for a round not yet matched)
     countries: int  # distinct countries of those participants (of applicants for 2017A)

@@ -5,6 +5,8 @@ All names are invented combinations; any likeness to a real participant is chanc
 
 from __future__ import annotations
 
+from workbench.schedule import FIRST_BODY, FIRST_TOPIC
+
 GIVEN: dict[str, tuple[str, ...]] = {
     "anglo": ("Olivia", "James", "Charlotte", "Liam", "Amelia", "Noah", "Grace", "Jack", "Ruby", "Ethan",
               "Chloe", "Lucas", "Isla", "Henry", "Zoe", "Samuel", "Hannah", "Oscar", "Ella", "Thomas"),
@@ -44,7 +46,7 @@ FAMILY: dict[str, tuple[str, ...]] = {
 
 #: The fortnightly topics a round can draw on after "Getting to know you" (2016A had nine).
 TOPICS: tuple[tuple[str, str], ...] = (
-    ("Getting to know you", "Introduce yourself, your library and your working day. What made you join?"),
+    (FIRST_TOPIC, FIRST_BODY),
     ("Library spaces", "How is the space of your library used, and how would you change it?"),
     ("Your users", "Who comes to your library, who does not, and why?"),
     ("Collections", "How are collections built and shared where you are?"),
