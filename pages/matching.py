@@ -55,10 +55,19 @@ if editable:
         odd = c2.radio("With an odd number of people", ["trio", "waitlist"], horizontal=True,
                        format_func={"trio": "make one trio", "waitlist": "leave one person waitlisted"}.get)
         if st.button("Run matching", type="primary", disabled=len(pool.applicants) < 2):
+            bar = st.progress(0.0, text=f"Matching {len(pool.applicants):,} people (up to {time_limit} s)…")
+
+            stages = {"candidates": "Finding each person's best partners", "bound": "Computing the upper bound",
+                      "warm start": "Building a first matching", "solve": "Improving it with CP-SAT",
+                      "explain": "Explaining every partnership", "done": "Saving the run"}
+
+            def progress(stage: str, fraction: float) -> None:
+                bar.progress(min(max(fraction, 0.0), 1.0), text=f"{stages.get(stage, stage)}…")
+
             try:
-                with st.spinner(f"Matching {len(pool.applicants):,} people (up to {time_limit} s)…"):
-                    run_id, result = matchstore.run_matching(
-                        con, round_id, matchstore.RunSettings(Weights(**w), float(time_limit), odd), actor=actor)
+                run_id, result = matchstore.run_matching(
+                    con, round_id, matchstore.RunSettings(Weights(**w), float(time_limit), odd), actor=actor,
+                    progress=progress)
                 db.request_snapshot(con)
                 st.session_state["matching_run"] = run_id
                 flash("success", f"Run {run_id}: {result.matched:,} of {result.people:,} people matched, "
