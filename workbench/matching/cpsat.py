@@ -6,7 +6,7 @@ beats any gain in score. Scores are integers (centipoints).
 
 Why a neighbourhood search: on ILN-shaped pools the matching LP is almost integral and the warm start
 is within a fraction of a percent, but on 10^4–10^5 candidate edges CP-SAT's own search (two workers
-on this machine) rarely improves such a start in a minute. Re-solving balls of ~120 people exactly,
+on this machine) rarely improves such a start in a minute. Re-solving balls of ~150 people exactly,
 with everyone else's partner fixed, improves it steadily, each sub-model in milliseconds.
 """
 
@@ -105,8 +105,8 @@ def solve_whole(graph: CandidateGraph, mate: np.ndarray, *, time_limit: float, w
 
 
 def neighbourhood_search(graph: CandidateGraph, mate: np.ndarray, people: np.ndarray, *, deadline: float,
-                         workers: int, seeds_first: np.ndarray | None = None, size: int = 120,
-                         patience: float = 2.0, seed: int = 0) -> tuple[np.ndarray, SolveStats]:
+                         workers: int, seeds_first: np.ndarray | None = None, size: int = 150,
+                         patience: float = 3.0, seed: int = 0) -> tuple[np.ndarray, SolveStats]:
     """Improve ``mate`` by re-solving balls of the candidate graph exactly with CP-SAT.
 
     A ball grows from a seed person through candidate edges and always holds whole pairs, so every

@@ -195,9 +195,11 @@ class MatchResult:
     ``people`` counts every applicant given (excluded ones too), ``matched`` those in a pair or trio.
     ``objective`` is the total score (locked partnerships included); ``bound`` an upper bound on the
     total score of any partnership set obeying the hard rules and the locks, over all feasible pairs;
-    ``gap`` = (bound - objective) / bound. ``status``: "optimal" (proved best over all feasible pairs),
-    "feasible" (a good solution, not proved best), "greedy-fallback" (the solver found nothing in the
-    time limit; the fast heuristic's solution is returned) or "trivial" (nothing left to decide).
+    ``gap`` = (bound - objective) / bound. ``status``: "optimal" (proved best over all feasible pairs:
+    the whole round fitted one exact CP-SAT model, or the objective reached the bound; the gap can stay
+    above 0 because the bound is a relaxation), "feasible" (a good solution, not proved best),
+    "greedy-fallback" (CP-SAT found nothing in the time limit; the warm-start heuristic's matching is
+    returned and ``is_fallback`` is set) or "trivial" (nothing left to decide, e.g. everyone locked).
     """
 
     pairs: list[tuple[int, int]]

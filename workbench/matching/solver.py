@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
-from workbench.matching.bound import bound_and_refine
+from workbench.matching.bound import add_edges, bound_and_refine
 from workbench.matching.candidates import CandidateGraph, build_candidates
 from workbench.matching.cpsat import SolveStats, neighbourhood_search, solve_whole
 from workbench.matching.diagnostics import unmatched_reasons
@@ -49,7 +49,7 @@ def match(
     *,
     odd_policy: OddPolicy = "trio",
     time_limit: float = 20.0,
-    k: int = 15,
+    k: int = 12,
     previous: MatchResult | Iterable[Sequence[int]] | None = None,
     workers: int | None = None,
     seed: int = 0,
@@ -197,8 +197,6 @@ def _close_short_paths(pool: Pool, free: np.ndarray, graph: CandidateGraph, mate
                        ) -> tuple[CandidateGraph, int]:
     """Look for augmenting paths of length 1 (two unmatched people who may be partners) and 3
     (u - a = b - v) over ALL feasible pairs; add their edges to the graph and augment."""
-    from workbench.matching.bound import add_edges
-
     added = 0
     for _ in range(20):
         unmatched = free[mate[free] < 0]
