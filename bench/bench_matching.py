@@ -1,10 +1,11 @@
 """Benchmark of the matching engine: quality against networkx's exact matching, and growth.
 
-    .venv/bin/python bench/bench_matching.py            # 1,200-person comparison + 100..20,000 growth
+    .venv/bin/python bench/bench_matching.py            # 2017A against networkx + 100..20,000 growth
     .venv/bin/python bench/bench_matching.py --quick    # growth without 20,000
     .venv/bin/python bench/bench_matching.py --skip-networkx --sizes 1000 5000
 
-(1) An ILN-shaped pool of 1,200 (``workbench.matching.make_pool``) matched by the engine and by
+(1) The sample program's 2017A round (1,168 accepted applicants, with their past partners; or a
+synthetic ILN-shaped pool with ``--compare-size N``) matched by the engine and by
 ``networkx.max_weight_matching(maxcardinality=True)`` over the same feasible pairs and the same
 integer scores, in the same run: people matched, score as a share of the exact optimum, seconds and
 the speed-up. (2) Growth: time, matched, gap to the upper bound, and peak memory per size (each size
@@ -25,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from workbench.matching import feasible_pairs, make_pool, match  # noqa: E402
+from workbench.matching import Applicant, feasible_pairs, make_pool, match  # noqa: E402
 
 
 def run_one(n: int, seed: int, time_limit: float) -> dict[str, object]:
@@ -51,10 +52,26 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def compare_with_networkx(n: int, seed: int, time_limit: float) -> None:
+def sample_round(round_id: str) -> list[Applicant]:
+    """The accepted applicants of a round of the sample program, with their past partners."""
+    import tempfile
+
+    from workbench import db, matchstore
+    from workbench.build import build_database
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = build_database(Path(tmp) / "sample.duckdb")
+        con = db.connect(path, read_only=True)
+        try:
+            return matchstore.load_pool(con, round_id).applicants
+        finally:
+            con.close()
+
+
+def compare_with_networkx(apps: list[Applicant], title: str, time_limit: float) -> None:
     import networkx as nx
 
-    apps = make_pool(n, seed)
+    n = len(apps)
     result = match(apps, odd_policy="waitlist", time_limit=time_limit)
     ours_cp = round(result.objective * 100)
     started = time.monotonic()
@@ -67,7 +84,7 @@ def compare_with_networkx(n: int, seed: int, time_limit: float) -> None:
     exact_cp = sum(graph[a][b]["weight"] for a, b in mates)
     share = ours_cp / exact_cp if exact_cp else 1.0
     speedup = nx_seconds / result.seconds
-    print(f"(1) ILN-shaped pool of {n} (seed {seed}): {graph.number_of_edges():,} feasible pairs, "
+    print(f"(1) {title}: {n:,} people, {graph.number_of_edges():,} feasible pairs, "
           f"{len({a.country for a in apps})} countries, "
           f"{sum('English' in a.languages for a in apps) / n:.0%} list English\n")
     rows = [
@@ -114,7 +131,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="skip the 20,000-person run")
     parser.add_argument("--skip-networkx", action="store_true", help="skip the comparison (takes minutes)")
-    parser.add_argument("--compare-size", type=int, default=1200)
+    parser.add_argument("--compare-round", default="2017A",
+                        help="compare on this round of the sample program (default 2017A)")
+    parser.add_argument("--compare-size", type=int, default=0,
+                        help="compare on a synthetic ILN-shaped pool of this size instead")
     parser.add_argument("--sizes", type=int, nargs="*", default=None)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--time-limit", type=float, default=20.0)
@@ -125,7 +145,11 @@ def main() -> None:
         return
     print(f"$ {' '.join([Path(sys.executable).name, *sys.argv])}\n")
     if not args.skip_networkx:
-        compare_with_networkx(args.compare_size, args.seed, args.time_limit)
+        if args.compare_size:
+            apps, title = make_pool(args.compare_size, args.seed), f"synthetic ILN-shaped pool (seed {args.seed})"
+        else:
+            apps, title = sample_round(args.compare_round), f"the sample's {args.compare_round} round"
+        compare_with_networkx(apps, title, args.time_limit)
     sizes = args.sizes or ([100, 1000, 5000] if args.quick else [100, 1000, 5000, 20000])
     growth(sizes, args.seed, args.time_limit)
 
