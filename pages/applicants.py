@@ -3,15 +3,14 @@ countries partnered in a published round."""
 
 import streamlit as st
 
-from workbench import applications, charts, db, reports, vocab
+from workbench import applications, charts, reports, vocab
 from workbench.countries import country_name
-from workbench.errors import WorkbenchError
 from workbench.ui.acting import acting_coordinator
 from workbench.ui.connection import cursor
+from workbench.ui.feedback import reporting_errors, saved, show_feedback
 from workbench.ui.widgets import round_picker
 
 PAGE_SIZE = 50
-FLASH = "applicants_flash"
 MAP_KEY = "applicant_map"
 COUNTRY_KEY = "applicant_country"
 ALL = "All countries"
@@ -25,15 +24,7 @@ map_config = charts.map_config(str(st.get_option("server.baseUrlPath") or ""))
 st.title("Applicants")
 st.caption(f"Round **{admission.label}** · status: {admission.status} · per-country cap "
            f"{admission.country_cap:.0%} of the round's applications ({admission.cap:,} per country)")
-for message in st.session_state.pop(FLASH, []):
-    st.success(message)
-
-
-def saved(message: str) -> None:
-    db.publish_snapshot(con)
-    st.session_state[FLASH] = [message]
-    st.rerun()
-
+show_feedback()
 
 # Filters ------------------------------------------------------------------------------------------
 cols = st.columns(4)
@@ -151,13 +142,10 @@ elif len(listing.rows):
                 st.error(f"{country_name(row['country_iso3'])} is not one of your countries "
                          f"({', '.join(who.countries)}).")
             else:
-                try:
+                with reporting_errors():
                     done = applications.decide(con, int(picked), decision, version=int(row["version"]),
                                                reason=reason, actor=who.coordinator_id)
-                except WorkbenchError as exc:
-                    st.error(str(exc))
-                else:
-                    saved(done.message)
+                    saved(con, done.message)
 
 if may_decide:
     over = applications.over_cap(con, round_id)
@@ -172,16 +160,14 @@ if may_decide:
         new_cap = st.number_input("Cap (% of the round's applications)", 1, 100,
                                   round(admission.country_cap * 100), key=f"cap_{round_id}")
         c1, c2 = st.columns(2)
-        try:
+        with reporting_errors():
             if c1.button("Apply the cap again", key="cap_apply"):
-                saved(applications.admit(con, round_id, actor=who.coordinator_id).summary())
+                saved(con, applications.admit(con, round_id, actor=who.coordinator_id).summary())
             if c2.button(f"Change the cap to {new_cap}%", key="cap_change",
                          disabled=new_cap == round(admission.country_cap * 100)):
                 result = applications.set_country_cap(con, round_id, new_cap / 100, version=admission.version,
                                                       actor=who.coordinator_id)
-                saved(f"The cap of {round_id} is now {new_cap}%. " + result.summary())
-        except WorkbenchError as exc:
-            st.error(str(exc))
+                saved(con, f"The cap of {round_id} is now {new_cap}%. " + result.summary())
 
 # Partnerships between countries --------------------------------------------------------------------
 st.divider()

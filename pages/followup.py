@@ -3,11 +3,12 @@ surveys."""
 
 import streamlit as st
 
-from workbench import db, reports
+from workbench import reports
 from workbench.errors import WorkbenchError
 from workbench.followup import checkins, health, interventions, rematch
 from workbench.ui.acting import acting_coordinator
 from workbench.ui.connection import cursor
+from workbench.ui.feedback import reporting_errors, saved, show_feedback
 from workbench.ui.widgets import percent, round_picker
 
 con = cursor()
@@ -20,15 +21,7 @@ st.title("Follow-up")
 st.caption(f"Round **{round_id}** · " + (f"{who.name}'s countries: {', '.join(who.countries)}" if scope
                                           else "all countries"))
 
-for message in st.session_state.pop("followup_flash", []):
-    st.success(message)
-
-
-def saved(message: str) -> None:
-    db.request_snapshot(con)
-    st.session_state["followup_flash"] = [message]
-    st.rerun()
-
+show_feedback()
 
 summary = reports.health_summary(con, round_id, countries=scope)
 cols = st.columns(5)
@@ -86,14 +79,11 @@ with queue_tab:
                 note = st.text_area("Add a note", placeholder="What you did or learnt", key=f"note_{case_id}")
                 submitted = st.form_submit_button("Save case", type="primary", disabled=not who.may_edit)
             if submitted:
-                try:
+                with reporting_errors():
                     interventions.update_case(con, int(case_id), int(case.version), actor=actor,
                                               status=None if status.startswith("(keep") else status,
                                               note=note, coordinator_id=coordinator)
-                except WorkbenchError as exc:
-                    st.error(str(exc))
-                else:
-                    saved(f"Case {case_id} saved" + ("" if status.startswith("(keep") else f": {status}") + ".")
+                    saved(con, f"Case {case_id} saved" + ("" if status.startswith("(keep") else f": {status}") + ".")
 
 with flagged_tab:
     flagged = reports.partnership_health(con, round_id, countries=scope, flagged_only=True)
@@ -109,12 +99,9 @@ with flagged_tab:
         st.write(f"{len(needed)} flagged partnership(s) never had a case: "
                  + ", ".join(f"{n.partnership_id} ({'; '.join(n.reasons)})" for n in needed))
         if st.button(f"Open cases for {len(needed)} flagged partnership(s)", disabled=not who.may_edit):
-            try:
+            with reporting_errors():
                 opened = health.open_cases_from_flags(con, round_id, actor=actor, countries=scope)
-            except WorkbenchError as exc:
-                st.error(str(exc))
-            else:
-                saved(f"Opened {len(opened)} case(s) from the flags.")
+                saved(con, f"Opened {len(opened)} case(s) from the flags.")
     else:
         st.caption("Every flagged partnership has (or had) a case.")
     with st.form("open_case"):
@@ -123,12 +110,9 @@ with flagged_tab:
                               if not flagged.empty else 1)
         reason = st.text_input("Reason", placeholder="e.g. a partner wrote to say they have heard nothing")
         if st.form_submit_button("Open case", disabled=not who.may_edit):
-            try:
+            with reporting_errors():
                 new_id = interventions.open_case(con, int(pid), reason=reason, actor=actor)
-            except WorkbenchError as exc:
-                st.error(str(exc))
-            else:
-                saved(f"Opened case {new_id} on partnership {int(pid)}.")
+                saved(con, f"Opened case {new_id} on partnership {int(pid)}.")
 
 with rematch_tab:
     try:
@@ -161,13 +145,10 @@ with rematch_tab:
                 rematch_note = st.text_input("Note for the case")
                 go = st.form_submit_button("Re-match", type="primary", disabled=not who.may_edit)
             if go:
-                try:
+                with reporting_errors():
                     new_pid = rematch.rematch(con, int(person), int(partner), actor=actor, note=rematch_note)
-                except WorkbenchError as exc:
-                    st.error(str(exc))
-                else:
-                    saved(f"New partnership {new_pid}: {stranded_names[int(person)].split(' · ')[0]} with "
-                          f"{partner_names[int(partner)].split(' · ')[0]}.")
+                    saved(con, f"New partnership {new_pid}: {stranded_names[int(person)].split(' · ')[0]} with "
+                               f"{partner_names[int(partner)].split(' · ')[0]}.")
 
 with import_tab:
     kind = st.radio("File of", ["checkins", "surveys"], horizontal=True,
@@ -178,12 +159,11 @@ with import_tab:
     upload = st.file_uploader("CSV file", type=["csv", "txt"], key=f"upload_{kind}")
     if upload is not None:
         data = upload.getvalue()
-        try:
+        report = None
+        with reporting_errors():
             validate = checkins.validate_checkins if kind == "checkins" else checkins.validate_surveys
             report = validate(con, data, round_id, filename=upload.name)
-        except WorkbenchError as exc:
-            st.error(str(exc))
-        else:
+        if report is not None:
             (st.warning if report.rejections else st.info)(report.summary())
             if report.rejections:
                 st.dataframe(report.rejections_frame(), hide_index=True, width="stretch")
@@ -193,10 +173,7 @@ with import_tab:
             replace = st.checkbox("Replace stored answers that differ", value=False, disabled=not report.changed)
             n = len(report.records) + (len(report.changed) if replace else 0)
             if st.button(f"Import {n:,} rows", type="primary", disabled=not n or not who.may_edit):
-                try:
+                with reporting_errors():
                     done = checkins.import_responses(con, kind, data, round_id, actor=actor, filename=upload.name,
                                                      replace=replace)
-                except WorkbenchError as exc:
-                    st.error(str(exc))
-                else:
-                    saved(done.summary())
+                    saved(con, done.summary())

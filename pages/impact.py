@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from workbench import charts, db, reports
-from workbench.errors import WorkbenchError
+from workbench import charts, reports
 from workbench.followup import impact
 from workbench.ui.acting import acting_coordinator
 from workbench.ui.connection import cursor
+from workbench.ui.feedback import reporting_errors, saved, show_feedback
 from workbench.ui.widgets import round_picker
 
 PAGE_SIZE = 10
@@ -20,15 +20,7 @@ st.title("Impact coding")
 st.caption(f"Round **{round_id}** · \"What impact has your involvement had on your work or professional "
            "activities?\" · suggestions come from keyword rules; a coordinator's confirmation counts")
 
-for message in st.session_state.pop("impact_flash", []):
-    st.success(message)
-
-
-def saved(message: str) -> None:
-    db.request_snapshot(con)
-    st.session_state["impact_flash"] = [message]
-    st.rerun()
-
+show_feedback()
 
 cols = st.columns(4)
 cols[0].metric("Answers", f"{progress.answers:,}", help=f"of {progress.respondents:,} survey respondents")
@@ -47,13 +39,10 @@ with awaiting_tab:
         st.info(f"Every answer of {round_id} is coded.")
     else:
         if st.button(f"Accept the suggestions for all {len(waiting)} answers", disabled=not who.may_edit):
-            try:
+            with reporting_errors():
                 n = impact.confirm_many(con, zip(waiting["survey_id"], waiting["version"], waiting["suggested_codes"],
                                                  strict=True), actor=who.coordinator_id)
-            except WorkbenchError as exc:
-                st.error(str(exc))
-            else:
-                saved(f"Confirmed the suggested codes of {n} answers.")
+                saved(con, f"Confirmed the suggested codes of {n} answers.")
         pages = (len(waiting) - 1) // PAGE_SIZE + 1
         page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1) if pages > 1 else 1
         shown = waiting.iloc[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
@@ -68,13 +57,10 @@ with awaiting_tab:
             confirm = st.form_submit_button(f"Confirm these {len(shown)} answers", type="primary",
                                             disabled=not who.may_edit)
         if confirm:
-            try:
+            with reporting_errors():
                 n = impact.confirm_many(con, [(sid, version, picked) for sid, (version, picked) in chosen.items()],
                                         actor=who.coordinator_id)
-            except WorkbenchError as exc:
-                st.error(str(exc))
-            else:
-                saved(f"Confirmed the codes of {n} answers.")
+                saved(con, f"Confirmed the codes of {n} answers.")
 
 with coded_tab:
     search = st.text_input("Find answers containing", placeholder="e.g. network")
@@ -89,12 +75,9 @@ with coded_tab:
             new_codes = st.multiselect("Codes", codes, default=list(row.impact_codes),
                                        format_func=impact.LABELS.__getitem__)
             if st.form_submit_button("Save codes", disabled=not who.may_edit):
-                try:
+                with reporting_errors():
                     impact.confirm_codes(con, int(pick), int(row.version), new_codes, actor=who.coordinator_id)
-                except WorkbenchError as exc:
-                    st.error(str(exc))
-                else:
-                    saved(f"Saved the codes of answer {pick}.")
+                    saved(con, f"Saved the codes of answer {pick}.")
 
 with shares_tab:
     st.plotly_chart(charts.impact_shares(reports.impact_by_round(con)), width="stretch")

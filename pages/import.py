@@ -4,14 +4,14 @@ import hashlib
 
 import streamlit as st
 
-from workbench import applications, db, reports
-from workbench.errors import WorkbenchError
-from workbench.intake import CANONICAL, REQUIRED, FileUnreadable, match_headers, read_table
+from workbench import applications, reports
+from workbench.intake import CANONICAL, REQUIRED, match_headers, read_table
 from workbench.ui.acting import acting_coordinator
 from workbench.ui.connection import cursor
+from workbench.ui.feedback import reporting_errors, saved, show_feedback
 
 FILE_KEY = "import_file"          # {"name", "data", "from_uploader"}: the file being imported
-RESULT_KEY = "import_result"      # the last import's report, shown once
+RESULT_KEY = "import_result"      # the round of the last import, linked to once
 IGNORE = "(ignore this column)"
 LEAVE = "(leave the rows rejected)"
 NEW_ROUND = "A new round…"
@@ -22,10 +22,10 @@ st.title("Import applications")
 st.caption("Upload the application form's export. Nothing is written until you confirm; then every valid "
            "row goes in together, or none does.")
 
-result = st.session_state.pop(RESULT_KEY, None)
-if result is not None:
-    st.success(result.summary())
-    st.page_link("pages/applicants.py", label=f"See {result.round_id}'s applicants on the map", icon="🗺")
+show_feedback()
+imported_into = st.session_state.pop(RESULT_KEY, None)
+if imported_into is not None:
+    st.page_link("pages/applicants.py", label=f"See {imported_into}'s applicants on the map", icon="🗺")
 
 # 1. The round --------------------------------------------------------------------------------------
 table_of_rounds = reports.rounds(con)
@@ -61,11 +61,8 @@ if not current:
 name, data = str(current["name"]), bytes(current["data"])
 digest = hashlib.sha1(data).hexdigest()[:10]
 
-try:
+with reporting_errors(stop=True):
     table = read_table(data, name)
-except FileUnreadable as exc:
-    st.error(str(exc))
-    st.stop()
 
 st.subheader("Preview")
 st.caption(f"**{name}**: {len(table):,} rows, {len(table.columns)} columns (the first 20 rows below).")
@@ -99,13 +96,10 @@ for key, match in offered.items():
     if st.session_state.get(f"person_{digest}_{key}"):
         confirmed_people.setdefault(match.email.lower(), match.person_id)
 
-try:
+with reporting_errors(stop=True):
     preview = applications.import_applications(
         con, data, name, round_id, actor=who.coordinator_id, manual=manual, confirmed_countries=confirmed_countries,
         confirmed_people=confirmed_people, dry_run=True)
-except WorkbenchError as exc:
-    st.error(str(exc))
-    st.stop()
 for suggestion in preview.country_suggestions:
     suggested.setdefault(suggestion.value, list(suggestion.candidates))
 for match in preview.near_matches:
@@ -150,17 +144,13 @@ if not who.may_edit:
     st.caption(f"{who.name} ({who.role}) can check a file but not import it.")
 elif st.button(f"Import {preview.imported:,} application(s) into {round_id}", type="primary",
                disabled=preview.imported == 0, key="import_confirm"):
-    try:
+    with reporting_errors():
         done = applications.import_applications(
             con, data, name, round_id, actor=who.coordinator_id, manual=manual,
             confirmed_countries=confirmed_countries, confirmed_people=confirmed_people)
-    except WorkbenchError as exc:
-        st.error(str(exc))
-    else:
-        db.publish_snapshot(con)
-        st.session_state[RESULT_KEY] = done
+        st.session_state[RESULT_KEY] = done.round_id
         st.session_state["selected_round"] = round_id
-        st.rerun()
+        saved(con, done.summary())
 
 with st.expander("Open a new round"):
     st.caption("Creates the round (open for applications) and carries over the applicants the latest round "
@@ -168,10 +158,6 @@ with st.expander("Open a new round"):
     new_id = st.text_input("Round id", key="open_round_id", placeholder="2017B")
     cap = st.number_input("Per-country cap (% of the round's applications)", 1, 100, 20, key="open_round_cap")
     if st.button("Open the round", key="open_round", disabled=not who.may_edit or not new_id.strip()):
-        try:
+        with reporting_errors():
             opened = applications.open_round(con, new_id, actor=who.coordinator_id, cap=cap / 100)
-        except WorkbenchError as exc:
-            st.error(str(exc))
-        else:
-            db.publish_snapshot(con)
-            st.success(opened.summary())
+            saved(con, opened.summary())

@@ -3,11 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from workbench import db, introductions, matchstore
+from workbench import introductions, matchstore
 from workbench.config import settings
-from workbench.errors import WorkbenchError
 from workbench.matching.model import Weights
 from workbench.ui.connection import cursor
+from workbench.ui.feedback import reporting_errors, saved, show_feedback
 from workbench.ui.widgets import percent, round_picker
 
 con = cursor()
@@ -28,13 +28,7 @@ def label(app_id: int) -> str:
     return f"{a.name} · {a.country} · {a.sector}, {a.career_stage} (#{app_id})" if a else f"#{app_id}"
 
 
-def flash(kind: str, text: str) -> None:
-    st.session_state["matching_flash"] = (kind, text)
-
-
-if "matching_flash" in st.session_state:
-    kind, text = st.session_state.pop("matching_flash")
-    getattr(st, kind)(text)
+show_feedback()
 
 # --- run ----------------------------------------------------------------------------------------
 if editable:
@@ -64,17 +58,13 @@ if editable:
             def progress(stage: str, fraction: float) -> None:
                 bar.progress(min(max(fraction, 0.0), 1.0), text=f"{stages.get(stage, stage)}…")
 
-            try:
+            with reporting_errors():
                 run_id, result = matchstore.run_matching(
                     con, round_id, matchstore.RunSettings(Weights(**w), float(time_limit), odd), actor=actor,
                     progress=progress)
-                db.request_snapshot(con)
                 st.session_state["matching_run"] = run_id
-                flash("success", f"Run {run_id}: {result.matched:,} of {result.people:,} people matched, "
-                                 f"within {result.gap:.2%} of the best possible ({result.status}).")
-                st.rerun()
-            except WorkbenchError as exc:
-                st.error(str(exc))
+                saved(con, f"Run {run_id}: {result.matched:,} of {result.people:,} people matched, "
+                           f"within {result.gap:.2%} of the best possible ({result.status}).")
 
 runs = matchstore.runs(con, round_id)
 if runs.empty:
@@ -108,18 +98,12 @@ cols[5].metric("Gap to the bound", "—" if pd.isna(gap) else f"{gap:.2%}",
 can_edit = editable and run["status"] == "proposed"
 
 
-def act(fn, *args, success: str, **kwargs):  # type: ignore[no-untyped-def]
+def act(fn, *args, success: str, **kwargs) -> None:  # type: ignore[no-untyped-def]
     """Run an edit with the version this coordinator saw; a stale edit is refused, never lost."""
-    try:
-        result = fn(con, *args, **kwargs)
-    except WorkbenchError as exc:
-        st.error(str(exc))
-        return None
-    db.request_snapshot(con)
-    flash("success", success)
-    st.session_state.pop(version_key, None)
-    st.rerun()
-    return result
+    with reporting_errors():
+        fn(con, *args, **kwargs)
+        st.session_state.pop(version_key, None)
+        saved(con, success)
 
 
 # A key keeps the open tab across reruns (each edit reruns the page).
@@ -148,16 +132,12 @@ with tabs[0]:
                 success=f"Partnership {pick} broken: its members are unmatched.")
         if c3.button("Break and forbid", key="forbid_pair"):
             ids = [int(x) for x in row["application_ids"]]
-            try:
+            with reporting_errors():
                 matchstore.break_partnership(con, run_id, pick, shown_version, actor=actor)
                 matchstore.add_rule(con, round_id, "forbid", ids[0], ids[1], actor=actor,
                                     reason="forbidden from the Matching page")
-                db.request_snapshot(con)
-                flash("success", f"Partnership {pick} broken; these two will never be paired.")
                 st.session_state.pop(version_key, None)
-                st.rerun()
-            except WorkbenchError as exc:
-                st.error(str(exc))
+                saved(con, f"Partnership {pick} broken; these two will never be paired.")
 
 with tabs[1]:
     unmatched = matchstore.run_unmatched(con, run_id)
@@ -175,7 +155,7 @@ with tabs[2]:
         chosen_people = st.multiselect("Two or three unmatched people", free, format_func=label,
                                        max_selections=3, key="hand_pick")
         if len(chosen_people) >= 2:
-            try:
+            with reporting_errors():
                 warnings = matchstore.check_pairing(con, round_id, chosen_people, run_id=run_id)
                 for warning in warnings:
                     st.warning(warning)
@@ -184,8 +164,6 @@ with tabs[2]:
                 if st.button("Pair them", type="primary", key="pair"):
                     act(matchstore.pair_by_hand, run_id, chosen_people, shown_version, actor=actor,
                         success="Paired by hand (and locked).")
-            except WorkbenchError as exc:
-                st.error(str(exc))
         st.divider()
         who = st.selectbox("Exclude someone from this round's matching", [None, *sorted(people)],
                            format_func=lambda a: "—" if a is None else label(a), key="exclude_pick")
@@ -230,7 +208,7 @@ with tabs[5]:
         subject = st.text_input("Subject", introductions.DEFAULT_SUBJECT, key="intro_subject")
         body = st.text_area("Message", introductions.DEFAULT_BODY, height=300, key="intro_body",
                             help="Placeholders: " + ", ".join("{" + p + "}" for p in introductions.PLACEHOLDERS))
-        try:
+        with reporting_errors():
             intros = introductions.introductions(con, round_id, subject=subject, body=body)
             st.caption(f"{len(intros)} introductions. The first one:")
             st.code(f"To: {', '.join(n for n, _ in intros[0].to)}\nSubject: {intros[0].subject}\n\n{intros[0].body}",
@@ -240,7 +218,5 @@ with tabs[5]:
                                f"introductions-{round_id}.zip", "application/zip")
             c2.download_button("Mail-merge CSV", introductions.mail_merge_csv(intros),
                                f"introductions-{round_id}.csv", "text/csv")
-        except WorkbenchError as exc:
-            st.error(str(exc))
 
 st.session_state[version_key] = matchstore.run_row(con, run_id)["version"]

@@ -4,6 +4,7 @@ import streamlit as st
 
 from workbench import charts, reports
 from workbench.ui.connection import cursor
+from workbench.ui.feedback import show_feedback
 from workbench.ui.widgets import percent
 
 con = cursor()
@@ -12,6 +13,7 @@ labels = dict(zip(reports.rounds(con)["round_id"], reports.rounds(con)["label"],
 
 st.title("Outcomes across rounds")
 st.caption(f"{glance.rounds} rounds with surveys · {glance.respondents:,} respondents")
+show_feedback()
 
 cols = st.columns(5)
 cols[0].metric("Satisfied: program", percent(glance.program_satisfied_share), help="4 or 5 of 5, all rounds")

@@ -4,6 +4,7 @@ import streamlit as st
 
 from workbench import charts, reports
 from workbench.ui.connection import cursor
+from workbench.ui.feedback import show_feedback
 from workbench.ui.widgets import percent, round_picker
 
 con = cursor()
@@ -13,6 +14,7 @@ program = reports.program_glance(con)
 
 st.title("Program overview")
 st.caption(f"Round **{glance.label}** · status: {glance.status}")
+show_feedback()
 
 if glance.participants:
     cols = st.columns(4)

@@ -3,11 +3,11 @@ partners communicate."""
 
 import streamlit as st
 
-from workbench import charts, db, reports
-from workbench.errors import WorkbenchError
+from workbench import charts, reports
 from workbench.followup import topics as planner
 from workbench.ui.acting import acting_coordinator
 from workbench.ui.connection import cursor
+from workbench.ui.feedback import reporting_errors, saved, show_feedback
 from workbench.ui.widgets import percent, round_picker
 
 con = cursor()
@@ -20,15 +20,7 @@ st.title("Fortnightly topics")
 st.caption(f"Round **{info.label}** · runs {info.starts_on:%d %b %Y} to {info.ends_on:%d %b %Y} · "
            f"{len(plan)} topics")
 
-for message in st.session_state.pop("topics_flash", []):
-    st.success(message)
-
-
-def saved(message: str) -> None:
-    db.request_snapshot(con)
-    st.session_state["topics_flash"] = [message]
-    st.rerun()
-
+show_feedback()
 
 plan_tab, send_tab, uptake_tab, talk_tab = st.tabs(["Plan", "Messages", "Uptake", "Communication"])
 
@@ -39,12 +31,9 @@ with plan_tab:
                 + (f"{source}'s list" if source else "'Getting to know you'")
                 + ": one topic a fortnight from the day the round starts, 'Getting to know you' first.")
         if st.button("Start from the last round's topics", type="primary", disabled=not who.may_edit):
-            try:
+            with reporting_errors():
                 ids = planner.start_from_previous(con, round_id, actor=who.coordinator_id)
-            except WorkbenchError as exc:
-                st.error(str(exc))
-            else:
-                saved(f"Planned {len(ids)} topics for {info.label}.")
+                saved(con, f"Planned {len(ids)} topics for {info.label}.")
     for warning in planner.plan_warnings(con, round_id):
         st.warning(warning)
     if not who.may_edit:
@@ -59,20 +48,14 @@ with plan_tab:
             save = left.form_submit_button("Save", disabled=not who.may_edit)
             delete = right.form_submit_button("Delete this topic", disabled=not who.may_edit)
         if save:
-            try:
+            with reporting_errors():
                 planner.update_topic(con, int(topic.topic_id), int(topic.version), title=title, body=body,
                                      send_on=send_on, actor=who.coordinator_id)
-            except WorkbenchError as exc:
-                st.error(str(exc))
-            else:
-                saved(f"Saved topic {topic.seq}.")
+                saved(con, f"Saved topic {topic.seq}.")
         if delete:
-            try:
+            with reporting_errors():
                 planner.delete_topic(con, int(topic.topic_id), int(topic.version), actor=who.coordinator_id)
-            except WorkbenchError as exc:
-                st.error(str(exc))
-            else:
-                saved(f"Deleted topic {topic.seq} ('{topic.title}').")
+                saved(con, f"Deleted topic {topic.seq} ('{topic.title}').")
     if not plan.empty or who.may_edit:
         with st.form("add_topic", clear_on_submit=True):
             st.markdown("**Add a topic**")
@@ -82,13 +65,10 @@ with plan_tab:
             new_day = st.date_input("Send the new topic on", value=default_day)
             add = st.form_submit_button("Add topic", disabled=not who.may_edit)
         if add:
-            try:
+            with reporting_errors():
                 planner.add_topic(con, round_id, title=new_title, body=new_body, send_on=new_day,
                                   actor=who.coordinator_id)
-            except WorkbenchError as exc:
-                st.error(str(exc))
-            else:
-                saved(f"Added '{new_title.strip()}'.")
+                saved(con, f"Added '{new_title.strip()}'.")
 
 with send_tab:
     if plan.empty:
