@@ -8,13 +8,14 @@ and the check-in and survey import (:mod:`workbench.followup.checkins`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["COLUMNS", "WHOLE_ROW", "Problem", "Rejection", "rejections_frame"]
+__all__ = ["COLUMNS", "WHOLE_ROW", "Problem", "Rejection", "display_value", "rejections_frame"]
 
 #: The ``column`` of a rejection about a whole row (a row with more cells than the header).
 WHOLE_ROW = "(whole row)"
@@ -22,6 +23,13 @@ WHOLE_ROW = "(whole row)"
 COLUMNS: tuple[str, ...] = ("row", "column", "value", "reason", "fix")
 #: How a cell starts that a spreadsheet would run as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def display_value(value: str, limit: int = 200) -> str:
+    """A cell as a rejection shows it: control characters made visible (<U+0007>), long text shortened
+    to ``limit`` characters (a 200,000-character cell is not copied into the report)."""
+    shown = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", lambda m: f"<U+{ord(m.group()):04X}>", value)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)

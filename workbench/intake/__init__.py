@@ -1,4 +1,14 @@
-"""Taking in an application file: read it, match its headers, validate every row.
+"""Taking in a file: read it, match its headers, validate every row. The one reader and the one set of
+cell parsers of every import: applications (here), check-ins and surveys (:mod:`workbench.followup.checkins`).
+
+- :mod:`~workbench.intake.limits`: how large a file is read (bytes, rows, an XLSX's inflated size);
+- :mod:`~workbench.intake.reading`: decoding, CSV or XLSX -> a frame of strings, which sheet was read;
+- :mod:`~workbench.intake.headers`: header normalisation and matching, for any import's columns;
+- :mod:`~workbench.intake.cells`: the cell rules every import shares (text, lists, emails, yes/no,
+  numbers, dates and the round's date window);
+- :mod:`~workbench.intake.fields`: application vocabularies and time zones;
+- :mod:`~workbench.intake.responses`: check-in and survey vocabularies;
+- :mod:`~workbench.intake.validate`: an application file, row by row.
 
 Pure: no database and no Streamlit. The import command and the Import page call, in turn,
 
@@ -16,7 +26,8 @@ The rules, each with a :class:`Rejection` saying what to do when broken:
 - every cell: Unicode NFC, zero-width characters dropped, whitespace (no-break spaces included)
   collapsed and trimmed; a control character is rejected; a name over 200 characters, an email over
   254, any other cell over 1,000 is rejected;
-- email: syntax (name@domain.tld); the same normalised (trimmed, lower-case) email twice in the file:
+- email: syntax (name@domain.tld, internationalised addresses included: josé@example.org,
+  ivan@пример.рф); the same normalised (trimmed, NFC, lower-case) email twice in the file:
   the later row is rejected naming the earlier; an email already in the round is reported in
   ``already_applied`` (not an error of the file), so importing the same file twice adds nothing;
 - country: :func:`workbench.countries.resolve_country`; a fuzzy suggestion is rejected until a
@@ -33,7 +44,9 @@ The rules, each with a :class:`Rejection` saying what to do when broken:
 - submitted_at: ISO, "2017-01-12 14:03:22", Google Forms "1/12/2017 14:03:22" (month first), with a
   month name, … Numeric day/month order is decided per file (see :func:`infer_date_order`): a file
   whose dates can only be day first ("13/01/2017") is read day first, otherwise month first (Google
-  Forms' export); a date contradicting its file's order, or one that does not parse, is rejected.
+  Forms' export); a date contradicting its file's order, or one that does not parse, is rejected; with
+  a ``date_window`` (the import passes the round's) a date in the future, after the round ended or
+  before the program's first round is rejected, naming the round.
 """
 
 from __future__ import annotations
@@ -41,6 +54,15 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Literal
 
+from workbench.intake.cells import (
+    MAX_CELL,
+    MAX_FREE_TEXT,
+    DateWindow,
+    normalise_email,
+    parse_email,
+    parse_int,
+    parse_yes_no,
+)
 from workbench.intake.fields import (
     CAREER_STAGE_SYNONYMS,
     LANGUAGE_ALIASES,
@@ -59,49 +81,71 @@ from workbench.intake.fields import (
     split_values,
 )
 from workbench.intake.headers import (
+    APPLICATION_COLUMNS,
     CANONICAL,
     OPTIONAL,
     REQUIRED,
+    ColumnSpec,
     HeaderMatch,
     MissingColumns,
     header_key,
+    match_columns,
     match_headers,
+    word_rule,
 )
-from workbench.intake.reading import ROW_INDEX, FileUnreadable, read_table
+from workbench.intake.limits import MAX_BYTES, MAX_ROWS, ImportLimits, import_limits
+from workbench.intake.reading import NOTES_ATTR, OVERFLOW_ATTR, ROW_INDEX, FileUnreadable, read_table
 from workbench.intake.validate import ROW_COLUMNS, CountrySuggestion, Rejection, ValidationReport, validate
 
 __all__ = [
+    "APPLICATION_COLUMNS",
     "CANONICAL",
     "CAREER_STAGE_SYNONYMS",
     "LANGUAGE_ALIASES",
+    "MAX_BYTES",
+    "MAX_CELL",
+    "MAX_FREE_TEXT",
+    "MAX_ROWS",
+    "NOTES_ATTR",
     "NO_PREFERENCE",
     "OPTIONAL",
+    "OVERFLOW_ATTR",
     "REQUIRED",
     "ROW_COLUMNS",
     "ROW_INDEX",
     "SECTOR_SYNONYMS",
+    "ColumnSpec",
     "CountrySuggestion",
+    "DateWindow",
     "FileUnreadable",
     "HeaderMatch",
+    "ImportLimits",
     "MissingColumns",
     "Problem",
     "Rejection",
     "TimeZoneValue",
     "ValidationReport",
     "header_key",
+    "import_limits",
     "infer_date_order",
+    "match_columns",
     "match_headers",
+    "normalise_email",
     "parse_career_stage",
     "parse_date",
+    "parse_email",
+    "parse_int",
     "parse_interests",
     "parse_languages",
     "parse_partner",
     "parse_sector",
     "parse_timezone",
+    "parse_yes_no",
     "read_applications",
     "read_table",
     "split_values",
     "validate",
+    "word_rule",
 ]
 
 
@@ -113,9 +157,10 @@ def read_applications(
     existing_emails: Collection[str] = frozenset(),
     confirmed_countries: Mapping[str, str] | None = None,
     date_order: Literal["auto", "mdy", "dmy"] = "auto",
+    date_window: DateWindow | None = None,
 ) -> ValidationReport:
-    """Read, match headers and validate in one call (raises FileUnreadable or MissingColumns)."""
+    """Read, match headers and validate in one call (raises FileUnreadable, ImportTooLarge or MissingColumns)."""
     table = read_table(data, filename)
-    mapping = match_headers(table.columns, manual).require()
+    mapping = match_headers(table.columns, manual, filename=filename).require()
     return validate(table, mapping, existing_emails=existing_emails, filename=filename,
-                    confirmed_countries=confirmed_countries, date_order=date_order)
+                    confirmed_countries=confirmed_countries, date_order=date_order, date_window=date_window)

@@ -1,8 +1,10 @@
-"""Reading one cell of an application: text cleaning, vocabularies, time zones, dates.
+"""Reading one cell of an application: its vocabularies (sector, career stage, interests, languages,
+partner wishes) and time zones.
 
-Each parser takes one cleaned cell and returns the value or a :class:`Problem` (what is wrong and what
-to do). They are pure and cached per distinct value, so a column of 10,000 rows costs one call per
-distinct cell.
+The rules every import shares (text cleaning, multi-value cells, emails, dates) live in
+:mod:`workbench.intake.cells` and are re-exported here. Each parser takes one cleaned cell and returns the
+value or a :class:`Problem` (what is wrong and what to do). They are pure and cached per distinct value,
+so a column of 10,000 rows costs one call per distinct cell.
 """
 
 from __future__ import annotations
@@ -11,12 +13,19 @@ import datetime as dt
 import difflib
 import functools
 import re
-import unicodedata
 import zoneinfo
 from dataclasses import dataclass
 from typing import Literal
 
 from workbench import vocab
+from workbench.intake.cells import (
+    DateOrder,
+    clean_text,
+    infer_date_order,
+    parse_date,
+    split_values,
+)
+from workbench.intake.cells import vocab_key as _key
 from workbench.rejections import Problem
 
 __all__ = [
@@ -42,52 +51,6 @@ __all__ = [
 ]
 
 MAX_INTERESTS = 10  # the schema's CHECK (len(interests) BETWEEN 1 AND 10)
-
-
-# --------------------------------------------------------------------------------------------------
-# Text
-
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_NEWLINES = re.compile(r"\s*[\r\n]+\s*")
-_WHITESPACE = re.compile(r"\s+")  # str patterns: \s covers no-break and other Unicode spaces
-
-
-@functools.lru_cache(maxsize=200_000)
-def clean_text(value: str, multiline: bool = False) -> tuple[str, Problem | None]:
-    """NFC, zero-width characters removed, whitespace (no-break spaces too) collapsed and trimmed.
-
-    A control character (other than tab and line breaks) is a problem: it usually means a damaged or
-    mis-encoded file, so the cell is reported rather than guessed at. With ``multiline`` a line break
-    separates values (a form's checkbox answers exported one per line) and becomes "; ".
-    """
-    text = unicodedata.normalize("NFC", _ZERO_WIDTH.sub("", value))
-    control = _CONTROL.search(text)
-    if multiline:
-        text = _NEWLINES.sub("; ", text)
-    text = _WHITESPACE.sub(" ", text).strip()
-    if control:
-        code = f"U+{ord(control.group()):04X}"
-        return text, Problem(
-            f"contains an invisible control character ({code})",
-            "Delete the stray character from the cell (retype the value) and import again.",
-        )
-    return text, None
-
-
-def _key(text: str) -> str:
-    """Comparison key: accents folded, lower case, '&' -> 'and', punctuation -> one space."""
-    folded = unicodedata.normalize("NFKD", text)
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).casefold().replace("&", " and ")
-    return re.sub(r"[^0-9a-z]+", " ", folded.replace("'", "").replace("’", "")).strip()
-
-
-_SPLIT = re.compile(r"\s*[;,]\s*")
-
-
-def split_values(text: str) -> list[str]:
-    """Split a multi-value cell on ';' or ',' (blank items dropped, repeats kept once, in order)."""
-    return list(dict.fromkeys(item for item in _SPLIT.split(text) if item))
 
 
 def _closest(key: str, choices: dict[str, str], cutoff: float = 0.6) -> str | None:
@@ -145,6 +108,7 @@ NO_PREFERENCE: frozenset[str] = frozenset({
     "happy with any", "no wish", "no preferences", "not sure", "unsure", "dont know",
 })
 
+_WHITESPACE = re.compile(r"\s+")
 _FILLER = re.compile(r"\b(library|libraries|librarian|librarians|librarianship|sector|career|level|stage|"
                      r"professional|i am|i m|im|a|an|the|in|at|of)\b")
 
@@ -261,7 +225,6 @@ LANGUAGE_ALIASES: dict[str, str] = {
     "dari persian": "Dari", "nihongo": "Japanese", "hangul": "Korean", "russkiy": "Russian",
 }
 _LANGUAGE_KEYS: dict[str, str] = {**{_key(k): v for k, v in LANGUAGE_ALIASES.items()}, **_LANGUAGES}
-_LANGUAGE_SPLIT = re.compile(r"\s*(?:[;,/&+]|\band\b)\s*", re.IGNORECASE)
 _PARENS = re.compile(r"\s*[(\[][^)\]]*[)\]]\s*")
 
 
@@ -321,9 +284,7 @@ def parse_languages(text: str) -> list[str] | Problem:
     ISO 639 names and codes ("es", "fra") are accepted where they map into that list.
     """
     labels: list[str] = []
-    for item in _LANGUAGE_SPLIT.split(_PARENS.sub(" ", text)):  # "Chinese (Mandarin, Cantonese)"
-        if not item.strip():
-            continue
+    for item in split_values(_PARENS.sub(" ", text), names=True):  # "Chinese (Mandarin, Cantonese)"
         label = _language(item)
         if label is None:
             guess = _closest(_key(item), _LANGUAGE_KEYS, cutoff=0.7)
@@ -475,128 +436,3 @@ def parse_timezone(text: str) -> TimeZoneValue | Problem:
     return Problem(f"'{text}' is not a time zone",
                    f"{hint}Write an IANA time zone such as 'Australia/Sydney' or an offset such as 'UTC+10', "
                    "or leave it blank to use the country's main time zone.")
-
-
-# --------------------------------------------------------------------------------------------------
-# Dates
-
-DateOrder = Literal["mdy", "dmy"]
-
-_ISO = re.compile(
-    r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
-    r"(?:[T ]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,]\d+)?)?)?"
-    r"\s*(?P<tz>Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$",
-    re.IGNORECASE,
-)
-_NUMERIC = re.compile(
-    r"^(?P<a>\d{1,2})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})"
-    r"(?:[ ,T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?$"
-)
-_YMD_SLASH = re.compile(
-    r"^(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})"
-    r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?$"
-)
-_TIME_TAIL = re.compile(r"^(?P<date>.*?)(?:[ ,T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?\s*"
-                        r"(?P<ampm>[AaPp]\.?[Mm]\.?)?)?$")
-_TEXT_FORMATS = ("%d %B %Y", "%d %b %Y", "%B %d %Y", "%b %d %Y", "%Y %B %d", "%Y %b %d",
-                 "%A %d %B %Y", "%a %d %b %Y", "%A %B %d %Y", "%a %b %d %Y")
-_DATE_FIX = ("Write the date as YYYY-MM-DD HH:MM:SS (for example 2017-01-12 14:03:22) or as the form "
-             "exported it (1/12/2017 14:03:22), and import again.")
-
-
-def infer_date_order(values: list[str]) -> DateOrder:
-    """The day/month order of a file's numeric dates ("12/01/2017"), decided by the file as a whole.
-
-    A value whose first number is over 12 can only be day first; one whose second number is over 12
-    can only be month first. The order with more such values wins; when none decides (or it is a tie)
-    the order is month first, as Google Forms exports timestamps ("1/12/2017 14:03:22"). Dates written
-    with dots (12.01.2017) are always day first. Values that contradict the file's order are rejected.
-    """
-    day_first = month_first = 0
-    for value in values:
-        match = _NUMERIC.match(value)
-        if not match or match.group("sep") == ".":
-            continue
-        a, b = int(match.group("a")), int(match.group("b"))
-        day_first += a > 12 >= b
-        month_first += b > 12 >= a
-    return "dmy" if day_first > month_first else "mdy"
-
-
-def _time(match: re.Match[str]) -> tuple[int, int, int] | None:
-    hour = int(match.group("H") or 0)
-    minute = int(match.group("M") or 0)
-    second = int(match.group("S") or 0)
-    ampm = (match.groupdict().get("ampm") or "").replace(".", "").lower()
-    if ampm:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if ampm == "pm" else 0)
-    if hour > 23 or minute > 59 or second > 59:
-        return None
-    return hour, minute, second
-
-
-def _build(year: int, month: int, day: int, clock: tuple[int, int, int] | None) -> dt.datetime | None:
-    if clock is None:
-        return None
-    try:
-        return dt.datetime(year, month, day, *clock)
-    except ValueError:
-        return None
-
-
-def _plausible(value: dt.datetime | None, text: str) -> dt.datetime | Problem:
-    if value is None:
-        return Problem(f"'{text}' is not a date that exists", _DATE_FIX)
-    if not 1990 <= value.year <= 2100:
-        return Problem(f"'{text}' is not a plausible application date (year {value.year})", _DATE_FIX)
-    return value
-
-
-@functools.lru_cache(maxsize=200_000)
-def parse_date(text: str, order: DateOrder = "mdy") -> dt.datetime | Problem:
-    """A submission timestamp: ISO ("2017-01-12", "2017-01-12 14:03:22", "…T14:03:22Z", with an offset
-    converted to UTC), numeric ("1/12/2017 14:03:22", read in ``order``; "12.01.2017" day first),
-    "2017/01/12", or with a month name ("12 January 2017", "Jan 12, 2017 2:03 PM").
-    """
-    match = _ISO.match(text)
-    if match:
-        clock = _time(match)
-        value = _build(int(match["y"]), int(match["m"]), int(match["d"]), clock)
-        zone = (match["tz"] or "").upper()
-        if value is not None and zone and zone not in ("Z", "UTC", "GMT"):
-            sign = -1 if zone[0] == "-" else 1
-            digits = zone[1:].replace(":", "")
-            minutes = int(digits[:2]) * 60 + int(digits[2:4] or 0)
-            value = value - dt.timedelta(minutes=sign * minutes)
-        return _plausible(value, text)
-    match = _NUMERIC.match(text)
-    if match:
-        a, b = int(match["a"]), int(match["b"])
-        year = int(match["y"]) + (2000 if len(match["y"]) == 2 else 0)
-        day_first = match["sep"] == "." or order == "dmy"
-        month, day = (b, a) if day_first else (a, b)
-        if month > 12 and day <= 12 and match["sep"] != ".":
-            first, second = ("day", "month") if day_first else ("month", "day")
-            return Problem(
-                f"'{text}' cannot be read {first} first, the order the file's other dates use "
-                f"({first}/{second}/year)",
-                "Write this date as YYYY-MM-DD (for example 2017-01-13) so its order is clear, "
-                "and import again.",
-            )
-        return _plausible(_build(year, month, day, _time(match)), text)
-    match = _YMD_SLASH.match(text)
-    if match:
-        return _plausible(_build(int(match["y"]), int(match["m"]), int(match["d"]), _time(match)), text)
-    match = _TIME_TAIL.match(text)
-    if match and re.search(r"[A-Za-z]{3}", match["date"] or ""):
-        date_text = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", match["date"].replace(",", " "))
-        date_text = _WHITESPACE.sub(" ", date_text).strip()
-        for pattern in _TEXT_FORMATS:
-            try:
-                found = dt.datetime.strptime(date_text, pattern)
-            except ValueError:
-                continue
-            return _plausible(_build(found.year, found.month, found.day, _time(match)), text)
-    return Problem(f"'{text}' is not a date the workbench can read", _DATE_FIX)

@@ -1,22 +1,33 @@
-"""Matching a file's column headers to the canonical application columns."""
+"""Matching a file's column headers to the columns an import knows: one matcher for every import.
+
+An import describes its columns as :class:`ColumnSpec` (name, what it holds, required or not, exact
+header names, keyword patterns); :func:`match_columns` maps a file's headers onto them, tolerating case,
+spacing, punctuation, accents and form-export questions. :func:`match_headers` is that for application
+files (:data:`APPLICATION_COLUMNS`); the check-in and survey import (:mod:`workbench.followup.checkins`)
+passes its own specs.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from workbench.errors import WorkbenchError
+from workbench.errors import ImportFileError, WorkbenchError
 
 __all__ = [
+    "APPLICATION_COLUMNS",
     "CANONICAL",
     "OPTIONAL",
     "REQUIRED",
+    "ColumnSpec",
     "HeaderMatch",
     "MissingColumns",
     "header_key",
+    "match_columns",
     "match_headers",
+    "word_rule",
 ]
 
 #: The application columns, in the order the workbench shows them.
@@ -72,30 +83,73 @@ _EXACT: dict[str, tuple[str, ...]] = {
 # Keyword rules for question-like headers ("Which country do you work in?"); a header that mentions a
 # partner is only ever matched to a partner column.
 _PARTNER = re.compile(r"\b(partner|partners|mentor|match)\b")
-_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("email", re.compile(r"\b(e ?mail|email address)\b")),
-    ("timezone", re.compile(r"\b(time ?zone|utc|gmt)\b")),
-    ("submitted_at", re.compile(r"\b(timestamp|submitted|submission)\b")),
-    ("languages", re.compile(r"\blanguages?\b")),
-    ("country", re.compile(r"\b(country|countries|nation)\b")),
-    ("career_stage", re.compile(r"\b(career|stage)\b")),
-    ("sector", re.compile(r"\b(sector|type of library|library type|kind of library)\b")),
-    ("interests", re.compile(r"\b(interests?|areas|topics)\b")),
-    ("name", re.compile(r"\bname\b")),
-)
 # "Library name", "First name", "Username": names, but not the applicant's full name.
 _NOT_A_PERSON = re.compile(
     r"\b(library|institution|organi[sz]ation|employer|workplace|company|school|university|first|last|"
     r"given|family|user|sur|middle|preferred|nick)\b"
 )
-_PARTNER_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("partner_sector", re.compile(r"\b(sector|type of library|library type|kind of library)\b")),
-    ("partner_stage", re.compile(r"\b(career|stage)\b")),
-    ("partner_interests", re.compile(r"\b(interests?|areas|topics)\b")),
+
+
+def word_rule(*words: str) -> re.Pattern[str]:
+    """A keyword rule: every word must start a word of the header key ("repl" finds "replied", not "reply"
+    inside "nonreply"); a word ending in a space must be a whole word."""
+    parts = []
+    for word in words:
+        end = r"\b" if word.endswith(" ") else ""
+        parts.append(rf"(?=.*\b{re.escape(word.strip())}{end})")
+    return re.compile("".join(parts))
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """A column an import knows.
+
+    ``aliases`` are whole header keys (after :func:`header_key`) that name it; ``rules`` keyword patterns
+    searched in the key of a form question; ``when`` / ``unless`` patterns the key must / must not match
+    for the rules to apply. Rules are tried in ``rank`` order (then the order of the specs).
+    """
+
+    name: str
+    label: str
+    required: bool
+    aliases: tuple[str, ...] = ()
+    rules: tuple[re.Pattern[str], ...] = ()
+    when: re.Pattern[str] | None = None
+    unless: tuple[re.Pattern[str], ...] = ()
+    rank: int = 0
+
+
+_SECTOR_RULE = re.compile(r"\b(sector|type of library|library type|kind of library)\b")
+_STAGE_RULE = re.compile(r"\b(career|stage)\b")
+_INTEREST_RULE = re.compile(r"\b(interests?|areas|topics)\b")
+_APPLICATION_RULES: dict[str, tuple[int, re.Pattern[str], str]] = {  # rank, rule, what the column holds
+    "submitted_at": (3, re.compile(r"\b(timestamp|submitted|submission)\b"), "the date the application was sent"),
+    "name": (9, re.compile(r"\bname\b"), "the applicant's full name"),
+    "email": (1, re.compile(r"\b(e ?mail|email address)\b"), "the applicant's email address"),
+    "country": (5, re.compile(r"\b(country|countries|nation)\b"), "the country they work in"),
+    "sector": (7, _SECTOR_RULE, "their library sector"),
+    "career_stage": (6, _STAGE_RULE, "their career stage"),
+    "interests": (8, _INTEREST_RULE, "their areas of interest"),
+    "languages": (4, re.compile(r"\blanguages?\b"), "the languages they can work in"),
+    "timezone": (2, re.compile(r"\b(time ?zone|utc|gmt)\b"), "their time zone"),
+    "partner_sector": (10, _SECTOR_RULE, "the sector they would like their partner in"),
+    "partner_stage": (11, _STAGE_RULE, "the career stage they would like their partner at"),
+    "partner_interests": (12, _INTEREST_RULE, "the interests they would like their partner to share"),
+}
+
+#: The application columns as :func:`match_columns` reads them.
+APPLICATION_COLUMNS: tuple[ColumnSpec, ...] = tuple(
+    ColumnSpec(
+        name, _APPLICATION_RULES[name][2], name in REQUIRED, _EXACT[name], (_APPLICATION_RULES[name][1],),
+        when=_PARTNER if name.startswith("partner_") else None,
+        unless=() if name.startswith("partner_") else ((_PARTNER, _NOT_A_PERSON) if name == "name" else (_PARTNER,)),
+        rank=_APPLICATION_RULES[name][0],
+    )
+    for name in CANONICAL
 )
 
 
-class MissingColumns(WorkbenchError):
+class MissingColumns(ImportFileError):
     """Required columns are missing: nothing can be imported until they are mapped."""
 
     def __init__(self, message: str, missing: Iterable[str] = ()) -> None:
@@ -104,24 +158,29 @@ class MissingColumns(WorkbenchError):
 
 
 def header_key(text: str) -> str:
-    """A header for comparison: accents folded, lower case, punctuation and underscores -> one space."""
+    """A header for comparison: accents folded, lower case, bracketed remarks ("(choose up to 6)",
+    "[optional]", "(1-5)") dropped, punctuation and underscores -> one space."""
     folded = unicodedata.normalize("NFKD", str(text))
     folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).casefold()
-    folded = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", folded)  # "(choose up to 6)", "[optional]"
+    folded = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", folded)
     return re.sub(r"[^0-9a-z]+", " ", folded).strip()
 
 
 @dataclass(frozen=True)
 class HeaderMatch:
-    """How a file's columns map onto the canonical ones.
+    """How a file's columns map onto the columns an import knows.
 
-    ``mapping`` is canonical -> source column; ``unknown`` the source columns left unmapped (in file
-    order); ``missing_required`` the required canonical columns no source column maps to.
+    ``mapping`` is column name -> source column; ``unknown`` the source columns left unmapped (in file
+    order); ``missing_required`` the required columns no source column maps to.
     """
 
     mapping: dict[str, str]
     unknown: list[str] = field(default_factory=list)
     missing_required: list[str] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+    record: str = "application"
+    filename: str = ""
 
     @property
     def ok(self) -> bool:
@@ -129,7 +188,8 @@ class HeaderMatch:
 
     def message(self) -> str:
         """What is missing and how to map it, in words ("" when nothing is)."""
-        return missing_columns_message(self.missing_required, self.unknown)
+        return missing_columns_message(self.missing_required, self.columns, self.unknown, labels=self.labels,
+                                       record=self.record, filename=self.filename)
 
     def require(self) -> dict[str, str]:
         """The mapping, or :class:`MissingColumns` naming what is missing and how to map it."""
@@ -138,47 +198,59 @@ class HeaderMatch:
         return dict(self.mapping)
 
 
-def missing_columns_message(missing: Iterable[str], unknown: Iterable[str]) -> str:
+def missing_columns_message(missing: Iterable[str], columns: Iterable[str], unknown: Iterable[str], *,
+                            labels: Mapping[str, str] | None = None, record: str = "application",
+                            filename: str = "") -> str:
+    """One message for a missing column in any import: which, what it holds, the file's columns, what to do."""
     missing = list(missing)
     if not missing:
         return ""
-    names = ", ".join(f"'{m}'" for m in missing)
-    plural = "columns" if len(missing) > 1 else "column"
+    labels = labels or {}
+    names = ", ".join(f"'{m}'" + (f" ({labels[m]})" if m in labels else "") for m in missing)
+    columns = [str(c) for c in columns]
+    listed = ", ".join(f"'{c}'" for c in columns[:30]) + (", …" if len(columns) > 30 else "")
     unknown = list(unknown)
+    text = f"{filename or 'The file'} has no column for {names}, which every {record} needs."
+    if columns:
+        text += f" Its columns are: {listed}."
     if unknown:
-        columns = ", ".join(f"'{u}'" for u in unknown[:12])
-        hint = (f"Map one of the file's unrecognised columns ({columns}) to it by hand on the Import page, "
-                f"or rename the file's column to '{missing[0]}' and import again.")
-    else:
-        hint = f"Add a column headed '{missing[0]}' to the file and import again."
-    return f"The file has no {names} {plural}, which every application needs. {hint}"
+        shown = ", ".join(f"'{u}'" for u in unknown[:12])
+        return (text + f" Map one of the unrecognised columns ({shown}) to '{missing[0]}' by hand on the Import "
+                f"page, or rename the file's column to '{missing[0]}' and import again.")
+    return text + f" Add a column headed '{missing[0]}' to the file and import again."
 
 
-def _score(key: str) -> tuple[str | None, int]:
-    """(canonical, strength): 3 = canonical name, 2 = a known header, 1 = a keyword rule."""
-    for canonical in CANONICAL:
-        if key == header_key(canonical):
-            return canonical, 3
-    for canonical, names in _EXACT.items():
-        if key in names:
-            return canonical, 2
-    rules = _PARTNER_RULES if _PARTNER.search(key) else _RULES
-    for canonical, pattern in rules:
-        if canonical == "name" and _NOT_A_PERSON.search(key):
+def _score(key: str, specs: Sequence[ColumnSpec], ranked: Sequence[ColumnSpec]) -> tuple[str | None, int]:
+    """(column, strength): 3 = the column's own name, 2 = an alias, 1 = a keyword rule."""
+    for spec in specs:
+        if key == header_key(spec.name):
+            return spec.name, 3
+    for spec in specs:
+        if key in spec.aliases:
+            return spec.name, 2
+    for spec in ranked:
+        if spec.when is not None and not spec.when.search(key):
             continue
-        if pattern.search(key):
-            return canonical, 1
+        if any(p.search(key) for p in spec.unless):
+            continue
+        if any(rule.search(key) for rule in spec.rules):
+            return spec.name, 1
     return None, 0
 
 
-def match_headers(columns: Iterable[str], manual: Mapping[str, str | None] | None = None) -> HeaderMatch:
-    """Match source columns to canonical ones, tolerantly (case, spacing, punctuation, form-export names).
+def match_columns(columns: Iterable[str], specs: Sequence[ColumnSpec],
+                  manual: Mapping[str, str | None] | None = None, *, record: str = "application",
+                  filename: str = "") -> HeaderMatch:
+    """Match source columns to ``specs``, tolerantly (case, spacing, punctuation, form-export questions).
 
-    ``manual`` maps source column -> canonical column by hand and wins over the automatic match; a
-    value of ``None`` or ``""`` leaves that source column unmapped. When two source columns match the
-    same canonical column, the stronger match wins (then the earlier column) and the other is unknown.
+    Each source column gets the column its header names (own name, then an alias, then the first keyword
+    rule by rank); when several source columns get one column, the stronger match wins (then the earlier
+    column) and the others are unknown. ``manual`` maps source column -> column by hand and wins over the
+    automatic match; a value of ``None`` or ``""`` leaves that source column unmapped.
     """
     columns = [str(c) for c in columns]
+    names = [spec.name for spec in specs]
+    article = "an" if record[:1] in "aeiou" else "a"
     manual = dict(manual or {})
     for source, canonical in manual.items():
         if source not in columns:
@@ -186,10 +258,9 @@ def match_headers(columns: Iterable[str], manual: Mapping[str, str | None] | Non
                 f"The file has no column '{source}' to map by hand. Its columns are: "
                 + ", ".join(f"'{c}'" for c in columns) + "."
             )
-        if canonical and canonical not in CANONICAL:
+        if canonical and canonical not in names:
             raise WorkbenchError(
-                f"'{canonical}' is not an application column; map '{source}' to one of: "
-                + ", ".join(CANONICAL) + "."
+                f"'{canonical}' is not {article} {record} column; map '{source}' to one of: " + ", ".join(names) + "."
             )
     mapping: dict[str, str] = {}
     for source, canonical in manual.items():
@@ -200,11 +271,12 @@ def match_headers(columns: Iterable[str], manual: Mapping[str, str | None] | Non
                     "map only one of them."
                 )
             mapping[canonical] = source
+    ranked = sorted(specs, key=lambda spec: spec.rank)  # stable: equal ranks keep the specs' order
     best: dict[str, tuple[int, int, str]] = {}
     for position, source in enumerate(columns):
         if source in manual:
             continue
-        canonical, strength = _score(header_key(source))
+        canonical, strength = _score(header_key(source), specs, ranked)
         if canonical is None or canonical in mapping:
             continue
         current = best.get(canonical)
@@ -213,6 +285,13 @@ def match_headers(columns: Iterable[str], manual: Mapping[str, str | None] | Non
     mapping.update({canonical: source for canonical, (_, _, source) in best.items()})
     used = set(mapping.values())
     unknown = [c for c in columns if c not in used]
-    ordered = {c: mapping[c] for c in CANONICAL if c in mapping}
-    missing = [c for c in REQUIRED if c not in ordered]
-    return HeaderMatch(ordered, unknown, missing)
+    ordered = {n: mapping[n] for n in names if n in mapping}
+    missing = [spec.name for spec in specs if spec.required and spec.name not in ordered]
+    return HeaderMatch(ordered, unknown, missing, columns, {spec.name: spec.label for spec in specs}, record,
+                       filename)
+
+
+def match_headers(columns: Iterable[str], manual: Mapping[str, str | None] | None = None, *,
+                  filename: str = "") -> HeaderMatch:
+    """Match an application file's columns to :data:`CANONICAL` (see :func:`match_columns`)."""
+    return match_columns(columns, APPLICATION_COLUMNS, manual, record="application", filename=filename)

@@ -1,4 +1,5 @@
-"""Reading an uploaded application file (CSV or XLSX) into a frame of strings."""
+"""Reading an uploaded file (CSV or XLSX) into a frame of strings: the one reader of every import
+(applications, check-ins, surveys), within the limits of :mod:`workbench.intake.limits`."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from collections import Counter
 
 import pandas as pd
 
-from workbench.errors import WorkbenchError
+from workbench.errors import ImportFileError
+from workbench.intake.limits import ImportLimits, check_size, check_xlsx_archive, import_limits, too_many_rows
 
-__all__ = ["OVERFLOW_ATTR", "ROW_INDEX", "FileUnreadable", "decode_text", "read_table", "sniff_delimiter"]
+__all__ = ["NOTES_ATTR", "OVERFLOW_ATTR", "ROW_INDEX", "FileUnreadable", "decode_text", "read_table",
+           "sniff_delimiter"]
 
 #: The name of the index :func:`read_table` gives its frame: the row number in the file, counting
 #: the header as row 1 (so the first data row is 2), as a spreadsheet shows it.
@@ -20,32 +23,42 @@ ROW_INDEX = "source_row"
 #: ``frame.attrs`` key where :func:`read_table` notes CSV rows with more cells than the header:
 #: ``{"header_width": int, "rows": {row number: cell count}}``.
 OVERFLOW_ATTR = "overflow"
+#: ``frame.attrs`` key where :func:`read_table` puts notes for the import report (which sheet it read).
+NOTES_ATTR = "notes"
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (and other Office 97 files)
 _DELIMITERS = (",", ";", "\t")
 
 
-class FileUnreadable(WorkbenchError):
+class FileUnreadable(ImportFileError):
     """The upload is not a CSV or XLSX file the workbench can read."""
 
 
-def read_table(data: bytes, filename: str = "") -> pd.DataFrame:
-    """Read a CSV or XLSX application file into a DataFrame of strings.
+def read_table(data: bytes, filename: str = "", *, what: str = "applications") -> pd.DataFrame:
+    """Read a CSV or XLSX file (``what`` it holds: "applications", "check-ins", …) into a DataFrame of strings.
 
     CSV may be UTF-8 (with or without a byte-order mark), UTF-16 (Excel's "Unicode text"), or
     Latin-1 / Windows-1252; line ends may be Windows, Unix or old Mac; the delimiter may be a comma,
     semicolon or tab (whichever the header line uses). XLSX is read with openpyxl, first sheet, values
-    (not formulas); dates become ISO text ("2017-01-12 14:03:22").
+    (not formulas); dates become ISO text ("2017-01-12 14:03:22"). A workbook with several sheets gets a note
+    in ``frame.attrs["notes"]`` saying which sheet was read.
+
+    The file may hold at most ``WORKBENCH_IMPORT_MAX_BYTES`` bytes and ``WORKBENCH_IMPORT_MAX_ROWS`` rows
+    (:mod:`workbench.intake.limits`); a workbook is checked for a zip bomb before it is opened. Over a limit
+    raises :class:`~workbench.errors.ImportTooLarge`. A cell of any length is read (the validation rejects
+    an overlong cell's row, naming its length and the limit).
 
     Every cell is a string (blank cells are ""); all-blank rows and all-blank unnamed columns are
     dropped. The index, named ``source_row``, is each row's number in the file with the header as row 1.
     Anything else raises :class:`FileUnreadable` with a message saying what to do.
     """
     name = filename or "the file"
+    limits = import_limits()
+    check_size(data, name, limits)
     if not data or not data.strip():
         raise FileUnreadable(
-            f"{name} is empty. Export the applications again as CSV or XLSX and upload that."
+            f"{name} is empty. Export the {what} again as CSV or XLSX and upload that."
         )
     # The content decides, not the file name (a CSV saved as "x.xlsx" is still read as CSV).
     if data.startswith(_OLE_MAGIC):
@@ -53,7 +66,11 @@ def read_table(data: bytes, filename: str = "") -> pd.DataFrame:
             f"{name} is an old Excel (.xls) workbook, which the workbench does not read. Open it in a "
             "spreadsheet program and save it as .xlsx or CSV (UTF-8), then upload that."
         )
-    frame = _read_xlsx(data, name) if data.startswith(_ZIP_MAGIC) else _read_csv(data, name)
+    if data.startswith(_ZIP_MAGIC):
+        check_xlsx_archive(data, name, limits)
+        frame = _read_xlsx(data, name, what, limits)
+    else:
+        frame = _read_csv(data, name, what, limits)
     return _tidy(frame)
 
 
@@ -101,16 +118,27 @@ def sniff_delimiter(text: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _read_csv(data: bytes, name: str) -> pd.DataFrame:
+def _read_csv(data: bytes, name: str, what: str, limits: ImportLimits) -> pd.DataFrame:
     text = decode_text(data, name, binary_message=(
-        f"{name} is neither a CSV nor an XLSX file (it holds binary data). Export the applications "
+        f"{name} is neither a CSV nor an XLSX file (it holds binary data). Export the {what} "
         "as CSV (UTF-8) or XLSX and upload that."
     ))
     if "\x00" in text:
         raise FileUnreadable(f"{name} is neither a CSV nor an XLSX file. Export it as CSV (UTF-8) or XLSX.")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
+    # The csv module refuses a cell over 128 KB with "field larger than field limit". The file size is
+    # bounded, so any cell the file can hold is read; the validation then rejects an overlong cell's row
+    # with its row, column and length (a message, not a trace).
+    if csv.field_size_limit() < limits.max_bytes:
+        csv.field_size_limit(limits.max_bytes)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text.lstrip("\r\n")))
+    records: list[list[str]] = []
+    filled = 0  # non-blank rows, the header included
     try:
-        records = list(reader)
+        for record in reader:
+            records.append(record)
+            filled += any(c.strip() for c in record)
+            if filled > limits.max_rows + 1:
+                raise too_many_rows(name, limits)
     except csv.Error as exc:
         raise FileUnreadable(
             f"{name} is not a well-formed CSV file (near row {reader.line_num}: {exc}). Export it again "
@@ -165,7 +193,7 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _read_xlsx(data: bytes, name: str) -> pd.DataFrame:
+def _read_xlsx(data: bytes, name: str, what: str, limits: ImportLimits) -> pd.DataFrame:
     import openpyxl
 
     try:
@@ -181,12 +209,26 @@ def _read_xlsx(data: bytes, name: str) -> pd.DataFrame:
         ) from exc
     try:
         if not workbook.worksheets:
-            raise FileUnreadable(f"{name} has no worksheet. Put the applications on the first sheet.")
+            raise FileUnreadable(f"{name} has no worksheet. Put the {what} on the first sheet.")
         sheet = workbook.worksheets[0]
-        records = [[_cell(v) for v in values] for values in sheet.iter_rows(min_row=1, values_only=True)]
+        names = [str(s.title) for s in workbook.worksheets]
+        records: list[list[str]] = []
+        filled = 0  # non-blank rows, the header included
+        for values in sheet.iter_rows(min_row=1, values_only=True):
+            records.append([_cell(v) for v in values])
+            filled += any(c.strip() for c in records[-1])
+            if filled > limits.max_rows + 1:
+                raise too_many_rows(name, limits, f" (sheet '{names[0]}')")
     finally:
         workbook.close()
-    return _frame(records, name, overflow_is_fault=False)
+    frame = _frame(records, name, overflow_is_fault=False)
+    if len(names) > 1:
+        others = ", ".join(f"'{n}'" for n in names[1:])
+        frame.attrs[NOTES_ATTR] = [
+            f"Read sheet '{names[0]}' (the first of {len(names)}: the others, {others}, were not read). "
+            f"If the {what} are on another sheet, move that sheet first (or save it as CSV) and import again."
+        ]
+    return frame
 
 
 def _unique_headers(header: list[str]) -> list[str]:
@@ -217,6 +259,8 @@ def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
     frame.index = pd.Index(frame.index, dtype="int64", name=ROW_INDEX)
     overflow = attrs.get(OVERFLOW_ATTR)
     frame.attrs.clear()
+    if attrs.get(NOTES_ATTR):
+        frame.attrs[NOTES_ATTR] = list(attrs[NOTES_ATTR])
     if overflow:
         long_rows = {n: k for n, k in overflow["rows"].items() if n in frame.index}
         if long_rows:

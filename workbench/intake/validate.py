@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -14,13 +13,20 @@ import pandas as pd
 
 from workbench import countries
 from workbench.errors import WorkbenchError
-from workbench.intake.fields import (
+from workbench.intake.cells import (
+    MAX_CELL,
     DateOrder,
-    TimeZoneValue,
+    DateWindow,
     clean_text,
     infer_date_order,
-    parse_career_stage,
+    normalise_email,
     parse_date,
+    parse_email,
+    too_long,
+)
+from workbench.intake.fields import (
+    TimeZoneValue,
+    parse_career_stage,
     parse_interests,
     parse_languages,
     parse_partner,
@@ -28,9 +34,9 @@ from workbench.intake.fields import (
     parse_timezone,
     zone_for_offset,
 )
-from workbench.intake.headers import CANONICAL, REQUIRED, MissingColumns, missing_columns_message
-from workbench.intake.reading import OVERFLOW_ATTR, ROW_INDEX
-from workbench.rejections import WHOLE_ROW, Problem, Rejection, rejections_frame
+from workbench.intake.headers import APPLICATION_COLUMNS, CANONICAL, REQUIRED, MissingColumns, missing_columns_message
+from workbench.intake.reading import NOTES_ATTR, OVERFLOW_ATTR, ROW_INDEX
+from workbench.rejections import WHOLE_ROW, Problem, Rejection, display_value, rejections_frame
 
 __all__ = ["ROW_COLUMNS", "WHOLE_ROW", "CountrySuggestion", "Rejection", "ValidationReport", "validate"]
 
@@ -43,10 +49,9 @@ ROW_COLUMNS: tuple[str, ...] = (
     "partner_stage", "partner_interests",
 )
 
-#: Longest text accepted: a name, an email address (RFC 5321), any other cell.
+#: Longest text accepted: a name, an email address (RFC 5321); any other cell: cells.MAX_CELL.
 MAX_NAME = 200
 MAX_EMAIL = 254
-MAX_CELL = 1000
 
 _LABELS: dict[str, str] = {
     "submitted_at": "submission date", "name": "name", "email": "email address", "country": "country",
@@ -56,10 +61,6 @@ _LABELS: dict[str, str] = {
 }
 _MULTI = frozenset({"interests", "languages", "partner_interests"})
 _PLURAL = _MULTI
-_EMAIL = re.compile(
-    r"^(?!\.)(?!.*\.\.)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+(?<!\.)@"
-    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
-)
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class ValidationReport:
     mapping: dict[str, str] = field(default_factory=dict)
     ignored_columns: list[str] = field(default_factory=list)
     date_order: DateOrder = "mdy"
+    notes: list[str] = field(default_factory=list)
 
     @property
     def rejected_rows(self) -> list[int]:
@@ -127,13 +129,10 @@ class ValidationReport:
         waiting = {s.value for s in self.suggestions}
         if waiting:
             parts.append(f"{len(waiting)} country spelling(s) to confirm")
-        return name + ", ".join(parts) + "."
+        return " ".join([name + ", ".join(parts) + ".", *self.notes])
 
 
-def _display(value: str, limit: int = 200) -> str:
-    """A cell as shown in a report: control characters made visible, long text shortened."""
-    shown = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", lambda m: f"<U+{ord(m.group()):04X}>", value)
-    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+_display = display_value
 
 
 def _as_text(value: object) -> str:
@@ -178,6 +177,7 @@ def validate(
     filename: str = "",
     confirmed_countries: Mapping[str, str] | None = None,
     date_order: Literal["auto", "mdy", "dmy"] = "auto",
+    date_window: DateWindow | None = None,
 ) -> ValidationReport:
     """Check every row of an application file and return clean records and rejections.
 
@@ -186,7 +186,8 @@ def validate(
     come from the frame's ``source_row`` index when it has one (as :func:`read_table` gives), otherwise
     the first row is row 2 (the header being row 1). ``existing_emails`` are the round's applicants;
     ``confirmed_countries`` maps a country as written in the file to the ISO-3 code a coordinator
-    confirmed; ``date_order`` overrides the file-wide day/month rule of :func:`infer_date_order`.
+    confirmed; ``date_order`` overrides the file-wide day/month rule of :func:`infer_date_order`;
+    ``date_window`` (the round's, from the import) rejects a submission date outside it.
     """
     mapping = {c: s for c, s in mapping.items() if s}
     unknown_canonical = [c for c in mapping if c not in CANONICAL]
@@ -204,10 +205,11 @@ def validate(
     missing = [c for c in REQUIRED if c not in mapping]
     if missing:
         used = set(mapping.values())
-        raise MissingColumns(missing_columns_message(missing, [str(c) for c in df.columns if c not in used]),
-                             missing)
+        raise MissingColumns(missing_columns_message(
+            missing, [str(c) for c in df.columns], [str(c) for c in df.columns if c not in used],
+            labels={spec.name: spec.label for spec in APPLICATION_COLUMNS}, filename=filename), missing)
     confirmed = _confirmed(confirmed_countries or {})
-    existing = {str(e).strip().lower() for e in existing_emails}
+    existing = {normalise_email(str(e)) for e in existing_emails}
 
     count = len(df)
     from_file = df.index.name == ROW_INDEX
@@ -233,11 +235,9 @@ def validate(
                             problem.fix)
                 flagged.add(position)
             elif len(clean) > limit:
-                collect.add(position, column, values[position],
-                            f"The {_LABELS[canonical]} cell holds {len(clean):,} characters; "
-                            f"the limit is {limit:,}.",
-                            f"Shorten the {_LABELS[canonical]} to at most {limit:,} characters "
-                            "and import again.")
+                long = too_long(len(clean), limit)
+                collect.add(position, column, values[position], f"The {_LABELS[canonical]} cell {long.reason}.",
+                            long.fix)
                 flagged.add(position)
             elif not clean and canonical in REQUIRED:
                 verb = "are" if canonical in _PLURAL else "is"
@@ -283,18 +283,18 @@ def validate(
     for position, stamp in parsed("submitted_at", lambda t: parse_date(t, order)).items():
         if isinstance(stamp, Problem):
             report("submitted_at", position, stamp)
+        elif date_window is not None and (outside := date_window.problem(stamp, text["submitted_at"][position])):
+            report("submitted_at", position, outside)
         else:
             submitted[position] = stamp
 
     # 3. Emails.
     emails: dict[int, str] = {}
-    for position, value in each("email"):
-        if _EMAIL.match(value):
-            emails[position] = value
+    for position, email in parsed("email", parse_email).items():
+        if isinstance(email, Problem):
+            report("email", position, email)
         else:
-            collect.add(position, source["email"], raw["email"][position],
-                        f"'{_display(value, 80)}' is not an email address.",
-                        "Correct the email address (it must look like name@example.org) and import again.")
+            emails[position] = email
 
     # 4. Countries.
     countries_found: dict[int, str] = {}
@@ -354,7 +354,7 @@ def validate(
     already: list[Rejection] = []
     already_positions: set[int] = set()
     for position, value in emails.items():
-        if value.lower() in existing:
+        if normalise_email(value) in existing:
             already_positions.add(position)
             already.append(Rejection(
                 row_numbers[position], source["email"], _display(raw["email"][position]),
@@ -367,7 +367,7 @@ def validate(
     for position in range(count):
         if collect.rejected(position) or position in already_positions or position not in emails:
             continue
-        key = emails[position].lower()
+        key = normalise_email(emails[position])
         if key in first_row:
             earlier = first_row[key]
             collect.add(position, source["email"], raw["email"][position],
@@ -396,7 +396,7 @@ def validate(
         records["submitted_at"].append(submitted[position])
         records["name"].append(text["name"][position])
         records["email"].append(email)
-        records["email_normalised"].append(email.lower())
+        records["email_normalised"].append(normalise_email(email))
         records["country_iso3"].append(iso3)
         records["sector"].append(sectors[position])
         records["career_stage"].append(stages[position])
@@ -426,6 +426,7 @@ def validate(
         mapping=dict(source),
         ignored_columns=[str(c) for c in df.columns if str(c) not in used],
         date_order=order,
+        notes=list(df.attrs.get(NOTES_ATTR) or []),
     )
 
 
