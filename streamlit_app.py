@@ -20,6 +20,7 @@ SCREENS = [
     ("pages/followup.py", "Follow-up", ":material/support_agent:", "Round"),
     ("pages/outcomes.py", "Outcomes", ":material/insights:", "Reports"),
     ("pages/impact.py", "Impact coding", ":material/label:", "Reports"),
+    ("pages/backups.py", "Backups", ":material/backup:", "Admin"),
 ]
 
 sections: dict[str, list[st.Page]] = {}

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from workbench import db
+from workbench import db, migrations
 from workbench.errors import DatabaseMissing, StaleEdit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,7 +20,7 @@ def test_schema_is_idempotent_and_versioned(tmp_path: Path) -> None:
     db.apply_schema(con)
     db.apply_schema(con)
     assert con.execute("SELECT value FROM schema_info WHERE key = 'schema_version'").fetchall() == [
-        (str(db.SCHEMA_VERSION),)]
+        (str(migrations.LATEST),)]
     con.close()
 
 
@@ -112,4 +112,23 @@ def test_next_ids_continue_after_the_sample(writable_db: Path) -> None:
     con = db.connect(writable_db)
     (top,) = con.execute("SELECT max(application_id) FROM applications").fetchone()  # type: ignore[misc]
     assert db.next_ids(con, "applications", 3) == [top + 1, top + 2, top + 3]
+    con.close()
+
+
+def test_a_write_write_conflict_is_a_clear_refusal_not_a_duckdb_error(writable_db: Path) -> None:
+    from workbench.errors import EditConflict
+
+    con = db.connect(writable_db)
+    other = con.cursor()  # a write outside db.transaction (or another process) holds the row
+    other.execute("BEGIN TRANSACTION")
+    other.execute("UPDATE topics SET title = 'theirs' WHERE topic_id = 1")
+    mine = con.cursor()
+    with pytest.raises(EditConflict, match="Someone else saved a change to the same records"), db.transaction(mine):
+        mine.execute("UPDATE topics SET title = 'mine' WHERE topic_id = 1")
+    other.execute("COMMIT")
+    assert con.execute("SELECT title FROM topics WHERE topic_id = 1").fetchone() == ("theirs",)
+    # the refused transaction is over: the cursor works for the next edit
+    with db.transaction(mine):
+        mine.execute("UPDATE topics SET title = 'mine, later' WHERE topic_id = 1")
+    assert con.execute("SELECT title FROM topics WHERE topic_id = 1").fetchone() == ("mine, later",)
     con.close()

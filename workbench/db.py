@@ -23,10 +23,11 @@ from typing import Any
 import duckdb
 
 from workbench.config import settings
-from workbench.errors import DatabaseBusy, DatabaseMissing, StaleEdit
+from workbench.errors import CopyFailed, DatabaseBusy, DatabaseMissing, EditConflict, StaleEdit, WorkbenchError
 
-SCHEMA_VERSION = 1
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
+#: Shared SQL definitions (the per-country cap, …): views, checks and Python all call these macros.
+MACROS_FILE = Path(__file__).with_name("macros.sql")
 
 #: Tables whose integer key comes from a sequence named ``<table>_seq``.
 SEQUENCED = {
@@ -46,7 +47,7 @@ SEQUENCED = {
 TABLE_ORDER = (
     "schema_info", "countries", "rounds", "people", "applications", "match_runs", "partnerships",
     "partnership_members", "match_unmatched", "match_rules", "topics", "checkins", "impact_categories",
-    "surveys", "coordinators", "interventions", "audit_log",
+    "surveys", "coordinators", "interventions", "audit_log", "schema_migrations",
 )
 
 Connection = duckdb.DuckDBPyConnection
@@ -81,7 +82,11 @@ def connect(path: str | Path | None = None, *, read_only: bool = False, create: 
             ) from None
         raise
     if not read_only:
-        apply_schema(con)
+        try:
+            apply_schema(con, path=db_path)
+        except BaseException:
+            con.close()
+            raise
     return con
 
 
@@ -90,31 +95,121 @@ def _open(path: Path, *, read_only: bool = False) -> Connection:
     return duckdb.connect(str(path), read_only=read_only)
 
 
+#: Serialises the writes of this process. The app is one process whose sessions are threads, each with
+#: a cursor of one connection; DuckDB refuses the second of two concurrent writes to the same rows at
+#: commit ("Conflict on update"). Taking this lock around every write transaction means such a conflict
+#: cannot happen between the app's own sessions: the second edit waits its turn (milliseconds), then
+#: finds the version moved and is refused as stale, in plain words.
+_write_lock = threading.RLock()
+
+#: How long an edit waits for another one to finish before it gives up with a message.
+WRITE_WAIT_SECONDS = 120.0
+
+CONFLICT_MESSAGE = (
+    "Someone else saved a change to the same records at the same moment, so your edit was not saved. "
+    "Nothing was lost: reload the page to see their change, then make yours again if it is still needed."
+)
+
+
+def _is_conflict(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.TransactionException) or (
+        isinstance(exc, duckdb.Error) and "conflict" in str(exc).lower())
+
+
 @contextlib.contextmanager
 def transaction(con: Connection) -> Iterator[Connection]:
-    """``BEGIN`` … ``COMMIT``, or ``ROLLBACK`` on any error: nothing is half-written."""
-    con.execute("BEGIN TRANSACTION")
+    """``BEGIN`` … ``COMMIT``, or ``ROLLBACK`` on any error: nothing is half-written.
+
+    Writes of one process are serialised (see ``_write_lock``); a write-write conflict DuckDB still
+    reports (another process, a write outside this function) becomes :class:`EditConflict`, the same
+    kind of refusal as a stale version, never a DuckDB trace.
+    """
+    if not _write_lock.acquire(timeout=WRITE_WAIT_SECONDS):
+        raise DatabaseBusy(
+            f"Another edit has been saving for more than {WRITE_WAIT_SECONDS:.0f} seconds (a large import or "
+            "a matching run being stored, most likely). Your edit was not saved: try again in a minute."
+        )
     try:
-        yield con
-    except BaseException:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+        except BaseException as exc:
+            _rollback(con)
+            if _is_conflict(exc):
+                raise EditConflict(CONFLICT_MESSAGE) from None
+            raise
+        try:
+            con.execute("COMMIT")
+        except duckdb.Error as exc:
+            _rollback(con)
+            if _is_conflict(exc):
+                raise EditConflict(CONFLICT_MESSAGE) from None
+            raise
+    finally:
+        _write_lock.release()
+
+
+def _rollback(con: Connection) -> None:
+    """Roll back if a transaction is still open (a failed COMMIT has already ended it)."""
+    with contextlib.suppress(duckdb.Error):
         con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
 
 
-def apply_schema(con: Connection) -> None:
-    """Create the tables and sequences if missing and record the schema version (idempotent)."""
-    con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
-    for table in SEQUENCED:
-        con.execute(f"CREATE SEQUENCE IF NOT EXISTS {table}_seq START 1")
+@contextlib.contextmanager
+def writing() -> Iterator[None]:
+    """Hold this process's write lock without opening a transaction (DDL, ATTACH, maintenance)."""
+    with _write_lock:
+        yield
+
+
+def apply_schema(con: Connection, *, path: Path | None = None) -> None:
+    """Bring the database to this workbench's schema (idempotent).
+
+    A new, empty file gets the whole schema (``schema.sql``) at the current version; a file written by
+    an older workbench is upgraded step by step by :mod:`workbench.migrations` (a backup first); one
+    written by a newer workbench is refused. The shared macros are (re)created every time.
+    """
+    from workbench import migrations
+
+    with writing():
+        found = schema_version(con)
+        if found is None:
+            con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
+            for table in SEQUENCED:
+                con.execute(f"CREATE SEQUENCE IF NOT EXISTS {table}_seq START 1")
+            con.execute("INSERT OR REPLACE INTO schema_info VALUES ('schema_version', ?)",
+                        [str(migrations.LATEST)])
+        else:
+            migrations.check_supported(found, path)
+            if found < migrations.LATEST:
+                migrations.upgrade(con, found, path=path)
+        apply_macros(con)
+
+
+def apply_macros(con: Connection) -> None:
+    """(Re)create the shared macros of ``macros.sql`` (idempotent)."""
+    if MACROS_FILE.exists():
+        con.execute(MACROS_FILE.read_text(encoding="utf-8"))
+
+
+def schema_version(con: Connection) -> int | None:
+    """The schema version recorded in the database; None for a file with no workbench tables yet."""
+    has_info = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = 'schema_info' "
+        "AND table_catalog = current_database()"
+    ).fetchone()
+    if not has_info or not has_info[0]:
+        return None
     found = con.execute("SELECT value FROM schema_info WHERE key = 'schema_version'").fetchone()
     if found is None:
-        con.execute("INSERT INTO schema_info VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-    elif int(found[0]) > SCHEMA_VERSION:
-        raise DatabaseMissing(
-            f"This database has schema version {found[0]}, newer than this workbench ({SCHEMA_VERSION}). "
-            "Update the workbench (git pull, then make run)."
-        )
+        return None
+    try:
+        return int(found[0])
+    except ValueError:
+        raise WorkbenchError(
+            f"This database records a schema version of {found[0]!r}, which is not a number: it was not "
+            "written by the workbench. Restore a backup (`workbench restore`) or point --db at another file."
+        ) from None
 
 
 def reset_sequences(con: Connection) -> None:
@@ -247,54 +342,99 @@ def update_versioned(con: Connection, table: str, key: str, key_value: Any, vers
     return version + 1
 
 
-# --- the analyst snapshot ----------------------------------------------------------------------
+# --- copies: the analyst snapshot and backups -------------------------------------------------
 
-_snapshot_lock = threading.Lock()
-_snapshot_counter = itertools.count()
+_copy_lock = threading.Lock()
+_copy_counter = itertools.count()
+
+
+def quote_identifier(name: str) -> str:
+    """``name`` as a DuckDB identifier, whatever characters it holds (a file called ``my data``)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(text: str) -> str:
+    """``text`` as a SQL string literal, for the few statements that take no parameters (ATTACH)."""
+    return _quote(text)
+
+
+def _remove_file(path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        with contextlib.suppress(NotADirectoryError):
+            leftover.unlink(missing_ok=True)
+
+
+def copy_database(con: Connection, out: Path, *, queries_dir: Path | None = None,
+                  transform: Any = None, stamp: dict[str, str] | None = None) -> Path:
+    """Write a consistent copy of the database behind ``con`` to ``out``, atomically.
+
+    The copy is built in a temporary file beside ``out``: the same schema and macros, then every
+    table's rows read in ONE transaction of the source (so a matching run being saved meanwhile is in
+    the copy whole or not at all), then the views, then ``os.replace``. Any failure is raised to the
+    caller and leaves no temporary file behind; ``out`` is untouched until the copy is complete.
+    ``transform(copy_con)`` may rewrite the copy before it is sealed (the snapshot's pseudonyms).
+    """
+    with _copy_lock:
+        tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}-{next(_copy_counter)}")
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            _remove_file(tmp)
+            fresh = _open(tmp)
+            try:
+                apply_schema(fresh, path=tmp)
+            finally:
+                fresh.close()
+            alias = f"copy_{os.getpid()}_{next(_copy_counter)}"
+            (source,) = con.execute("SELECT current_database()").fetchone()  # type: ignore[misc]
+            src = quote_identifier(str(source))
+            con.execute(f"ATTACH {_quote(str(tmp))} AS {alias}")
+            try:
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    con.execute(f"DELETE FROM {alias}.main.schema_info")
+                    # Parents before children: the copy's foreign keys hold at every step.
+                    for table in TABLE_ORDER:
+                        con.execute(f"INSERT INTO {alias}.main.{table} BY NAME SELECT * FROM {src}.main.{table}")
+                    con.execute("COMMIT")
+                except BaseException:
+                    _rollback(con)
+                    raise
+            finally:
+                con.execute(f"DETACH {alias}")
+            snap = _open(tmp)
+            try:
+                reset_sequences(snap)
+                apply_views(snap, queries_dir)
+                if transform is not None:
+                    transform(snap)
+                for key, value in (stamp or {}).items():
+                    snap.execute("INSERT OR REPLACE INTO schema_info VALUES (?, ?)", [key, value])
+                snap.execute("CHECKPOINT")
+            finally:
+                snap.close()
+            os.replace(tmp, out)
+        except WorkbenchError:
+            raise
+        except (duckdb.Error, OSError, ValueError) as exc:
+            raise CopyFailed(
+                f"The copy to {out} could not be written ({type(exc).__name__}: {exc}). The previous copy, if "
+                "any, is unchanged. Check the disk has room and the folder is writable, then try again."
+            ) from exc
+        finally:
+            _remove_file(tmp)
+    return out
 
 
 def publish_snapshot(con: Connection, out_path: str | Path | None = None,
                      queries_dir: Path | None = None) -> Path:
-    """Copy the live database into a read-only analyst file, atomically.
+    """Publish the read-only analyst copy of the live database, atomically (see :func:`copy_database`).
 
-    The tables are copied into a temporary file beside the target, views and descriptions applied
-    there, then ``os.replace``: an analyst never sees a half-written snapshot, and one who has the old
-    file open keeps reading it until they reopen.
+    An analyst never sees a half-written snapshot, and one who has the old file open keeps reading it
+    until they reopen. A failure is raised (:class:`CopyFailed`), never swallowed.
     """
     out = Path(out_path) if out_path is not None else settings().snapshot_path
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with _snapshot_lock:
-        tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}-{next(_snapshot_counter)}")
-        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-            leftover.unlink(missing_ok=True)
-        # The copy gets the same schema, then each table's rows, parents before children (COPY FROM
-        # DATABASE orders tables by name and trips over the foreign keys).
-        fresh = _open(tmp)
-        try:
-            apply_schema(fresh)
-        finally:
-            fresh.close()
-        alias = f"snapshot_{os.getpid()}_{next(_snapshot_counter)}"
-        (source,) = con.execute("SELECT current_database()").fetchone()  # type: ignore[misc]
-        con.execute(f"ATTACH {_quote(str(tmp))} AS {alias}")
-        try:
-            con.execute(f"DELETE FROM {alias}.main.schema_info")
-            for table in TABLE_ORDER:
-                con.execute(f"INSERT INTO {alias}.main.{table} SELECT * FROM {source}.main.{table}")
-        finally:
-            con.execute(f"DETACH {alias}")
-        snap = _open(tmp)
-        try:
-            apply_views(snap, queries_dir)
-            snap.execute(
-                "INSERT OR REPLACE INTO schema_info VALUES ('snapshot_at', ?)",
-                [datetime.now(UTC).isoformat(timespec="seconds")],
-            )
-            snap.execute("CHECKPOINT")
-        finally:
-            snap.close()
-        os.replace(tmp, out)
-    return out
+    return copy_database(con, out, queries_dir=queries_dir,
+                         stamp={"snapshot_at": datetime.now(UTC).isoformat(timespec="seconds")})
 
 
 class _SnapshotPublisher:
@@ -342,9 +482,16 @@ class _SnapshotPublisher:
             try:
                 publish_snapshot(cur, out)
             except Exception as exc:
-                self.errors.append(f"{out}: {exc}")
+                with self._lock:
+                    self.errors.append(str(exc) if isinstance(exc, WorkbenchError)
+                                       else f"The analyst snapshot {out} was not refreshed: {exc}")
             finally:
                 cur.close()
+
+    def take_errors(self) -> list[str]:
+        with self._lock:
+            errors, self.errors = self.errors, []
+        return errors
 
     def wait(self, timeout: float = 30.0) -> bool:
         """Block until every requested snapshot is published (tests, shutdown)."""
@@ -357,6 +504,11 @@ _publisher = _SnapshotPublisher()
 def request_snapshot(con: Connection, out_path: str | Path | None = None) -> None:
     """Publish the analyst snapshot soon, in the background (what the app calls after a change)."""
     _publisher.request(con, out_path)
+
+
+def snapshot_errors() -> list[str]:
+    """Failures of background snapshots since the last call, in plain words (a page shows them once)."""
+    return _publisher.take_errors()
 
 
 def wait_for_snapshots(timeout: float = 30.0) -> bool:

@@ -210,3 +210,12 @@ CREATE TABLE IF NOT EXISTS audit_log (
     before    VARCHAR,                 -- JSON
     after     VARCHAR                  -- JSON
 );
+
+-- One row per schema upgrade this file has been through (workbench.migrations); empty for a file
+-- created at the current version.
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version     INTEGER PRIMARY KEY,
+    description VARCHAR NOT NULL,
+    applied_at  TIMESTAMP NOT NULL,
+    backup_path VARCHAR
+);

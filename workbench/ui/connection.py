@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from workbench import db
+from workbench import backups, db
 from workbench.config import settings
 from workbench.errors import WorkbenchError
 
@@ -17,7 +17,21 @@ from workbench.errors import WorkbenchError
 def _connection(path: str) -> db.Connection:
     con = db.connect(path)
     db.apply_views(con)
+    _keeper(path, con)
     return con
+
+
+@st.cache_resource(show_spinner=False)
+def _keeper(path: str, _con: db.Connection) -> backups.BackupKeeper:
+    """The server's dated backups (one per WORKBENCH_BACKUP_EVERY_HOURS, the last N kept)."""
+    conf = settings()
+    return backups.BackupKeeper(_con, conf.backup_dir, conf.backup_keep, conf.backup_every_hours).start()
+
+
+def backup_keeper() -> backups.BackupKeeper:
+    """The running keeper of dated backups for the configured database."""
+    path = str(settings().db_path)
+    return _keeper(path, _connection(path))
 
 
 #: Set by streamlit_app.py in every session that has been through the app's navigation.

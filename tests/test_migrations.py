@@ -1,0 +1,127 @@
+"""Upgrades keep data: a database written by schema version 1 opens with today's code, whole."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from workbench import db, migrations
+from workbench.errors import WorkbenchError
+
+FIXTURE = Path(__file__).parent / "fixtures" / "upgrade"
+
+
+@pytest.fixture
+def v1_db(tmp_path: Path) -> Path:
+    """A private copy of the committed version-1 database (the sample, a matching run, a few edits)."""
+    target = tmp_path / "old program.duckdb"
+    with gzip.open(FIXTURE / "schema_v1.duckdb.gz") as src, target.open("wb") as out:
+        shutil.copyfileobj(src, out)
+    return target
+
+
+def _rows(con: db.Connection, tables: list[str]) -> dict[str, int]:
+    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}  # type: ignore[index]
+
+
+def test_opening_a_version_1_database_upgrades_it_and_keeps_every_row(v1_db: Path) -> None:
+    expected = json.loads((FIXTURE / "schema_v1.json").read_text())
+    old = db.connect(v1_db, read_only=True)
+    assert db.schema_version(old) == 1
+    old.close()
+
+    con = db.connect(v1_db)  # a read-write open migrates
+    assert db.schema_version(con) == migrations.LATEST
+    assert _rows(con, list(expected["rows"])) == {**expected["rows"], "schema_info": 1}
+    # what the coordinators did on the old version is still there, audited
+    assert con.execute("SELECT status FROM match_runs WHERE run_id = 9").fetchone() == ("proposed",)
+    assert con.execute("SELECT count(*) FROM partnerships WHERE run_id = 9 AND status = 'broken'").fetchone() == (1,)
+    assert con.execute("SELECT count(*) FROM audit_log WHERE actor = 'fixture'").fetchone() == (9,)
+    history = con.execute("SELECT version, backup_path FROM schema_migrations ORDER BY version").fetchall()
+    assert [v for v, _ in history] == list(range(2, migrations.LATEST + 1))
+    backup = Path(history[0][1])
+    assert backup.parent == v1_db.parent / "backups" and backup.exists()
+    # the views and checks work on the upgraded file, and the sequences continue after the old ids
+    db.apply_views(con)
+    assert all(not rows for rows in db.run_checks(con).values())
+    assert db.next_ids(con, "audit_log") == [expected["rows"]["audit_log"] + 1]
+    con.close()
+
+    kept = db.connect(backup, read_only=True)  # the backup is the file as it was, still at version 1
+    assert db.schema_version(kept) == 1
+    assert _rows(kept, list(expected["rows"])) == expected["rows"]
+    kept.close()
+
+
+def test_a_migrated_database_has_the_same_tables_as_a_new_one(v1_db: Path, tmp_path: Path) -> None:
+    def catalog(path: Path) -> dict[str, list[tuple[str, str]]]:
+        con = db.connect(path, create=True)
+        rows = con.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'main' AND table_name IN (SELECT table_name FROM information_schema.tables "
+            "WHERE table_type = 'BASE TABLE') ORDER BY table_name, column_name").fetchall()
+        con.close()
+        out: dict[str, list[tuple[str, str]]] = {}
+        for table, column, kind in rows:
+            out.setdefault(table, []).append((column, kind))
+        return out
+
+    upgraded, fresh = catalog(v1_db), catalog(tmp_path / "new.duckdb")
+    assert upgraded == fresh
+    assert set(fresh) == set(db.TABLE_ORDER), "TABLE_ORDER (the copy order) must name every table"
+
+
+def test_workbench_migrate_reports_the_steps_then_nothing(v1_db: Path) -> None:
+    first = migrations.migrate(v1_db)
+    assert (first.from_version, first.to_version) == (1, migrations.LATEST)
+    assert first.backup is not None and first.backup.exists()
+    assert "Upgraded the database from schema version 1" in first.summary()
+    again = migrations.migrate(v1_db)
+    assert again.steps == [] and "nothing to do" in again.summary()
+
+
+def test_a_database_newer_than_the_code_is_refused_and_left_alone(v1_db: Path) -> None:
+    con = db.connect(v1_db)
+    con.execute("UPDATE schema_info SET value = ? WHERE key = 'schema_version'", [str(migrations.LATEST + 1)])
+    con.close()
+    before = v1_db.read_bytes()
+    with pytest.raises(migrations.SchemaTooNew, match=r"newer than this workbench's .*Nothing was changed"):
+        db.connect(v1_db)
+    assert v1_db.read_bytes() == before
+    with pytest.raises(migrations.SchemaTooNew):
+        migrations.migrate(v1_db)
+
+
+def test_a_failing_step_leaves_the_last_whole_version(v1_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(con: db.Connection) -> None:
+        con.execute("CREATE TABLE half_done (x INTEGER)")
+        raise RuntimeError("disk on fire")
+
+    steps = (*migrations.STEPS, migrations.Step(migrations.LATEST + 1, "a step that fails", broken))
+    monkeypatch.setattr(migrations, "STEPS", steps)
+    monkeypatch.setattr(migrations, "LATEST", migrations.LATEST + 1)
+    with pytest.raises(migrations.MigrationFailed, match=r"stays at version 2, whole"):
+        db.connect(v1_db)
+    monkeypatch.undo()
+    con = db.connect(v1_db)
+    assert db.schema_version(con) == 2
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    assert "half_done" not in tables  # the failed step was rolled back whole
+    con.close()
+
+
+def test_steps_are_numbered_without_gaps() -> None:
+    assert [s.version for s in migrations.STEPS] == list(range(2, migrations.LATEST + 1))
+    assert all(isinstance(s.description, str) and s.description for s in migrations.STEPS)
+
+
+def test_a_file_that_is_not_a_number_version_is_explained(tmp_path: Path) -> None:
+    con = db.connect(tmp_path / "x.duckdb", create=True)
+    con.execute("UPDATE schema_info SET value = 'banana' WHERE key = 'schema_version'")
+    con.close()
+    with pytest.raises(WorkbenchError, match="not a number"):
+        db.connect(tmp_path / "x.duckdb")

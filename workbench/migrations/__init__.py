@@ -1,0 +1,172 @@
+"""Versioned schema migrations: numbered steps that bring an older database up to this workbench's schema.
+
+Version 1 is the schema the workbench had before migrations existed. Each later version is one step in
+:data:`STEPS`, applied in its own transaction together with the new version number, so a crash between
+steps leaves the database at a whole version, never between two. Before the first step the file is
+copied aside byte for byte (``backups/<name>-schema-v<N>-<time>.duckdb`` beside it).
+
+A fresh database gets ``schema.sql`` directly, at :data:`LATEST`; ``schema.sql`` and the steps must
+describe the same tables (``tests/test_migrations.py`` compares a migrated file with a fresh one).
+Steps run when a database is opened read-write (:func:`workbench.db.connect`), or explicitly with
+``workbench migrate --db PATH``. A database newer than the code is refused.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from workbench import db
+from workbench.errors import WorkbenchError
+
+
+class SchemaTooNew(WorkbenchError):
+    """The database was written by a newer workbench than this one."""
+
+
+class MigrationFailed(WorkbenchError):
+    """A step failed; the database stays at the last whole version and the backup is kept."""
+
+
+@dataclass(frozen=True)
+class Step:
+    version: int
+    description: str
+    apply: Callable[[db.Connection], None]
+
+
+def _v2_migration_history(con: db.Connection) -> None:
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+            version     INTEGER PRIMARY KEY,
+            description VARCHAR NOT NULL,
+            applied_at  TIMESTAMP NOT NULL,
+            backup_path VARCHAR
+        )
+        """
+    )
+
+
+#: Every step after version 1, in order. Append; never edit or renumber a step that has shipped.
+STEPS: tuple[Step, ...] = (
+    Step(2, "record each schema upgrade (schema_migrations)", _v2_migration_history),
+)
+
+#: The schema version this code writes.
+LATEST = 1 + len(STEPS)
+
+
+@dataclass
+class Upgrade:
+    """What :func:`upgrade` did: from which version to which, the steps applied and the backup taken."""
+
+    from_version: int
+    to_version: int
+    steps: list[str] = field(default_factory=list)
+    backup: Path | None = None
+
+    def summary(self) -> str:
+        if not self.steps:
+            return f"The database is at schema version {self.to_version}, this workbench's: nothing to do."
+        kept = f" The file as it was is kept at {self.backup}." if self.backup else ""
+        return (f"Upgraded the database from schema version {self.from_version} to {self.to_version} "
+                f"({len(self.steps)} step{'s' if len(self.steps) != 1 else ''}: {'; '.join(self.steps)}).{kept}")
+
+
+def _check_order() -> None:
+    expected = list(range(2, LATEST + 1))
+    found = [s.version for s in STEPS]
+    if found != expected:  # a programming error, caught by the tests
+        raise RuntimeError(f"migration steps must be numbered {expected}, found {found}")
+
+
+_check_order()
+
+
+def check_supported(found: int, path: Path | None = None) -> None:
+    """Refuse a database written by a newer workbench, in words a person can act on."""
+    if found > LATEST:
+        where = f"{path} has" if path else "This database has"
+        raise SchemaTooNew(
+            f"{where} schema version {found}, newer than this workbench's ({LATEST}): it was written by a "
+            "newer version of the workbench. Nothing was changed. Update the workbench (git pull, then "
+            "make run), or restore a backup made by this version (`workbench restore`)."
+        )
+    if found < 1:
+        raise SchemaTooNew(f"{path or 'This database'} records schema version {found}, which no workbench wrote.")
+
+
+def backup_path_for(path: Path, version: int, now: datetime | None = None) -> Path:
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S")
+    return path.parent / "backups" / f"{path.stem}-schema-v{version}-{stamp}{path.suffix or '.duckdb'}"
+
+
+def upgrade(con: db.Connection, found: int, *, path: Path | None = None) -> Upgrade:
+    """Apply every step after ``found``, each in its own transaction; back the file up first."""
+    result = Upgrade(found, found)
+    todo = [s for s in STEPS if s.version > found]
+    if not todo:
+        return result
+    if path is not None and path.exists():
+        con.execute("CHECKPOINT")  # everything in the main file, so a byte copy is the whole database
+        backup = backup_path_for(path, found)
+        backup.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            shutil.copy2(path, backup)
+        except OSError as exc:
+            raise MigrationFailed(
+                f"Before upgrading {path} from schema version {found}, the workbench copies it to {backup}, and "
+                f"that failed ({exc}). Nothing was changed. Free some disk space or make the folder writable, "
+                "then open the database again."
+            ) from None
+        result.backup = backup
+    for step in todo:
+        try:
+            with db.transaction(con):
+                step.apply(con)
+                con.execute("INSERT OR REPLACE INTO schema_info VALUES ('schema_version', ?)", [str(step.version)])
+                con.execute("INSERT OR REPLACE INTO schema_migrations VALUES (?, ?, ?, ?)",
+                            [step.version, step.description, datetime.now(UTC).replace(tzinfo=None),
+                             None if result.backup is None else str(result.backup)])
+        except WorkbenchError:
+            raise
+        except Exception as exc:
+            kept = f" The file as it was before the upgrade is at {result.backup}." if result.backup else ""
+            raise MigrationFailed(
+                f"Upgrading to schema version {step.version} ({step.description}) failed: {exc}. The database "
+                f"stays at version {result.to_version}, whole.{kept} Report this with the message above."
+            ) from exc
+        result.to_version = step.version
+        result.steps.append(f"{step.version}: {step.description}")
+    return result
+
+
+def migrate(path: str | Path | None = None) -> Upgrade:
+    """Open the database at ``path`` and bring it to :data:`LATEST` (what ``workbench migrate`` runs)."""
+    from workbench.config import settings
+
+    target = Path(path) if path is not None else settings().db_path
+    probe = db.connect(target, read_only=True)
+    try:
+        before = db.schema_version(probe)
+    finally:
+        probe.close()
+    if before is None:
+        raise WorkbenchError(f"{target} holds no workbench tables: it is not a workbench database.")
+    check_supported(before, target)
+    con = db.connect(target)  # upgrades on open
+    try:
+        after = db.schema_version(con) or before
+        rows = con.execute(
+            "SELECT version, description, backup_path FROM schema_migrations WHERE version > ? ORDER BY version",
+            [before]).fetchall()
+    finally:
+        con.close()
+    done = Upgrade(before, after, [f"{v}: {d}" for v, d, _ in rows])
+    backups = [b for _, _, b in rows if b]
+    done.backup = Path(backups[0]) if backups else None
+    return done
