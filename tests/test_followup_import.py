@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from workbench import db
-from workbench.errors import WorkbenchError
+from workbench.cli import build_parser
+from workbench.errors import ImportFileError, WorkbenchError
 from workbench.followup import checkins as ck
-from workbench.followup.cli import register
-from workbench.followup.csvfile import ImportFileError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "followup"
 ISLA = 4995  # isla.young@lib26.us.example.org, a 2016B participant with check-ins for fortnights 1, 7, 8
@@ -88,7 +87,7 @@ def test_a_missing_column_or_an_unreadable_file_stops_the_import(con: db.Connect
                              filename="checkins_without_fortnight.csv")
     with pytest.raises(ImportFileError, match="is empty"):
         ck.validate_checkins(con, b"  \n", "2016B", filename="empty.csv")
-    with pytest.raises(ImportFileError, match="not a CSV file"):
+    with pytest.raises(ImportFileError, match="neither a CSV nor an XLSX file"):  # a damaged workbook
         ck.validate_checkins(con, b"PK\x03\x04binary", "2016B", filename="book.xlsx")
     with pytest.raises(WorkbenchError, match="no round '2099A'"):
         ck.validate_checkins(con, (FIXTURES / "broken_checkins.csv").read_bytes(), "2099A")
@@ -209,12 +208,8 @@ def test_a_row_stored_meanwhile_aborts_the_whole_import(writable_db: Path, monke
 
 
 def _parser() -> argparse.ArgumentParser:
-    """The wiring workbench/cli.py gets: ``import`` with ``checkins`` and ``surveys`` beneath it."""
-    parser = argparse.ArgumentParser(prog="workbench")
-    sub = parser.add_subparsers(dest="command", required=True)
-    imports = sub.add_parser("import").add_subparsers(dest="what", required=True, metavar="WHAT")
-    register(imports)
-    return parser
+    """The `workbench` command's parser: ``import`` with ``checkins`` and ``surveys`` beneath it."""
+    return build_parser()
 
 
 def test_cli_imports_and_reports(writable_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -1,6 +1,8 @@
-"""Importing fortnightly check-ins and end-of-round surveys from CSV.
+"""Importing fortnightly check-ins and end-of-round surveys from CSV or XLSX.
 
-The same shape as the applications import: every row is validated and each problem reported with its
+The file is read, its headers matched and its cells parsed by the same code as an application file
+(:mod:`workbench.intake`: the one reader, within the same size and row limits). The same shape as the
+applications import: every row is validated and each problem reported with its
 row, column, value, reason and what to do; the valid rows are written in one transaction (all of them
 or, on any database error, none); importing the same file twice adds nothing (rows already stored as
 they are in the file are counted as ``unchanged``; rows stored with other answers are reported as
@@ -11,6 +13,8 @@ they are in the file are counted as ``unchanged``; rows stored with other answer
 
 A check-in's participant is found by email among the round's applications; they must be in a
 partnership of the round's published matching (a re-matched participant reports on their new one).
+A check-in must be dated from the round's start to eight weeks after its end (a survey seventeen), and
+not in the future.
 """
 
 from __future__ import annotations
@@ -24,70 +28,83 @@ import duckdb
 import pandas as pd
 
 from workbench import db
-from workbench.errors import NotFound, WorkbenchError
-from workbench.followup.csvfile import (
-    MAX_TEXT,
-    Column,
-    ImportFileError,
-    Table,
-    clean,
-    header_key,
+from workbench.errors import ImportFileError, NotFound, WorkbenchError
+from workbench.intake.cells import (
+    MAX_CELL,
+    MAX_FREE_TEXT,
+    DateWindow,
+    clean_text,
     infer_date_order,
-    match_columns,
-    parse_codes,
-    parse_day,
+    normalise_email,
+    parse_date,
+    parse_email,
     parse_int,
-    parse_methods,
-    parse_topics,
     parse_yes_no,
-    read_csv,
+    too_long,
+    vocab_key,
 )
-from workbench.rejections import WHOLE_ROW, Problem, Rejection, rejections_frame
+from workbench.intake.headers import ColumnSpec, match_columns, word_rule
+from workbench.intake.reading import NOTES_ATTR, OVERFLOW_ATTR, FileUnreadable, read_table
+from workbench.intake.responses import parse_codes, parse_methods, parse_topics
+from workbench.rejections import WHOLE_ROW, Problem, Rejection, display_value, rejections_frame
 
 Kind = Literal["checkins", "surveys"]
 
+
+
+def _column(name: str, label: str, required: bool, aliases: tuple[str, ...],
+            words: tuple[tuple[str, ...], ...]) -> ColumnSpec:
+    """A column whose form question is found by words: each tuple's words must all start a word of it."""
+    return ColumnSpec(name, label, required, aliases, tuple(word_rule(*w) for w in words))
+
+
 #: Check-in columns, in the order their form-question words are tried.
-CHECKIN_COLUMNS: tuple[Column, ...] = (
-    Column("email", "the participant's email address", True,
-           ("email address", "e mail", "your email", "participant email", "username"), (("email",), ("e mail",))),
-    Column("fortnight", "the fortnight reported on, 1 to 12", True,
-           ("fortnight number", "which fortnight"), (("fortnight",),)),
-    Column("submitted_on", "the date the check-in was sent", True,
-           ("timestamp", "submitted", "submitted at", "date"), (("timestamp",), ("submitted",), ("date",))),
-    Column("partner_replied", "did the partner reply within a week: yes or no", False,
-           ("replied", "partner replied within a week"), (("repl",),)),
-    Column("contact_made", "was there contact with the partner: yes or no", True,
-           ("contact", "in contact"), (("contact",),)),
-    Column("methods", "how the partners kept in touch", False,
-           ("method", "communication methods", "communication"), (("method",), ("communicat",), ("keep in touch",))),
-    Column("topics_discussed", "the topics discussed: numbers or titles", False,
-           ("topics", "topic"), (("topic",),)),
-    Column("rating", "how the partnership is going, 1 to 5", False,
-           ("score",), (("rating",), ("rate",), ("going",))),
+CHECKIN_COLUMNS: tuple[ColumnSpec, ...] = (
+    _column("email", "the participant's email address", True,
+            ("email address", "e mail", "your email", "participant email", "username"), (("email",), ("e mail",))),
+    _column("fortnight", "the fortnight reported on, 1 to 12", True,
+            ("fortnight number", "which fortnight"), (("fortnight",),)),
+    _column("submitted_on", "the date the check-in was sent", True,
+            ("timestamp", "submitted", "submitted at", "date"), (("timestamp",), ("submitted",), ("date",))),
+    _column("partner_replied", "did the partner reply within a week: yes or no", False,
+            ("replied", "partner replied within a week"), (("repl",),)),
+    _column("contact_made", "was there contact with the partner: yes or no", True,
+            ("contact", "in contact"), (("contact",),)),
+    _column("methods", "how the partners kept in touch", False,
+            ("method", "communication methods", "communication"),
+            (("method",), ("communicat",), ("keep", "touch"))),
+    _column("topics_discussed", "the topics discussed: numbers or titles", False,
+            ("topics", "topic"), (("topic",),)),
+    _column("rating", "how the partnership is going, 1 to 5", False,
+            ("score",), (("rating",), ("rate ",), ("going",))),
 )
 
 #: Survey columns, in the order their form-question words are tried.
-SURVEY_COLUMNS: tuple[Column, ...] = (
-    Column("email", "the respondent's email address", True,
-           ("email address", "e mail", "your email", "username"), (("email",), ("e mail",))),
-    Column("submitted_on", "the date the survey was answered", True,
-           ("timestamp", "submitted", "submitted at", "date"), (("timestamp",), ("submitted",), ("date",))),
-    Column("impact_codes", "coded impact categories, separated by ';'", False,
-           ("codes", "impact code", "impact category", "impact categories"), (("code",), ("categor",))),
-    Column("impact_text", "the answer to the impact question", False,
-           ("impact",), (("impact",),)),
-    Column("partner_satisfaction", "satisfaction with the partner, 1 to 5", False,
-           ("partner satisfaction",), (("partner", "satisf"),)),
-    Column("program_satisfaction", "satisfaction with the program, 1 to 5", True,
-           ("satisfaction", "program satisfaction", "programme satisfaction", "overall satisfaction"),
-           (("program", "satisf"), ("programme", "satisf"), ("satisf",))),
-    Column("would_return", "would they take part again: yes or no", False,
-           ("return", "again"), (("return",), ("again",))),
-    Column("used_topics", "did they use the fortnightly topics: yes or no", True,
-           ("topics", "used topics"), (("topic",),)),
-    Column("methods", "how the partners kept in touch", False,
-           ("method", "communication methods", "communication"), (("method",), ("communicat",), ("keep in touch",))),
+SURVEY_COLUMNS: tuple[ColumnSpec, ...] = (
+    _column("email", "the respondent's email address", True,
+            ("email address", "e mail", "your email", "username"), (("email",), ("e mail",))),
+    _column("submitted_on", "the date the survey was answered", True,
+            ("timestamp", "submitted", "submitted at", "date"), (("timestamp",), ("submitted",), ("date",))),
+    _column("impact_codes", "coded impact categories, separated by ';'", False,
+            ("codes", "impact code", "impact category", "impact categories"), (("code",), ("categor",))),
+    _column("impact_text", "the answer to the impact question", False,
+            ("impact",), (("impact",),)),
+    _column("partner_satisfaction", "satisfaction with the partner, 1 to 5", False,
+            ("partner satisfaction",), (("partner", "satisf"),)),
+    _column("program_satisfaction", "satisfaction with the program, 1 to 5", True,
+            ("satisfaction", "program satisfaction", "programme satisfaction", "overall satisfaction"),
+            (("program", "satisf"), ("programme", "satisf"), ("satisf",))),
+    _column("would_return", "would they take part again: yes or no", False,
+            ("return", "again"), (("return",), ("again",))),
+    _column("used_topics", "did they use the fortnightly topics: yes or no", True,
+            ("topics", "used topics"), (("topic",),)),
+    _column("methods", "how the partners kept in touch", False,
+            ("method", "communication methods", "communication"),
+            (("method",), ("communicat",), ("keep", "touch"))),
 )
+#: Columns holding several values (a line break separates them too), and the free-text column.
+_MULTI = frozenset({"methods", "topics_discussed", "impact_codes"})
+_FREE_TEXT = frozenset({"impact_text"})
 
 _COMPARED: dict[Kind, tuple[str, ...]] = {
     "checkins": ("submitted_on", "contact_made", "partner_replied", "methods", "topics_discussed", "rating"),
@@ -122,6 +139,7 @@ class ImportReport:
     rejections: list[Rejection] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)
     ignored_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     inserted: int = 0
     replaced: int = 0
     written: bool = False
@@ -157,7 +175,7 @@ class ImportReport:
         if self.rejections:
             parts.append(f"{len(self.rejected_rows):,} rows rejected: fix them in the file and import it "
                          "again (rows already imported are skipped).")
-        return " ".join(parts)
+        return " ".join([*parts, *self.notes])
 
 
 @dataclass(frozen=True)
@@ -175,7 +193,7 @@ class _Round:
     starts_on: dt.date
     ends_on: dt.date
     members: dict[str, _Member]          # normalised email -> application
-    topic_titles: dict[str, int]          # header_key(title) -> seq
+    topic_titles: dict[str, int]          # vocab_key(title) -> seq
     stored: dict[tuple[Any, ...], dict[str, Any]]
 
 
@@ -194,15 +212,15 @@ def _round_context(con: db.Connection, kind: Kind, round_id: str) -> _Round:
                     AS partnership_id
             FROM participants WHERE round_id = ? GROUP BY application_id
         )
-        SELECT a.application_id, lower(trim(a.email)), pe.email, a.name, a.status, placed.partnership_id
+        SELECT a.application_id, a.email, pe.email, a.name, a.status, placed.partnership_id
         FROM applications AS a JOIN people AS pe ON pe.person_id = a.person_id
         LEFT JOIN placed ON placed.application_id = a.application_id
         WHERE a.round_id = ?
         """, [round_id, round_id]).fetchall():
         member = _Member(app_id, name, status, partnership_id)
-        members[email] = member
-        members.setdefault(person_email, member)
-    titles = {header_key(t): s for s, t in con.execute(
+        members[normalise_email(email)] = member
+        members.setdefault(normalise_email(person_email), member)
+    titles = {vocab_key(t): s for s, t in con.execute(
         "SELECT seq, title FROM topics WHERE round_id = ? ORDER BY seq", [round_id]).fetchall()}
     if kind == "checkins":
         frame = con.execute("SELECT checkin_id AS id, application_id, fortnight, submitted_on, contact_made, "
@@ -229,17 +247,63 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def _validate(con: db.Connection, kind: Kind, table: Table, round_id: str, filename: str) -> ImportReport:
+@dataclass(frozen=True)
+class _Table:
+    """A file read by :func:`workbench.intake.read_table`, as rows of strings with their file row numbers."""
+
+    columns: list[str]
+    rows: list[list[str]]
+    numbers: list[int]
+    long_rows: dict[int, int]  # row number -> cells, for rows with more cells than the header
+    header_width: int
+    notes: list[str]
+
+
+def _read(data: bytes | pd.DataFrame, kind: Kind, filename: str) -> _Table:
+    noun = "check-ins" if kind == "checkins" else "survey answers"
+    frame = data if isinstance(data, pd.DataFrame) else read_table(data, filename, what=noun)
+    if not len(frame):
+        raise FileUnreadable(f"{filename or 'The file'} has a header but no rows to import. Export the {noun} "
+                             "again (with their rows) and import that.")
+    overflow = frame.attrs.get(OVERFLOW_ATTR) or {}
+    columns = [str(c) for c in frame.columns]
+    return _Table(columns, [[str(v) for v in r] for r in frame.itertuples(index=False, name=None)],
+                  [int(i) for i in frame.index], dict(overflow.get("rows", {})),
+                  int(overflow.get("header_width", len(columns))), list(frame.attrs.get(NOTES_ATTR) or []))
+
+
+def _window(ctx: _Round, kind: Kind) -> DateWindow:
+    late = ctx.ends_on + _LATE[kind]
+    what = "answers" if kind == "surveys" else "check-ins"
+    return DateWindow(
+        ctx.label, earliest=ctx.starts_on, latest=late,
+        earliest_why=f"the round started ({ctx.starts_on:%d %b %Y})",
+        latest_why=f"the last day {what} may come ({late:%d %b %Y}; {ctx.label} runs {ctx.starts_on:%d %b %Y} "
+                   f"to {ctx.ends_on:%d %b %Y})",
+    )
+
+
+def _validate(con: db.Connection, kind: Kind, table: _Table, round_id: str, filename: str) -> ImportReport:
     ctx = _round_context(con, kind, round_id)
     columns = CHECKIN_COLUMNS if kind == "checkins" else SURVEY_COLUMNS
-    positions = match_columns(table.columns, columns, filename)
-    mapping = {name: table.columns[i] for name, i in positions.items()}
+    noun = "check-in" if kind == "checkins" else "survey answer"
+    mapping = match_columns(table.columns, columns, record=noun, filename=filename).require()
+    positions = {name: table.columns.index(source) for name, source in mapping.items()}
     report = ImportReport(kind, round_id, filename, len(table.rows), mapping=mapping,
-                          ignored_columns=[c for i, c in enumerate(table.columns) if i not in positions.values()])
-    order = infer_date_order([r[positions["submitted_on"]] for r in table.rows])
+                          ignored_columns=[c for i, c in enumerate(table.columns) if i not in positions.values()],
+                          notes=list(table.notes))
+    order = infer_date_order(dict.fromkeys(r[positions["submitted_on"]] for r in table.rows))
+    window = _window(ctx, kind)
+
+    def day(text: str) -> dt.date | Problem:
+        value = parse_date(text, order)
+        if isinstance(value, Problem):
+            return value
+        return window.problem(value, text) or value.date()
+
     parsers: dict[str, Callable[[str], Any]] = {
-        "email": lambda t: t.lower(),
-        "submitted_on": lambda t: parse_day(t, order),
+        "email": parse_email,
+        "submitted_on": day,
         "fortnight": lambda t: parse_int(t, 1, 12, "fortnight"),
         "contact_made": parse_yes_no, "partner_replied": parse_yes_no, "used_topics": parse_yes_no,
         "would_return": parse_yes_no,
@@ -253,17 +317,16 @@ def _validate(con: db.Connection, kind: Kind, table: Table, round_id: str, filen
     }
     empty: dict[str, Any] = {"methods": [], "topics_discussed": [], "impact_codes": []}
     first_row: dict[tuple[Any, ...], int] = {}
-    latest = ctx.ends_on + _LATE[kind]
     for number, cells in zip(table.numbers, table.rows, strict=True):
         problems: list[Rejection] = []
 
         def reject(column: str, value: str, reason: str, fix: str, problems: list[Rejection] = problems,
                    number: int = number) -> None:
-            problems.append(Rejection(number, column, value, reason, fix))
+            problems.append(Rejection(number, column, display_value(value), reason, fix))
 
         if number in table.long_rows:
             reject(WHOLE_ROW, ", ".join(cells), f"This row has {table.long_rows[number]} cells but the header has "
-                   f"{len(table.columns)}: a value holding an unquoted comma probably shifted the cells after it.",
+                   f"{table.header_width}: a value holding an unquoted comma probably shifted the cells after it.",
                    "Put double quotes around the value that holds the comma (or export the file again) and "
                    "import again.")
             report.rejections.extend(problems)
@@ -274,7 +337,10 @@ def _validate(con: db.Connection, kind: Kind, table: Table, round_id: str, filen
                 values[col.name] = empty.get(col.name)
                 continue
             header, raw = mapping[col.name], cells[positions[col.name]]
-            text, problem = clean(raw, limit=MAX_TEXT if col.name == "impact_text" else 1000)
+            text, problem = clean_text(raw, col.name in _MULTI)
+            limit = MAX_FREE_TEXT if col.name in _FREE_TEXT else MAX_CELL
+            if problem is None and len(text) > limit:
+                problem = too_long(len(text), limit)
             if problem is not None:
                 reject(header, raw, f"The cell {problem.reason}.", problem.fix)
             elif not text:
@@ -291,7 +357,7 @@ def _validate(con: db.Connection, kind: Kind, table: Table, round_id: str, filen
         member = None
         email = values.get("email")
         if email is not None and not any(p.column == mapping["email"] for p in problems):
-            member = ctx.members.get(email)
+            member = ctx.members.get(normalise_email(email))
             if member is None:
                 reject(mapping["email"], email, f"No application to {ctx.label} has the email address '{email}'.",
                        "Check the spelling, or whether they applied with another address; correct it in the "
@@ -302,12 +368,6 @@ def _validate(con: db.Connection, kind: Kind, table: Table, round_id: str, filen
             elif member.partnership_id is None:
                 reject(mapping["email"], email, f"{member.name} is not in a partnership of {ctx.label}'s "
                        "published matching.", "Check the email address; responses come from matched participants.")
-        day = values.get("submitted_on")
-        if isinstance(day, dt.date) and not ctx.starts_on <= day <= latest:
-            reject(mapping["submitted_on"], cells[positions["submitted_on"]],
-                   f"{day:%d %b %Y} is outside {ctx.label} (it runs {ctx.starts_on:%d %b %Y} to "
-                   f"{ctx.ends_on:%d %b %Y}; answers may come until {latest:%d %b %Y}).",
-                   "Check the year and the day/month order, or import the file under the right round.")
         if problems or member is None:
             report.rejections.extend(problems)
             continue
@@ -339,7 +399,7 @@ def _validate(con: db.Connection, kind: Kind, table: Table, round_id: str, filen
         report.changed_records.append(record)
         report.changed.append(Rejection(
             number, ", ".join(mapping[c] for c in differ),
-            "; ".join(f"{c.replace('_', ' ')}: {_show(record[c])}" for c in differ),
+            display_value("; ".join(f"{c.replace('_', ' ')}: {_show(record[c])}" for c in differ)),
             f"{member.name}'s {what_stored} is stored with other answers ("
             + "; ".join(f"{c.replace('_', ' ')}: {_show(stored[c])}" for c in differ) + ").",
             "Kept as stored. To take the file's answers instead, import again with replace.",
@@ -353,24 +413,24 @@ def _norm(value: Any) -> Any:
     return value
 
 
-def _table(data: bytes | Table, filename: str) -> Table:
-    return data if isinstance(data, Table) else read_csv(data, filename)
+def validate_checkins(con: db.Connection, data: bytes | pd.DataFrame, round_id: str, *,
+                      filename: str = "") -> ImportReport:
+    """Check every row of a check-in file (CSV or XLSX bytes, or a frame from read_table) against the round;
+    nothing is written."""
+    return _validate(con, "checkins", _read(data, "checkins", filename), round_id, filename)
 
 
-def validate_checkins(con: db.Connection, data: bytes | Table, round_id: str, *, filename: str = "") -> ImportReport:
-    """Check every row of a check-in file against the round; nothing is written."""
-    return _validate(con, "checkins", _table(data, filename), round_id, filename)
-
-
-def validate_surveys(con: db.Connection, data: bytes | Table, round_id: str, *, filename: str = "") -> ImportReport:
+def validate_surveys(con: db.Connection, data: bytes | pd.DataFrame, round_id: str, *,
+                     filename: str = "") -> ImportReport:
     """Check every row of an end-of-round survey file against the round; nothing is written."""
-    return _validate(con, "surveys", _table(data, filename), round_id, filename)
+    return _validate(con, "surveys", _read(data, "surveys", filename), round_id, filename)
 
 
-def import_responses(con: db.Connection, kind: Kind, data: bytes | Table, round_id: str, *, actor: str,
+def import_responses(con: db.Connection, kind: Kind, data: bytes | pd.DataFrame, round_id: str, *, actor: str,
                      filename: str = "", replace: bool = False) -> ImportReport:
-    """Validate a file and write its valid rows in one transaction (all of them or none)."""
-    table = _table(data, filename)
+    """Validate a file and write its valid rows in one transaction (all of them or none). A file refused as a
+    whole (unreadable, over the limits, a column missing) raises before anything is written."""
+    table = _read(data, kind, filename)
     try:
         with db.transaction(con):
             report = _validate(con, kind, table, round_id, filename)
@@ -396,13 +456,13 @@ def import_responses(con: db.Connection, kind: Kind, data: bytes | Table, round_
     return report
 
 
-def import_checkins(con: db.Connection, data: bytes | Table, round_id: str, *, actor: str, filename: str = "",
+def import_checkins(con: db.Connection, data: bytes | pd.DataFrame, round_id: str, *, actor: str, filename: str = "",
                     replace: bool = False) -> ImportReport:
     """Validate a check-in file and write its valid rows in one transaction."""
     return import_responses(con, "checkins", data, round_id, actor=actor, filename=filename, replace=replace)
 
 
-def import_surveys(con: db.Connection, data: bytes | Table, round_id: str, *, actor: str, filename: str = "",
+def import_surveys(con: db.Connection, data: bytes | pd.DataFrame, round_id: str, *, actor: str, filename: str = "",
                    replace: bool = False) -> ImportReport:
     """Validate a survey file and write its valid rows in one transaction."""
     return import_responses(con, "surveys", data, round_id, actor=actor, filename=filename, replace=replace)
