@@ -6,8 +6,8 @@ import streamlit as st
 
 from workbench import backups
 from workbench.config import settings
-from workbench.errors import WorkbenchError
 from workbench.ui.connection import backup_keeper, cursor
+from workbench.ui.feedback import reporting_errors, show_feedback
 
 con = cursor()
 conf = settings()
@@ -15,16 +15,14 @@ keeper = backup_keeper()
 
 st.title("Backups")
 st.caption(f"Database `{conf.db_path}`")
+show_feedback()
 
 st.subheader("Download a backup now")
 st.write("A consistent copy of the whole database, made while the workbench keeps running. Restore it with "
          "`workbench restore FILE --db PATH` (stop the app first); the file it replaces is kept aside.")
 if st.button("Prepare a backup", key="prepare_backup"):
-    try:
-        with st.spinner("Copying the database…"):
-            st.session_state["backup_download"] = (backups.backup_bytes(con), backups.dated_name())
-    except WorkbenchError as exc:
-        st.error(str(exc))
+    with reporting_errors(), st.spinner("Copying the database…"):
+        st.session_state["backup_download"] = (backups.backup_bytes(con), backups.dated_name())
 prepared = st.session_state.get("backup_download")
 if prepared:
     data, name = prepared
@@ -41,11 +39,9 @@ else:
 for problem in keeper.errors:
     st.error(problem)
 if st.button("Make a dated backup now", key="dated_backup"):
-    try:
+    with reporting_errors():
         made, removed = backups.keep_dated(con, conf.backup_dir, conf.backup_keep)
         st.success(f"Wrote {made.name}" + (f"; removed {len(removed)} older" if removed else "") + ".")
-    except WorkbenchError as exc:
-        st.error(str(exc))
 existing = backups.dated_backups(conf.backup_dir)
 if existing:
     st.dataframe(

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from workbench import db
+from workbench.ui import feedback
 
 
 def _refusing_page(stop: bool) -> None:
@@ -77,19 +78,22 @@ def test_saved_reruns_shows_the_message_once_and_publishes_the_snapshot(app_env:
         con.close()
 
 
-def test_a_failed_background_snapshot_is_shown_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    failures = [["/data/analytics.duckdb: IO Error: No space left on device."]]
-    monkeypatch.setattr(db, "snapshot_errors", lambda: failures.pop() if failures else [], raising=False)
+def test_a_failed_background_snapshot_is_shown_once(app_env: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    assert db.wait_for_snapshots(60)
+    db.snapshot_errors()  # forget failures of earlier tests in this process
+    not_a_folder = tmp_path / "not-a-folder"
+    not_a_folder.write_text("a file where the snapshot's folder should be", encoding="utf-8")
+    monkeypatch.setenv("WORKBENCH_SNAPSHOT", str(not_a_folder / "analytics.duckdb"))
+    at = AppTest.from_function(_saving_page, default_timeout=60).run()
+    at.button[0].click().run()
+    assert [s.value for s in at.success] == ["Round 2099A opened."], "the change itself is saved"
+    assert db.wait_for_snapshots(60)
 
-    def page() -> None:
-        from workbench.ui.feedback import show_feedback
-
-        show_feedback()
-
-    at = AppTest.from_function(page).run()
-    assert [w.value for w in at.warning] == [
-        "The analyst snapshot could not be refreshed: /data/analytics.duckdb: IO Error: No space left on device. "
-        "Your change is saved in the workbench; analysts keep the previous copy until the next change, or run "
-        "`workbench snapshot`."]
     at.run()
-    assert not at.warning
+    assert len(at.warning) == 1, [w.value for w in at.warning]
+    shown = at.warning[0].value
+    assert str(not_a_folder / "analytics.duckdb") in shown, shown  # where it went wrong
+    assert shown.endswith(". " + feedback.SNAPSHOT_FAILED_NEXT)
+    at.run()
+    assert not at.warning, "a failure is shown once"

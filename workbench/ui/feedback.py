@@ -25,8 +25,9 @@ from workbench.errors import WorkbenchError
 #: Session-state key of the messages waiting for the next run of the page.
 SAVED_KEY = "workbench_saved"
 
-SNAPSHOT_FAILED = ("The analyst snapshot could not be refreshed: {problem}. Your change is saved in the workbench; "
-                   "analysts keep the previous copy until the next change, or run `workbench snapshot`.")
+#: Said after a failed background snapshot's own message.
+SNAPSHOT_FAILED_NEXT = ("Your changes are saved in the workbench; analysts keep the previous snapshot until the next "
+                        "change, or run `workbench snapshot`.")
 
 
 def saved(con: db.Connection, message: str) -> None:
@@ -39,18 +40,13 @@ def saved(con: db.Connection, message: str) -> None:
     st.rerun()
 
 
-def snapshot_failures() -> list[str]:
-    """Failures of background snapshots since the last time they were read (read once, then forgotten)."""
-    read = getattr(db, "snapshot_errors", None)
-    return [str(problem) for problem in read()] if read is not None else []
-
-
 def show_feedback() -> None:
     """At the top of a page: the message of the change before the rerun, and failed background snapshots."""
     for message in st.session_state.pop(SAVED_KEY, []):
         st.success(message)
-    for problem in snapshot_failures():
-        st.warning(SNAPSHOT_FAILED.format(problem=str(problem).rstrip(".")))
+    for problem in db.snapshot_errors():  # read once: the first page that runs after the failure shows it
+        problem = problem.strip()
+        st.warning(f"{problem}{'' if problem.endswith(('.', '!', '?')) else '.'} {SNAPSHOT_FAILED_NEXT}")
 
 
 @contextmanager
