@@ -7,11 +7,14 @@ tests build their databases the same way, so everyone works on the same program.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+
+import duckdb
 
 from workbench import db
 from workbench.config import settings
-from workbench.errors import DatabaseExists, WorkbenchError
+from workbench.errors import DatabaseBusy, DatabaseExists, WorkbenchError
 
 COUNTRIES_CSV = Path(__file__).with_name("data") / "countries.csv"
 
@@ -78,7 +81,10 @@ def build_database(path: str | Path | None = None, *, force: bool = False,
     """Build a database file from ``sample_data/``: written aside, then moved into place.
 
     An existing file is kept unless ``force``; even then it is replaced only once the new one is
-    complete, so a failure leaves the old database as it was.
+    complete, so a failure leaves the old database as it was. A file another process holds open
+    read-write (the running app, usually) is never replaced: :class:`DatabaseBusy` is raised before
+    building and checked again just before the replacement, since the holder's later edits would
+    otherwise go to the replaced file and be lost.
     """
     target = Path(path) if path is not None else settings().db_path
     if target.exists() and not force:
@@ -87,6 +93,7 @@ def build_database(path: str | Path | None = None, *, force: bool = False,
             "with a fresh copy of the sample program (everything in it will be lost), or pass another "
             "--db path."
         )
+    _refuse_if_held(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.building-{os.getpid()}")
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
@@ -99,9 +106,35 @@ def build_database(path: str | Path | None = None, *, force: bool = False,
             con.execute("CHECKPOINT")
         finally:
             con.close()
+        _refuse_if_held(target)
         os.replace(tmp, target)
         target.with_name(target.name + ".wal").unlink(missing_ok=True)
     finally:
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
             leftover.unlink(missing_ok=True)
     return target
+
+
+def _refuse_if_held(target: Path) -> None:
+    """Raise :class:`DatabaseBusy` if another process has ``target`` open (DuckDB's file lock).
+
+    The only reliable test is the one DuckDB makes: open the file read-write through
+    :func:`workbench.db.connect`, which raises ``DatabaseBusy`` when the lock is held. Any other
+    failure to open it (not a DuckDB file, a newer schema) does not stop ``force``: that file is what
+    is being replaced.
+    """
+    if not target.exists():
+        return
+    try:
+        con = db.connect(target)
+    except DatabaseBusy as exc:
+        holder = re.search(r"\(process \d+\)", str(exc))
+        raise DatabaseBusy(
+            f"{target} is open in another program{' ' + holder.group(0) if holder else ''}, most likely the "
+            "running workbench app, and was left untouched: replacing it now would lose every change made "
+            "there afterwards. Stop the app (Ctrl+C in its terminal) and run `workbench init --force` again, "
+            "or pass another --db path."
+        ) from None
+    except (WorkbenchError, duckdb.Error):
+        return
+    con.close()
