@@ -45,6 +45,11 @@ def test_opening_a_version_1_database_upgrades_it_and_keeps_every_row(v1_db: Pat
     assert [v for v, _ in history] == list(range(2, migrations.LATEST + 1))
     backup = Path(history[0][1])
     assert backup.parent == v1_db.parent / "backups" and backup.exists()
+    # coordinators became accounts with the same ids; their cases still point at them
+    assert con.execute("SELECT count(*), count(password_hash), bool_and(is_active) FROM coordinators").fetchone() == (
+        expected["rows"]["coordinators"], 0, True)
+    assert con.execute("SELECT count(*) FROM interventions AS i JOIN coordinators AS c USING (coordinator_id)"
+                       ).fetchone()[0] > 0  # type: ignore[index]
     # the views and checks work on the upgraded file, and the sequences continue after the old ids
     db.apply_views(con)
     assert all(not rows for rows in db.run_checks(con).values())
@@ -101,14 +106,15 @@ def test_a_failing_step_leaves_the_last_whole_version(v1_db: Path, monkeypatch: 
         con.execute("CREATE TABLE half_done (x INTEGER)")
         raise RuntimeError("disk on fire")
 
-    steps = (*migrations.STEPS, migrations.Step(migrations.LATEST + 1, "a step that fails", broken))
+    latest = migrations.LATEST
+    steps = (*migrations.STEPS, migrations.Step(latest + 1, "a step that fails", broken))
     monkeypatch.setattr(migrations, "STEPS", steps)
-    monkeypatch.setattr(migrations, "LATEST", migrations.LATEST + 1)
-    with pytest.raises(migrations.MigrationFailed, match=r"stays at version 2, whole"):
+    monkeypatch.setattr(migrations, "LATEST", latest + 1)
+    with pytest.raises(migrations.MigrationFailed, match=rf"stays at version {latest}, whole"):
         db.connect(v1_db)
     monkeypatch.undo()
     con = db.connect(v1_db)
-    assert db.schema_version(con) == 2
+    assert db.schema_version(con) == latest
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     assert "half_done" not in tables  # the failed step was rolled back whole
     con.close()

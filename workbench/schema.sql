@@ -174,13 +174,24 @@ CREATE TABLE IF NOT EXISTS surveys (
 -- Databases built before surveys had a version column get it here (a no-op otherwise).
 ALTER TABLE surveys ADD COLUMN IF NOT EXISTS version INTEGER DEFAULT 1;
 
+-- Accounts: everyone who signs in to the workbench, with a role (workbench.access) and, for a country
+-- coordinator, the countries they look after. password_hash is argon2 (NULL: no usable password;
+-- sign in through the identity provider or have a director set one).
 CREATE TABLE IF NOT EXISTS coordinators (
-    coordinator_id VARCHAR PRIMARY KEY,
-    name           VARCHAR NOT NULL,
-    email          VARCHAR NOT NULL UNIQUE,
-    role           VARCHAR NOT NULL CHECK (role IN ('director', 'country', 'analyst', 'presenter')),
-    countries      VARCHAR[] NOT NULL DEFAULT [],
-    password_hash  VARCHAR
+    coordinator_id  VARCHAR PRIMARY KEY,
+    name            VARCHAR NOT NULL,
+    email           VARCHAR NOT NULL UNIQUE,
+    role            VARCHAR NOT NULL
+        CHECK (role IN ('director', 'coordinator', 'country', 'analyst', 'presenter')),
+    countries       VARCHAR[] NOT NULL DEFAULT [],
+    password_hash   VARCHAR,
+    is_active       BOOLEAN NOT NULL DEFAULT true,
+    failed_sign_ins INTEGER NOT NULL DEFAULT 0,
+    last_failed_at  TIMESTAMP,
+    locked_until    TIMESTAMP,
+    last_sign_in_at TIMESTAMP,
+    created_at      TIMESTAMP,
+    version         INTEGER NOT NULL DEFAULT 1
 );
 
 CREATE TABLE IF NOT EXISTS interventions (
