@@ -462,7 +462,7 @@ def test_the_library_parts_do_not_import_streamlit() -> None:
     import sys
 
     code = ("import sys\n"
-            "import workbench.applications, workbench.applications_cli, workbench.reports.applicants\n"
+            "import workbench.applications, workbench.cli.applications, workbench.reports.applicants\n"
             "import workbench.charts.maps\n"
             "sys.exit(1 if any(m == 'streamlit' or m.startswith('streamlit.') for m in sys.modules) else 0)\n")
     assert subprocess.run([sys.executable, "-c", code], timeout=120).returncode == 0

@@ -1,36 +1,30 @@
 """``workbench import applications FILE --round ROUND`` and ``workbench open-round ROUND``.
 
-Loaded by :mod:`workbench.cli`. Exit codes: 0 the import ran (even with rejected rows, or with
-nothing new because the file was imported before), 1 nothing could be imported (an unreadable file, a
-required column missing, every row rejected, a round closed to applications, the database busy),
-2 a usage error (a file that is not there, a malformed option).
+Exit codes: 0 the import ran (even with rejected rows, or with nothing new because the file was
+imported before), 1 nothing could be imported (an unreadable file, a required column missing, every row
+rejected, a round closed to applications, the database busy), 2 a usage error (a file that is not there,
+a malformed option).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
-from workbench import applications, db
+from workbench import applications
+from workbench.cli._common import Commands, UsageError, changing, first_line, reading
 from workbench.config import settings
 from workbench.errors import WorkbenchError
 from workbench.intake import CANONICAL
 
 
-class UsageError(WorkbenchError):
-    exit_code = 2
-
-
-def register(commands: Any, import_commands: Any) -> None:
-    """Add ``import applications`` and ``open-round`` to the ``workbench`` command."""
-    db_help = "the workbench database (default: $WORKBENCH_DB or data/workbench.duckdb)"
-    p = import_commands.add_parser(
-        "applications", help="Import an application file (CSV or XLSX) into a round.",
+def register(commands: Commands) -> None:
+    """Add ``import applications`` and ``open-round``."""
+    p = commands.add_import(
+        "applications", _cmd_import, "Import an application file (CSV or XLSX) into a round.",
         description="Import an application file (CSV or XLSX) into a round: headers matched tolerantly, every "
                     "row validated, valid rows added in one transaction, the per-country cap applied. The round "
                     "is created if it does not exist. Exit 0 when the import ran (even with rejected rows), "
@@ -38,7 +32,6 @@ def register(commands: Any, import_commands: Any) -> None:
     )
     p.add_argument("file", type=Path, metavar="FILE", help="the CSV or XLSX export of the application form")
     p.add_argument("--round", required=True, dest="round_id", metavar="ROUND", help="the round, e.g. 2017B")
-    p.add_argument("--db", type=Path, help=db_help)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
                    help="map a file column to an application field by hand (repeatable); fields: "
@@ -50,17 +43,15 @@ def register(commands: Any, import_commands: Any) -> None:
     p.add_argument("--date-order", choices=["auto", "mdy", "dmy"], default="auto",
                    help="numeric dates month first (mdy) or day first (dmy); auto decides per file")
     p.add_argument("--dry-run", action="store_true", help="check the file and report, write nothing")
-    p.set_defaults(func=_cmd_import)
 
-    p = commands.add_parser(
-        "open-round", help="Open a new round, carrying over the latest round's waitlisted applicants.",
+    p = commands.add(
+        "open-round", _cmd_open_round, "Open a new round, carrying over the latest round's waitlisted applicants.",
         description="Open a new round (status open) and carry over the applicants the latest round waitlisted "
                     "under its per-country cap; they are decided with the new round's first import.",
+        takes_db=True,
     )
     p.add_argument("round_id", metavar="ROUND", help="the new round's id, e.g. 2017B")
     p.add_argument("--cap", type=float, default=0.2, help="the per-country cap, a share (default 0.2 = 20%%)")
-    p.add_argument("--db", type=Path, help=db_help)
-    p.set_defaults(func=_cmd_open_round)
 
 
 def _pairs(values: list[str], option: str) -> dict[str, str]:
@@ -104,23 +95,15 @@ def _run_import(args: argparse.Namespace) -> applications.ImportReport:
         people = {email: int(pid) for email, pid in people_raw.items()}
     except ValueError:
         raise UsageError("--same-person takes EMAIL=PERSON_ID with a number, e.g. ana@example.org=1234.") from None
-    try:
-        con = db.connect(args.db)
-    except duckdb.Error as exc:
-        raise WorkbenchError(f"Cannot open the database: {str(exc).splitlines()[0]}") from None
-    try:
-        report = applications.import_applications(
-            con, data, path.name, args.round_id, actor=settings().actor, manual=manual or None,
-            confirmed_countries=countries or None, confirmed_people=people or None,
-            date_order=args.date_order, dry_run=args.dry_run,
-        )
-        if report.imported and not report.dry_run:
-            print(db.refresh_snapshot_after_command(con, args.db), file=sys.stderr)
-        return report
-    except duckdb.Error as exc:
-        raise WorkbenchError(f"The import failed and nothing was saved: {str(exc).splitlines()[0]}") from None
-    finally:
-        con.close()
+    with reading(args) if args.dry_run else changing(args) as con:
+        try:
+            return applications.import_applications(
+                con, data, path.name, args.round_id, actor=settings().actor, manual=manual or None,
+                confirmed_countries=countries or None, confirmed_people=people or None,
+                date_order=args.date_order, dry_run=args.dry_run,
+            )
+        except duckdb.Error as exc:
+            raise WorkbenchError(f"The import failed and nothing was saved: {first_line(exc)}") from None
 
 
 def _print_report(report: applications.ImportReport) -> None:
@@ -142,13 +125,7 @@ def _print_report(report: applications.ImportReport) -> None:
 
 
 def _cmd_open_round(args: argparse.Namespace) -> int:
-    try:
-        con = db.connect(args.db)
-    except duckdb.Error as exc:
-        raise WorkbenchError(f"Cannot open the database: {str(exc).splitlines()[0]}") from None
-    try:
+    with changing(args) as con:
         opened = applications.open_round(con, args.round_id, actor=settings().actor, cap=args.cap)
-    finally:
-        con.close()
-    print(opened.summary())
+        print(opened.summary())
     return 0

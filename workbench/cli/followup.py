@@ -1,10 +1,5 @@
 """``workbench import checkins|surveys FILE --round R [--db PATH] [--json] [--replace] [--dry-run]``.
 
-:func:`register` adds the two sub-commands to the ``import`` command's sub-parsers::
-
-    imports = import_parser.add_subparsers(dest="what", required=True, metavar="WHAT")
-    followup_cli.register(imports)
-
 Exit codes (as ``workbench import applications``): 0 the import ran, even with rejected rows (the valid
 ones are imported and the report lists the others); 1 nothing could be imported (the file is unreadable,
 lacks a required column, or every row was rejected); 2 usage error.
@@ -14,11 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
-from workbench import db
+from workbench.cli._common import Command, Commands, UsageError, changing, reading
 from workbench.config import settings
 from workbench.errors import WorkbenchError
 from workbench.followup.checkins import ImportReport, Kind, import_responses, validate_checkins, validate_surveys
@@ -26,8 +20,8 @@ from workbench.followup.checkins import ImportReport, Kind, import_responses, va
 SHOWN = 40  # rejections printed before "... and N more"
 
 
-def register(subparsers: Any) -> None:
-    """Add ``checkins`` and ``surveys`` to the sub-parsers of ``workbench import``."""
+def register(commands: Commands) -> None:
+    """Add ``import checkins`` and ``import surveys``."""
     helps: dict[Kind, str] = {
         "checkins": "Import fortnightly check-ins (CSV: email, fortnight, date, contact made; optionally partner "
                     "replied, methods, topics discussed, rating).",
@@ -35,24 +29,22 @@ def register(subparsers: Any) -> None:
                    "optionally partner satisfaction, methods, would return, impact answer, impact codes).",
     }
     for kind, help_ in helps.items():
-        p = subparsers.add_parser(kind, help=help_, description=help_ + " Rows already imported are skipped, so "
-                                  "a corrected file can be imported again. Exit 0 when the import ran (even "
-                                  "with rejected rows), 1 when nothing could be imported.")
+        p = commands.add_import(kind, _command(kind), help_,
+                                description=help_ + " Rows already imported are skipped, so a corrected file "
+                                "can be imported again. Exit 0 when the import ran (even with rejected rows), "
+                                "1 when nothing could be imported.")
         p.add_argument("file", type=Path, metavar="FILE", help="the CSV file (a form's export)")
         p.add_argument("--round", dest="round_id", required=True, metavar="ROUND", help="the round, e.g. 2016B")
-        p.add_argument("--db", type=Path, help="the workbench database (default: $WORKBENCH_DB)")
         p.add_argument("--json", action="store_true", help="print the report as JSON")
         p.add_argument("--replace", action="store_true",
                        help="overwrite stored rows whose answers differ from the file (default: keep them)")
         p.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
-        p.set_defaults(func=_command(kind))
 
 
-def _command(kind: Kind) -> Any:
+def _command(kind: Kind) -> Command:
     def run(args: argparse.Namespace) -> int:
         try:
-            return run_import(kind, args.file, args.round_id, db_path=args.db, as_json=args.json,
-                              replace=args.replace, dry_run=args.dry_run)
+            return run_import(kind, args)
         except WorkbenchError as exc:
             if args.json:
                 print(json.dumps({"error": str(exc), "inserted": 0, "rejections": []}, indent=2))
@@ -60,25 +52,23 @@ def _command(kind: Kind) -> Any:
     return run
 
 
-def run_import(kind: Kind, file: Path, round_id: str, *, db_path: Path | None = None, as_json: bool = False,
-               replace: bool = False, dry_run: bool = False) -> int:
+def run_import(kind: Kind, args: argparse.Namespace) -> int:
+    file: Path = args.file
     if not file.is_file():
-        raise WorkbenchError(f"There is no file {file}. Check the path (export the responses as CSV first).")
-    data = file.read_bytes()
-    con = db.connect(db_path)
+        raise UsageError(f"There is no file {file}. Check the path (export the responses as CSV first).")
     try:
-        if dry_run:
-            validate = validate_checkins if kind == "checkins" else validate_surveys
-            report = validate(con, data, round_id, filename=file.name)
-        else:
-            report = import_responses(con, kind, data, round_id, actor=settings().actor, filename=file.name,
-                                      replace=replace)
-            if report.inserted or report.replaced:
-                note = db.refresh_snapshot_after_command(con, db_path)
-                print(note, file=sys.stderr)
-    finally:
-        con.close()
-    print(json.dumps(report_dict(report), indent=2, default=str) if as_json else report_text(report))
+        data = file.read_bytes()
+    except OSError as exc:
+        raise WorkbenchError(f"Cannot read {file}: {exc.strerror or exc}.") from None
+    if args.dry_run:
+        validate = validate_checkins if kind == "checkins" else validate_surveys
+        with reading(args) as con:
+            report = validate(con, data, args.round_id, filename=file.name)
+    else:
+        with changing(args) as con:
+            report = import_responses(con, kind, data, args.round_id, actor=settings().actor, filename=file.name,
+                                      replace=args.replace)
+    print(json.dumps(report_dict(report), indent=2, default=str) if args.json else report_text(report))
     return 1 if nothing_imported(report) else 0
 
 

@@ -1,0 +1,93 @@
+"""The database as a whole: ``init``, ``snapshot``, ``views``, ``checks`` and ``generate``.
+
+Commands that manage the database file itself (migrations, backups, restores) belong here too: write
+``_cmd_NAME(args) -> int`` and add it in :func:`register` with ``commands.add(..., takes_db=True)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from workbench import db
+from workbench.cli._common import Commands, changing, db_path, open_database, reading
+from workbench.config import settings
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from workbench.build import build_database
+
+    target = db_path(args)
+    if args.if_missing and target.exists():
+        print(f"{target} exists; kept it (use --force to rebuild it from sample_data/).")
+        return 0
+    path = build_database(target, force=args.force)
+    with changing(args) as con:
+        rounds, apps = con.execute(
+            "SELECT count(*), sum(applications) FROM round_summary"
+        ).fetchone()  # type: ignore[misc]
+        print(f"Built {path}: {rounds} rounds, {apps} applications from the sample program.")
+    return 0
+
+
+def _cmd_snapshot(args: argparse.Namespace) -> int:
+    # Writable: the copy is attached to this connection. The snapshot is what is published, so this
+    # command does not go through `changing` (which would publish it a second time).
+    con = open_database(args)
+    try:
+        out = db.publish_snapshot(con, args.out)
+    finally:
+        con.close()
+    print(f"Published the analyst snapshot {out} (read-only; open it with `duckdb -readonly {out}`).")
+    return 0
+
+
+def _cmd_views(args: argparse.Namespace) -> int:
+    views = db.view_files()
+    if args.json:
+        print(json.dumps([{"view": v.name, "description": v.description} for v in views], indent=2))
+        return 0
+    width = max((len(v.name) for v in views), default=0)
+    for v in views:
+        print(f"{v.name.ljust(width)}  {v.description}")
+    return 0
+
+
+def _cmd_checks(args: argparse.Namespace) -> int:
+    with reading(args) as con:
+        results = db.run_checks(con)
+    for name, rows in results.items():
+        print(f"{'FAIL' if rows else 'ok  '}  {name}" + (f": {len(rows)} rows, e.g. {rows[0]}" if rows else ""))
+    return 1 if any(results.values()) else 0
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from workbench.sample import generate
+
+    counts = generate(args.out, seed=args.seed)
+    print(f"Wrote the sample program to {args.out}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return 0
+
+
+def register(commands: Commands) -> None:
+    """Add ``init``, ``snapshot``, ``views``, ``checks`` and ``generate``."""
+    p = commands.add("init", _cmd_init, "Build the database from sample_data/ (refuses to overwrite without --force).",
+                     takes_db=True)
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing database file (refused while another program has it open)")
+    p.add_argument("--if-missing", action="store_true", help="do nothing if the database already exists")
+
+    p = commands.add("snapshot", _cmd_snapshot, "Publish the read-only analyst snapshot of the database.",
+                     takes_db=True)
+    p.add_argument("--out", type=Path, help="where to write it (default: $WORKBENCH_SNAPSHOT or data/analytics.duckdb)")
+
+    p = commands.add("views", _cmd_views, "List the analyst views with their descriptions.")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    commands.add("checks", _cmd_checks, "Run the data checks (each must return no rows); exit 1 if any fails.",
+                 takes_db=True)
+
+    p = commands.add("generate", _cmd_generate, "Regenerate the sample program's CSVs (deterministic for a seed).")
+    p.add_argument("--out", type=Path, default=settings().sample_dir, help="folder to write (default: sample_data/)")
+    p.add_argument("--seed", type=int, default=2013, help="random seed (default: 2013)")

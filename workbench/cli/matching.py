@@ -1,0 +1,84 @@
+"""``workbench match``, ``workbench candidates`` and ``workbench publish``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from workbench import matchstore
+from workbench.cli._common import Commands, changing, reading
+from workbench.config import settings
+from workbench.matching.model import Weights
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text} is not a time limit: give seconds between 0 and 3600")
+    return value
+
+
+def register(commands: Commands) -> None:
+    """Add ``match``, ``candidates`` and ``publish``."""
+    p = commands.add("match", _cmd_match, "Match a round's accepted applicants and store a proposed run.",
+                     takes_db=True)
+    p.add_argument("--round", required=True, help="the round, e.g. 2017A")
+    p.add_argument("--time-limit", type=_seconds, default=20.0, help="solver seconds (default 20)")
+    p.add_argument("--odd", choices=["trio", "waitlist"], default="trio",
+                   help="with an odd number of people: make one trio (default) or leave one person waitlisted")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = commands.add("candidates", _cmd_candidates, "Write every feasible pair of a round with its score (CSV).",
+                     description="Write every feasible pair of a round with the score the objective uses.",
+                     takes_db=True)
+    p.add_argument("--round", required=True)
+    p.add_argument("--out", required=True, type=Path, help="CSV file to write (a_id, b_id, score)")
+
+    p = commands.add("publish", _cmd_publish, "Make a matching run the round's partnerships.", takes_db=True)
+    p.add_argument("--round", required=True)
+    p.add_argument("--run", required=True, type=int, help="the run id printed by `workbench match`")
+
+
+def _cmd_match(args: argparse.Namespace) -> int:
+    run_settings = matchstore.RunSettings(weights=Weights(), time_limit=args.time_limit, odd_policy=args.odd)
+    with changing(args) as con:
+        run_id, result = matchstore.run_matching(con, args.round, run_settings, actor=settings().actor)
+    if args.json:
+        payload = {"run_id": run_id, **result.summary(),
+                   "pairs": [list(p) for p in result.pairs], "trios": [list(t) for t in result.trios],
+                   "unmatched": list(result.unmatched)}
+        print(json.dumps(payload, indent=2))
+        return 0
+    s = result.summary()
+    print(f"Run {run_id} for {args.round} (proposed; publish it with "
+          f"`workbench publish --round {args.round} --run {run_id}`):")
+    for key in ("people", "matched", "pairs", "trios", "unmatched", "objective", "bound"):
+        print(f"  {key:<10}{s[key]}")
+    print(f"  {'gap':<10}{s['gap']:.4%}")
+    print(f"  {'seconds':<10}{s['seconds']}")
+    print(f"  {'status':<10}{s['status']}")
+    for a, reason in sorted(result.reasons.items())[:10]:
+        print(f"  unmatched {a}: {reason.reason} — {reason.change}")
+    return 0
+
+
+def _cmd_candidates(args: argparse.Namespace) -> int:
+    with reading(args) as con:
+        frame = matchstore.candidates(con, args.round)
+    frame.to_csv(args.out, index=False, float_format="%.2f")
+    print(f"Wrote {len(frame):,} feasible pairs of {args.round} to {args.out}.")
+    return 0
+
+
+def _cmd_publish(args: argparse.Namespace) -> int:
+    with changing(args) as con:
+        run = matchstore.run_row(con, args.run)
+        if run["round_id"] != args.round:
+            raise matchstore.RuleViolation(f"Run {args.run} belongs to round {run['round_id']}, not {args.round}.")
+        matchstore.publish_run(con, args.run, actor=settings().actor)
+        print(f"Published run {args.run}: {run['matched']} people in partnerships; round {args.round} is running.")
+    return 0
