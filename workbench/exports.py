@@ -1,0 +1,72 @@
+"""Every CSV the workbench writes goes through here, so a spreadsheet never runs a participant's text.
+
+A cell whose text starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is a formula to
+Excel, LibreOffice and Google Sheets (a participant named ``=HYPERLINK("http://…")`` becomes a link,
+worse ones run commands). Such a cell gets a leading apostrophe, which the spreadsheet shows as text
+and hides. Numbers stay numbers: a negative number is written as a number, not neutralised.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from numbers import Number
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: The characters that make a spreadsheet read a cell as a formula (OWASP's list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """``value`` as a spreadsheet will show it as text, when it is text that starts like a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _cell(value: Any, float_format: str | None = None) -> Any:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if float_format and isinstance(value, float):
+        return float_format % value
+    if isinstance(value, (bool, Number)):
+        return value
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return safe_cell("; ".join(str(v) for v in value))
+    return safe_cell(str(value))
+
+
+def csv_text(rows: Iterable[Sequence[Any]], header: Sequence[str], *, float_format: str | None = None) -> str:
+    """CSV text of ``rows`` under ``header``, every text cell neutralised."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([_cell(h) for h in header])
+    for row in rows:
+        writer.writerow([_cell(v, float_format) for v in row])
+    return buf.getvalue()
+
+
+def frame_csv(frame: pd.DataFrame, *, float_format: str | None = None) -> str:
+    """CSV text of a data frame (no index), every text cell neutralised."""
+    rows = frame.itertuples(index=False, name=None)
+    return csv_text(rows, [str(c) for c in frame.columns], float_format=float_format)
+
+
+def frame_csv_bytes(frame: pd.DataFrame, *, float_format: str | None = None) -> bytes:
+    """:func:`frame_csv` as UTF-8 bytes with a byte-order mark, so Excel reads accents right."""
+    return ("\ufeff" + frame_csv(frame, float_format=float_format)).encode("utf-8")
+
+
+def write_frame_csv(frame: pd.DataFrame, path: str | Path, *, float_format: str | None = None) -> Path:
+    """Write :func:`frame_csv_bytes` to ``path`` (written aside, then moved into place)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.writing")
+    tmp.write_bytes(frame_csv_bytes(frame, float_format=float_format))
+    tmp.replace(target)
+    return target
