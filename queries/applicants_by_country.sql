@@ -40,8 +40,8 @@ SELECT
     b.returning_applicants,
     coalesce(part.participants, 0) AS participants,
     round((b.applications - b.withdrawn) / nullif(t.live, 0), 4) AS share_of_round,
-    greatest(1, floor(r.country_cap * t.live + 1e-9))::INTEGER AS cap,
-    (b.applications - b.withdrawn) >= greatest(1, floor(r.country_cap * t.live + 1e-9)) AS is_at_cap
+    country_cap_limit(r.country_cap, t.live) AS cap,
+    (b.applications - b.withdrawn) >= country_cap_limit(r.country_cap, t.live) AS is_at_cap
 FROM by_country AS b
 JOIN countries AS c ON c.iso3 = b.country_iso3
 JOIN rounds AS r ON r.round_id = b.round_id

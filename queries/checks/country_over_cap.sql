@@ -14,8 +14,9 @@ measured AS (
     UNION ALL
     SELECT 'participants', * FROM part
 )
-SELECT m.measure, m.round_id, m.country_iso3, m.n, live.total, r.country_cap
+SELECT m.measure, m.round_id, m.country_iso3, m.n, live.total, r.country_cap,
+    country_cap_limit(r.country_cap, live.total) AS cap
 FROM measured AS m
 JOIN live ON live.round_id = m.round_id
 JOIN rounds AS r ON r.round_id = m.round_id
-WHERE m.n > greatest(1, floor(r.country_cap * live.total + 1e-9))
+WHERE m.n > country_cap_limit(r.country_cap, live.total)

@@ -7,11 +7,13 @@ confirmation (never merged silently), creates the round if it is missing, admits
 under the round's per-country cap and writes everything in **one** transaction: a failure leaves the
 database as it was. ``dry_run=True`` makes the same report without writing (the Import page's preview).
 
-Admission (domain.md, step 2): a country may have at most ``cap_count(live applications, cap)``
-accepted applicants (``rounds.country_cap``, default 20%); within a country the earliest submissions
-are accepted and the later ones waitlisted "offered the next round". As more applications arrive the
-accepted stay accepted and the cap-waitlisted are accepted, earliest first, while their country has
-room; :func:`admit` re-applies the cap to a whole round (after a withdrawal or a change of the cap).
+Admission (domain.md, step 2): a country may have at most ``country_cap_limit(cap, live applications)``
+accepted applicants: the DuckDB macro of ``workbench/macros.sql`` is the cap's one definition
+(``rounds.country_cap``, default 20%; withdrawn applications are not live), and :func:`cap_limit` and
+:func:`cap_room` ask the database for it. Within a country the earliest submissions are accepted and
+the later ones waitlisted "offered the next round". As more applications arrive the accepted stay
+accepted and the cap-waitlisted are accepted, earliest first, while their country has room;
+:func:`admit` re-applies the cap to a whole round (after a withdrawal or a change of the cap).
 :func:`decide` accepts, waitlists or withdraws one application by hand with the reason recorded
 (optimistic versioning, audited). :func:`open_round` creates the next round and carries the previous
 round's cap-waitlisted applicants into it; they are decided with the round's first import (they keep
@@ -25,12 +27,16 @@ from __future__ import annotations
 
 from workbench.applications.admission import (
     CAP_REASON_PREFIX,
+    DEFAULT_CAP,
     AdmissionResult,
     CapReached,
+    CapRoom,
     Decision,
     Status,
     admit,
+    cap_limit,
     cap_reason,
+    cap_room,
     decide,
     over_cap,
     set_country_cap,
@@ -42,16 +48,20 @@ from workbench.applications.store import OPEN_STATUSES
 
 __all__ = [
     "CAP_REASON_PREFIX",
+    "DEFAULT_CAP",
     "OPEN_STATUSES",
     "AdmissionResult",
     "CapReached",
+    "CapRoom",
     "Decision",
     "ImportReport",
     "NearMatch",
     "RoundOpened",
     "Status",
     "admit",
+    "cap_limit",
     "cap_reason",
+    "cap_room",
     "check_round_id",
     "decide",
     "import_applications",

@@ -1,8 +1,17 @@
-"""Admission under the per-country cap, and decisions by hand (domain.md, step 2)."""
+"""Admission under the per-country cap, and decisions by hand (domain.md, step 2).
+
+The cap has one definition, the DuckDB macro ``country_cap_limit(cap_share, live_applications)`` of
+``workbench/macros.sql``: a country may have at most that many accepted applicants, where the base is
+the round's live applications (withdrawn ones excluded). Everything here asks the database for the
+number (:func:`cap_limit`, :func:`cap_room`, :func:`over_cap`); nothing in Python repeats the formula.
+When one country exceeds the cap, its earliest applicants are accepted and the later ones waitlisted
+and offered the next round.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -10,12 +19,14 @@ import duckdb
 import pandas as pd
 
 from workbench import db
-from workbench.admission import cap_count
 from workbench.applications.store import OPEN_STATUSES, open_round_row, write_failed
 from workbench.countries import country_name
 from workbench.errors import NotFound, WorkbenchError
 
 Status = Literal["accepted", "waitlisted", "withdrawn"]
+
+#: A new round's per-country cap (``rounds.country_cap``'s default): 20% of its live applications.
+DEFAULT_CAP = 0.2
 
 #: Every cap-waitlisted application's reason starts so (manual waitlisting has the coordinator's words).
 CAP_REASON_PREFIX = "country above the"
@@ -33,6 +44,66 @@ class CapReached(WorkbenchError):
 Change = tuple[int, int, str, str | None]
 
 
+def cap_limit(con: db.Connection, cap_share: float, live_applications: int) -> int:
+    """How many accepted applicants one country may have in a round of ``live_applications`` live
+    (not withdrawn) applications under a cap of ``cap_share``: the ``country_cap_limit`` macro."""
+    if not 0 < cap_share <= 1:
+        raise WorkbenchError(f"The country cap must be a share between 0 and 1 (got {cap_share}); 0.2 is 20%.")
+    (limit,) = con.execute("SELECT country_cap_limit(?::DOUBLE, ?::BIGINT)",
+                           [float(cap_share), int(live_applications)]).fetchone()  # type: ignore[misc]
+    return int(limit)
+
+
+@dataclass(frozen=True)
+class CapRoom:
+    """A country's room under its round's cap, for admitting ``admitting`` more of its applicants."""
+
+    round_id: str
+    country_iso3: str
+    cap_share: float
+    live: int  #: the round's live applications, the ones being admitted included
+    limit: int  #: ``country_cap_limit(cap_share, live)``
+    accepted: int  #: the country's accepted applicants now
+    admitting: int
+
+    @property
+    def fits(self) -> bool:
+        return self.accepted + self.admitting <= self.limit
+
+
+def cap_room(con: db.Connection, round_id: str, admitting: Iterable[str], *, joining: int = 0) -> list[CapRoom]:
+    """The room under the round's cap of each country in ``admitting`` (one ISO-3 code per application
+    about to be accepted), earliest country code first.
+
+    ``joining`` counts applications that become live by this decision (a withdrawn one accepted again).
+    Admission by hand and a re-match from the waitlist both ask this one question.
+    """
+    wanted = Counter(str(c) for c in admitting)
+    if not wanted:
+        return []
+    rows = con.execute(
+        """
+        WITH r AS (
+            SELECT country_cap,
+                (SELECT count(*) FROM applications WHERE round_id = $round AND status <> 'withdrawn') + $joining AS live
+            FROM rounds WHERE round_id = $round
+        ),
+        wanted AS (SELECT unnest($countries) AS country_iso3, unnest($counts) AS admitting)
+        SELECT w.country_iso3, r.country_cap, r.live, country_cap_limit(r.country_cap, r.live),
+            (SELECT count(*) FROM applications AS a
+             WHERE a.round_id = $round AND a.status = 'accepted' AND a.country_iso3 = w.country_iso3),
+            w.admitting
+        FROM wanted AS w CROSS JOIN r
+        ORDER BY w.country_iso3
+        """,
+        {"round": round_id, "joining": int(joining), "countries": list(wanted), "counts": list(wanted.values())},
+    ).fetchall()
+    if not rows:
+        raise NotFound(f"There is no round {round_id}. Reload the page.")
+    return [CapRoom(round_id, str(c), float(share), int(live), int(limit), int(accepted), int(n))
+            for c, share, live, limit, accepted, n in rows]
+
+
 def round_applications(con: db.Connection, round_id: str) -> pd.DataFrame:
     """The round's live applications, earliest first, with what admission needs."""
     return con.execute(
@@ -42,10 +113,10 @@ def round_applications(con: db.Connection, round_id: str) -> pd.DataFrame:
     ).df()
 
 
-def plan_cap(existing: pd.DataFrame, incoming: list[tuple[Any, str, Any]], cap: float, *, demote: bool
-              ) -> tuple[dict[Any, tuple[str, str | None]], list[Change]]:
+def plan_cap(con: db.Connection, existing: pd.DataFrame, incoming: list[tuple[Any, str, Any]], cap: float, *,
+             demote: bool) -> tuple[dict[Any, tuple[str, str | None]], list[Change]]:
     """The cap over a round: ``existing`` applications (see :func:`round_applications`) and ``incoming``
-    ones ``(key, country, submitted_at)`` not written yet.
+    ones ``(key, country, submitted_at)`` not written yet; the limit is :func:`cap_limit` of them all.
 
     Accepted applications stay accepted (unless ``demote`` and their country is above the cap: then the
     latest go to the waitlist); undecided and cap-waitlisted ones, with the incoming, are accepted
@@ -53,7 +124,7 @@ def plan_cap(existing: pd.DataFrame, incoming: list[tuple[Any, str, Any]], cap: 
     waitlisted by hand stay waitlisted. Returns the incoming decisions by key and the existing changes.
     """
     live = len(existing) + len(incoming)
-    limit = cap_count(live, cap) if live else 1
+    limit = cap_limit(con, cap, live)
     reason = cap_reason(cap)
     changes: list[Change] = []
     is_accepted = existing["status"] == "accepted"
@@ -121,12 +192,12 @@ def decide(con: db.Connection, application_id: int, status: Status, *, version: 
             raise WorkbenchError(f"Say why you {_VERBS[status]} this application: the reason is recorded.")
         reason = "accepted by a coordinator"
     row = con.execute(
-        "SELECT a.round_id, a.country_iso3, a.status, a.name, r.status, r.country_cap FROM applications AS a "
+        "SELECT a.round_id, a.country_iso3, a.status, a.name, r.status FROM applications AS a "
         "JOIN rounds AS r USING (round_id) WHERE a.application_id = ?", [application_id]
     ).fetchone()
     if row is None:
         raise NotFound(f"No application {application_id}: someone may have removed it. Reload the page.")
-    round_id, country, current, name, round_status, cap = row
+    round_id, country, current, name, round_status = row
     if round_status not in OPEN_STATUSES:
         raise WorkbenchError(
             f"Round {round_id} is {round_status}: admission decisions are closed once a round runs."
@@ -134,7 +205,7 @@ def decide(con: db.Connection, application_id: int, status: Status, *, version: 
     try:
         with db.transaction(con):
             if status == "accepted" and current != "accepted":
-                _check_room(con, round_id, country, float(cap), joining=current == "withdrawn")
+                _check_room(con, round_id, country, joining=current == "withdrawn")
             new_version = db.update_versioned(
                 con, "applications", "application_id", application_id, version,
                 {"status": status, "status_reason": reason}, actor=actor, action=f"{_VERBS[status]} application")
@@ -148,23 +219,18 @@ def decide(con: db.Connection, application_id: int, status: Status, *, version: 
     return Decision(application_id, status, new_version, message, over)
 
 
-def _check_room(con: db.Connection, round_id: str, country: str, cap: float, *, joining: bool) -> None:
-    accepted, live = con.execute(
-        "SELECT count(*) FILTER (WHERE status = 'accepted' AND country_iso3 = ?), "
-        "count(*) FILTER (WHERE status <> 'withdrawn') FROM applications WHERE round_id = ?",
-        [country, round_id],
-    ).fetchone()  # type: ignore[misc]
-    limit = cap_count(int(live) + (1 if joining else 0), cap)
-    if int(accepted) >= limit:
+def _check_room(con: db.Connection, round_id: str, country: str, *, joining: bool) -> None:
+    (room,) = cap_room(con, round_id, [country], joining=int(joining))
+    if not room.fits:
         raise CapReached(
-            f"{country_name(country)} already has {accepted} accepted applicants, the cap for {round_id} "
-            f"({cap:.0%} of {int(live) + joining} applications = {limit}). Waitlist one of them first, or raise "
-            "the round's cap."
+            f"{country_name(country)} already has {room.accepted} accepted applicants, the cap for {round_id} "
+            f"({room.cap_share:.0%} of {room.live} applications = {room.limit}). Waitlist one of them first, or "
+            "raise the round's cap."
         )
 
 
 def over_cap(con: db.Connection, round_id: str) -> list[str]:
-    """Countries with more accepted applicants than the round's cap allows."""
+    """Countries with more accepted applicants than the round's cap allows (``country_cap_limit``)."""
     rows = con.execute(
         """
         WITH t AS (
@@ -173,7 +239,7 @@ def over_cap(con: db.Connection, round_id: str) -> list[str]:
             FROM applications WHERE round_id = ? GROUP BY country_iso3
         )
         SELECT country_iso3 FROM t JOIN rounds AS r ON r.round_id = ?
-        WHERE accepted > greatest(1, floor(r.country_cap * live + 1e-9)) ORDER BY country_iso3
+        WHERE accepted > country_cap_limit(r.country_cap, live) ORDER BY country_iso3
         """,
         [round_id, round_id],
     ).fetchall()
@@ -210,7 +276,7 @@ def admit(con: db.Connection, round_id: str, *, actor: str) -> AdmissionResult:
 
 def _readmit(con: db.Connection, round_id: str, cap: float, *, actor: str) -> AdmissionResult:
     existing = round_applications(con, round_id)
-    _, changes = plan_cap(existing, [], cap, demote=True)
+    _, changes = plan_cap(con, existing, [], cap, demote=True)
     apply_changes(con, changes, actor=actor)
     counts = Counter(status for _, _, status, _ in changes)
     return AdmissionResult(round_id, counts["accepted"], counts["waitlisted"], len(existing) - len(changes))

@@ -16,8 +16,7 @@ import duckdb
 import pandas as pd
 
 from workbench import db
-from workbench.admission import DEFAULT_CAP
-from workbench.applications.admission import apply_changes, plan_cap, round_applications
+from workbench.applications.admission import DEFAULT_CAP, apply_changes, plan_cap, round_applications
 from workbench.applications.report import ImportReport, NearMatch
 from workbench.applications.rounds import (
     carry_over_plan,
@@ -106,7 +105,7 @@ def import_applications(
                 for i, r in enumerate(carried[["country_iso3", "submitted_at"]].itertuples(index=False))]
     incoming += [(("new", i), r.country_iso3, r.submitted_at)
                  for i, r in enumerate(rows[["country_iso3", "submitted_at"]].itertuples(index=False))]
-    decisions, updates = plan_cap(round_applications(con, round_id), incoming, cap, demote=False)
+    decisions, updates = plan_cap(con, round_applications(con, round_id), incoming, cap, demote=False)
     promoted = sum(1 for change in updates if change[2] == "accepted")
     rows["status"] = [decisions[("new", i)][0] for i in range(len(rows))]
     rows["status_reason"] = [decisions[("new", i)][1] for i in range(len(rows))]

@@ -10,8 +10,7 @@ import duckdb
 import pandas as pd
 
 from workbench import db
-from workbench.admission import DEFAULT_CAP
-from workbench.applications.admission import CAP_REASON_PREFIX
+from workbench.applications.admission import CAP_REASON_PREFIX, DEFAULT_CAP
 from workbench.applications.store import insert_application_rows, next_seq, round_row, write_failed
 from workbench.errors import WorkbenchError
 

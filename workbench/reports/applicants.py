@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.admission import cap_count
+from workbench.applications.admission import cap_limit
 from workbench.db import Connection
 
 #: The round's applications with ``is_returning`` (the person applied to an earlier round), filtered.
@@ -110,7 +110,7 @@ def applicant_countries(con: Connection, *, round_id: str, sectors: Sequence[str
     frame["share"] = frame["applicants"] / total if total else 0.0
     live = int(frame["round_live"].iloc[0]) if len(frame) else 0
     cap = float(frame["country_cap"].iloc[0]) if len(frame) else 0.2
-    frame["cap"] = cap_count(live, cap) if live else 0
+    frame["cap"] = cap_limit(con, cap, live) if live else 0
     frame["is_at_cap"] = (frame["round_applications"] >= frame["cap"]) & (frame["cap"] > 0) & (live > 0)
     frame = frame.drop(columns=["round_live", "country_cap"])
     points = _centroids()[["iso3", "lon", "lat", "in_map"]].rename(columns={"iso3": "country_iso3"})
@@ -195,7 +195,7 @@ def round_admission(con: Connection, round_id: str) -> RoundAdmission:
     if row is None:
         raise KeyError(f"no round {round_id!r}")
     live, cap_share = int(row[6]), float(row[4])
-    cap = cap_count(live, cap_share) if live else 0
+    cap = cap_limit(con, cap_share, live) if live else 0
     capped = con.execute(
         "SELECT country_iso3 FROM applications WHERE round_id = ? AND status <> 'withdrawn' "
         "GROUP BY country_iso3 HAVING count(*) >= ? ORDER BY count(*) DESC, country_iso3",

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from workbench import vocab
-from workbench.admission import apply_cap
 from workbench.sample import geography as geo
+from workbench.sample.cap import apply_cap
 from workbench.sample.texts import FAMILY, GIVEN
 from workbench.schedule import RoundDates
 
