@@ -151,7 +151,7 @@ def test_the_same_file_twice_adds_nothing_and_says_so(con: db.Connection) -> Non
 
 
 def test_a_file_already_imported_says_nothing_new(con: db.Connection) -> None:
-    rows = [applicant(i, "Kenya", dt.datetime(2017, 7, 1, 9, i)) for i in range(3)]
+    rows = [applicant(i, "Kenya", dt.datetime(2017, 2, 20, 9, i)) for i in range(3)]  # 2017A ends 16 Jun 2017
     import_applications(con, csv_file(rows), "three.csv", "2017A", actor="t")
     again = import_applications(con, csv_file(rows), "three.csv", "2017A", actor="t")
     assert again.summary().startswith("Nothing new: all 3 applicant(s) of three.csv already applied to 2017A")

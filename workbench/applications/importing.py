@@ -36,7 +36,7 @@ from workbench.applications.store import (
     write_failed,
 )
 from workbench.errors import NotFound, WorkbenchError
-from workbench.intake import Rejection, match_headers, read_table, validate
+from workbench.intake import DateWindow, Rejection, match_headers, normalise_email, read_table, validate
 
 
 def import_applications(
@@ -57,12 +57,14 @@ def import_applications(
     ``manual`` maps file columns to canonical ones by hand, ``confirmed_countries`` a country as
     written to the ISO-3 code a coordinator confirmed, ``confirmed_people`` a (normalised) email to the
     ``person_id`` of a near-match the coordinator confirmed as the same person. Raises
-    :class:`~workbench.intake.FileUnreadable` or :class:`~workbench.intake.MissingColumns` (nothing can
-    be imported) and :class:`WorkbenchError` for a round that is closed to applications.
+    :class:`~workbench.intake.FileUnreadable`, :class:`~workbench.errors.ImportTooLarge` or
+    :class:`~workbench.intake.MissingColumns` (nothing can be imported) and :class:`WorkbenchError` for a
+    round that is closed to applications. A submission date outside the round's window
+    (:func:`date_window`) rejects its row.
     """
     round_id = check_round_id(round_id)
     table = read_table(data, filename)
-    mapping = match_headers(table.columns, manual).require()
+    mapping = match_headers(table.columns, manual, filename=filename).require()
     current = round_row(con, round_id)
     if current is not None and current["status"] not in OPEN_STATUSES:
         raise WorkbenchError(
@@ -72,7 +74,8 @@ def import_applications(
     carried = carry_over_plan(con) if current is None else empty_carry()
     existing = round_emails(con, round_id) | set(carried["email_normalised"])
     validation = validate(table, mapping, existing_emails=existing, filename=filename,
-                          confirmed_countries=confirmed_countries, date_order=date_order)
+                          confirmed_countries=confirmed_countries, date_order=date_order,
+                          date_window=date_window(con, round_id))
     rows = validation.rows.copy()
     rejected = list(validation.rejections)
     already = list(validation.already_applied)
@@ -80,7 +83,7 @@ def import_applications(
 
     # People: known by normalised email, or linked by hand to a near-match.
     known = people_by_email(con, list(rows["email_normalised"]))
-    links = {str(k).strip().lower(): int(v) for k, v in (confirmed_people or {}).items()}
+    links = {normalise_email(str(k)): int(v) for k, v in (confirmed_people or {}).items()}
     _check_people(con, links)
     person_ids: list[int | None] = []
     for email in rows["email_normalised"]:
@@ -123,6 +126,7 @@ def import_applications(
         waitlisted_by_country=dict(Counter(waitlisted_rows["country_iso3"])),
         near_matches=near, country_suggestions=list(validation.suggestions),
         mapping=dict(validation.mapping), ignored_columns=list(validation.ignored_columns),
+        notes=list(validation.notes),
     )
     if dry_run or not len(rows):
         return report
@@ -138,6 +142,26 @@ def import_applications(
     except duckdb.Error as exc:
         raise write_failed(exc, round_id) from None
     return report
+
+
+def date_window(con: db.Connection, round_id: str, *, today: dt.date | None = None) -> DateWindow:
+    """The submission dates a round accepts: never in the future; for a round that exists, from the day the
+    program's first round opened to the day this round ends; for a new round, from the day the latest
+    round opened (the new round comes after it)."""
+    today = today or dt.date.today()
+    rounds = con.execute("SELECT round_id, seq, opens_on, ends_on FROM rounds ORDER BY seq").fetchall()
+    this = next((r for r in rounds if r[0] == round_id), None)
+    if this is not None:
+        first = rounds[0]
+        return DateWindow(round_id, earliest=first[2], latest=this[3], today=today,
+                          earliest_why=f"the program's first round ({first[0]}) opened on {first[2]:%d %b %Y}",
+                          latest_why=f"{round_id} ends ({this[3]:%d %b %Y})")
+    if rounds:
+        last = rounds[-1]
+        return DateWindow(round_id, earliest=last[2], today=today,
+                          earliest_why=f"the latest round, {last[0]}, opened ({last[2]:%d %b %Y}): a new round "
+                                       "comes after it")
+    return DateWindow(round_id, today=today)
 
 
 def _check_people(con: db.Connection, links: Mapping[str, int]) -> None:

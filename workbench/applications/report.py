@@ -69,6 +69,7 @@ class ImportReport:
     mapping: dict[str, str] = field(default_factory=dict)
     ignored_columns: list[str] = field(default_factory=list)
     application_ids: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def rejected_rows(self) -> list[int]:
@@ -115,7 +116,7 @@ class ImportReport:
         if self.near_matches:
             parts.append(f"{len(self.near_matches)} applicant(s) may be someone already known under another email: "
                          "confirm or leave them as new people.")
-        return " ".join(parts)
+        return " ".join([*parts, *self.notes])
 
     def rejections_frame(self, *, include_already_applied: bool = True) -> pd.DataFrame:
         """Rejections (and already-applied rows) for the page and the CSV download: row, column, value,
@@ -150,6 +151,7 @@ class ImportReport:
             ],
             "mapping": self.mapping,
             "ignored_columns": self.ignored_columns,
+            "notes": self.notes,
             "summary": self.summary(),
         }
 
