@@ -6,18 +6,20 @@ mail program, or send them with a script) or as a mail-merge CSV (one row per pa
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import zipfile
 from dataclasses import dataclass
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.policy import SMTPUTF8
+from email.utils import formatdate, make_msgid
 
 import pandas as pd
 
 from workbench.db import Connection
 from workbench.errors import WorkbenchError
+from workbench.exports import csv_text
 
 DEFAULT_SUBJECT = "Meet your {round} partner{s}: {names}"
 DEFAULT_BODY = """Dear {names},
@@ -111,27 +113,40 @@ def introductions(con: Connection, round_id: str, *, subject: str = DEFAULT_SUBJ
     return out
 
 
+def address(name: str, email: str) -> Address:
+    """One recipient as a structured header value: the display name is quoted and encoded as needed, so a
+    name with commas, quotes or non-ASCII letters can neither drop its address nor add a bogus one."""
+    addr = email.strip()
+    local, _, domain = addr.rpartition("@")
+    if not local or not domain:
+        raise WorkbenchError(f"{name}'s email {addr!r} is not an address; correct it on the Applicants page.")
+    return Address(display_name=" ".join(str(name).split()), username=local, domain=domain)
+
+
+def introduction_message(intro: Introduction, *, sender: str = "coordinators@example.org") -> EmailMessage:
+    """The introduction as an email: every member a recipient, headers built from structured addresses."""
+    msg = EmailMessage(policy=SMTPUTF8)
+    msg["From"] = sender
+    msg["To"] = [address(name, email) for name, email in intro.to]
+    msg["Subject"] = intro.subject
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = make_msgid(domain=sender.split("@")[-1])
+    msg.set_content(intro.body)
+    return msg
+
+
 def eml_zip(intros: list[Introduction], *, sender: str = "coordinators@example.org") -> bytes:
     """A zip of ``.eml`` files, one message per partnership."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for intro in intros:
-            msg = EmailMessage()
-            msg["From"] = sender
-            msg["To"] = ", ".join(formataddr((name, email.strip())) for name, email in intro.to)
-            msg["Subject"] = intro.subject
-            msg["Message-ID"] = make_msgid(domain=sender.split("@")[-1])
-            msg.set_content(intro.body)
-            zf.writestr(f"partnership-{intro.partnership_id}.eml", msg.as_bytes())
+            zf.writestr(f"partnership-{intro.partnership_id}.eml",
+                        introduction_message(intro, sender=sender).as_bytes())
     return buf.getvalue()
 
 
 def mail_merge_csv(intros: list[Introduction]) -> bytes:
-    """A CSV for a mail merge: partnership, recipients, subject, body."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["partnership_id", "to", "names", "subject", "body"])
-    for intro in intros:
-        w.writerow([intro.partnership_id, "; ".join(e.strip() for _, e in intro.to),
-                    "; ".join(n for n, _ in intro.to), intro.subject, intro.body])
-    return buf.getvalue().encode("utf-8")
+    """A CSV for a mail merge: partnership, recipients, subject, body (formula-safe)."""
+    rows = [[intro.partnership_id, "; ".join(e.strip() for _, e in intro.to), "; ".join(n for n, _ in intro.to),
+             intro.subject, intro.body] for intro in intros]
+    return ("\ufeff" + csv_text(rows, ["partnership_id", "to", "names", "subject", "body"])).encode("utf-8")
