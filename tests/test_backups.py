@@ -190,3 +190,20 @@ def test_backup_bytes_is_a_database(writable_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "downloaded.duckdb"
     out.write_bytes(data)
     assert backups.check_backup(out) == migrations.LATEST
+
+
+def test_backup_restore_and_migrate_on_the_command_line(writable_db: Path, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from workbench.cli import main
+
+    out = tmp_path / "saved copies" / "before the round.duckdb"
+    assert main(["backup", "--db", str(writable_db), "--out", str(out)]) == 0
+    assert "Backed up" in capsys.readouterr().out and backups.check_backup(out) == migrations.LATEST
+    assert main(["migrate", "--db", str(writable_db)]) == 0
+    assert "nothing to do" in capsys.readouterr().out
+    (tmp_path / "junk.duckdb").write_text("junk")
+    assert main(["restore", str(tmp_path / "junk.duckdb"), "--db", str(writable_db)]) == 1
+    err = capsys.readouterr().err
+    assert "not a DuckDB database" in err and "Traceback" not in err
+    assert main(["restore", str(out), "--db", str(writable_db)]) == 0
+    assert "kept at" in capsys.readouterr().out

@@ -70,6 +70,38 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_migrate(args: argparse.Namespace) -> int:
+    from workbench import migrations
+
+    done = migrations.migrate(db_path(args))
+    print(done.summary())
+    return 0
+
+
+def _cmd_backup(args: argparse.Namespace) -> int:
+    from workbench import backups
+
+    # Writable: the copy is attached to this connection; the database itself is not changed.
+    con = open_database(args)
+    try:
+        out = backups.backup(con, args.out)
+    finally:
+        con.close()
+    print(f"Backed up {db_path(args)} to {out}. Restore it with `workbench restore {out} --db {db_path(args)}`.")
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    from workbench import backups
+
+    done = backups.restore(args.file, db_path(args))
+    print(done.summary())
+    if args.db is None or Path(args.db).resolve() == settings().db_path.resolve():
+        with changing(args):
+            pass  # publishes the analyst snapshot of the restored database
+    return 0
+
+
 def register(commands: Commands) -> None:
     """Add ``init``, ``snapshot``, ``views``, ``checks`` and ``generate``."""
     p = commands.add("init", _cmd_init, "Build the database from sample_data/ (refuses to overwrite without --force).",
@@ -87,6 +119,19 @@ def register(commands: Commands) -> None:
 
     commands.add("checks", _cmd_checks, "Run the data checks (each must return no rows); exit 1 if any fails.",
                  takes_db=True)
+
+    commands.add("migrate", _cmd_migrate,
+                 "Upgrade the database to this workbench's schema (a copy of the old file is kept first).",
+                 takes_db=True)
+
+    p = commands.add("backup", _cmd_backup, "Write a consistent copy of the database to a file.", takes_db=True)
+    p.add_argument("--out", type=Path, required=True,
+                   help="the backup file to write (a folder: a dated file inside it)")
+
+    p = commands.add("restore", _cmd_restore,
+                     "Put a backup in place of the database (refused while the app has it open; the replaced "
+                     "file is kept aside).", takes_db=True)
+    p.add_argument("file", type=Path, help="the backup to restore (made by `workbench backup`)")
 
     p = commands.add("generate", _cmd_generate, "Regenerate the sample program's CSVs (deterministic for a seed).")
     p.add_argument("--out", type=Path, default=settings().sample_dir, help="folder to write (default: sample_data/)")
