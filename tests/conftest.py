@@ -44,6 +44,8 @@ def app_env(writable_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     """Point the app (AppTest) at a private database and snapshot."""
     monkeypatch.setenv("WORKBENCH_DB", str(writable_db))
     monkeypatch.setenv("WORKBENCH_SNAPSHOT", str(tmp_path / "analytics.duckdb"))
+    monkeypatch.setenv("WORKBENCH_BACKUP_DIR", str(tmp_path / "backups"))
+    monkeypatch.setenv("WORKBENCH_BACKUP_EVERY_HOURS", "0")  # the Backups page test turns them on
     monkeypatch.chdir(ROOT)
     return writable_db
 

@@ -10,6 +10,8 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from workbench import db
+
 ROOT = Path(__file__).resolve().parents[1]
 ROUND_FILE = ROOT / "tests" / "fixtures" / "applications" / "round_2017B.csv"
 
@@ -81,6 +83,7 @@ def test_import_page_previews_checks_and_imports(app_env: Path) -> None:
     assert query(app_env, "SELECT count(*) FROM applications WHERE round_id = '2017B'") == [(33,)]
     assert query(app_env, "SELECT person_id FROM applications WHERE email = 'sam.fraser@home.example.net'") == [(58,)]
     snapshot = Path(str(app_env).replace("workbench.duckdb", "analytics.duckdb"))
+    assert db.wait_for_snapshots(60)
     assert snapshot.exists(), "the analyst snapshot is published after the import"
     # Straight after, the same file has nothing new to add.
     assert metrics(at)["Ready to import"] == "0"
@@ -94,7 +97,7 @@ def test_import_page_maps_an_unknown_column_by_hand(app_env: Path, tmp_path: Pat
                     encoding="utf-8")
     at = open_page("pages/import.py")
     with_file(at, path)
-    assert "no 'country' column" in at.error[0].value and "Where I work" in at.error[0].value
+    assert "has no column for 'country'" in at.error[0].value and "Where I work" in at.error[0].value
     next(s for s in at.selectbox if s.label == "“Where I work”").set_value("country").run()
     assert not at.error
     assert metrics(at)["Ready to import"] == "1"
