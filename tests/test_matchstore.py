@@ -25,7 +25,7 @@ def wcon(writable_db: Path):  # type: ignore[no-untyped-def]
 
 def _greedy_result(pool: matchstore.Pool, n_pairs: int) -> MatchResult:
     """A small hand-made result: the first feasible pairs found, the rest unmatched."""
-    from workbench.matching.scoring import hard_rule_broken
+    from workbench.matching.rules import hard_rule_broken
 
     free = list(pool.applicants)
     pairs: list[tuple[int, int]] = []

@@ -20,7 +20,8 @@ from workbench import db
 from workbench.db import Connection
 from workbench.errors import NotFound, StaleEdit, WorkbenchError
 from workbench.matching import model as m
-from workbench.matching.scoring import explain_pair, hard_rule_broken
+from workbench.matching.rules import hard_rule_broken
+from workbench.matching.scoring import explain_pair
 
 
 class RuleViolation(WorkbenchError):

@@ -2,16 +2,20 @@
 
 A participant is **stranded** when none of their partnerships in the round's published matching is
 going well: each is ended, or has an open case. The **waitlist** of a round is its applicants who were
-admitted or waitlisted but placed in no partnership. A re-match keeps the matching's hard rules, each
-checked here with its own message (this module does not depend on the matching engine):
+admitted or waitlisted but placed in no partnership.
 
-1. partners live in different countries;
-2. they share at least one working language;
-3. they were never partners before, in any round (this one included);
-4. each person is in at most one live partnership: both must be stranded or on the waitlist (the
-   re-match ends the faltering partnerships they leave and closes their open cases as re-matched);
-5. both belong to the round, and neither has withdrawn; someone joining from the waitlist must not
-   take their country above the round's per-country cap.
+A re-match keeps the matching's hard rules by asking the matching's own function,
+:func:`workbench.matching.rules.broken_rules` (different people, different countries, a shared working
+language, never partners before, in any round and this one included, and not a pair a coordinator
+forbade in the round's matching rules), so it can never make a pair the matching would refuse. It adds
+only what is specific to a re-match:
+
+- each person is in at most one live partnership: both must be stranded or on the waitlist (the
+  re-match ends the faltering partnerships they leave and closes their open cases as re-matched);
+- both belong to the round, and neither has withdrawn nor is still undecided;
+- someone admitted from the waitlist must fit under the round's per-country cap: the same question
+  admission asks (:func:`workbench.applications.admission.cap_room`, the ``country_cap_limit`` macro
+  over the round's live applications), so a re-match refuses exactly what admission refuses.
 
 The new partnership is a pair in the round's published run, status ``active``; everything is written
 in one transaction and audited.
@@ -26,8 +30,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from workbench import db
+from workbench.applications.admission import cap_room
 from workbench.errors import NotFound, WorkbenchError
 from workbench.followup.interventions import NotAllowed, end_partnership, get_coordinator
+from workbench.matching import rules
+from workbench.matching.model import Applicant
 
 
 class RematchRefused(WorkbenchError):
@@ -67,6 +74,15 @@ class Person:
     @property
     def is_waiting(self) -> bool:
         return not (self.live or self.ended) and self.status in {"accepted", "waitlisted"}
+
+    def as_applicant(self, past_partners: frozenset[int] = frozenset()) -> Applicant:
+        """This person as the matching's hard rules see them."""
+        return Applicant(
+            application_id=self.application_id, person_id=self.person_id, name=self.name,
+            country=self.country_iso3, sector=self.sector, career_stage=self.career_stage,
+            interests=frozenset(self.interests), languages=frozenset(self.languages),
+            utc_offset_minutes=self.utc_offset_minutes, past_partners=past_partners,
+        )
 
 
 def published_run(con: db.Connection, round_id: str) -> int:
@@ -134,24 +150,78 @@ def _past_partners(con: db.Connection, person_id: int) -> dict[int, tuple[str, i
     return {r[0]: (r[1], r[2]) for r in rows}
 
 
-def _cap_room(con: db.Connection, round_id: str) -> tuple[float, int, dict[str, int]]:
-    cap, total = con.execute(
-        "SELECT r.country_cap, (SELECT count(DISTINCT person_id) FROM participants AS p WHERE p.round_id = r.round_id) "
-        "FROM rounds AS r WHERE r.round_id = ?", [round_id]).fetchone()  # type: ignore[misc]
-    by_country = dict(con.execute("SELECT country_iso3, count(DISTINCT person_id) FROM participants "
-                                  "WHERE round_id = ? GROUP BY 1", [round_id]).fetchall())
-    return float(cap), int(total), by_country
+def _forbidden(con: db.Connection, round_id: str) -> frozenset[frozenset[int]]:
+    """The pairs a coordinator forbade in the round's matching rules (application ids)."""
+    rows = con.execute("SELECT application_a_id, application_b_id FROM match_rules "
+                       "WHERE round_id = ? AND kind = 'forbid'", [round_id]).fetchall()
+    return frozenset(frozenset((int(x), int(y))) for x, y in rows)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What the rules need to know about a re-match's first person beyond the two applications."""
+
+    past: dict[int, tuple[str, int]]  #: person_id -> (round, partnership) of their earlier partners
+    forbidden: frozenset[frozenset[int]]
+
+    @classmethod
+    def of(cls, con: db.Connection, a: Person) -> _Context:
+        return cls(_past_partners(con, a.person_id), _forbidden(con, a.round_id))
 
 
 def _languages(items: tuple[str, ...]) -> str:
     return ", ".join(items[:-1]) + (" and " if len(items) > 1 else "") + items[-1] if items else "no language"
 
 
-def _rule_problems(a: Person, b: Person, past: dict[int, tuple[str, int]],
-                   cap: tuple[float, int, dict[str, int]]) -> list[str]:
+def _hard_rule_problems(a: Person, b: Person, context: _Context) -> list[str]:
+    """The matching's hard rules (:func:`workbench.matching.rules.broken_rules`), as sentences."""
+    found = []
+    for broken in rules.broken_rules(a.as_applicant(frozenset(context.past)), b.as_applicant(), context.forbidden):
+        if broken.rule == "same_person":
+            found.append("Pick two different people: a participant cannot be their own partner.")
+            continue
+        text = f"{a.name} and {b.name} cannot be partners: {broken.reason}."
+        if broken.rule == "same_country":
+            text = (f"{a.name} and {b.name} both live in {a.country} ({a.country_iso3}): partners must live in "
+                    "different countries.")
+        elif broken.rule == "no_shared_language":
+            text = (f"{a.name} works in {_languages(a.languages)} and {b.name} in {_languages(b.languages)}: "
+                    "partners need at least one working language in common.")
+        elif broken.rule == "repeat_partnership" and b.person_id in context.past:
+            round_id, pid = context.past[b.person_id]
+            text = (f"{a.name} and {b.name} were partners in {round_id} (partnership {pid}): the program never "
+                    "repeats a partnership.")
+        elif broken.rule == "forbidden":
+            text = (f"A coordinator forbade pairing {a.name} and {b.name} in {a.round_id}'s matching rules; "
+                    "lift the forbid on the Matching page first if they may be partners after all.")
+        found.append(text)
+    return found
+
+
+def _cap_problems(con: db.Connection, a: Person, b: Person) -> list[str]:
+    """Someone admitted from the waitlist must fit under the round's cap, exactly as admission asks."""
+    admitted = [p for p in (a, b) if p.is_waiting and p.status == "waitlisted"]
+    if not admitted or a.round_id != b.round_id:
+        return []
+    rooms = {room.country_iso3: room for room in cap_room(con, a.round_id, [p.country_iso3 for p in admitted])}
+    found = []
+    for p in admitted:
+        room = rooms[p.country_iso3]
+        if not room.fits:
+            found.append(
+                f"{p.name} is on the waitlist, and admitting them would give {p.country} "
+                f"{room.accepted + room.admitting} accepted applicants, above the round's cap of {room.limit} "
+                f"({room.cap_share:.0%} of {room.live} live applications). Choose a stranded participant or someone "
+                "from another country, or raise the round's cap."
+            )
+    return found
+
+
+def _rule_problems(con: db.Connection, a: Person, b: Person, context: _Context) -> list[str]:
+    """Every rule a re-match of ``a`` with ``b`` breaks: the matching's hard rules, then a re-match's own."""
+    problems = _hard_rule_problems(a, b, context)
     if a.application_id == b.application_id:
-        return ["Pick two different people: a participant cannot be their own partner."]
-    problems = []
+        return problems
     if a.round_id != b.round_id:
         problems.append(f"{b.name} applied to {b.round_id}, not {a.round_id}: a re-match stays within one round.")
     for p in (a, b):
@@ -163,27 +233,7 @@ def _rule_problems(a: Person, b: Person, past: dict[int, tuple[str, int]],
             problems.append(f"{p.name} is in partnership {ids}, which has no open case: they are not stranded, and "
                             "a person is in at most one live partnership. Choose someone stranded or on the "
                             "waitlist (or open a case on that partnership first).")
-    if a.country_iso3 == b.country_iso3:
-        problems.append(f"{a.name} and {b.name} both live in {a.country} ({a.country_iso3}): partners must live "
-                        "in different countries.")
-    if not set(a.languages) & set(b.languages):
-        problems.append(f"{a.name} works in {_languages(a.languages)} and {b.name} in {_languages(b.languages)}: "
-                        "partners need at least one working language in common.")
-    if b.person_id in past:
-        round_id, pid = past[b.person_id]
-        problems.append(f"{a.name} and {b.name} were partners in {round_id} (partnership {pid}): the program "
-                        "never repeats a partnership.")
-    share, total, by_country = cap
-    joining = [p for p in (a, b) if p.is_waiting]
-    added: dict[str, int] = {}
-    for p in joining:
-        added[p.country_iso3] = added.get(p.country_iso3, 0) + 1
-    for p in joining:
-        n = by_country.get(p.country_iso3, 0) + added[p.country_iso3]
-        if n > share * (total + len(joining)):
-            problems.append(f"{p.name} would be {p.country}'s participant number {n} of {total + len(joining)}, "
-                            f"above the round's cap of {share:.0%} per country; choose a stranded participant "
-                            "or someone from another country.")
+    problems.extend(_cap_problems(con, a, b))
     return problems
 
 
@@ -191,7 +241,7 @@ def problems(con: db.Connection, application_id: int, partner_application_id: in
     """Every hard rule a re-match of these two would break (empty when they can be partnered)."""
     a = get_person(con, application_id)
     b = get_person(con, partner_application_id)
-    return _rule_problems(a, b, _past_partners(con, a.person_id), _cap_room(con, a.round_id))
+    return _rule_problems(con, a, b, _Context.of(con, a))
 
 
 def _hours_apart(a: int, b: int) -> float:
@@ -245,15 +295,14 @@ def candidates(con: db.Connection, application_id: int) -> pd.DataFrame:
     """
     a = get_person(con, application_id)
     published_run(con, a.round_id)
-    past = _past_partners(con, a.person_id)
-    cap = _cap_room(con, a.round_id)
+    context = _Context.of(con, a)
     rows = []
     for b in _people(con, a.round_id):
         if b.application_id == a.application_id or not (b.is_stranded or b.is_waiting):
             continue
         if b.status in {"withdrawn", "received"}:
             continue
-        found = _rule_problems(a, b, past, cap)
+        found = _rule_problems(con, a, b, context)
         rows.append({
             "application_id": b.application_id, "name": b.name, "country": b.country,
             "country_iso3": b.country_iso3, "source": "stranded" if b.is_stranded else "waitlist",
@@ -289,7 +338,7 @@ def rematch(con: db.Connection, application_id: int, partner_application_id: int
     with db.transaction(con):
         a = get_person(con, application_id)
         b = get_person(con, partner_application_id)
-        found = _rule_problems(a, b, _past_partners(con, a.person_id), _cap_room(con, a.round_id))
+        found = _rule_problems(con, a, b, _Context.of(con, a))
         if found:
             raise RematchRefused(found)
         run_id = published_run(con, a.round_id)

@@ -11,8 +11,10 @@ Typical use::
     result.reasons[7].reason    # "excluded by a coordinator"
 
 ``feasible_pairs(applicants, rules, weights)`` yields every ``(a_id, b_id, score)`` the hard rules
-allow (the ``candidates`` CSV); ``pair_score``/``explain_pair``/``hard_rule_broken`` check one pair
-(e.g. for a coordinator pairing two people by hand). ``make_pool(n, seed)`` draws a synthetic round.
+allow (the ``candidates`` CSV); ``pair_score``/``explain_pair`` score one pair. The hard rules have one
+home, :mod:`workbench.matching.rules`: ``broken_rules`` lists every rule a pair breaks and
+``hard_rule_broken`` names the first (pairing by hand and the follow-up's re-match use them too).
+``make_pool(n, seed)`` draws a synthetic round.
 """
 
 from workbench.matching.candidates import feasible_pairs
@@ -31,11 +33,13 @@ from workbench.matching.model import (
     Weights,
     WishCheck,
 )
-from workbench.matching.scoring import explain_pair, hard_rule_broken, overlap_minutes, pair_score
+from workbench.matching.rules import HARD_RULES, RuleBreak, broken_rules, hard_rule_broken
+from workbench.matching.scoring import explain_pair, overlap_minutes, pair_score
 from workbench.matching.solver import match
 from workbench.matching.synthetic import make_pool, make_random_instance
 
 __all__ = [
+    "HARD_RULES",
     "Applicant",
     "ContradictoryRules",
     "Explanation",
@@ -45,10 +49,12 @@ __all__ = [
     "MatchingError",
     "OddPolicy",
     "PairExplanation",
+    "RuleBreak",
     "TooFewPeople",
     "UnmatchedReason",
     "Weights",
     "WishCheck",
+    "broken_rules",
     "explain_pair",
     "feasible_pairs",
     "hard_rule_broken",

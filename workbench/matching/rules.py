@@ -1,9 +1,26 @@
-"""Input checks: clear, actionable errors instead of solver traces."""
+"""The matching's hard rules, and the checks of a run's input against them.
+
+This module is the one home of the hard rules: two people may be partners only when
+
+1. they are two different people;
+2. they live in different countries;
+3. they share at least one working language;
+4. they were never partners before (no repeat partnerships);
+5. no coordinator forbade the pair.
+
+:func:`broken_rules` lists every rule a pair breaks, :func:`hard_rule_broken` the first of them in
+words. The matching engine (locks, candidates, the vectorised ``scoring.Pool``, which is tested to agree),
+pairing by hand and the follow-up's re-match all ask these functions, so a re-match can never make a
+pair the matching would refuse. Pure Python: no database, no Streamlit.
+
+:func:`check_input` turns bad input into clear, actionable errors instead of solver traces.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from workbench.matching.model import (
     Applicant,
@@ -13,7 +30,60 @@ from workbench.matching.model import (
     MatchRules,
     TooFewPeople,
 )
-from workbench.matching.scoring import hard_rule_broken
+
+#: The hard rules, by name, in the order they are checked.
+HardRule = Literal["same_person", "same_country", "no_shared_language", "repeat_partnership", "forbidden"]
+HARD_RULES: dict[HardRule, str] = {
+    "same_person": "a person cannot be their own partner",
+    "same_country": "partners live in different countries",
+    "no_shared_language": "partners share at least one working language",
+    "repeat_partnership": "the program never repeats a partnership",
+    "forbidden": "a pair a coordinator forbade is never made",
+}
+
+
+@dataclass(frozen=True)
+class RuleBreak:
+    """One hard rule a pair breaks: which rule (a key of :data:`HARD_RULES`) and why, in words that
+    name the people or the country."""
+
+    rule: HardRule
+    reason: str
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+def broken_rules(a: Applicant, b: Applicant, forbidden: frozenset[frozenset[int]] = frozenset()
+                 ) -> list[RuleBreak]:
+    """Every hard rule that keeps ``a`` and ``b`` apart (empty when they may be partners).
+
+    ``past_partners`` of each applicant are the person ids they were partnered with before; ``forbidden``
+    holds the pairs of application ids a coordinator forbade.
+    """
+    if a.application_id == b.application_id:
+        return [RuleBreak("same_person", "a person cannot be their own partner")]
+    found: list[RuleBreak] = []
+    if a.country == b.country:
+        found.append(RuleBreak("same_country", f"partners must live in different countries (both are in {a.country})"))
+    if not a.languages & b.languages:
+        found.append(RuleBreak(
+            "no_shared_language",
+            f"partners must share a language ({a.name}: {', '.join(sorted(a.languages)) or 'none given'}; "
+            f"{b.name}: {', '.join(sorted(b.languages)) or 'none given'})",
+        ))
+    if b.person_id in a.past_partners or a.person_id in b.past_partners:
+        found.append(RuleBreak("repeat_partnership",
+                               "they have been partners before (the program never repeats a partnership)"))
+    if frozenset((a.application_id, b.application_id)) in forbidden:
+        found.append(RuleBreak("forbidden", "a coordinator forbade this pair"))
+    return found
+
+
+def hard_rule_broken(a: Applicant, b: Applicant, forbidden: frozenset[frozenset[int]] = frozenset()) -> str | None:
+    """The first hard rule that keeps ``a`` and ``b`` apart, in words, or None when they may be partners."""
+    found = broken_rules(a, b, forbidden)
+    return found[0].reason if found else None
 
 
 @dataclass(frozen=True)

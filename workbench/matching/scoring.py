@@ -1,4 +1,7 @@
-"""Pair scores and hard rules: a readable scalar version and a vectorised ``Pool`` that agree exactly.
+"""Pair scores: a readable scalar version and a vectorised ``Pool`` that agree exactly.
+
+The hard rules live in :mod:`workbench.matching.rules`; ``Pool`` applies them to many pairs at once and
+is tested to agree exactly with :func:`workbench.matching.rules.hard_rule_broken`.
 
 Scores are integers in hundredths of a point ("centipoints") internally, so the solver, the bound, the
 candidates CSV and every comparison see the same numbers; floats are only for display.
@@ -39,24 +42,6 @@ def centipoints(weights: Weights) -> dict[str, int]:
 
 def _hours_points(wq: int, minutes: int) -> int:
     return (wq * minutes + 30) // 60
-
-
-def hard_rule_broken(a: Applicant, b: Applicant, forbidden: frozenset[frozenset[int]] = frozenset()) -> str | None:
-    """The hard rule that keeps ``a`` and ``b`` apart, in words, or None when they may be partners."""
-    if a.application_id == b.application_id:
-        return "a person cannot be their own partner"
-    if a.country == b.country:
-        return f"partners must live in different countries (both are in {a.country})"
-    if not a.languages & b.languages:
-        return (
-            f"partners must share a language ({a.name}: {', '.join(sorted(a.languages))}; "
-            f"{b.name}: {', '.join(sorted(b.languages))})"
-        )
-    if b.person_id in a.past_partners or a.person_id in b.past_partners:
-        return "they were partners in an earlier round (no repeat partnerships)"
-    if frozenset((a.application_id, b.application_id)) in forbidden:
-        return "a coordinator forbade this pair"
-    return None
 
 
 def pair_components(a: Applicant, b: Applicant, weights: Weights) -> dict[str, int]:
@@ -144,7 +129,7 @@ class Pool:
 
     ``scores(rows, cols)`` returns the centipoint score of every (row, col) pair, or -1 where a hard
     rule (same country, no shared language, an earlier partnership, a forbidden pair, the same person)
-    keeps them apart. It agrees exactly with ``pair_score_cp`` and ``hard_rule_broken``.
+    keeps them apart. It agrees exactly with ``pair_score_cp`` and ``rules.hard_rule_broken``.
     """
 
     def __init__(self, applicants: Sequence[Applicant], weights: Weights,

@@ -176,7 +176,7 @@ def make_random_instance(n: int, seed: int, *, n_countries: int = 4, rules: bool
         ))
     if not rules:
         return apps, MatchRules()
-    from workbench.matching.scoring import hard_rule_broken
+    from workbench.matching.rules import hard_rule_broken
 
     ids = [a.application_id for a in apps]
     forbidden = {frozenset(int(x) for x in rng.choice(ids, size=2, replace=False)) for _ in range(n // 5)}
