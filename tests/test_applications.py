@@ -376,6 +376,19 @@ def test_accepting_above_the_cap_is_refused(con: db.Connection) -> None:
         "waitlisted",)
 
 
+def test_the_room_under_the_cap_comes_from_the_macro(con: db.Connection) -> None:
+    # 2017A: 1,188 live applications, a cap of 20% = country_cap_limit(0.2, 1188) = 237.
+    assert applications.cap_limit(con, 0.2, 1188) == 237
+    aus, nga = applications.cap_room(con, "2017A", ["NGA", "AUS", "NGA"])
+    assert (aus.country_iso3, aus.live, aus.limit, aus.accepted, aus.admitting, aus.fits) == (
+        "AUS", 1188, 237, 237, 1, False)
+    assert (nga.country_iso3, nga.limit, nga.accepted, nga.admitting, nga.fits) == ("NGA", 237, 55, 2, True)
+    # Accepting a withdrawn application makes the round one larger: 1,189 live, still 237.
+    (joining,) = applications.cap_room(con, "2017A", ["AUS"], joining=1)
+    assert (joining.live, joining.limit, joining.fits) == (1189, 237, False)
+    assert applications.cap_room(con, "2017A", []) == []
+
+
 def test_a_withdrawal_that_leaves_a_country_above_the_cap_is_named_and_rebalanced(con: db.Connection) -> None:
     for _ in range(5):  # 1,188 -> 1,183 live applications: a cap of 236 for Australia's 237 accepted
         app_id, version = application(con, "accepted", "NGA")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench import db, reports
+from workbench import db, matchstore, reports
 from workbench.followup import interventions, rematch
 
 ROUND = "2016B"
@@ -145,6 +145,10 @@ def test_each_hard_rule_has_its_message(sample: db.Connection) -> None:
         returning = add_applicant(sample, country="ISL" if person.country_iso3 != "ISL" else "NOR",
                                   languages=list(person.languages), person_id=past_partner[0])
         cases[returning] = f"were partners in {past_partner[1]}"
+    forbidden = add_applicant(sample, country="ISL" if person.country_iso3 != "ISL" else "NOR",
+                              languages=list(person.languages))
+    matchstore.add_rule(sample, ROUND, "forbid", person.application_id, forbidden, actor="amorgan", reason="test")
+    cases[forbidden] = "A coordinator forbade pairing"
     for partner, message in cases.items():
         found = rematch.problems(sample, person.application_id, partner)
         assert any(message in p for p in found), (message, found)
@@ -156,13 +160,35 @@ def test_each_hard_rule_has_its_message(sample: db.Connection) -> None:
 
 def test_the_country_cap_holds_for_someone_joining_from_the_waitlist(sample: db.Connection) -> None:
     person = stranded_with_open_case(sample)
-    biggest, n, total = sample.execute(
-        "SELECT country_iso3, count(DISTINCT person_id), sum(count(DISTINCT person_id)) OVER () FROM participants "
-        "WHERE round_id = ? GROUP BY 1 ORDER BY 2 DESC LIMIT 1", [ROUND]).fetchone()  # type: ignore[misc]
-    assert biggest != person.country_iso3
-    sample.execute("UPDATE rounds SET country_cap = ? WHERE round_id = ?", [n / total, ROUND])
+    biggest, accepted = sample.execute(
+        "SELECT country_iso3, count(*) FROM applications WHERE round_id = ? AND status = 'accepted' "
+        "GROUP BY 1 ORDER BY 2 DESC LIMIT 1", [ROUND]).fetchone()  # type: ignore[misc]
+    assert (biggest, accepted) == ("USA", 80) and person.country_iso3 != biggest
     waiting = add_applicant(sample, country=biggest, languages=list(person.languages))
-    assert any("above the round's cap" in p for p in rematch.problems(sample, person.application_id, waiting))
+    # The base is the round's live applications (877 accepted + the one waiting), not its participants.
+    (live,) = sample.execute("SELECT count(*) FROM applications WHERE round_id = ? AND status <> 'withdrawn'",
+                             [ROUND]).fetchone()  # type: ignore[misc]
+    assert live == 878
+    sample.execute("UPDATE rounds SET country_cap = ? WHERE round_id = ?", [accepted / live, ROUND])
+    (problem,) = rematch.problems(sample, person.application_id, waiting)
+    assert problem.startswith(f"Applicant {waiting} is on the waitlist")
+    assert "81 accepted applicants, above the round's cap of 80 (9% of 878 live applications)" in problem
+    # One more place, and the same person fits.
+    sample.execute("UPDATE rounds SET country_cap = ? WHERE round_id = ?", [(accepted + 1) / live, ROUND])
+    assert rematch.problems(sample, person.application_id, waiting) == []
+    rematch.rematch(sample, person.application_id, waiting, actor="amorgan")
+    assert db.run_checks(sample)["country_over_cap"] == []
+
+
+def test_someone_accepted_but_unplaced_takes_no_new_place_under_the_cap(sample: db.Connection) -> None:
+    person = stranded_with_open_case(sample)
+    waiting = reports.waitlist(sample, ROUND)
+    other = waiting[waiting["country_iso3"] != person.country_iso3].iloc[0]
+    # 2016B's waitlist holds accepted applicants placed in no partnership: admitting them changes nothing,
+    # so even the smallest cap does not stand in the way.
+    sample.execute("UPDATE rounds SET country_cap = 0.01 WHERE round_id = ?", [ROUND])
+    found = rematch.problems(sample, person.application_id, int(other["application_id"]))
+    assert not any("cap" in p for p in found), found
 
 
 def test_only_coordinators_of_the_countries_may_rematch(sample: db.Connection) -> None:

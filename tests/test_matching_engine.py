@@ -14,6 +14,7 @@ import pytest
 
 from workbench.errors import WorkbenchError
 from workbench.matching import (
+    HARD_RULES,
     Applicant,
     ContradictoryRules,
     LockBreaksRule,
@@ -22,6 +23,7 @@ from workbench.matching import (
     MatchRules,
     TooFewPeople,
     Weights,
+    broken_rules,
     explain_pair,
     feasible_pairs,
     hard_rule_broken,
@@ -92,6 +94,32 @@ def test_vectorised_scores_agree_with_the_readable_rules() -> None:
             for j, b in enumerate(apps):
                 expected = -1 if hard_rule_broken(a, b, rules.forbidden) else pair_score_cp(a, b, weights)
                 assert s[i, j] == expected, (a, b)
+
+
+def test_every_hard_rule_a_pair_breaks_is_listed_in_words() -> None:
+    a = person(1, "AUS", person_id=7)
+    b = person(2, "AUS", languages=("Spanish",), past_partners=frozenset({7}))
+    found = broken_rules(a, b, frozenset({frozenset((1, 2))}))
+    assert [x.rule for x in found] == ["same_country", "no_shared_language", "repeat_partnership", "forbidden"]
+    assert [str(x) for x in found] == [
+        "partners must live in different countries (both are in AUS)",
+        "partners must share a language (Person 1: English; Person 2: Spanish)",
+        "they have been partners before (the program never repeats a partnership)",
+        "a coordinator forbade this pair",
+    ]
+    assert hard_rule_broken(a, b) == found[0].reason
+    assert [x.rule for x in broken_rules(a, a)] == ["same_person"]
+    assert broken_rules(a, person(3, "USA")) == [] and hard_rule_broken(a, person(3, "USA")) is None
+    assert set(HARD_RULES) == {"same_person", "same_country", "no_shared_language", "repeat_partnership",
+                               "forbidden"}
+
+
+def test_the_engine_has_one_home_for_the_hard_rules() -> None:
+    import workbench.matching.rules as rules_module
+    import workbench.matching.scoring as scoring_module
+
+    assert hard_rule_broken is rules_module.hard_rule_broken
+    assert not hasattr(scoring_module, "hard_rule_broken")
 
 
 def test_overlap_of_working_days() -> None:
