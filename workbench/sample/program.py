@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from workbench import vocab
 from workbench.sample import geography as geo
-from workbench.sample.cap import apply_cap
+from workbench.sample.cap import apply_cap, cap_limit
 from workbench.sample.texts import FAMILY, GIVEN
 from workbench.schedule import RoundDates
 
@@ -221,7 +221,7 @@ class Program:
     def allocate(self, countries: list[str], total: int, cap_share: float, spread: float) -> dict[str, int]:
         """Split ``total`` people over ``countries`` by weight: at least one each, none above the cap."""
         rng = self.rng
-        cap = math.floor(cap_share * total)
+        cap = cap_limit(cap_share, total)
         w = {c: self.weights[c] ** spread * rng.uniform(0.8, 1.25) for c in countries}
         alloc = {c: 1 for c in countries}
         remaining = total - len(countries)
