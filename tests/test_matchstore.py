@@ -132,7 +132,7 @@ def test_introductions_for_a_published_round(con: db.Connection) -> None:
     assert len(archive.namelist()) == n
     msg = email.message_from_bytes(archive.read(archive.namelist()[0]), policy=email.policy.default)
     assert msg["Subject"] == intros[0].subject and "@" in msg["To"]
-    merge = introductions.mail_merge_csv(intros).decode()
+    merge = introductions.mail_merge_csv(intros).decode("utf-8-sig")
     assert merge.startswith("partnership_id,to,names,subject,body")
 
 

@@ -77,6 +77,15 @@ def test_a_migrated_database_has_the_same_tables_as_a_new_one(v1_db: Path, tmp_p
 
     upgraded, fresh = catalog(v1_db), catalog(tmp_path / "new.duckdb")
     assert upgraded == fresh
+
+    def constraints(path: Path) -> set[tuple[str, str]]:
+        con = db.connect(path, read_only=True)
+        rows = con.execute("SELECT table_name, regexp_replace(constraint_text, '\\s+', ' ', 'g') "
+                           "FROM duckdb_constraints() WHERE database_name = current_database()").fetchall()
+        con.close()
+        return set(rows)
+
+    assert constraints(v1_db) == constraints(tmp_path / "new.duckdb")
     assert set(fresh) == set(db.TABLE_ORDER), "TABLE_ORDER (the copy order) must name every table"
 
 

@@ -316,14 +316,16 @@ def audit(con: Connection, *, actor: str, action: str, entity: str, entity_id: A
 
 
 def update_versioned(con: Connection, table: str, key: str, key_value: Any, version: int,
-                     changes: dict[str, Any], *, actor: str, action: str) -> int:
-    """``UPDATE … WHERE key = ? AND version = ?``; refuse a stale edit; audit it. Returns the new version.
+                     changes: dict[str, Any], *, actor: str, action: str, detail: dict[str, Any] | None = None) -> int:
+    """``UPDATE … WHERE key = ? AND version = ?``; refuse a stale edit; audit it once. Returns the new version.
 
+    ``changes`` may be empty: the row's version still moves (an edit of something the row stands for,
+    such as a matching run's partnerships). ``detail`` is added to the audit entry's ``after``.
     Call inside :func:`transaction`.
     """
     cols = list(changes)
     row = con.execute(
-        f"SELECT version, {', '.join(cols)} FROM {table} WHERE {key} = ?", [key_value]
+        f"SELECT {', '.join(['version', *cols])} FROM {table} WHERE {key} = ?", [key_value]
     ).fetchone()
     if row is None:
         raise StaleEdit(f"{table} {key_value} no longer exists: someone removed it. Reload the page.")
@@ -332,13 +334,13 @@ def update_versioned(con: Connection, table: str, key: str, key_value: Any, vers
             f"{table} {key_value} was changed by someone else since you loaded it (your version "
             f"{version}, now {row[0]}). Your edit was not saved: reload the page and make it again."
         )
-    sets = ", ".join(f"{c} = ?" for c in cols)
+    sets = "".join(f"{c} = ?, " for c in cols)
     con.execute(
-        f"UPDATE {table} SET {sets}, version = version + 1 WHERE {key} = ? AND version = ?",
+        f"UPDATE {table} SET {sets}version = version + 1 WHERE {key} = ? AND version = ?",
         [*changes.values(), key_value, version],
     )
     audit(con, actor=actor, action=action, entity=table, entity_id=key_value,
-          before=dict(zip(cols, row[1:], strict=True)), after=changes)
+          before=dict(zip(cols, row[1:], strict=True)) or None, after={**changes, **(detail or {})} or None)
     return version + 1
 
 

@@ -229,10 +229,8 @@ def _bump_run(con: Connection, run_id: int, version: int, *, actor: str, action:
     if run["status"] != "proposed":
         raise StaleEdit(f"Run {run_id} is {run['status']}; only a proposed run can be edited. "
                         "Run the matching again to get a new proposal.")
-    new = db.update_versioned(con, "match_runs", "run_id", run_id, version, {"created_by": run["created_by"]},
-                              actor=actor, action=action)
-    db.audit(con, actor=actor, action=action, entity="match_runs", entity_id=run_id, after=detail)
-    return new
+    return db.update_versioned(con, "match_runs", "run_id", run_id, version, {}, actor=actor, action=action,
+                               detail=detail)
 
 
 def _members(con: Connection, partnership_id: int, run_id: int) -> tuple[list[int], dict[str, Any]]:

@@ -31,7 +31,9 @@ CREATE TABLE IF NOT EXISTS rounds (
 
 CREATE TABLE IF NOT EXISTS people (
     person_id  INTEGER PRIMARY KEY,
-    email      VARCHAR NOT NULL UNIQUE CHECK (email = lower(trim(email)) AND email LIKE '%_@_%'),
+    -- unique by the check people_email_unique, not an index: an index would stop erasure (DuckDB
+    -- cannot update an indexed column of a row that other tables reference)
+    email      VARCHAR NOT NULL CHECK (email = lower(trim(email)) AND email LIKE '%_@_%'),
     name       VARCHAR NOT NULL CHECK (length(trim(name)) > 0),
     created_at TIMESTAMP NOT NULL
 );
@@ -169,10 +171,9 @@ CREATE TABLE IF NOT EXISTS surveys (
     impact_text           VARCHAR,
     impact_codes          VARCHAR[] NOT NULL DEFAULT [],
     codes_confirmed       BOOLEAN NOT NULL DEFAULT false,
-    version               INTEGER NOT NULL DEFAULT 1   -- optimistic versioning of impact coding
+    version               INTEGER NOT NULL DEFAULT 1,  -- optimistic versioning of impact coding
+    is_cleared            BOOLEAN NOT NULL DEFAULT false   -- impact_text cleared for public use (quotes)
 );
--- Databases built before surveys had a version column get it here (a no-op otherwise).
-ALTER TABLE surveys ADD COLUMN IF NOT EXISTS version INTEGER DEFAULT 1;
 
 -- Accounts: everyone who signs in to the workbench, with a role (workbench.access) and, for a country
 -- coordinator, the countries they look after. password_hash is argon2 (NULL: no usable password;

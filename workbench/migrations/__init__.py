@@ -99,10 +99,70 @@ def _v3_accounts(con: db.Connection) -> None:
     con.execute("DROP TABLE _coordinators_v2")
 
 
+def rebuild_tables(con: db.Connection, edits: dict[str, Callable[[str], str]]) -> None:
+    """Recreate every table from its own stored definition, changed by ``edits[table](sql)``.
+
+    DuckDB cannot drop a constraint or an index, nor drop or rename a table that another references, so
+    a step that must loosen a constraint copies every table aside, drops them children first, creates
+    them again (edited) parents first and refills them by column name. Ids and rows are unchanged.
+    """
+    tables = [r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' "
+        "AND NOT temporary").fetchall()]
+    ddl = {t: con.execute("SELECT sql FROM duckdb_tables() WHERE database_name = current_database() "
+                          "AND schema_name = 'main' AND table_name = ?", [t]).fetchone()[0] for t in tables}  # type: ignore[index]
+    parents: dict[str, set[str]] = {t: set() for t in tables}
+    for table, text in con.execute(
+            "SELECT table_name, constraint_text FROM duckdb_constraints() WHERE constraint_type = 'FOREIGN KEY' "
+            "AND database_name = current_database()").fetchall():
+        target = text.split("REFERENCES", 1)[1].strip().split("(", 1)[0].strip().strip('"')
+        if table in parents and target != table:
+            parents[table].add(target)
+    order: list[str] = []
+    while len(order) < len(tables):
+        ready = sorted(t for t in tables if t not in order and parents[t] <= set(order))
+        if not ready:
+            raise RuntimeError(f"foreign keys form a cycle among {sorted(set(tables) - set(order))}")
+        order += ready
+    unknown = set(edits) - set(tables)
+    if unknown:
+        raise RuntimeError(f"no table {sorted(unknown)} to edit")
+    new_sql = {}
+    for table in order:
+        new_sql[table] = edits[table](ddl[table]) if table in edits else ddl[table]
+        if table in edits and new_sql[table] == ddl[table]:
+            raise RuntimeError(f"the edit of {table} changed nothing in {ddl[table]}")
+    for table in order:
+        con.execute(f"CREATE TEMP TABLE _rebuild_{table} AS SELECT * FROM main.{table}")
+    for table in reversed(order):
+        con.execute(f"DROP TABLE main.{table}")
+    for table in order:
+        con.execute(new_sql[table])
+        con.execute(f"INSERT INTO main.{table} BY NAME SELECT * FROM _rebuild_{table}")
+        con.execute(f"DROP TABLE _rebuild_{table}")
+
+
+def _v4_erasable_people(con: db.Connection) -> None:
+    """People's emails lose their unique index (DuckDB refuses to update an indexed column of a row other
+    tables reference, which erasure must do); the check ``people_email_unique`` keeps them unique.
+    Survey answers get ``is_cleared``: a coordinator cleared the free text for public use."""
+    def people(sql: str) -> str:
+        return sql.replace("email VARCHAR NOT NULL UNIQUE", "email VARCHAR NOT NULL", 1)
+
+    def surveys(sql: str) -> str:
+        head, sep, tail = sql.partition('"version" INTEGER DEFAULT(1) NOT NULL')
+        if not sep:
+            raise RuntimeError("surveys has no version column")
+        return head + sep + ", is_cleared BOOLEAN DEFAULT(CAST('f' AS BOOLEAN)) NOT NULL" + tail
+
+    rebuild_tables(con, {"people": people, "surveys": surveys})
+
+
 #: Every step after version 1, in order. Append; never edit or renumber a step that has shipped.
 STEPS: tuple[Step, ...] = (
     Step(2, "record each schema upgrade (schema_migrations)", _v2_migration_history),
     Step(3, "accounts: the coordinator role, sign-in and lock-out columns", _v3_accounts),
+    Step(4, "people's emails can be erased; survey answers can be cleared for public use", _v4_erasable_people),
 )
 
 #: The schema version this code writes.
