@@ -37,6 +37,9 @@ DB_COMMANDS: dict[str, list[str]] = {
     "match": ["match", "--round", "2017A"],
     "candidates": ["candidates", "--round", "2017A", "--out", "c.csv"],
     "publish": ["publish", "--round", "2017A", "--run", "1"],
+    "migrate": ["migrate"],
+    "backup": ["backup", "--out", "b.duckdb"],
+    "restore": ["restore", "b.duckdb"],
 }
 
 

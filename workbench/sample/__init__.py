@@ -23,7 +23,7 @@ COORDINATORS = [
     # coordinator_id, name, email, role, countries
     ("amorgan", "Alex Morgan", "alex.morgan@coord.example.org", "director", []),
     ("praman", "Priya Raman", "priya.raman@coord.example.org", "director", []),
-    ("tortega", "Tomás Ortega", "tomas.ortega@coord.example.org", "director", []),
+    ("tortega", "Tomás Ortega", "tomas.ortega@coord.example.org", "coordinator", []),
     ("nokafor", "Ngozi Okafor", "ngozi.okafor@coord.example.org", "country", ["NGA", "GHA", "CMR"]),
     ("jwalker", "Jess Walker", "jess.walker@coord.example.org", "country", ["GBR", "IRL"]),
     ("dmensah", "Daniel Mensah", "daniel.mensah@coord.example.org", "country", ["KEN", "UGA", "TZA", "RWA"]),
@@ -47,7 +47,7 @@ def generate(out_dir: str | Path, seed: int = SEED) -> dict[str, int]:
     surveys: list[dict] = []
     interventions: list[dict] = []
     runs: list[dict] = []
-    coordinator_ids = [c[0] for c in COORDINATORS if c[3] in {"director", "country"}]
+    coordinator_ids = [c[0] for c in COORDINATORS if c[3] in {"director", "coordinator", "country"}]
     for spec in ROUNDS:
         program.run_round(spec)
         round_topics = activity.topics_for(spec, len(topics) + 1)
