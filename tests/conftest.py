@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from workbench import db
+from workbench.access import User
 from workbench.build import build_database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,6 +49,17 @@ def app_env(writable_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("WORKBENCH_BACKUP_EVERY_HOURS", "0")  # the Backups page test turns them on
     monkeypatch.chdir(ROOT)
     return writable_db
+
+
+@pytest.fixture(scope="session")
+def users(con: db.Connection) -> dict[str, User]:
+    """The sample program's account for each role, as the library's User (see tests/app_support.py)."""
+    from tests.app_support import SAMPLE_ACCOUNTS
+    from workbench.accounts import get_user
+
+    found = {role: get_user(con, account) for role, account in SAMPLE_ACCOUNTS.items()}
+    assert all(found.values()), found
+    return found  # type: ignore[return-value]
 
 
 def in_ci() -> bool:
