@@ -37,6 +37,7 @@ from pathlib import Path
 
 import workbench
 from workbench import db, matchstore
+from workbench.access import User, command_line_user
 from workbench.build import build_database
 from workbench.errors import WorkbenchError
 
@@ -71,7 +72,8 @@ def prepare(folder: Path) -> tuple[Path, int]:
     build_database(path)
     con = db.connect(path)
     try:
-        run_id, _ = matchstore.run_matching(con, ROUND, matchstore.RunSettings(time_limit=5), actor="bench")
+        run_id, _ = matchstore.run_matching(con, ROUND, matchstore.RunSettings(time_limit=5),
+                                             by=command_line_user())
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -105,6 +107,7 @@ def measure(path: Path, run_id: int, threads: int, edits: int) -> Outcome:
             cur = con.cursor()
             pid = partnerships[index]
             actor = f"coordinator-{index + 1}"
+            user = User(id=actor, email=f"{actor}@bench.example.org", name=actor, role="coordinator")
             saved = refused = failed = 0
             start.wait()
             try:
@@ -115,7 +118,7 @@ def measure(path: Path, run_id: int, threads: int, edits: int) -> Outcome:
                             "SELECT r.version, p.is_locked FROM match_runs AS r JOIN partnerships AS p "
                             "ON p.run_id = r.run_id WHERE r.run_id = ? AND p.partnership_id = ?",
                             [run_id, pid]).fetchone()
-                        matchstore.lock_partnership(cur, run_id, pid, int(version), actor=actor,
+                        matchstore.lock_partnership(cur, run_id, pid, int(version), by=user,
                                                     locked=not locked)
                     except WorkbenchError as exc:
                         refused += 1

@@ -57,13 +57,14 @@ def sample_round(round_id: str) -> list[Applicant]:
     import tempfile
 
     from workbench import db, matchstore
+    from workbench.access import command_line_user
     from workbench.build import build_database
 
     with tempfile.TemporaryDirectory() as tmp:
         path = build_database(Path(tmp) / "sample.duckdb")
         con = db.connect(path, read_only=True)
         try:
-            return matchstore.load_pool(con, round_id).applicants
+            return matchstore.load_pool(con, round_id, by=command_line_user()).applicants
         finally:
             con.close()
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from workbench import db, introductions, matchstore
+from workbench.access import User
 from workbench.errors import StaleEdit, WorkbenchError
 from workbench.matching.model import MatchResult, UnmatchedReason
 from workbench.matchstore import RuleViolation
@@ -44,8 +45,9 @@ def _greedy_result(pool: matchstore.Pool, n_pairs: int) -> MatchResult:
                        reasons=reasons)
 
 
-def test_pool_of_2017A_has_the_accepted_applicants_and_their_history(con: db.Connection) -> None:
-    pool = matchstore.load_pool(con, "2017A")
+def test_pool_of_2017A_has_the_accepted_applicants_and_their_history(con: db.Connection,
+                                                                       users: dict[str, User]) -> None:
+    pool = matchstore.load_pool(con, "2017A", by=users["coordinator"])
     (accepted,) = con.execute("SELECT count(*) FROM applications WHERE round_id = '2017A' AND status = 'accepted'"
                               ).fetchone()  # type: ignore[misc]
     assert len(pool.applicants) == accepted
@@ -60,70 +62,73 @@ def test_pool_of_2017A_has_the_accepted_applicants_and_their_history(con: db.Con
     assert all(c != some.country for c in some.past_partner_countries)
 
 
-def test_unknown_round_is_named(con: db.Connection) -> None:
+def test_unknown_round_is_named(con: db.Connection, users: dict[str, User]) -> None:
     with pytest.raises(WorkbenchError, match=r"no round '2099Z'.*2017A"):
-        matchstore.load_pool(con, "2099Z")
+        matchstore.load_pool(con, "2099Z", by=users["director"])
 
 
-def test_hand_pairing_refuses_hard_rules_with_reasons(con: db.Connection) -> None:
-    pool = matchstore.load_pool(con, "2017A")
+def test_hand_pairing_refuses_hard_rules_with_reasons(con: db.Connection, users: dict[str, User]) -> None:
+    by = users["coordinator"]
+    pool = matchstore.load_pool(con, "2017A", by=by)
     aus = [a for a in pool.applicants if a.country == "AUS"][:2]
     with pytest.raises(RuleViolation, match="cannot be partners"):
-        matchstore.check_pairing(con, "2017A", [aus[0].application_id, aus[1].application_id])
+        matchstore.check_pairing(con, "2017A", [aus[0].application_id, aus[1].application_id], by=by)
     returner = next(a for a in pool.applicants if any(
         b.person_id in a.past_partners for b in pool.applicants))
     old = next(b for b in pool.applicants if b.person_id in returner.past_partners)
     with pytest.raises(RuleViolation, match="cannot be partners"):
-        matchstore.check_pairing(con, "2017A", [returner.application_id, old.application_id])
+        matchstore.check_pairing(con, "2017A", [returner.application_id, old.application_id], by=by)
     with pytest.raises(RuleViolation, match="two or three"):
-        matchstore.check_pairing(con, "2017A", [aus[0].application_id])
+        matchstore.check_pairing(con, "2017A", [aus[0].application_id], by=by)
 
 
-def test_store_edit_and_publish_a_run(wcon: db.Connection) -> None:
-    pool = matchstore.load_pool(wcon, "2017A")
+def test_store_edit_and_publish_a_run(wcon: db.Connection, users: dict[str, User]) -> None:
+    alex, other = users["director"], users["coordinator"]
+    pool = matchstore.load_pool(wcon, "2017A", by=alex)
     result = _greedy_result(pool, 20)
-    run_id = matchstore.save_run(wcon, "2017A", result, {"weights": {}}, actor="amorgan")
-    parts = matchstore.run_partnerships(wcon, run_id)
+    run_id = matchstore.save_run(wcon, "2017A", result, {"weights": {}}, by=alex)
+    parts = matchstore.run_partnerships(wcon, run_id, by=alex)
     assert len(parts) == 20 and set(parts["status"]) == {"proposed"}
-    assert len(matchstore.run_unmatched(wcon, run_id)) == len(pool.applicants) - 40
+    assert len(matchstore.run_unmatched(wcon, run_id, by=alex)) == len(pool.applicants) - 40
     assert db.run_checks(wcon) == {k: [] for k in db.run_checks(wcon)}
 
     version = matchstore.run_row(wcon, run_id)["version"]
     first = int(parts["partnership_id"][0])
-    version = matchstore.lock_partnership(wcon, run_id, first, version, actor="amorgan")
-    assert matchstore.rule_table(wcon, "2017A")["kind"].tolist() == ["lock"]
+    version = matchstore.lock_partnership(wcon, run_id, first, version, by=alex)
+    assert matchstore.rule_table(wcon, "2017A", by=alex)["kind"].tolist() == ["lock"]
 
     # A second coordinator still holding the old version is refused, and nothing changes.
     with pytest.raises(StaleEdit, match="changed by someone else"):
-        matchstore.break_partnership(wcon, run_id, first, version - 1, actor="praman")
+        matchstore.break_partnership(wcon, run_id, first, version - 1, by=other)
     assert matchstore.run_row(wcon, run_id)["version"] == version
 
     second = int(parts["partnership_id"][1])
     ids = [int(x) for x in parts.set_index("partnership_id").loc[second, "application_ids"]]
-    version = matchstore.break_partnership(wcon, run_id, second, version, actor="amorgan")
-    assert set(ids) <= set(matchstore.run_unmatched(wcon, run_id)["application_id"])
-    pairing = matchstore.pair_by_hand(wcon, run_id, ids, version, actor="amorgan")
+    version = matchstore.break_partnership(wcon, run_id, second, version, by=alex)
+    assert set(ids) <= set(matchstore.run_unmatched(wcon, run_id, by=alex)["application_id"])
+    pairing = matchstore.pair_by_hand(wcon, run_id, ids, version, by=alex)
     assert pairing.version == version + 1 and "shared interest" in pairing.explanation
     assert matchstore.run_row(wcon, run_id)["matched"] == 40
 
-    matchstore.add_rule(wcon, "2017A", "forbid", ids[0], ids[1], actor="amorgan", reason="test")
-    assert matchstore.load_pool(wcon, "2017A").rules.forbidden == {frozenset(ids)}
+    matchstore.add_rule(wcon, "2017A", "forbid", ids[0], ids[1], by=alex, reason="test")
+    assert matchstore.load_pool(wcon, "2017A", by=alex).rules.forbidden == {frozenset(ids)}
 
-    matchstore.publish_run(wcon, run_id, actor="amorgan")
+    matchstore.publish_run(wcon, run_id, by=alex)
     assert matchstore.round_row(wcon, "2017A")["status"] == "running"
     (participants,) = wcon.execute("SELECT participants FROM round_summary WHERE round_id = '2017A'").fetchone()  # type: ignore[misc]
     assert participants == 40
     assert {k: v for k, v in db.run_checks(wcon).items() if v} == {}
     with pytest.raises(StaleEdit, match="only a proposed run"):
-        matchstore.break_partnership(wcon, run_id, first, matchstore.run_row(wcon, run_id)["version"], actor="x")
+        matchstore.break_partnership(wcon, run_id, first, matchstore.run_row(wcon, run_id)["version"], by=other)
     with pytest.raises(WorkbenchError, match="published"):
-        matchstore.run_matching(wcon, "2017A", actor="amorgan")
-    (audits,) = wcon.execute("SELECT count(*) FROM audit_log").fetchone()  # type: ignore[misc]
-    assert audits >= 6
+        matchstore.run_matching(wcon, "2017A", by=alex)
+    actors = dict(wcon.execute("SELECT actor, count(*) FROM audit_log WHERE entity IN ('match_runs', 'match_rules', "
+                               "'rounds') GROUP BY actor").fetchall())
+    assert actors == {"amorgan": 7}  # run, lock, break, pair, forbid, publish, start round: all by the signed-in user
 
 
-def test_introductions_for_a_published_round(con: db.Connection) -> None:
-    intros = introductions.introductions(con, "2016B")
+def test_introductions_for_a_published_round(con: db.Connection, users: dict[str, User]) -> None:
+    intros = introductions.introductions(con, "2016B", by=users["coordinator"])
     (n,) = con.execute("SELECT count(*) FROM partnerships WHERE round_id = '2016B'").fetchone()  # type: ignore[misc]
     assert len(intros) == n
     trio = next(i for i in intros if len(i.to) == 3)
@@ -136,8 +141,8 @@ def test_introductions_for_a_published_round(con: db.Connection) -> None:
     assert merge.startswith("partnership_id,to,names,subject,body")
 
 
-def test_template_errors_are_explained(con: db.Connection) -> None:
+def test_template_errors_are_explained(con: db.Connection, users: dict[str, User]) -> None:
     with pytest.raises(WorkbenchError, match=r"unknown placeholder\(s\) \{nme\}"):
-        introductions.introductions(con, "2016B", subject="Hi {nme}")
+        introductions.introductions(con, "2016B", by=users["director"], subject="Hi {nme}")
     with pytest.raises(WorkbenchError, match="no published partnerships"):
-        introductions.introductions(con, "2017A")
+        introductions.introductions(con, "2017A", by=users["director"])

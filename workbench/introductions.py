@@ -2,6 +2,12 @@
 
 One message per partnership from an editable template, as ``.eml`` files in a zip (open them in any
 mail program, or send them with a script) or as a mail-merge CSV (one row per partnership).
+
+Both readers take the signed-in user as ``by`` and need :attr:`~workbench.access.Action.EXPORT_PERSONAL`.
+A country coordinator gets the partnerships with a member from their countries, the members from
+elsewhere reduced to name and country; an introduction needs every member's address, so they get the
+introductions of the partnerships wholly within their countries only. The Matching page and
+``workbench export partnerships|introductions`` write the same files from these functions.
 """
 
 from __future__ import annotations
@@ -17,9 +23,10 @@ from email.utils import formatdate, make_msgid
 
 import pandas as pd
 
+from workbench.access import Action, NotAllowed, User, country_scope, redact_outside, require
 from workbench.db import Connection
 from workbench.errors import WorkbenchError
-from workbench.exports import csv_text
+from workbench.exports import csv_text, frame_csv_bytes
 
 DEFAULT_SUBJECT = "Meet your {round} partner{s}: {names}"
 DEFAULT_BODY = """Dear {names},
@@ -39,6 +46,8 @@ The program coordinators
 """
 STAGE_WORDS = {"student": "library student", "early": "early career", "mid": "mid career", "senior": "senior"}
 PLACEHOLDERS = ("round", "names", "people", "shared_interests", "s", "partnership_id")
+#: What a country coordinator does not see of a partnership member from outside their countries.
+OUTSIDE_HIDDEN = ("email", "sector", "career_stage", "interests", "languages", "timezone")
 
 
 class TemplateError(WorkbenchError):
@@ -53,8 +62,30 @@ class Introduction:
     body: str
 
 
-def published_partnerships(con: Connection, round_id: str) -> pd.DataFrame:
-    """One row per member of the round's published partnerships (for the CSV export)."""
+def published_partnerships(con: Connection, round_id: str, *, by: User) -> pd.DataFrame:
+    """One row per member of the round's published partnerships (for the CSV export).
+
+    Needs EXPORT_PERSONAL. A country coordinator gets the partnerships with a member from their
+    countries; members from elsewhere keep their name and country, the rest of their row is blank
+    (:data:`OUTSIDE_HIDDEN`).
+    """
+    require(by, Action.EXPORT_PERSONAL, what="The round's partnerships")
+    members = _published(con, round_id)
+    scope = country_scope(by)
+    if scope is None or members.empty:
+        return members
+    involved = members.loc[members["country_iso3"].isin(scope), "partnership_id"].unique()
+    members = members[members["partnership_id"].isin(involved)].reset_index(drop=True)
+    return redact_outside(by, members, country_column="country_iso3", personal_columns=OUTSIDE_HIDDEN)
+
+
+def partnerships_csv(con: Connection, round_id: str, *, by: User) -> bytes:
+    """The partnerships export, as the Matching page downloads it and ``workbench export partnerships``
+    writes it: :func:`published_partnerships` through :func:`workbench.exports.frame_csv_bytes`."""
+    return frame_csv_bytes(published_partnerships(con, round_id, by=by))
+
+
+def _published(con: Connection, round_id: str) -> pd.DataFrame:
     return con.execute(
         """
         SELECT p.partnership_id, p.kind, p.status, p.score, a.application_id, a.name, a.email, a.country_iso3,
@@ -86,12 +117,28 @@ def _fill(template: str, values: dict[str, str], field: str) -> str:
             from None
 
 
-def introductions(con: Connection, round_id: str, *, subject: str = DEFAULT_SUBJECT,
+def introductions(con: Connection, round_id: str, *, by: User, subject: str = DEFAULT_SUBJECT,
                   body: str = DEFAULT_BODY) -> list[Introduction]:
-    """One introduction per published partnership of the round, from the templates."""
-    members = published_partnerships(con, round_id)
+    """One introduction per published partnership of the round, from the templates.
+
+    Needs EXPORT_PERSONAL. A country coordinator gets the introductions of the partnerships whose members
+    all live in their countries; a partnership with a member from elsewhere is left out (its introduction
+    carries that member's address, which is not theirs to export: a coordinator sends it). When that
+    leaves none, they are refused with :class:`~workbench.access.NotAllowed`.
+    """
+    require(by, Action.EXPORT_PERSONAL, what="The introductions")
+    members = _published(con, round_id)
     if members.empty:
         raise WorkbenchError(f"Round {round_id} has no published partnerships yet: publish a matching run first.")
+    scope = country_scope(by)
+    if scope is not None:
+        outside = members.loc[~members["country_iso3"].isin(scope), "partnership_id"].unique()
+        members = members[~members["partnership_id"].isin(outside)]
+        if members.empty:
+            raise NotAllowed(
+                f"None of round {round_id}'s partnerships has all its members in {by.name}'s countries "
+                f"({', '.join(scope) or 'none'}); an introduction carries every member's address, so a director "
+                "or coordinator sends those.")
     out = []
     for pid, group in members.groupby("partnership_id", sort=True):
         interests = [set(x.split("; ")) for x in group["interests"]]

@@ -4,6 +4,14 @@ The engine (``workbench.matching``) knows nothing of DuckDB; this module turns a
 applications and coordinator rules into its inputs, stores what it returns as a proposed run, lets
 coordinators edit that run (lock, break, pair by hand, forbid, exclude) under optimistic versioning,
 and publishes a run as the round's partnerships. Every change is audited.
+
+Access (:mod:`workbench.access`): every change takes the signed-in user as ``by`` and needs
+:attr:`~workbench.access.Action.MATCH` (directors and coordinators: country coordinators, analysts and
+presenters are refused, so the Matching page is not theirs). Every read that returns people (the pool,
+the rules, a run's partnerships and unmatched people, candidate pairs) takes ``by`` and needs
+:attr:`~workbench.access.Action.VIEW_PERSONAL`; a country coordinator gets only what involves their
+countries, and a partnership's members from elsewhere keep only their name and country. Figures
+(:func:`runs`, :func:`compare_runs`) take no user.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from workbench import db
+from workbench.access import Action, User, country_scope, require, scope_frame
 from workbench.db import Connection
 from workbench.errors import NotFound, StaleEdit, WorkbenchError
 from workbench.matching import model as m
@@ -54,8 +63,23 @@ def round_row(con: Connection, round_id: str) -> dict[str, Any]:
     return dict(zip(("round_id", "label", "status", "seq", "version"), row, strict=True))
 
 
-def load_pool(con: Connection, round_id: str) -> Pool:
-    """The round's accepted applicants, with their past partners, and the coordinators' rules."""
+def load_pool(con: Connection, round_id: str, *, by: User) -> Pool:
+    """The round's accepted applicants, with their past partners, and the coordinators' rules.
+
+    Needs VIEW_PERSONAL. A country coordinator gets the applicants of their countries and the rules
+    involving them (a partial pool: the engine is run on the whole one, by :func:`run_matching`).
+    """
+    require(by, Action.VIEW_PERSONAL, what="The matching pool")
+    pool = _pool(con, round_id)
+    scope = country_scope(by)
+    if scope is None:
+        return pool
+    rows = _scope_rules(pool.rule_rows, scope)
+    return Pool(round_id, [a for a in pool.applicants if a.country in scope], _rules_from(rows), rows)
+
+
+def _pool(con: Connection, round_id: str) -> Pool:
+    """The whole pool, for the engine and the hard-rule checks (callers have asked :mod:`access`)."""
     rnd = round_row(con, round_id)
     rows = con.execute(
         """
@@ -84,12 +108,29 @@ def load_pool(con: Connection, round_id: str) -> Pool:
         )
         for r in rows
     ]
-    rules = rule_table(con, round_id)
+    rules = _rule_table(con, round_id)
     return Pool(round_id, applicants, _rules_from(rules), rules)
 
 
-def rule_table(con: Connection, round_id: str) -> pd.DataFrame:
-    """The round's locks, forbidden pairs and exclusions, with names, newest first."""
+def rule_table(con: Connection, round_id: str, *, by: User) -> pd.DataFrame:
+    """The round's locks, forbidden pairs and exclusions, with names, newest first.
+
+    Needs VIEW_PERSONAL; a country coordinator sees the rules involving someone from their countries.
+    """
+    require(by, Action.VIEW_PERSONAL, what="The matching rules")
+    rules = _rule_table(con, round_id)
+    scope = country_scope(by)
+    return rules if scope is None else _scope_rules(rules, scope)
+
+
+def _scope_rules(rules: pd.DataFrame, scope: Sequence[str]) -> pd.DataFrame:
+    if rules.empty:
+        return rules
+    inside = rules["country_a"].isin(scope) | rules["country_b"].isin(scope)
+    return rules[inside].reset_index(drop=True)
+
+
+def _rule_table(con: Connection, round_id: str) -> pd.DataFrame:
     return con.execute(
         """
         SELECT r.rule_id, r.kind, r.application_a_id, a.name AS name_a, a.country_iso3 AS country_a,
@@ -135,8 +176,10 @@ def _merge_locks(pairs: Iterable[tuple[int, int]]) -> list[tuple[int, ...]]:
 
 
 def save_run(con: Connection, round_id: str, result: m.MatchResult, parameters: dict[str, Any], *,
-             actor: str) -> int:
+             by: User) -> int:
     """Store an engine result as a proposed run of the round (one transaction); returns its id."""
+    require(by, Action.MATCH)
+    actor = by.actor
     with db.transaction(con):
         (run_id,) = db.next_ids(con, "match_runs")
         con.execute(
@@ -180,9 +223,19 @@ def runs(con: Connection, round_id: str) -> pd.DataFrame:
     return con.execute("FROM match_quality WHERE round_id = ? ORDER BY run_id DESC", [round_id]).df()
 
 
-def run_partnerships(con: Connection, run_id: int, *, include_broken: bool = False) -> pd.DataFrame:
-    """One row per partnership of a run: both (or all three) people, score and explanation."""
-    frame = con.execute(
+def run_partnerships(con: Connection, run_id: int, *, by: User, include_broken: bool = False) -> pd.DataFrame:
+    """One row per partnership of a run: both (or all three) people, score and explanation.
+
+    Needs VIEW_PERSONAL. A country coordinator gets the partnerships with a member from their countries;
+    a member from elsewhere shows as name and country only (``person_x`` reads "Name (KEN)", their sector
+    and stage are blank), and such a partnership's explanation, which speaks of both, is left out.
+    """
+    require(by, Action.VIEW_PERSONAL, what="A run's partnerships")
+    return _person_columns(_scope_partnerships(_run_partnerships(con, run_id, include_broken), country_scope(by)))
+
+
+def _run_partnerships(con: Connection, run_id: int, include_broken: bool = False) -> pd.DataFrame:
+    return con.execute(
         """
         SELECT p.partnership_id, p.kind, p.status, p.is_locked, p.score,
             json_extract_string(p.score_detail, '$.summary') AS explanation,
@@ -200,18 +253,44 @@ def run_partnerships(con: Connection, run_id: int, *, include_broken: bool = Fal
         """,
         [run_id, include_broken],
     ).df()
+
+
+def _scope_partnerships(frame: pd.DataFrame, scope: Sequence[str] | None) -> pd.DataFrame:
+    """A country coordinator's part: partnerships with a member in ``scope``, the others reduced."""
+    if scope is None or frame.empty:
+        return frame
+    inside = [any(c in scope for c in countries) for countries in frame["countries"]]
+    out = frame[inside].reset_index(drop=True).copy()
+    for column in ("sectors", "stages"):
+        out[column] = [[v if c in scope else None for v, c in zip(values, countries, strict=True)]
+                       for values, countries in zip(out[column], out["countries"], strict=True)]
+    whole = [all(c in scope for c in countries) for countries in out["countries"]]
+    out["explanation"] = [e if w else None for e, w in zip(out["explanation"], whole, strict=True)]
+    return out
+
+
+def _person_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """``person_a``, ``person_b``, ``person_c``: "Name (country, sector, stage)", or "Name (country)"."""
     for i, who in enumerate(("a", "b", "c")):
-        frame[f"person_{who}"] = [
-            f"{n[i]} ({c[i]}, {s[i]}, {st})" if i < len(n) else ""
-            for n, c, s, st in zip(frame["names"], frame["countries"], frame["sectors"],
-                                   [x[i] if i < len(x) else "" for x in frame["stages"]], strict=True)
-        ]
+        cells = []
+        for n, c, s, st in zip(frame["names"], frame["countries"], frame["sectors"], frame["stages"], strict=True):
+            if i >= len(n):
+                cells.append("")
+            elif s[i] is None:
+                cells.append(f"{n[i]} ({c[i]})")
+            else:
+                cells.append(f"{n[i]} ({c[i]}, {s[i]}, {st[i]})")
+        frame[f"person_{who}"] = cells
     return frame
 
 
-def run_unmatched(con: Connection, run_id: int) -> pd.DataFrame:
-    """Who the run leaves without a partner, why, and the smallest change that would place them."""
-    return con.execute(
+def run_unmatched(con: Connection, run_id: int, *, by: User) -> pd.DataFrame:
+    """Who the run leaves without a partner, why, and the smallest change that would place them.
+
+    Needs VIEW_PERSONAL; a country coordinator sees the people of their countries.
+    """
+    require(by, Action.VIEW_PERSONAL, what="A run's unmatched people")
+    frame = con.execute(
         """
         SELECT u.application_id, a.name, a.country_iso3, a.sector, a.career_stage, a.languages,
             u.code, u.reason, u.change
@@ -221,6 +300,7 @@ def run_unmatched(con: Connection, run_id: int) -> pd.DataFrame:
         """,
         [run_id],
     ).df()
+    return scope_frame(by, frame, "country_iso3")
 
 
 def _bump_run(con: Connection, run_id: int, version: int, *, actor: str, action: str,
@@ -245,9 +325,11 @@ def _members(con: Connection, partnership_id: int, run_id: int) -> tuple[list[in
     return ids, info
 
 
-def lock_partnership(con: Connection, run_id: int, partnership_id: int, version: int, *, actor: str,
+def lock_partnership(con: Connection, run_id: int, partnership_id: int, version: int, *, by: User,
                      locked: bool = True) -> int:
     """Keep (or stop keeping) a partnership through re-runs; returns the run's new version."""
+    require(by, Action.MATCH)
+    actor = by.actor
     with db.transaction(con):
         new = _bump_run(con, run_id, version, actor=actor, action="lock pair" if locked else "unlock pair",
                         detail={"partnership_id": partnership_id})
@@ -273,8 +355,10 @@ def _set_lock_rules(con: Connection, round_id: str, ids: Sequence[int], locked: 
                         [rule_id, round_id, ids[0], b, "kept by a coordinator", actor, _now()])
 
 
-def break_partnership(con: Connection, run_id: int, partnership_id: int, version: int, *, actor: str) -> int:
+def break_partnership(con: Connection, run_id: int, partnership_id: int, version: int, *, by: User) -> int:
     """Take a proposed partnership apart; its members become unmatched. Returns the run's new version."""
+    require(by, Action.MATCH)
+    actor = by.actor
     with db.transaction(con):
         new = _bump_run(con, run_id, version, actor=actor, action="break pair",
                         detail={"partnership_id": partnership_id})
@@ -302,11 +386,16 @@ class HandPairing:
     explanation: str
 
 
-def check_pairing(con: Connection, round_id: str, ids: Sequence[int], *, run_id: int | None = None) -> list[str]:
-    """Hard rules for putting ``ids`` together (raises :class:`RuleViolation`); returns soft warnings."""
+def check_pairing(con: Connection, round_id: str, ids: Sequence[int], *, by: User,
+                  run_id: int | None = None) -> list[str]:
+    """Hard rules for putting ``ids`` together (raises :class:`RuleViolation`); returns soft warnings.
+
+    The dry run of :func:`pair_by_hand`, so it needs MATCH (its messages name the people).
+    """
+    require(by, Action.MATCH)
     if len(set(ids)) not in (2, 3) or len(set(ids)) != len(ids):
         raise RuleViolation("Choose two or three different people to pair.")
-    pool = load_pool(con, round_id)
+    pool = _pool(con, round_id)
     people = pool.by_id()
     missing = [a for a in ids if a not in people]
     if missing:
@@ -344,12 +433,14 @@ def check_pairing(con: Connection, round_id: str, ids: Sequence[int], *, run_id:
     return warnings
 
 
-def pair_by_hand(con: Connection, run_id: int, ids: Sequence[int], version: int, *, actor: str) -> HandPairing:
+def pair_by_hand(con: Connection, run_id: int, ids: Sequence[int], version: int, *, by: User) -> HandPairing:
     """Pair two (or three) unmatched people of a proposed run; the new partnership is locked."""
+    require(by, Action.MATCH)
+    actor = by.actor
     ids = sorted(int(a) for a in ids)
     run = run_row(con, run_id)
-    warnings = check_pairing(con, run["round_id"], ids, run_id=run_id)
-    people = load_pool(con, run["round_id"]).by_id()
+    warnings = check_pairing(con, run["round_id"], ids, by=by, run_id=run_id)
+    people = _pool(con, run["round_id"]).by_id()
     links = [explain_pair(people[a], people[b], m.Weights()) for i, a in enumerate(ids) for b in ids[i + 1:]]
     score = sum(link.score for link in links) / (1 if len(ids) == 2 else 2)
     with db.transaction(con):
@@ -366,9 +457,11 @@ def pair_by_hand(con: Connection, run_id: int, ids: Sequence[int], version: int,
     return HandPairing(pid, new, warnings, " | ".join(link.summary() for link in links))
 
 
-def add_rule(con: Connection, round_id: str, kind: str, a: int, b: int | None = None, *, actor: str,
+def add_rule(con: Connection, round_id: str, kind: str, a: int, b: int | None = None, *, by: User,
              reason: str = "") -> int:
     """Forbid a pair or exclude a person from the round's matching (kept for every later run)."""
+    require(by, Action.MATCH)
+    actor = by.actor
     if kind not in {"forbid", "exclude"}:
         raise ValueError(f"unknown rule kind {kind!r}")
     if kind == "forbid" and (b is None or a == b):
@@ -383,7 +476,10 @@ def add_rule(con: Connection, round_id: str, kind: str, a: int, b: int | None = 
     return rule_id
 
 
-def remove_rule(con: Connection, rule_id: int, *, actor: str) -> None:
+def remove_rule(con: Connection, rule_id: int, *, by: User) -> None:
+    """Lift a lock, a forbidden pair or an exclusion."""
+    require(by, Action.MATCH)
+    actor = by.actor
     with db.transaction(con):
         row = con.execute("SELECT kind, application_a_id, application_b_id FROM match_rules WHERE rule_id = ?",
                           [rule_id]).fetchone()
@@ -394,8 +490,10 @@ def remove_rule(con: Connection, rule_id: int, *, actor: str) -> None:
                  before={"kind": row[0], "a": row[1], "b": row[2]})
 
 
-def publish_run(con: Connection, run_id: int, *, actor: str, version: int | None = None) -> None:
+def publish_run(con: Connection, run_id: int, *, by: User, version: int | None = None) -> None:
     """Make a proposed run the round's partnerships: the round starts running."""
+    require(by, Action.MATCH)
+    actor = by.actor
     run = run_row(con, run_id)
     rnd = round_row(con, run["round_id"])
     if run["status"] != "proposed":
@@ -421,7 +519,7 @@ def compare_runs(con: Connection, run_a: int, run_b: int) -> pd.DataFrame:
         raise NotFound("Pick two existing runs to compare.")
     sets = {}
     for run in (run_a, run_b):
-        sets[run] = {tuple(x) for x in run_partnerships(con, run)["application_ids"]}
+        sets[run] = {tuple(x) for x in _run_partnerships(con, run)["application_ids"]}
     figures = ["people", "matched", "pairs", "trios", "share_sharing_interest", "share_wishes_met", "countries",
                "objective", "bound", "gap", "seconds", "status"]
     table = quality.loc[[run_a, run_b], figures].T
@@ -452,13 +550,14 @@ def previous_result(con: Connection, round_id: str) -> list[tuple[int, ...]]:
                       [round_id]).fetchone()
     if row is None or row[0] is None:
         return []
-    frame = run_partnerships(con, int(row[0]))
+    frame = _run_partnerships(con, int(row[0]))
     return [tuple(int(x) for x in ids) for ids in frame["application_ids"]]
 
 
 def run_matching(con: Connection, round_id: str, settings: RunSettings | None = None, *,
-                 actor: str, progress: Callable[[str, float], None] | None = None) -> tuple[int, m.MatchResult]:
+                 by: User, progress: Callable[[str, float], None] | None = None) -> tuple[int, m.MatchResult]:
     """Match the round's accepted applicants under its rules, store the run as proposed."""
+    require(by, Action.MATCH)
     settings = settings or RunSettings()
     rnd = round_row(con, round_id)
     if rnd["status"] not in {"open", "matching"}:
@@ -468,21 +567,31 @@ def run_matching(con: Connection, round_id: str, settings: RunSettings | None = 
         )
     from workbench.matching import match
 
-    pool = load_pool(con, round_id)
+    pool = _pool(con, round_id)
     previous = [p for p in previous_result(con, round_id)
                 if not any(a in pool.rules.excluded for a in p)] or None
     result = match(pool.applicants, pool.rules, settings.weights, time_limit=settings.time_limit,
                    odd_policy=settings.odd_policy, previous=previous, progress=progress)
     params = {**settings.as_dict(), "locks": [list(x) for x in pool.rules.locks],
               "forbidden": sorted(sorted(x) for x in pool.rules.forbidden), "excluded": sorted(pool.rules.excluded)}
-    run_id = save_run(con, round_id, result, params, actor=actor)
+    run_id = save_run(con, round_id, result, params, by=by)
     return run_id, result
 
 
-def candidates(con: Connection, round_id: str, weights: m.Weights | None = None) -> pd.DataFrame:
-    """Every feasible pair of the round with the score the objective uses (``a_id, b_id, score``)."""
+def candidates(con: Connection, round_id: str, weights: m.Weights | None = None, *, by: User) -> pd.DataFrame:
+    """Every feasible pair of the round with the score the objective uses (``a_id, b_id, score``).
+
+    Needs VIEW_PERSONAL (the pairs are people); a country coordinator gets the pairs with someone from
+    their countries.
+    """
     from workbench.matching import feasible_pairs
 
-    pool = load_pool(con, round_id)
+    require(by, Action.VIEW_PERSONAL, what="The candidate pairs")
+    pool = _pool(con, round_id)
     rows = list(feasible_pairs(pool.applicants, rules=pool.rules, weights=weights or m.Weights()))
-    return pd.DataFrame(rows, columns=["a_id", "b_id", "score"])
+    frame = pd.DataFrame(rows, columns=["a_id", "b_id", "score"])
+    scope = country_scope(by)
+    if scope is None:
+        return frame
+    inside = {a.application_id for a in pool.applicants if a.country in scope}
+    return frame[frame["a_id"].isin(inside) | frame["b_id"].isin(inside)].reset_index(drop=True)

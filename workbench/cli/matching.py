@@ -1,4 +1,4 @@
-"""``workbench match``, ``workbench candidates`` and ``workbench publish``."""
+"""``workbench match``, ``workbench candidates`` and ``workbench publish``, as :func:`command_line_user`."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 
 from workbench import matchstore
+from workbench.access import command_line_user
 from workbench.cli._common import Commands, changing, reading
-from workbench.config import settings
+from workbench.exports import write_frame_csv
 from workbench.matching.model import Weights
 
 
@@ -46,7 +47,7 @@ def register(commands: Commands) -> None:
 def _cmd_match(args: argparse.Namespace) -> int:
     run_settings = matchstore.RunSettings(weights=Weights(), time_limit=args.time_limit, odd_policy=args.odd)
     with changing(args) as con:
-        run_id, result = matchstore.run_matching(con, args.round, run_settings, actor=settings().actor)
+        run_id, result = matchstore.run_matching(con, args.round, run_settings, by=command_line_user())
     if args.json:
         payload = {"run_id": run_id, **result.summary(),
                    "pairs": [list(p) for p in result.pairs], "trios": [list(t) for t in result.trios],
@@ -68,8 +69,8 @@ def _cmd_match(args: argparse.Namespace) -> int:
 
 def _cmd_candidates(args: argparse.Namespace) -> int:
     with reading(args) as con:
-        frame = matchstore.candidates(con, args.round)
-    frame.to_csv(args.out, index=False, float_format="%.2f")
+        frame = matchstore.candidates(con, args.round, by=command_line_user())
+    write_frame_csv(frame, args.out, float_format="%.2f")
     print(f"Wrote {len(frame):,} feasible pairs of {args.round} to {args.out}.")
     return 0
 
@@ -79,6 +80,6 @@ def _cmd_publish(args: argparse.Namespace) -> int:
         run = matchstore.run_row(con, args.run)
         if run["round_id"] != args.round:
             raise matchstore.RuleViolation(f"Run {args.run} belongs to round {run['round_id']}, not {args.round}.")
-        matchstore.publish_run(con, args.run, actor=settings().actor)
+        matchstore.publish_run(con, args.run, by=command_line_user())
         print(f"Published run {args.run}: {run['matched']} people in partnerships; round {args.round} is running.")
     return 0
