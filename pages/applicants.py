@@ -4,8 +4,9 @@ countries partnered in a published round."""
 import streamlit as st
 
 from workbench import applications, charts, reports, vocab
+from workbench.access import Action, may
 from workbench.countries import country_name
-from workbench.ui.acting import acting_coordinator
+from workbench.ui.auth import current_user
 from workbench.ui.connection import cursor
 from workbench.ui.feedback import reporting_errors, saved, show_feedback
 from workbench.ui.widgets import round_picker
@@ -16,8 +17,8 @@ COUNTRY_KEY = "applicant_country"
 ALL = "All countries"
 
 con = cursor()
+user = current_user(con, Action.VIEW_PERSONAL)
 round_id = round_picker(con)
-who = acting_coordinator(con, key="applicants")
 admission = reports.round_admission(con, round_id)
 map_config = charts.map_config(str(st.get_option("server.baseUrlPath") or ""))
 
@@ -84,28 +85,30 @@ with right:
 
 # The chosen country's applicants -------------------------------------------------------------------
 names = dict(zip(shown["country_iso3"], shown["country"], strict=True))
+everyone = f"Your countries ({', '.join(user.countries)})" if user.is_country else ALL
 selected = st.selectbox("Country", options, key=COUNTRY_KEY,
-                        format_func=lambda c: c if c == ALL else f"{names.get(c, c)} ({c})")
+                        format_func=lambda c: everyone if c == ALL else f"{names.get(c, c)} ({c})")
 country = None if selected == ALL else str(selected)
-if who.role == "presenter":
-    st.info("Presenters see aggregates only: the list of applicants is for coordinators.")
-    st.stop()
-
 
 
 def applicants_page(number: int) -> reports.ApplicantPage:
-    return reports.applicant_list(con, round_id=round_id, country_iso3=country, sectors=sectors,
+    return reports.applicant_list(con, by=user, round_id=round_id, country_iso3=country, sectors=sectors,
                                   career_stages=stages, statuses=statuses, returning=returning,
                                   limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
 
 
-listing = applicants_page(1)
+listing: reports.ApplicantPage | None = None
+with reporting_errors():  # a country outside a country coordinator's countries: the library says so
+    listing = applicants_page(1)
+if listing is None:  # ... and the list shows the applicants of their own countries instead
+    country = None
+    listing = applicants_page(1)
 if listing.pages > 1:
     page = int(st.number_input(f"Page (of {listing.pages:,}; {PAGE_SIZE} applicants a page)", 1, listing.pages, 1,
                                key=f"applicants_page_{round_id}_{country}"))
     if page > 1:
         listing = applicants_page(page)
-where = names.get(country, country) if country else "all countries"
+where = names.get(country, country) if country else ("your countries" if user.is_country else "all countries")
 st.subheader(f"Applicants from {where}")
 st.caption(f"{listing.total:,} applicant(s), earliest first; showing {len(listing.rows):,} from "
            f"number {listing.offset + 1 if listing.total else 0:,}.")
@@ -119,11 +122,12 @@ st.dataframe(
 )
 
 # Admission by hand --------------------------------------------------------------------------------
-may_decide = who.may_edit and admission.is_open
+may_decide = may(user, Action.ADMIT) and admission.is_open
 if not admission.is_open:
     st.caption(f"{admission.label} is {admission.status}: admission decisions are closed.")
-elif not who.may_edit:
-    st.caption(f"{who.name} ({who.role}) can read the applicants but not decide on them.")
+elif not may(user, Action.ADMIT):
+    st.caption(f"{user.describe()} can read these applicants but not decide on them: a coordinator or a director "
+               "decides.")
 elif len(listing.rows):
     with st.expander("Accept, waitlist or withdraw an applicant"):
         rows = listing.rows.set_index("application_id")
@@ -137,15 +141,10 @@ elif len(listing.rows):
         reason = st.text_input("Reason (recorded with the decision)", key="decide_reason",
                                placeholder="e.g. asked to join next round")
         if st.button("Save the decision", key="decide_save", type="primary"):
-            row = rows.loc[picked]
-            if who.role == "country" and row["country_iso3"] not in who.countries:
-                st.error(f"{country_name(row['country_iso3'])} is not one of your countries "
-                         f"({', '.join(who.countries)}).")
-            else:
-                with reporting_errors():
-                    done = applications.decide(con, int(picked), decision, version=int(row["version"]),
-                                               reason=reason, actor=who.coordinator_id)
-                    saved(con, done.message)
+            with reporting_errors():
+                done = applications.decide(con, int(picked), decision, version=int(rows.at[picked, "version"]),
+                                           reason=reason, by=user)
+                saved(con, done.message)
 
 if may_decide:
     over = applications.over_cap(con, round_id)
@@ -162,11 +161,11 @@ if may_decide:
         c1, c2 = st.columns(2)
         with reporting_errors():
             if c1.button("Apply the cap again", key="cap_apply"):
-                saved(con, applications.admit(con, round_id, actor=who.coordinator_id).summary())
+                saved(con, applications.admit(con, round_id, by=user).summary())
             if c2.button(f"Change the cap to {new_cap}%", key="cap_change",
                          disabled=new_cap == round(admission.country_cap * 100)):
                 result = applications.set_country_cap(con, round_id, new_cap / 100, version=admission.version,
-                                                      actor=who.coordinator_id)
+                                                      by=user)
                 saved(con, f"The cap of {round_id} is now {new_cap}%. " + result.summary())
 
 # Partnerships between countries --------------------------------------------------------------------

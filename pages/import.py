@@ -5,8 +5,10 @@ import hashlib
 import streamlit as st
 
 from workbench import applications, reports
+from workbench.access import Action, may
+from workbench.exports import frame_csv_bytes
 from workbench.intake import CANONICAL, REQUIRED, match_headers, read_table
-from workbench.ui.acting import acting_coordinator
+from workbench.ui.auth import current_user
 from workbench.ui.connection import cursor
 from workbench.ui.feedback import reporting_errors, saved, show_feedback
 
@@ -17,7 +19,7 @@ LEAVE = "(leave the rows rejected)"
 NEW_ROUND = "A new round…"
 
 con = cursor()
-who = acting_coordinator(con, key="import")
+user = current_user(con, Action.IMPORT)
 st.title("Import applications")
 st.caption("Upload the application form's export. Nothing is written until you confirm; then every valid "
            "row goes in together, or none does.")
@@ -98,7 +100,7 @@ for key, match in offered.items():
 
 with reporting_errors(stop=True):
     preview = applications.import_applications(
-        con, data, name, round_id, actor=who.coordinator_id, manual=manual, confirmed_countries=confirmed_countries,
+        con, data, name, round_id, by=user, manual=manual, confirmed_countries=confirmed_countries,
         confirmed_people=confirmed_people, dry_run=True)
 for suggestion in preview.country_suggestions:
     suggested.setdefault(suggestion.value, list(suggestion.candidates))
@@ -131,22 +133,22 @@ if offered:
     for key, match in offered.items():
         st.checkbox(match.describe(), key=f"person_{digest}_{key}")
 
-rejections = preview.rejections_frame().rename(columns={"fix": "what to do"})
+rejections = preview.rejections_frame(escape_formulas=False).rename(columns={"fix": "what to do"})
 if len(rejections):
     st.markdown("**Rows that will not be imported**")
     st.dataframe(rejections, hide_index=True, width="stretch",
                  column_config={"row": st.column_config.NumberColumn("row", format="%d")})
-    st.download_button("Download the rejections (CSV)", rejections.to_csv(index=False).encode("utf-8"),
+    st.download_button("Download the rejections (CSV)", frame_csv_bytes(rejections),
                        file_name=f"{name.rsplit('.', 1)[0]}-rejections.csv", mime="text/csv")
 
 # 6. Confirm ---------------------------------------------------------------------------------------
-if not who.may_edit:
-    st.caption(f"{who.name} ({who.role}) can check a file but not import it.")
+if not may(user, Action.ADMIT):  # importing applies the country cap
+    st.caption(f"{user.describe()} can check a file but not import it: importing also applies the country cap.")
 elif st.button(f"Import {preview.imported:,} application(s) into {round_id}", type="primary",
                disabled=preview.imported == 0, key="import_confirm"):
     with reporting_errors():
         done = applications.import_applications(
-            con, data, name, round_id, actor=who.coordinator_id, manual=manual,
+            con, data, name, round_id, by=user, manual=manual,
             confirmed_countries=confirmed_countries, confirmed_people=confirmed_people)
         st.session_state[RESULT_KEY] = done.round_id
         st.session_state["selected_round"] = round_id
@@ -157,7 +159,7 @@ with st.expander("Open a new round"):
                "waitlisted under its per-country cap; they are decided with the new round's first import.")
     new_id = st.text_input("Round id", key="open_round_id", placeholder="2017B")
     cap = st.number_input("Per-country cap (% of the round's applications)", 1, 100, 20, key="open_round_cap")
-    if st.button("Open the round", key="open_round", disabled=not who.may_edit or not new_id.strip()):
+    if st.button("Open the round", key="open_round", disabled=not new_id.strip()):
         with reporting_errors():
-            opened = applications.open_round(con, new_id, actor=who.coordinator_id, cap=cap / 100)
+            opened = applications.open_round(con, new_id, by=user, cap=cap / 100)
             saved(con, opened.summary())

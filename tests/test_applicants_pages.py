@@ -10,17 +10,16 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app_support import app_as
 from workbench import db
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUND_FILE = ROOT / "tests" / "fixtures" / "applications" / "round_2017B.csv"
 
 
-def open_page(page: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120).run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
+def open_page(page: str, role: str = "coordinator") -> AppTest:
+    """The page, signed in as the sample account of ``role`` (the coordinator unless said otherwise)."""
+    return app_as(role, page)
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -190,14 +189,69 @@ def test_a_click_on_the_map_selects_the_country(app_env: Path) -> None:
     assert at.subheader[0].value == "Applicants from Kenya"
 
 
-def test_presenters_see_no_personal_data(app_env: Path) -> None:
-    presenter = query(app_env, "SELECT coordinator_id FROM coordinators WHERE role = 'presenter' LIMIT 1")
-    if not presenter:
-        pytest.skip("the sample has no presenter")
-    at = open_page("pages/applicants.py")
-    at.selectbox(key="acting_applicants").set_value(presenter[0][0]).run()
-    assert "aggregates only" in at.info[0].value
-    assert len(at.dataframe) == 1  # the country table, no list of people
+NIGERIA_GHANA_CAMEROON = ("NGA", "GHA", "CMR")  # the sample country coordinator's countries (nokafor)
+
+
+def test_a_country_coordinator_sees_the_map_and_only_their_countries_applicants(app_env: Path) -> None:
+    at = open_page("pages/applicants.py", "country")
+    shown = metrics(at)
+    assert shown["Applicants"] == "1,200" and shown["Countries"] == "101"  # the map: every country's counts
+    assert len(at.dataframe[0].value) == 101
+    ((total,),) = query(app_env, "SELECT count(*) FROM applications WHERE round_id = '2017A' AND country_iso3 IN "
+                                 "('NGA', 'GHA', 'CMR')")
+    assert at.subheader[0].value == "Applicants from your countries"
+    assert at.selectbox(key="applicant_country").options[0] == "Your countries (NGA, GHA, CMR)"
+    assert f"{total:,} applicant(s)" in " ".join(c.value for c in at.caption)
+    listing = at.dataframe[1].value
+    assert len(listing) == min(total, 50) and set(listing["country"]) <= {"Nigeria", "Ghana", "Cameroon"}
+    emails = set(listing["email"])
+    (first,) = query(app_env, "SELECT email FROM applications WHERE round_id = '2017A' AND country_iso3 IN "
+                              "('NGA', 'GHA', 'CMR') ORDER BY submitted_at, application_id LIMIT 1")
+    assert first[0] in emails
+    # Reading, not deciding: no admission controls.
+    assert not [b for b in at.button if b.key in ("decide_save", "cap_apply", "cap_change")]
+    assert any("can read these applicants but not decide on them" in c.value for c in at.caption)
+
+
+def test_a_country_coordinator_choosing_another_country_is_told_it_is_outside_theirs(app_env: Path) -> None:
+    at = open_page("pages/applicants.py", "country")
+    at.selectbox(key="applicant_country").set_value("KEN").run()
+    assert not at.exception, at.exception
+    (error,) = at.error
+    assert "Kenya" in error.value and "KEN" in error.value
+    assert "outside Ngozi Okafor's countries (NGA, GHA, CMR)" in error.value
+    assert at.subheader[0].value == "Applicants from your countries"  # the list stays on their own countries
+    listing = at.dataframe[1].value
+    assert "Kenya" not in set(listing["country"]) and set(listing["country"]) <= {"Nigeria", "Ghana", "Cameroon"}
+    # One of their countries lists that country.
+    at.selectbox(key="applicant_country").set_value("GHA").run()
+    assert not at.error and at.subheader[0].value == "Applicants from Ghana"
+    assert set(at.dataframe[1].value["country"]) == {"Ghana"}
+
+
+@pytest.mark.parametrize("role", ["analyst", "presenter"])
+def test_the_analyst_and_the_presenter_cannot_open_the_applicants(app_env: Path, role: str) -> None:
+    at = open_page("pages/applicants.py", role)
+    assert any("may not see participants' names and contact details" in e.value for e in at.error)
+    assert not at.dataframe and not at.metric  # no list of people, and nothing else either
+
+
+@pytest.mark.parametrize("role", ["country", "analyst", "presenter"])
+def test_only_coordinators_and_directors_can_open_the_import(app_env: Path, role: str) -> None:
+    at = open_page("pages/import.py", role)
+    assert any("may not import files into a round" in e.value for e in at.error)
+    assert not at.get("file_uploader") and [b.key for b in at.button] == ["sign_out"]
+
+
+def test_a_director_imports_and_the_audit_log_names_them(app_env: Path) -> None:
+    at = open_page("pages/import.py", "director")
+    at.selectbox(key="import_round").set_value("A new round…").run()
+    at.text_input(key="import_new_round").input("2017B").run()
+    with_file(at)
+    at.button(key="import_confirm").click().run()
+    assert not at.exception, at.exception
+    assert query(app_env, "SELECT DISTINCT actor FROM audit_log WHERE action IN ('import applications', "
+                          "'open round', 'carry over application')") == [("amorgan",)]
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from workbench import cli
+from workbench.access import command_line_user
 
 FIXTURES = Path(__file__).parent / "fixtures" / "applications"
 ROUND_FILE = FIXTURES / "round_2017B.csv"
@@ -133,6 +134,24 @@ def test_open_round_carries_over(writable_db: Path, capsys: pytest.CaptureFixtur
     assert code == 1 and "already exists" in err
 
 
+def test_the_command_line_acts_as_its_operator(writable_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The audit log names the operating-system user as cli:<login> (access.command_line_user)."""
+    operator = command_line_user().actor
+    assert operator.startswith("cli:")
+    assert run(["open-round", "2017B", "--db", str(writable_db)], capsys)[0] == 0
+    assert run(["import", "applications", str(ROUND_FILE), "--round", "2017B", "--db", str(writable_db)],
+               capsys)[0] == 0
+    con = duckdb.connect(str(writable_db), read_only=True)
+    try:
+        rows = con.execute("SELECT action, actor, count(*) FROM audit_log WHERE action IN "
+                           "('open round', 'carry over application', 'import applications') "
+                           "GROUP BY ALL ORDER BY action").fetchall()
+    finally:
+        con.close()
+    assert rows == [("carry over application", operator, 20), ("import applications", operator, 1),
+                    ("open round", operator, 1)]
+
+
 def test_a_locked_database_gets_db_connects_message(writable_db: Path) -> None:
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
@@ -146,6 +165,7 @@ def test_a_locked_database_gets_db_connects_message(writable_db: Path) -> None:
     code = textwrap.dedent(f"""
         import sys
         from workbench import cli
+from workbench.access import command_line_user
         sys.exit(cli.main(["import", "applications", {str(ROUND_FILE)!r}, "--round", "2017B",
                            "--db", {str(writable_db)!r}]))
     """)

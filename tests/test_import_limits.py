@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 
 from workbench import db
+from workbench.access import User
 from workbench.applications import import_applications
 from workbench.applications.importing import date_window
 from workbench.errors import ImportFileError, ImportTooLarge, WorkbenchError
@@ -85,9 +86,9 @@ def test_a_zip_bomb_is_refused_before_it_is_opened() -> None:
     assert isinstance(caught.value, ImportFileError) and isinstance(caught.value, WorkbenchError)
 
 
-def test_the_zip_bomb_is_refused_by_the_check_in_import_too(con: db.Connection) -> None:
+def test_the_zip_bomb_is_refused_by_the_check_in_import_too(con: db.Connection, users: dict[str, User]) -> None:
     with pytest.raises(ImportTooLarge, match="zip bomb"):
-        ck.validate_checkins(con, zip_bomb_xlsx(), "2016B", filename="bomb.xlsx")
+        ck.validate_checkins(con, zip_bomb_xlsx(), "2016B", filename="bomb.xlsx", by=users["coordinator"])
 
 
 def test_a_file_over_the_byte_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -121,14 +122,15 @@ def test_a_bad_limit_setting_is_explained(monkeypatch: pytest.MonkeyPatch) -> No
         read_table(application_csv([applicant("a@example.org")]), "a.csv")
 
 
-def test_a_refused_file_writes_nothing(writable_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_refused_file_writes_nothing(writable_db: Path, users: dict[str, User],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
     con = db.connect(writable_db)
     before = count(con, "SELECT count(*) FROM applications")
     rounds = count(con, "SELECT count(*) FROM rounds")
     monkeypatch.setenv("WORKBENCH_IMPORT_MAX_ROWS", "2")
     data = application_csv([applicant(f"p{i}@example.org") for i in range(3)])
     with pytest.raises(ImportTooLarge):
-        import_applications(con, data, "three.csv", "2017B", actor="t")
+        import_applications(con, data, "three.csv", "2017B", by=users["coordinator"])
     assert count(con, "SELECT count(*) FROM applications") == before
     assert count(con, "SELECT count(*) FROM rounds") == rounds  # the new round was not half-created
     con.close()
@@ -164,9 +166,10 @@ def test_a_workbook_of_three_sheets_says_which_it_read() -> None:
     assert report.rows["email"].tolist() == ["ana@example.org"]
 
 
-def test_the_sheet_note_reaches_the_application_import_report(writable_db: Path) -> None:
+def test_the_sheet_note_reaches_the_application_import_report(writable_db: Path, users: dict[str, User]) -> None:
     con = db.connect(writable_db)
-    report = import_applications(con, three_sheet_workbook(), "form.xlsx", "2017A", actor="t", dry_run=True)
+    report = import_applications(con, three_sheet_workbook(), "form.xlsx", "2017A", by=users["coordinator"],
+                                 dry_run=True)
     assert report.notes and "Read sheet 'Form responses 1' (the first of 3" in report.summary()
     assert report.as_json()["notes"] == report.notes
     con.close()
@@ -182,7 +185,7 @@ def test_a_one_sheet_workbook_has_no_note() -> None:
     assert "notes" not in read_table(buffer.getvalue(), "one.xlsx").attrs
 
 
-def test_check_ins_can_come_as_a_workbook(con: db.Connection) -> None:
+def test_check_ins_can_come_as_a_workbook(con: db.Connection, users: dict[str, User]) -> None:
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
@@ -191,7 +194,7 @@ def test_check_ins_can_come_as_a_workbook(con: db.Connection) -> None:
     book.create_sheet("Summary")
     buffer = io.BytesIO()
     book.save(buffer)
-    report = ck.validate_checkins(con, buffer.getvalue(), "2016B", filename="checkins.xlsx")
+    report = ck.validate_checkins(con, buffer.getvalue(), "2016B", filename="checkins.xlsx", by=users["coordinator"])
     assert [(r["row"], r["fortnight"]) for r in report.records] == [(2, 2), (3, 3)]
     assert "Read sheet 'Sheet' (the first of 2" in report.summary()
 
@@ -200,7 +203,7 @@ def test_check_ins_can_come_as_a_workbook(con: db.Connection) -> None:
 # A 200,000-character cell
 
 
-def test_a_200000_character_cell_rejects_its_row_not_the_file(con: db.Connection) -> None:
+def test_a_200000_character_cell_rejects_its_row_not_the_file(con: db.Connection, users: dict[str, User]) -> None:
     lines = (FOLLOWUP / "broken_checkins.csv").read_text().splitlines()
     header = next(csv.reader([lines[0]]))
     good = next(csv.reader([lines[1]]))
@@ -211,7 +214,7 @@ def test_a_200000_character_cell_rejects_its_row_not_the_file(con: db.Connection
     csv.writer(buffer, lineterminator="\n").writerows([header, good, huge])
     data = buffer.getvalue().encode()
     assert len(data) > 200_000
-    report = ck.validate_checkins(con, data, "2016B", filename="huge.csv")  # no _csv.Error
+    report = ck.validate_checkins(con, data, "2016B", filename="huge.csv", by=users["coordinator"])  # no _csv.Error
     assert [r["row"] for r in report.records] == [2]
     (rejection,) = report.rejections
     assert (rejection.row, rejection.column) == (3, "Which topics did you discuss?")
@@ -220,7 +223,7 @@ def test_a_200000_character_cell_rejects_its_row_not_the_file(con: db.Connection
     assert len(rejection.value) == 200  # the report shows the start of the cell, not all of it
 
 
-def test_free_text_may_run_to_ten_thousand_characters(con: db.Connection) -> None:
+def test_free_text_may_run_to_ten_thousand_characters(con: db.Connection, users: dict[str, User]) -> None:
     lines = (FOLLOWUP / "broken_surveys.csv").read_text().splitlines()
     header = next(csv.reader([lines[0]]))
     row = next(csv.reader([lines[1]]))
@@ -229,7 +232,7 @@ def test_free_text_may_run_to_ten_thousand_characters(con: db.Connection) -> Non
         row[impact] = "y" * length
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\n").writerows([header, row])
-        report = ck.validate_surveys(con, buffer.getvalue().encode(), "2016B")
+        report = ck.validate_surveys(con, buffer.getvalue().encode(), "2016B", by=users["coordinator"])
         assert (len(report.records) == 1) is accepted, length
         if not accepted:
             assert "10,001 characters; the limit is 10,000" in report.rejections[0].reason
@@ -267,22 +270,22 @@ def test_the_normalised_email_is_nfc_lower_case_and_unicode() -> None:
     assert normalise_email("Ivan@XN--E1AFMKFD.XN--P1AI") == "ivan@пример.рф" == normalise_email("IVAN@ПРИМЕР.РФ")
 
 
-def test_idn_emails_end_to_end_recognise_returners_and_check_ins(writable_db: Path) -> None:
+def test_idn_emails_end_to_end_recognise_returners_and_check_ins(writable_db: Path, users: dict[str, User]) -> None:
     con = db.connect(writable_db)
     first = application_csv([applicant("José@Example.org"), applicant("Ivan@Пример.РФ", name="Иван Петров")])
-    report = import_applications(con, first, "idn.csv", "2017B", actor="t")
+    report = import_applications(con, first, "idn.csv", "2017B", by=users["coordinator"])
     assert report.imported == 2 and report.rejected == [] and report.new_people == 2
     stored = con.execute("SELECT email FROM people WHERE email IN ('josé@example.org', 'ivan@пример.рф') "
                          "ORDER BY email").fetchall()
     assert stored == [("ivan@пример.рф",), ("josé@example.org",)]
     # The same people again, the address written decomposed and in punycode: already in the round.
     again = application_csv([applicant("jose\u0301@example.org"), applicant("ivan@xn--e1afmkfd.xn--p1ai")])
-    second = import_applications(con, again, "idn-again.csv", "2017B", actor="t")
+    second = import_applications(con, again, "idn-again.csv", "2017B", by=users["coordinator"])
     assert second.imported == 0 and [a.row for a in second.already_applied] == [2, 3]
     # … and recognised as returners in the next round.
     con.execute("UPDATE rounds SET status = 'closed' WHERE round_id = '2017B'")
     later = application_csv([applicant("JOSÉ@example.org", when="2018-01-08 09:00:00")])
-    third = import_applications(con, later, "idn-2018.csv", "2018A", actor="t")
+    third = import_applications(con, later, "idn-2018.csv", "2018A", by=users["coordinator"])
     assert third.imported == 1 and third.returning == 1 and third.new_people == 0
     con.close()
 
@@ -291,13 +294,14 @@ def test_idn_emails_end_to_end_recognise_returners_and_check_ins(writable_db: Pa
 # Dates against the round
 
 
-def test_application_dates_outside_an_existing_round_are_rejected(writable_db: Path) -> None:
+def test_application_dates_outside_an_existing_round_are_rejected(writable_db: Path, users: dict[str, User]) -> None:
     con = db.connect(writable_db)
     rows = [applicant("in@example.org", when="2017-02-20 10:00:00"),
             applicant("after@example.org", when="2017-07-20 10:00:00"),
             applicant("future@example.org", when=f"{dt.date.today().year + 1}-01-05 10:00:00"),
             applicant("before@example.org", when="2012-05-01 10:00:00")]
-    report = import_applications(con, application_csv(rows), "dates.csv", "2017A", actor="t", dry_run=True)
+    report = import_applications(con, application_csv(rows), "dates.csv", "2017A", by=users["coordinator"],
+                                 dry_run=True)
     assert report.imported == 1
     by_row = {r.row: r for r in report.rejected}
     assert sorted(by_row) == [3, 4, 5] and all(r.column == "Timestamp" for r in by_row.values())
@@ -320,14 +324,14 @@ def test_a_new_round_cannot_predate_the_latest_round(con: db.Connection) -> None
     assert "in the future" in window.problem(dt.datetime(2017, 8, 3), "8/3/2017").reason  # type: ignore[union-attr]
 
 
-def test_check_in_dates_in_the_future_are_rejected(con: db.Connection) -> None:
+def test_check_in_dates_in_the_future_are_rejected(con: db.Connection, users: dict[str, User]) -> None:
     window = DateWindow("2099A", earliest=dt.date(2000, 1, 1), latest=dt.date(2200, 1, 1),
                         today=dt.date(2024, 5, 1))
     assert window.problem(dt.date(2024, 5, 2), "2024-05-02") is None
     assert "in the future (today is 01 May 2024)" in window.problem(dt.date(2024, 5, 3), "x").reason  # type: ignore[union-attr]
     future = dt.date.today() + dt.timedelta(days=30)
     data = f"Timestamp,Email Address,Fortnight,Contact\n{future:%Y-%m-%d},isla.young@lib26.us.example.org,9,Yes\n"
-    report = ck.validate_checkins(con, data.encode(), "2016B")
+    report = ck.validate_checkins(con, data.encode(), "2016B", by=users["coordinator"])
     (rejection,) = report.rejections
     assert rejection.column == "Timestamp" and "outside 2016B" in rejection.reason
     assert "in the future" in rejection.reason

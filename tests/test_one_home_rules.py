@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from workbench import applications, db, matchstore, reports
+from workbench.access import User
 from workbench.applications import CapReached
 from workbench.errors import WorkbenchError
 from workbench.followup import rematch
@@ -109,7 +110,7 @@ def stranded_outside(con: db.Connection, countries: set[str]) -> rematch.Person:
     raise AssertionError("no stranded English speaker outside " + ", ".join(sorted(countries)))
 
 
-def test_rematch_refuses_exactly_what_admission_refuses(sample: db.Connection) -> None:
+def test_rematch_refuses_exactly_what_admission_refuses(sample: db.Connection, users: dict[str, User]) -> None:
     countries = ["USA", "AUS", "GBR", "NGA"]
     waiting = {add_waitlisted(sample, c): c for c in countries}
     live = 877 + len(waiting)
@@ -124,7 +125,7 @@ def test_rematch_refuses_exactly_what_admission_refuses(sample: db.Connection) -
         (version,) = sample.execute("SELECT version FROM applications WHERE application_id = ?",
                                     [app_id]).fetchone()  # type: ignore[misc]
         try:
-            applications.decide(sample, app_id, "accepted", version=version, reason="", actor="t")
+            applications.decide(sample, app_id, "accepted", version=version, reason="", by=users["coordinator"])
         except CapReached:
             refused_by_admission.add(country)
         else:  # back on the waitlist for the next country's question

@@ -19,6 +19,12 @@ accepted and the cap-waitlisted are accepted, earliest first, while their countr
 round's cap-waitlisted applicants into it; they are decided with the round's first import (they keep
 their original submission time, so they come first).
 
+Access (:mod:`workbench.access`): every write takes the signed-in user as ``by`` and audits as them.
+Importing and opening a round need ``Action.IMPORT`` (the import's dry run too: its report names known
+people); decisions, applying the cap and changing it need ``Action.ADMIT`` (an import applies the cap,
+so writing one needs both). Nothing here returns lists of applicants: those are
+:func:`workbench.reports.applicant_list`, limited to a country coordinator's countries.
+
 Modules: ``importing`` (the import), ``report`` (what it did), ``admission`` (the cap, decisions by
 hand), ``rounds`` (round ids, opening, carry-over), ``store`` (the reads and writes they share).
 """

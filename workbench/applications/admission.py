@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from workbench import db
+from workbench.access import Action, User, require
 from workbench.applications.store import OPEN_STATUSES, open_round_row, write_failed
 from workbench.countries import country_name
 from workbench.errors import NotFound, WorkbenchError
@@ -157,10 +158,15 @@ def plan_cap(con: db.Connection, existing: pd.DataFrame, incoming: list[tuple[An
     return decisions, changes
 
 
-def apply_changes(con: db.Connection, updates: list[Change], *, actor: str) -> None:
+def apply_changes(con: db.Connection, updates: list[Change], *, by: User) -> None:
+    """Write the cap's decisions (from :func:`plan_cap`), each versioned and audited as ``by``'s.
+
+    Admission decisions, so ``by`` must be allowed to decide on applications (an import applies the cap too).
+    """
+    require(by, Action.ADMIT)
     for application_id, version, status, reason in updates:
         db.update_versioned(con, "applications", "application_id", application_id, version,
-                            {"status": status, "status_reason": reason}, actor=actor, action="admit application")
+                            {"status": status, "status_reason": reason}, actor=by.actor, action="admit application")
 
 
 @dataclass(frozen=True)
@@ -176,14 +182,16 @@ _VERBS = {"accepted": "accept", "waitlisted": "waitlist", "withdrawn": "withdraw
 
 
 def decide(con: db.Connection, application_id: int, status: Status, *, version: int, reason: str,
-           actor: str) -> Decision:
+           by: User) -> Decision:
     """Accept, waitlist or withdraw one application by hand, with the reason recorded.
 
     Refused (:class:`~workbench.errors.StaleEdit`) when someone changed the application since
     ``version`` was read; refused (:class:`CapReached`) when accepting would take the country above the
     round's cap. A withdrawal can leave a capped country above the cap: the countries are named in
-    the result, and :func:`admit` re-applies the cap.
+    the result, and :func:`admit` re-applies the cap. Refused (:class:`~workbench.access.NotAllowed`)
+    unless ``by`` may decide on applications (for the applicant's country).
     """
+    require(by, Action.ADMIT)
     if status not in _VERBS:
         raise WorkbenchError(f"'{status}' is not a decision; choose accepted, waitlisted or withdrawn.")
     reason = " ".join(str(reason or "").split())
@@ -198,6 +206,7 @@ def decide(con: db.Connection, application_id: int, status: Status, *, version: 
     if row is None:
         raise NotFound(f"No application {application_id}: someone may have removed it. Reload the page.")
     round_id, country, current, name, round_status = row
+    require(by, Action.ADMIT, countries=[country], what=f"Application {application_id}")
     if round_status not in OPEN_STATUSES:
         raise WorkbenchError(
             f"Round {round_id} is {round_status}: admission decisions are closed once a round runs."
@@ -208,7 +217,8 @@ def decide(con: db.Connection, application_id: int, status: Status, *, version: 
                 _check_room(con, round_id, country, joining=current == "withdrawn")
             new_version = db.update_versioned(
                 con, "applications", "application_id", application_id, version,
-                {"status": status, "status_reason": reason}, actor=actor, action=f"{_VERBS[status]} application")
+                {"status": status, "status_reason": reason}, actor=by.actor,
+                action=f"{_VERBS[status]} application")
     except duckdb.Error as exc:
         raise write_failed(exc, round_id) from None
     over = tuple(over_cap(con, round_id)) if status == "withdrawn" else ()
@@ -260,37 +270,40 @@ class AdmissionResult:
                 f"({self.unchanged} unchanged).")
 
 
-def admit(con: db.Connection, round_id: str, *, actor: str) -> AdmissionResult:
+def admit(con: db.Connection, round_id: str, *, by: User) -> AdmissionResult:
     """Re-apply the round's cap: decide undecided applications, accept cap-waitlisted ones while there is
     room (earliest first), and waitlist the latest accepted of a country above the cap.
 
-    Applications withdrawn, or waitlisted by a coordinator's hand, are left as they are.
+    Applications withdrawn, or waitlisted by a coordinator's hand, are left as they are. The cap weighs
+    every country against the others, so only a role that decides for every country may apply it.
     """
+    require(by, Action.ADMIT)
     current = open_round_row(con, round_id)
     try:
         with db.transaction(con):
-            return _readmit(con, round_id, float(current["country_cap"]), actor=actor)
+            return _readmit(con, round_id, float(current["country_cap"]), by=by)
     except duckdb.Error as exc:
         raise write_failed(exc, round_id) from None
 
 
-def _readmit(con: db.Connection, round_id: str, cap: float, *, actor: str) -> AdmissionResult:
+def _readmit(con: db.Connection, round_id: str, cap: float, *, by: User) -> AdmissionResult:
     existing = round_applications(con, round_id)
     _, changes = plan_cap(con, existing, [], cap, demote=True)
-    apply_changes(con, changes, actor=actor)
+    apply_changes(con, changes, by=by)
     counts = Counter(status for _, _, status, _ in changes)
     return AdmissionResult(round_id, counts["accepted"], counts["waitlisted"], len(existing) - len(changes))
 
 
-def set_country_cap(con: db.Connection, round_id: str, cap: float, *, version: int, actor: str) -> AdmissionResult:
+def set_country_cap(con: db.Connection, round_id: str, cap: float, *, version: int, by: User) -> AdmissionResult:
     """Change a round's per-country cap (versioned, audited) and re-apply it, in one transaction."""
+    require(by, Action.ADMIT)
     if not 0 < cap <= 1:
         raise WorkbenchError(f"The country cap must be a share between 0 and 1 (got {cap}); 0.2 is 20%.")
     open_round_row(con, round_id)
     try:
         with db.transaction(con):
             db.update_versioned(con, "rounds", "round_id", round_id, version, {"country_cap": float(cap)},
-                                actor=actor, action="set country cap")
-            return _readmit(con, round_id, float(cap), actor=actor)
+                                actor=by.actor, action="set country cap")
+            return _readmit(con, round_id, float(cap), by=by)
     except duckdb.Error as exc:
         raise write_failed(exc, round_id) from None

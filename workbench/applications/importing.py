@@ -16,6 +16,7 @@ import duckdb
 import pandas as pd
 
 from workbench import db
+from workbench.access import Action, User, require
 from workbench.applications.admission import DEFAULT_CAP, apply_changes, plan_cap, round_applications
 from workbench.applications.report import ImportReport, NearMatch
 from workbench.applications.rounds import (
@@ -45,7 +46,7 @@ def import_applications(
     filename: str,
     round_id: str,
     *,
-    actor: str,
+    by: User,
     manual: Mapping[str, str | None] | None = None,
     confirmed_countries: Mapping[str, str] | None = None,
     confirmed_people: Mapping[str, int] | None = None,
@@ -61,7 +62,12 @@ def import_applications(
     :class:`~workbench.intake.MissingColumns` (nothing can be imported) and :class:`WorkbenchError` for a
     round that is closed to applications. A submission date outside the round's window
     (:func:`date_window`) rejects its row.
+
+    ``by`` must be allowed to import (:class:`~workbench.access.NotAllowed` otherwise), for the dry run
+    too: its report names known people (near-matches) with their emails. Writing also applies the cap,
+    an admission decision, so it needs the right to decide on applications as well.
     """
+    require(by, Action.IMPORT)
     round_id = check_round_id(round_id)
     table = read_table(data, filename)
     mapping = match_headers(table.columns, manual, filename=filename).require()
@@ -130,15 +136,16 @@ def import_applications(
     )
     if dry_run or not len(rows):
         return report
+    require(by, Action.ADMIT)  # writing applies the cap: admission decisions
     try:
         with db.transaction(con):
             if current is None:
                 opens_on = min(rows["submitted_at"]).date() if len(rows) else dt.date.today()
-                insert_round(con, round_id, seq, opens_on, cap, actor=actor)
-                insert_carried(con, carried, round_id, actor=actor)
+                insert_round(con, round_id, seq, opens_on, cap, by=by)
+                insert_carried(con, carried, round_id, by=by)
             report.application_ids = _insert_applications(con, rows, round_id, filename)
-            apply_changes(con, updates, actor=actor)
-            _record_import(con, report, actor=actor)
+            apply_changes(con, updates, by=by)
+            _record_import(con, report, by=by)
     except duckdb.Error as exc:
         raise write_failed(exc, round_id) from None
     return report
@@ -292,8 +299,8 @@ def _insert_applications(con: db.Connection, rows: pd.DataFrame, round_id: str, 
     return ids
 
 
-def _record_import(con: db.Connection, report: ImportReport, *, actor: str) -> None:
-    db.audit(con, actor=actor, action="import applications", entity="rounds", entity_id=report.round_id,
+def _record_import(con: db.Connection, report: ImportReport, *, by: User) -> None:
+    db.audit(con, actor=by.actor, action="import applications", entity="rounds", entity_id=report.round_id,
              after={"file": report.filename, "imported": report.imported, "rejected_rows": len(report.rejected_rows),
                     "already_applied": len(report.already_applied), "waitlisted": report.waitlisted,
                     "returning": report.returning, "round_created": report.round_created})

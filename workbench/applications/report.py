@@ -118,11 +118,12 @@ class ImportReport:
                          "confirm or leave them as new people.")
         return " ".join([*parts, *self.notes])
 
-    def rejections_frame(self, *, include_already_applied: bool = True) -> pd.DataFrame:
-        """Rejections (and already-applied rows) for the page and the CSV download: row, column, value,
-        reason, fix; values a spreadsheet would run as a formula are prefixed with an apostrophe."""
+    def rejections_frame(self, *, include_already_applied: bool = True, escape_formulas: bool = True) -> pd.DataFrame:
+        """Rejections (and already-applied rows): row, column, value, reason, fix. Values a spreadsheet
+        would run as a formula are prefixed with an apostrophe unless ``escape_formulas`` is False (for a
+        table on screen; a CSV of that frame goes through :func:`workbench.exports.frame_csv_bytes`)."""
         items = [*self.rejected, *(self.already_applied if include_already_applied else [])]
-        return rejections_frame(items, escape_formulas=True)
+        return rejections_frame(items, escape_formulas=escape_formulas)
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 
 from workbench import db
+from workbench.access import Action, User, require
 from workbench.applications.admission import CAP_REASON_PREFIX, DEFAULT_CAP
 from workbench.applications.store import insert_application_rows, next_seq, round_row, write_failed
 from workbench.errors import WorkbenchError
@@ -63,7 +64,9 @@ def carry_over_plan(con: db.Connection) -> pd.DataFrame:
     return frame
 
 
-def insert_carried(con: db.Connection, carried: pd.DataFrame, round_id: str, *, actor: str) -> None:
+def insert_carried(con: db.Connection, carried: pd.DataFrame, round_id: str, *, by: User) -> None:
+    """Add the carried-over applications to ``round_id`` and note on each original where it went."""
+    require(by, Action.IMPORT)
     if carried.empty:
         return
     source = carried.attrs.get("from_round", "the previous round")
@@ -73,10 +76,11 @@ def insert_carried(con: db.Connection, carried: pd.DataFrame, round_id: str, *, 
     for record in carried[["application_id", "version"]].itertuples(index=False):
         db.update_versioned(con, "applications", "application_id", int(record.application_id), int(record.version),
                             {"status_reason": f"waitlisted by the country cap; carried over to {round_id}"},
-                            actor=actor, action="carry over application")
+                            actor=by.actor, action="carry over application")
 
 
-def insert_round(con: db.Connection, round_id: str, seq: int, opens_on: dt.date, cap: float, *, actor: str) -> None:
+def insert_round(con: db.Connection, round_id: str, seq: int, opens_on: dt.date, cap: float, *, by: User) -> None:
+    require(by, Action.IMPORT)
     starts_on = opens_on + dt.timedelta(weeks=_WEEKS_TO_START)
     ends_on = starts_on + dt.timedelta(weeks=_WEEKS_RUNNING)
     con.execute(
@@ -84,7 +88,7 @@ def insert_round(con: db.Connection, round_id: str, seq: int, opens_on: dt.date,
         "VALUES (?, ?, ?, ?, ?, ?, 'open', ?)",
         [round_id, round_id, seq, opens_on, starts_on, ends_on, cap],
     )
-    db.audit(con, actor=actor, action="open round", entity="rounds", entity_id=round_id,
+    db.audit(con, actor=by.actor, action="open round", entity="rounds", entity_id=round_id,
              after={"seq": seq, "opens_on": opens_on, "starts_on": starts_on, "ends_on": ends_on,
                     "country_cap": cap})
 
@@ -102,9 +106,12 @@ class RoundOpened:
         return f"Opened round {self.round_id}{carried}."
 
 
-def open_round(con: db.Connection, round_id: str, *, actor: str, opens_on: dt.date | None = None,
+def open_round(con: db.Connection, round_id: str, *, by: User, opens_on: dt.date | None = None,
                cap: float = DEFAULT_CAP) -> RoundOpened:
-    """Create the next round (status open) and carry the latest round's cap-waitlisted applicants into it."""
+    """Create the next round (status open) and carry the latest round's cap-waitlisted applicants into it.
+
+    Refused (:class:`~workbench.access.NotAllowed`) unless ``by`` may import into rounds."""
+    require(by, Action.IMPORT)
     round_id = check_round_id(round_id)
     if not 0 < cap <= 1:
         raise WorkbenchError(f"The country cap must be a share between 0 and 1 (got {cap}).")
@@ -115,8 +122,8 @@ def open_round(con: db.Connection, round_id: str, *, actor: str, opens_on: dt.da
     carried["status"], carried["status_reason"] = "received", None
     try:
         with db.transaction(con):
-            insert_round(con, round_id, seq, opens_on or dt.date.today(), cap, actor=actor)
-            insert_carried(con, carried, round_id, actor=actor)
+            insert_round(con, round_id, seq, opens_on or dt.date.today(), cap, by=by)
+            insert_carried(con, carried, round_id, by=by)
     except duckdb.Error as exc:
         raise write_failed(exc, round_id) from None
     return RoundOpened(round_id, seq, len(carried), carried.attrs.get("from_round"))

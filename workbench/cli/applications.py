@@ -15,8 +15,8 @@ from pathlib import Path
 import duckdb
 
 from workbench import applications
+from workbench.access import command_line_user
 from workbench.cli._common import Commands, UsageError, changing, first_line, reading
-from workbench.config import settings
 from workbench.errors import WorkbenchError
 from workbench.intake import CANONICAL
 
@@ -98,7 +98,7 @@ def _run_import(args: argparse.Namespace) -> applications.ImportReport:
     with reading(args) if args.dry_run else changing(args) as con:
         try:
             return applications.import_applications(
-                con, data, path.name, args.round_id, actor=settings().actor, manual=manual or None,
+                con, data, path.name, args.round_id, by=command_line_user(), manual=manual or None,
                 confirmed_countries=countries or None, confirmed_people=people or None,
                 date_order=args.date_order, dry_run=args.dry_run,
             )
@@ -126,6 +126,6 @@ def _print_report(report: applications.ImportReport) -> None:
 
 def _cmd_open_round(args: argparse.Namespace) -> int:
     with changing(args) as con:
-        opened = applications.open_round(con, args.round_id, actor=settings().actor, cap=args.cap)
+        opened = applications.open_round(con, args.round_id, by=command_line_user(), cap=args.cap)
         print(opened.summary())
     return 0

@@ -2,6 +2,11 @@
 
 Everything is aggregated in SQL for one round at a time, so the Applicants page costs the same for a
 sample round as for a round of tens of thousands of applications; lists come a page at a time.
+
+Two kinds of function, as :mod:`workbench.access` asks: the aggregates (:func:`applicant_countries`,
+:func:`round_admission`, :func:`partnership_flows`, :func:`published_rounds`: counts per country, no
+person) take no user; the list of people (:func:`applicant_list`: names and emails) takes the signed-in
+user ``by``, needs ``Action.VIEW_PERSONAL`` and is limited to a country coordinator's countries.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ from typing import Any
 
 import pandas as pd
 
+from workbench.access import Action, User, country_scope, require
 from workbench.applications.admission import cap_limit
+from workbench.countries import country_name
 from workbench.db import Connection
 
 #: The round's applications with ``is_returning`` (the person applied to an earlier round), filtered.
@@ -133,13 +140,27 @@ class ApplicantPage:
         return max(1, -(-self.total // self.limit))
 
 
-def applicant_list(con: Connection, *, round_id: str, country_iso3: str | None = None,
+def applicant_list(con: Connection, *, by: User, round_id: str, country_iso3: str | None = None,
                    sectors: Sequence[str] | None = None, career_stages: Sequence[str] | None = None,
                    statuses: Sequence[str] | None = None, returning: bool | None = None,
                    limit: int = 50, offset: int = 0) -> ApplicantPage:
-    """The round's applicants (of one country, or all), filtered, earliest first, a page at a time."""
-    params = _params(round_id, sectors, career_stages, statuses, returning) | {"country": country_iso3}
-    where = "WHERE ($country::VARCHAR IS NULL OR p.country_iso3 = $country::VARCHAR)"
+    """The round's applicants (of one country, or all ``by`` may see), filtered, earliest first, a page at
+    a time, with their names and emails.
+
+    ``by`` must be allowed to see personal data (:class:`~workbench.access.NotAllowed` otherwise). A country
+    coordinator gets only their countries' applicants: without ``country_iso3`` the list holds all of their
+    countries; another country is refused, saying it is outside their countries.
+    """
+    if country_iso3 is None:
+        require(by, Action.VIEW_PERSONAL)
+    else:
+        require(by, Action.VIEW_PERSONAL, countries=[country_iso3],
+                what=f"The list of applicants from {country_name(country_iso3)}")
+    scope = country_scope(by)
+    params = _params(round_id, sectors, career_stages, statuses, returning) | {
+        "country": country_iso3, "scope": None if scope is None else list(scope)}
+    where = ("WHERE ($country::VARCHAR IS NULL OR p.country_iso3 = $country::VARCHAR) "
+             "AND ($scope::VARCHAR[] IS NULL OR list_contains($scope::VARCHAR[], p.country_iso3))")
     (total,) = con.execute(_FILTERED + f"SELECT count(*) FROM picked AS p {where}", params).fetchone()  # type: ignore[misc]
     rows = con.execute(
         _FILTERED + f"""
