@@ -1,8 +1,21 @@
-"""The coordinator workbench: `streamlit run streamlit_app.py` (or `make run`)."""
+"""The coordinator workbench: `streamlit run streamlit_app.py` (or `make run`).
+
+Until someone signs in, the app renders the sign-in form and nothing else: no data, no navigation, no
+sidebar. The screens are registered (hidden) even then, so an address such as ``/matching`` keeps its
+place and opens after sign-in. A signed-in user's navigation lists the screens their role may use
+(``workbench.access.pages_for``); a screen outside the role, opened by its address, shows the refusal
+instead of running.
+"""
 
 from pathlib import Path
 
 import streamlit as st
+
+from workbench import access
+from workbench.access import Action, NotAllowed, User
+from workbench.config import settings
+from workbench.ui import auth
+from workbench.ui.connection import cursor, entry_point
 
 HERE = Path(__file__).resolve().parent
 
@@ -10,23 +23,92 @@ HERE = Path(__file__).resolve().parent
 st.set_page_config(page_title="Peer-mentoring workbench", page_icon=str(HERE / "static" / "icon.png"),
                    layout="wide")
 
-# (file, title, icon, section). A screen appears once its file exists.
+# (page key in access.PAGES, file, title, icon, section). A screen appears once its file exists.
 SCREENS = [
-    ("pages/overview.py", "Overview", ":material/dashboard:", "Program"),
-    ("pages/applicants.py", "Applicants", ":material/public:", "Program"),
-    ("pages/import.py", "Import", ":material/upload_file:", "Round"),
-    ("pages/matching.py", "Matching", ":material/join_inner:", "Round"),
-    ("pages/topics.py", "Topics", ":material/forum:", "Round"),
-    ("pages/followup.py", "Follow-up", ":material/support_agent:", "Round"),
-    ("pages/outcomes.py", "Outcomes", ":material/insights:", "Reports"),
-    ("pages/impact.py", "Impact coding", ":material/label:", "Reports"),
-    ("pages/backups.py", "Backups", ":material/backup:", "Admin"),
+    ("overview", "pages/overview.py", "Overview", ":material/dashboard:", "Program"),
+    ("applicants", "pages/applicants.py", "Applicants", ":material/public:", "Program"),
+    ("import", "pages/import.py", "Import", ":material/upload_file:", "Round"),
+    ("matching", "pages/matching.py", "Matching", ":material/join_inner:", "Round"),
+    ("topics", "pages/topics.py", "Topics", ":material/forum:", "Round"),
+    ("followup", "pages/followup.py", "Follow-up", ":material/support_agent:", "Round"),
+    ("outcomes", "pages/outcomes.py", "Outcomes", ":material/insights:", "Reports"),
+    ("impact", "pages/impact.py", "Impact coding", ":material/label:", "Reports"),
+    ("present", "pages/present.py", "Present", ":material/slideshow:", "Reports"),
+    ("audit", "pages/audit.py", "Audit log", ":material/history:", "Admin"),
+    ("privacy", "pages/privacy.py", "Personal data", ":material/shield_person:", "Admin"),
+    ("backups", "pages/backups.py", "Backups", ":material/backup:", "Admin"),
 ]
 
-sections: dict[str, list[st.Page]] = {}
-for i, (file, title, icon, section) in enumerate(SCREENS):
-    if (HERE / file).exists():
-        sections.setdefault(section, []).append(st.Page(file, title=title, icon=icon, default=i == 0))
+#: Screens whose action access.PAGES does not list (yet).
+_OTHER_ACTIONS = {"privacy": Action.ERASE}
 
-st.session_state["workbench_navigation"] = True  # see workbench.ui.connection._use_the_app_navigation
-st.navigation(sections).run()
+
+def screen_action(key: str) -> Action:
+    return access.PAGES[key] if key in access.PAGES else _OTHER_ACTIONS[key]
+
+
+def allowed_screens(user: User) -> set[str]:
+    allowed = set(access.pages_for(user))
+    return allowed | {key for key, action in _OTHER_ACTIONS.items() if key not in access.PAGES
+                      and access.may(user, action)}
+
+
+def existing_screens() -> list[tuple[str, str, str, str, str]]:
+    return [screen for screen in SCREENS if (HERE / screen[1]).exists()]
+
+
+def _nothing_to_show() -> None:
+    st.title("Peer-mentoring workbench")
+    st.info("Your role has no screen in this workbench yet. Ask a director if you need one.")
+
+
+def _sign_in() -> None:
+    auth.sign_in_form(con)
+
+
+def _opening() -> None:
+    """Placeholder for the hidden navigation while the database cannot be opened."""
+
+
+entry_point()  # pages opened first by their address come through here too (workbench.ui.connection)
+if not settings().db_path.exists():
+    # No navigation either: cursor() says what to do and stops.
+    st.navigation([st.Page(_opening, title="Workbench")], position="hidden")
+con = cursor()
+
+user = auth.signed_in_user(con) or auth.identity_sign_in(con)
+screens = existing_screens()
+
+if user is None:
+    # Hidden pages keep an opened address (a bookmark, a link) for after sign-in; none of them runs.
+    st.navigation([st.Page(_sign_in, title="Sign in", default=True)]
+                  + [st.Page(file, title=title, visibility="hidden") for _, file, title, _, _ in screens],
+                  position="hidden")
+    _sign_in()
+    st.stop()
+
+allowed = allowed_screens(user)
+sections: dict[str, list[st.Page]] = {}
+refused: dict[str, Action] = {}
+first = True
+for key, file, title, icon, section in screens:
+    if key in allowed:
+        sections.setdefault(section, []).append(st.Page(file, title=title, icon=icon, default=first))
+        first = False
+    else:
+        page = st.Page(file, title=title, icon=icon, visibility="hidden")
+        sections.setdefault("", []).append(page)  # its own section: no header over hidden pages
+        refused[page.url_path] = screen_action(key)
+if first:
+    sections.setdefault("", []).insert(0, st.Page(_nothing_to_show, title="Workbench", default=True))
+
+chosen = st.navigation(sections)
+auth.signed_in_sidebar(user)
+if chosen.url_path in refused:
+    st.title(chosen.title)
+    try:
+        access.require(user, refused[chosen.url_path])
+    except NotAllowed as exc:
+        st.error(str(exc))
+    st.stop()
+chosen.run()

@@ -120,3 +120,8 @@ __all__ += [
     "published_rounds",
     "round_admission",
 ]
+
+# The audit log for directors (workbench.reports.audit).
+from workbench.reports.audit import audit_actions, audit_log, audit_people  # noqa: E402
+
+__all__ += ["audit_actions", "audit_log", "audit_people"]

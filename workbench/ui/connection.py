@@ -34,24 +34,36 @@ def backup_keeper() -> backups.BackupKeeper:
     return _keeper(path, _connection(path))
 
 
-#: Set by streamlit_app.py in every session that has been through the app's navigation.
-NAVIGATION_MARK = "workbench_navigation"
+def entry_point() -> None:
+    """Called first by ``streamlit_app.py``: this run goes through the app's sign-in and navigation."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
 
 
 def _use_the_app_navigation() -> None:
-    """Route through ``streamlit_app.py``'s ``st.navigation`` even when a page was opened first.
+    """Route a page through ``streamlit_app.py``'s sign-in and ``st.navigation`` even when it was opened first.
 
     Streamlit treats an app with a ``pages/`` folder beside its entry point as an old-style multipage
-    app until ``st.navigation`` has run once in the server process. A browser that opens a page's own
-    address first (a bookmark, a link in an email) would run the page without the app's navigation
-    and leave every later session in that mode. Switching the flag off and re-running sends the run
-    through the entry point, whose navigation then serves the same address.
+    app until ``st.navigation`` has run once in the server process (AppTest: in every run). A browser
+    that opens a page's own address first (a bookmark, a link in an email) would run the page without
+    the app's sign-in and navigation, and leave every later session in that mode. Instead the page runs
+    the entry point in its place, in this same run (so a click or a value the run carries is not lost):
+    the entry point's sign-in and navigation then serve the same address, and the page stops.
     """
     from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-    if PagesManager.uses_pages_directory and not st.session_state.get(NAVIGATION_MARK):
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+    if not PagesManager.uses_pages_directory:
+        return
+    PagesManager.uses_pages_directory = False
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return
+    main = str(ctx.pages_manager.main_script_path)
+    code = ctx.pages_manager.get_page_script_byte_code(main)
+    exec(code, {"__name__": "__main__", "__file__": main})  # the entry point; it runs this page if allowed
+    st.stop()
 
 
 def cursor() -> db.Connection:
