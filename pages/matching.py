@@ -1,20 +1,25 @@
-"""Matching: run, explain, edit, compare and publish a round's partnerships."""
+"""Matching: run, explain, edit, compare and publish a round's partnerships.
+
+For directors and coordinators (the MATCH action): country coordinators, analysts and presenters do
+not get this page, and the library refuses them its changes and its lists of people in any case.
+"""
 
 import pandas as pd
 import streamlit as st
 
 from workbench import introductions, matchstore
-from workbench.config import settings
+from workbench.access import Action, may
 from workbench.matching.model import Weights
+from workbench.ui.auth import current_user
 from workbench.ui.connection import cursor
 from workbench.ui.feedback import reporting_errors, saved, show_feedback
 from workbench.ui.widgets import percent, round_picker
 
 con = cursor()
-actor = settings().actor
+user = current_user(con, Action.MATCH)
 round_id = round_picker(con)
 rnd = matchstore.round_row(con, round_id)
-pool = matchstore.load_pool(con, round_id)
+pool = matchstore.load_pool(con, round_id, by=user)
 people = pool.by_id()
 
 st.title(f"Matching · {rnd['label']}")
@@ -60,7 +65,7 @@ if editable:
 
             with reporting_errors():
                 run_id, result = matchstore.run_matching(
-                    con, round_id, matchstore.RunSettings(Weights(**w), float(time_limit), odd), actor=actor,
+                    con, round_id, matchstore.RunSettings(Weights(**w), float(time_limit), odd), by=user,
                     progress=progress)
                 st.session_state["matching_run"] = run_id
                 saved(con, f"Run {run_id}: {result.matched:,} of {result.people:,} people matched, "
@@ -111,7 +116,7 @@ tabs = st.tabs(["Partnerships", "Unmatched", "Pair by hand", "Rules", "Compare r
                key="matching_tab")
 
 with tabs[0]:
-    parts = matchstore.run_partnerships(con, run_id)
+    parts = matchstore.run_partnerships(con, run_id, by=user)
     st.dataframe(
         parts[["partnership_id", "kind", "is_locked", "score", "person_a", "person_b", "person_c", "explanation"]],
         hide_index=True, width="stretch", height=420,
@@ -125,22 +130,22 @@ with tabs[0]:
         row = parts.set_index("partnership_id").loc[pick]
         c1, c2, c3 = st.columns(3)
         if c1.button("Unlock" if row["is_locked"] else "Lock (keep on re-run)", key="lock"):
-            act(matchstore.lock_partnership, run_id, pick, shown_version, actor=actor, locked=not row["is_locked"],
+            act(matchstore.lock_partnership, run_id, pick, shown_version, by=user, locked=not row["is_locked"],
                 success=f"Partnership {pick} {'unlocked' if row['is_locked'] else 'locked'}.")
         if c2.button("Break this pair", key="break"):
-            act(matchstore.break_partnership, run_id, pick, shown_version, actor=actor,
+            act(matchstore.break_partnership, run_id, pick, shown_version, by=user,
                 success=f"Partnership {pick} broken: its members are unmatched.")
         if c3.button("Break and forbid", key="forbid_pair"):
             ids = [int(x) for x in row["application_ids"]]
             with reporting_errors():
-                matchstore.break_partnership(con, run_id, pick, shown_version, actor=actor)
-                matchstore.add_rule(con, round_id, "forbid", ids[0], ids[1], actor=actor,
+                matchstore.break_partnership(con, run_id, pick, shown_version, by=user)
+                matchstore.add_rule(con, round_id, "forbid", ids[0], ids[1], by=user,
                                     reason="forbidden from the Matching page")
                 st.session_state.pop(version_key, None)
                 saved(con, f"Partnership {pick} broken; these two will never be paired.")
 
 with tabs[1]:
-    unmatched = matchstore.run_unmatched(con, run_id)
+    unmatched = matchstore.run_unmatched(con, run_id, by=user)
     if unmatched.empty:
         st.success("Everyone in this run has a partner.")
     else:
@@ -151,29 +156,29 @@ with tabs[2]:
     if not can_edit:
         st.info("Only a proposed run of a round being matched can be edited.")
     else:
-        free = [int(x) for x in matchstore.run_unmatched(con, run_id)["application_id"]]
+        free = [int(x) for x in matchstore.run_unmatched(con, run_id, by=user)["application_id"]]
         chosen_people = st.multiselect("Two or three unmatched people", free, format_func=label,
                                        max_selections=3, key="hand_pick")
         if len(chosen_people) >= 2:
             with reporting_errors():
-                warnings = matchstore.check_pairing(con, round_id, chosen_people, run_id=run_id)
+                warnings = matchstore.check_pairing(con, round_id, chosen_people, by=user, run_id=run_id)
                 for warning in warnings:
                     st.warning(warning)
                 if not warnings:
                     st.success("No hard rule broken and nothing to warn about.")
                 if st.button("Pair them", type="primary", key="pair"):
-                    act(matchstore.pair_by_hand, run_id, chosen_people, shown_version, actor=actor,
+                    act(matchstore.pair_by_hand, run_id, chosen_people, shown_version, by=user,
                         success="Paired by hand (and locked).")
         st.divider()
         who = st.selectbox("Exclude someone from this round's matching", [None, *sorted(people)],
                            format_func=lambda a: "—" if a is None else label(a), key="exclude_pick")
         why = st.text_input("Reason", key="exclude_reason")
         if st.button("Exclude", disabled=who is None, key="exclude"):
-            act(matchstore.add_rule, round_id, "exclude", who, actor=actor, reason=why,
+            act(matchstore.add_rule, round_id, "exclude", who, by=user, reason=why,
                 success="Excluded: the next run leaves them out.")
 
 with tabs[3]:
-    rules = matchstore.rule_table(con, round_id)
+    rules = matchstore.rule_table(con, round_id, by=user)
     if rules.empty:
         st.info("No locks, forbidden pairs or exclusions for this round.")
     else:
@@ -181,7 +186,7 @@ with tabs[3]:
         if editable:
             rid = st.selectbox("Rule", [int(x) for x in rules["rule_id"]], key="rule_pick")
             if st.button("Remove rule", key="remove_rule"):
-                act(matchstore.remove_rule, rid, actor=actor, success=f"Rule {rid} removed.")
+                act(matchstore.remove_rule, rid, by=user, success=f"Rule {rid} removed.")
 
 with tabs[4]:
     if len(run_ids) < 2:
@@ -197,19 +202,21 @@ with tabs[5]:
     if run["status"] == "proposed" and editable:
         st.write(f"Publishing makes run {run_id} the partnerships of {rnd['label']} and starts the round.")
         if st.button(f"Publish run {run_id}", type="primary", key="publish"):
-            act(matchstore.publish_run, run_id, actor=actor, version=shown_version,
+            act(matchstore.publish_run, run_id, by=user, version=shown_version,
                 success=f"Run {run_id} published: {rnd['label']} is running.")
-    members = introductions.published_partnerships(con, round_id)
-    if members.empty:
+    if not may(user, Action.EXPORT_PERSONAL):
+        st.info(f"{user.describe()} may not export participants' data.")
+    elif introductions.published_partnerships(con, round_id, by=user).empty:
         st.info("Exports appear once a run is published.")
     else:
-        st.download_button("Download the partnerships (CSV)", members.to_csv(index=False).encode(),
+        # The same bytes as `workbench export partnerships` writes (formula-safe, through workbench.exports).
+        st.download_button("Download the partnerships (CSV)", introductions.partnerships_csv(con, round_id, by=user),
                            f"partnerships-{round_id}.csv", "text/csv")
         subject = st.text_input("Subject", introductions.DEFAULT_SUBJECT, key="intro_subject")
         body = st.text_area("Message", introductions.DEFAULT_BODY, height=300, key="intro_body",
                             help="Placeholders: " + ", ".join("{" + p + "}" for p in introductions.PLACEHOLDERS))
         with reporting_errors():
-            intros = introductions.introductions(con, round_id, subject=subject, body=body)
+            intros = introductions.introductions(con, round_id, by=user, subject=subject, body=body)
             st.caption(f"{len(intros)} introductions. The first one:")
             st.code(f"To: {', '.join(n for n, _ in intros[0].to)}\nSubject: {intros[0].subject}\n\n{intros[0].body}",
                     language=None)

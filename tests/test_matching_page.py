@@ -9,17 +9,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from workbench import db, matchstore
+from tests.app_support import app_as
+from workbench import accounts, db, matchstore
+from workbench.access import User
 from workbench.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
 
-
-def open_matching() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=180).run()
-    at.switch_page("pages/matching.py").run()
-    assert not at.exception, at.exception
-    return at
+def open_matching(role: str = "coordinator") -> AppTest:
+    return app_as(role, "pages/matching.py", timeout=180)
 
 
 def button(at: AppTest, label: str):  # type: ignore[no-untyped-def]
@@ -31,7 +28,7 @@ def messages(at: AppTest) -> str:
 
 
 def test_run_lock_break_pair_rerun_publish(app_env: Path) -> None:
-    at = open_matching()
+    at = open_matching("coordinator")
     assert at.title[0].value == "Matching · 2017A"
     assert "No matching run" in messages(at)
     at.slider[0].set_value(3)
@@ -69,34 +66,40 @@ def test_run_lock_break_pair_rerun_publish(app_env: Path) -> None:
     assert "partnerships in common" in set(compare["figure"])
     button(at, "Publish run 10").click().run()
     assert "Run 10 published" in messages(at)
+    con = db.connect(app_env)  # the app's own configuration: it holds the file open in this process
+    actors = {r[0] for r in con.execute("SELECT DISTINCT actor FROM audit_log WHERE entity LIKE 'match%'").fetchall()}
+    con.close()
+    assert actors == {"tortega"}  # the signed-in coordinator, not the server's operating-system user
     at.switch_page("pages/overview.py").run()
     assert {m.label: m.value for m in at.metric}["Participants"] == "1,168"
 
 
 def test_a_stale_edit_is_refused(app_env: Path) -> None:
     con = db.connect(app_env)
-    pool = matchstore.load_pool(con, "2017A")
+    praman = accounts.get_user(con, "praman")  # another director, editing at the same time
+    assert praman is not None
+    pool = matchstore.load_pool(con, "2017A", by=praman)
     from tests.test_matchstore import _greedy_result
 
-    run_id = matchstore.save_run(con, "2017A", _greedy_result(pool, 10), {}, actor="praman")
+    run_id = matchstore.save_run(con, "2017A", _greedy_result(pool, 10), {}, by=praman)
     at = open_matching()
     assert at.selectbox(key="pick_part").value is not None
     # Another coordinator changes the run after this page was drawn.
     matchstore.lock_partnership(con, run_id, int(at.selectbox(key="pick_part").value),
-                                matchstore.run_row(con, run_id)["version"], actor="praman")
+                                matchstore.run_row(con, run_id)["version"], by=praman)
     button(at, "Break this pair").click().run()
     assert "changed by someone else" in messages(at)
     assert matchstore.run_row(con, run_id)["matched"] == 20  # nothing was lost or half-done
     con.close()
 
 
-def test_a_hard_rule_is_refused_by_hand(app_env: Path) -> None:
+def test_a_hard_rule_is_refused_by_hand(app_env: Path, users: dict[str, User]) -> None:
     con = db.connect(app_env)
-    pool = matchstore.load_pool(con, "2017A")
+    pool = matchstore.load_pool(con, "2017A", by=users["director"])
     from tests.test_matchstore import _greedy_result
 
     result = _greedy_result(pool, 0)
-    matchstore.save_run(con, "2017A", result, {}, actor="praman")
+    matchstore.save_run(con, "2017A", result, {}, by=users["director"])
     aus = [a.application_id for a in pool.applicants if a.country == "AUS"][:2]
     con.close()
     at = open_matching()
@@ -116,7 +119,7 @@ def test_cli_match_json_candidates_publish(writable_db: Path, tmp_path: Path,
 
     cands = tmp_path / "cands.csv"
     assert main(["candidates", "--round", "2017A", "--db", str(writable_db), "--out", str(cands)]) == 0
-    with cands.open() as fh:
+    with cands.open(encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     assert list(rows[0]) == ["a_id", "b_id", "score"]
     pairs = {(int(r["a_id"]), int(r["b_id"])) for r in rows}
@@ -140,3 +143,15 @@ def test_cli_match_rejects_bad_input(writable_db: Path, capsys: pytest.CaptureFi
     with pytest.raises(SystemExit) as exc:
         main(["match", "--round", "2017A", "--time-limit", "-1"])
     assert exc.value.code == 2
+
+
+def test_a_published_round_offers_its_exports(app_env: Path) -> None:
+    at = open_matching("director")
+    at.selectbox(key="round_picker_all").set_value("2016B").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Matching · 2016B"
+    assert not [b for b in at.button if b.label.startswith(("Run matching", "Publish run"))]
+    assert "424 introductions. The first one:" in [c.value for c in at.caption]
+    (first,) = [c.value for c in at.code if c.value.startswith("To: ")]
+    assert "Subject: Meet your 2016B partner" in first
+    assert len(at.get("download_button")) == 3  # partnerships CSV, .eml zip, mail-merge CSV
