@@ -8,12 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from workbench import db
+from workbench import accounts, db
+from workbench.access import NotAllowed, User, command_line_user
 from workbench.build import COUNTRIES_CSV
 from workbench.errors import StaleEdit
 from workbench.followup import health, interventions
 
 START = dt.date(2020, 3, 2)
+DIRECTOR = User("dir", "d@x.org", "Dee Rector", "director")
+AUS = User("aus", "a@x.org", "Aus Coord", "country", ("AUS",))
+GBR = User("gbr", "g@x.org", "Gb Coord", "country", ("GBR",))
+ANALYST = User("ana", "n@x.org", "Ana Lyst", "analyst")
 
 # Check-ins of a pair as (fortnight, member 0 or 1, contact made, partner replied, rating).
 CASES: dict[str, tuple[list[tuple[int, int, bool, bool | None, int | None]], set[str], int]] = {
@@ -48,10 +53,6 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Iterator[db.Connection]:
     con.execute("INSERT INTO match_runs (run_id, round_id, created_at, created_by, parameters, status, solver_status, "
                 "people, matched) VALUES (1, 'T', now(), 'test', '{}', 'published', 'test', ?, ?)",
                 [2 * len(CASES), 2 * len(CASES)])
-    con.execute("INSERT INTO coordinators VALUES ('dir', 'Dee Rector', 'd@x.org', 'director', [], NULL), "
-                "('aus', 'Aus Coord', 'a@x.org', 'country', ['AUS'], NULL), "
-                "('gbr', 'Gb Coord', 'g@x.org', 'country', ['GBR'], NULL), "
-                "('ana', 'Ana Lyst', 'n@x.org', 'analyst', [], NULL)")
     checkin_id = 0
     for pid, (_, (reports, _, _)) in enumerate(CASES.items(), start=1):
         con.execute("INSERT INTO partnerships (partnership_id, run_id, round_id, kind, status, created_at) "
@@ -100,15 +101,18 @@ def test_flags_open_cases_once(tiny: db.Connection) -> None:
     assert everything.reasons == tuple(health.FLAG_REASONS.values())
     assert everything.raised_by is not None and everything.countries == ("AUS", "NZL")
     assert health.needing_a_case(tiny, "T", countries=["GBR"]) == []
-    with pytest.raises(interventions.NotAllowed):
-        health.open_cases_from_flags(tiny, "T", actor="ana")
-    assert health.open_cases_from_flags(tiny, "T", actor="gbr") == []  # none of their countries
-    ids = health.open_cases_from_flags(tiny, "T", actor="dir", today=START + dt.timedelta(days=30))
+    with pytest.raises(NotAllowed, match="analyst"):
+        health.open_cases_from_flags(tiny, "T", by=ANALYST)
+    assert health.open_cases_from_flags(tiny, "T", by=GBR) == []  # none of their countries
+    ids = health.open_cases_from_flags(tiny, "T", by=AUS, today=START + dt.timedelta(days=30))
     assert len(ids) == len(flagged)
     assert health.needing_a_case(tiny, "T") == []
-    assert health.open_cases_from_flags(tiny, "T", actor="dir") == []
+    assert health.open_cases_from_flags(tiny, "T", by=DIRECTOR) == []
     reasons = tiny.execute("SELECT reason, status, notes FROM interventions ORDER BY intervention_id").fetchall()
-    assert all(status == "open" and "health flags" in notes for _, status, notes in reasons)
+    assert all(status == "open" and notes.endswith("aus: Opened from the health flags.")
+               for _, status, notes in reasons)
+    (actors,) = tiny.execute("SELECT list(DISTINCT actor) FROM audit_log WHERE action = 'open case'").fetchone()  # type: ignore[misc]
+    assert actors == ["aus"]
     assert "low rating at check-in" in reasons[-1][0]
 
 
@@ -122,57 +126,72 @@ def sample(writable_db: Path) -> Iterator[db.Connection]:
 def open_case_of(con: db.Connection, status: str = "open") -> interventions.Case:
     (case_id,) = con.execute("SELECT min(intervention_id) FROM interventions WHERE status = ?",
                              [status]).fetchone()  # type: ignore[misc]
-    return interventions.get_case(con, int(case_id))
+    return interventions.get_case(con, int(case_id), by=command_line_user())
 
 
-def test_contact_then_resolve_a_case(sample: db.Connection) -> None:
+def test_contact_then_resolve_a_case(sample: db.Connection, users: dict[str, User]) -> None:
+    director = users["director"]
+    other_director = accounts.get_user(sample, "praman")
+    assert other_director is not None
     case = open_case_of(sample)
+    assert case.coordinator_id is None
     day = dt.date(2016, 11, 20)
-    v2 = interventions.update_case(sample, case.intervention_id, case.version, actor="amorgan", status="contacted",
+    v2 = interventions.update_case(sample, case.intervention_id, case.version, by=director, status="contacted",
                                    note="Emailed both partners.", today=day)
-    after = interventions.get_case(sample, case.intervention_id)
+    after = interventions.get_case(sample, case.intervention_id, by=director)
     assert after.status == "contacted" and after.closed_on is None and after.coordinator_id == "amorgan"
     assert after.notes.endswith("2016-11-20 amorgan: Emailed both partners.")
-    v3 = interventions.update_case(sample, case.intervention_id, v2, actor="amorgan", status="resolved",
+    v3 = interventions.update_case(sample, case.intervention_id, v2, by=director, status="resolved",
                                    note="Back in touch.", today=day + dt.timedelta(days=3))
-    done = interventions.get_case(sample, case.intervention_id)
+    done = interventions.get_case(sample, case.intervention_id, by=director)
     assert done.status == "resolved" and done.closed_on == dt.date(2016, 11, 23) and done.version == v3
     assert done.notes.count("\n") == 1
     with pytest.raises(StaleEdit):
-        interventions.update_case(sample, case.intervention_id, v2, actor="praman", note="too late")
+        interventions.update_case(sample, case.intervention_id, v2, by=other_director, note="too late")
     with pytest.raises(interventions.CaseError, match="can move to open, not to contacted"):
-        interventions.update_case(sample, case.intervention_id, v3, actor="amorgan", status="contacted")
-    v4 = interventions.update_case(sample, case.intervention_id, v3, actor="amorgan", status="open", note="Again.")
-    assert interventions.get_case(sample, case.intervention_id).closed_on is None and v4 == v3 + 1
-    actions = [r[0] for r in sample.execute(
-        "SELECT action FROM audit_log WHERE entity = 'interventions' ORDER BY audit_id").fetchall()]
-    assert actions == ["case contacted", "case resolved", "case open"]
+        interventions.update_case(sample, case.intervention_id, v3, by=director, status="contacted")
+    v4 = interventions.update_case(sample, case.intervention_id, v3, by=director, status="open", note="Again.")
+    assert interventions.get_case(sample, case.intervention_id, by=director).closed_on is None and v4 == v3 + 1
+    logged = sample.execute(
+        "SELECT action, actor FROM audit_log WHERE entity = 'interventions' ORDER BY audit_id").fetchall()
+    assert logged == [("case contacted", "amorgan"), ("case resolved", "amorgan"), ("case open", "amorgan")]
 
 
-def test_ending_a_case_ends_the_partnership(sample: db.Connection) -> None:
+def test_ending_a_case_ends_the_partnership(sample: db.Connection, users: dict[str, User]) -> None:
     case = open_case_of(sample)
-    interventions.update_case(sample, case.intervention_id, case.version, actor="amorgan", status="ended")
+    interventions.update_case(sample, case.intervention_id, case.version, by=users["coordinator"], status="ended")
     (status,) = sample.execute("SELECT status FROM partnerships WHERE partnership_id = ?",
                                [case.partnership_id]).fetchone()  # type: ignore[misc]
     assert status == "ended"
+    assert sample.execute("SELECT actor FROM audit_log WHERE action = 'end partnership'").fetchall() == [("tortega",)]
     with pytest.raises(interventions.CaseError, match="re-matching"):
-        interventions.update_case(sample, case.intervention_id, case.version + 1, actor="amorgan", status="rematched")
+        interventions.update_case(sample, case.intervention_id, case.version + 1, by=users["director"],
+                                  status="rematched")
 
 
-def test_who_may_act_on_a_case(sample: db.Connection) -> None:
-    case = open_case_of(sample)
-    countries = interventions.partnership_countries(sample, case.partnership_id)
-    coordinators = sample.execute(
-        "SELECT coordinator_id, countries FROM coordinators WHERE role = 'country'").fetchall()
-    outsider = next(cid for cid, mine in coordinators if not set(mine) & set(countries))
-    with pytest.raises(interventions.NotAllowed, match="outside"):
-        interventions.update_case(sample, case.intervention_id, case.version, actor=outsider, note="mine?")
-    with pytest.raises(interventions.NotAllowed, match="analyst"):
-        interventions.update_case(sample, case.intervention_id, case.version, actor="lnguyen", note="hi")
-    insider = next((cid for cid, mine in coordinators if set(mine) & set(countries)), None)
-    if insider is not None:
-        interventions.update_case(sample, case.intervention_id, case.version, actor=insider, note="On it.")
-    interventions.update_case(sample, case.intervention_id, interventions.get_case(sample, case.intervention_id)
-                              .version, actor="cli-user", note="From the command line.")
+def test_a_case_is_given_only_to_someone_who_may_work_it(sample: db.Connection, users: dict[str, User]) -> None:
+    case = interventions.get_case(sample, 151, by=users["director"])  # GHA-KEN, contacted, dmensah's
+    assert (case.status, case.coordinator_id) == ("contacted", "dmensah")
+    assert interventions.partnership_countries(sample, case.partnership_id) == ["GHA", "KEN"]
+    with pytest.raises(interventions.CaseError, match="may not work on partnership 2533"):
+        interventions.update_case(sample, 151, case.version, by=users["director"], coordinator_id="jwalker")
+    with pytest.raises(interventions.CaseError, match="may not work on partnership"):
+        interventions.update_case(sample, 151, case.version, by=users["director"], coordinator_id="lnguyen")
+    with pytest.raises(interventions.CaseError, match="no active account"):
+        interventions.update_case(sample, 151, case.version, by=users["director"], coordinator_id="nobody")
+    v = interventions.update_case(sample, 151, case.version, by=users["director"], coordinator_id="nokafor")
+    assert interventions.get_case(sample, 151, by=users["country"]).coordinator_id == "nokafor"
+    interventions.update_case(sample, 151, v, by=users["country"], coordinator_id=None, note="Back to the pool.")
+    after = interventions.get_case(sample, 151, by=users["country"])
+    assert after.coordinator_id is None and after.notes.endswith("nokafor: Back to the pool.")
     with pytest.raises(interventions.CaseError, match="already has an open case"):
-        interventions.open_case(sample, case.partnership_id, reason="again", actor="amorgan")
+        interventions.open_case(sample, case.partnership_id, reason="again", by=users["director"])
+
+
+def test_the_command_line_works_a_case_without_taking_it(sample: db.Connection) -> None:
+    """The command line's user has no account, so an unassigned case it works stays unassigned."""
+    cli = User(id="cli:tester", email="", name="tester (command line)", role="director")
+    case = open_case_of(sample)
+    interventions.update_case(sample, case.intervention_id, case.version, by=cli, note="From the command line.")
+    after = interventions.get_case(sample, case.intervention_id, by=cli)
+    assert after.coordinator_id is None and after.notes.endswith("cli:tester: From the command line.")

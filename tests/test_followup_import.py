@@ -9,11 +9,16 @@ from pathlib import Path
 import pytest
 
 from workbench import db
+from workbench.access import command_line_user
 from workbench.cli import build_parser
 from workbench.errors import ImportFileError, WorkbenchError
 from workbench.followup import checkins as ck
+from workbench.followup import impact
 
 FIXTURES = Path(__file__).parent / "fixtures" / "followup"
+#: Imports are for directors and coordinators (tests/test_access_followup.py checks every role); the command
+#: line acts as a director.
+BY = command_line_user()
 ISLA = 4995  # isla.young@lib26.us.example.org, a 2016B participant with check-ins for fortnights 1, 7, 8
 
 
@@ -37,7 +42,7 @@ def sample_checkins_csv(con: db.Connection, round_id: str) -> bytes:
 
 def test_broken_checkins_are_reported_row_by_row(con: db.Connection) -> None:
     report = ck.validate_checkins(con, (FIXTURES / "broken_checkins.csv").read_bytes(), "2016B",
-                                  filename="broken_checkins.csv")
+                                  filename="broken_checkins.csv", by=BY)
     assert report.total_rows == 14 and not report.written
     assert [(r["row"], r["application_id"], r["fortnight"]) for r in report.records] == [(2, ISLA, 2), (3, ISLA, 3)]
     assert report.records[0]["methods"] == ["email", "video call"] and report.records[0]["topics_discussed"] == [2]
@@ -68,7 +73,7 @@ def test_broken_checkins_are_reported_row_by_row(con: db.Connection) -> None:
 
 def test_broken_surveys_are_reported_row_by_row(con: db.Connection) -> None:
     report = ck.validate_surveys(con, (FIXTURES / "broken_surveys.csv").read_bytes(), "2016B",
-                                 filename="broken_surveys.csv")
+                                 filename="broken_surveys.csv", by=BY)
     assert [r["row"] for r in report.records] == [2, 3]
     first, second = report.records
     assert first["program_satisfaction"] == 5 and first["methods"] == ["email", "video call"]
@@ -84,27 +89,27 @@ def test_broken_surveys_are_reported_row_by_row(con: db.Connection) -> None:
 def test_a_missing_column_or_an_unreadable_file_stops_the_import(con: db.Connection) -> None:
     with pytest.raises(ImportFileError, match=r"no column for 'fortnight'.*Its columns are: 'Timestamp'"):
         ck.validate_checkins(con, (FIXTURES / "checkins_without_fortnight.csv").read_bytes(), "2016B",
-                             filename="checkins_without_fortnight.csv")
+                             filename="checkins_without_fortnight.csv", by=BY)
     with pytest.raises(ImportFileError, match="is empty"):
-        ck.validate_checkins(con, b"  \n", "2016B", filename="empty.csv")
+        ck.validate_checkins(con, b"  \n", "2016B", filename="empty.csv", by=BY)
     with pytest.raises(ImportFileError, match="neither a CSV nor an XLSX file"):  # a damaged workbook
-        ck.validate_checkins(con, b"PK\x03\x04binary", "2016B", filename="book.xlsx")
+        ck.validate_checkins(con, b"PK\x03\x04binary", "2016B", filename="book.xlsx", by=BY)
     with pytest.raises(WorkbenchError, match="no round '2099A'"):
-        ck.validate_checkins(con, (FIXTURES / "broken_checkins.csv").read_bytes(), "2099A")
+        ck.validate_checkins(con, (FIXTURES / "broken_checkins.csv").read_bytes(), "2099A", by=BY)
 
 
 def test_import_writes_the_valid_rows_once(writable_db: Path) -> None:
     con = db.connect(writable_db)
     before = count(con, "checkins")
     data = (FIXTURES / "broken_checkins.csv").read_bytes()
-    report = ck.import_checkins(con, data, "2016B", actor="amorgan", filename="broken_checkins.csv")
+    report = ck.import_checkins(con, data, "2016B", by=BY, filename="broken_checkins.csv")
     assert report.written and report.inserted == 2 and len(report.rejected_rows) == 12
     assert count(con, "checkins") == before + 2
     rows = con.execute("SELECT fortnight, partnership_id, contact_made, methods, topics_discussed, rating "
                        "FROM checkins WHERE application_id = ? AND fortnight IN (2, 3) ORDER BY fortnight",
                        [ISLA]).fetchall()
     assert rows == [(2, 2414, True, ["email", "video call"], [2], 4), (3, 2414, False, [], [], 2)]
-    again = ck.import_checkins(con, data, "2016B", actor="amorgan", filename="broken_checkins.csv")
+    again = ck.import_checkins(con, data, "2016B", by=BY, filename="broken_checkins.csv")
     assert again.inserted == 0 and again.unchanged == [2, 3]
     assert count(con, "checkins") == before + 2
     (audit,) = con.execute("SELECT after FROM audit_log WHERE action = 'import checkins' ORDER BY audit_id "
@@ -118,11 +123,11 @@ def test_reimporting_a_whole_round_adds_nothing_and_restores_what_was_lost(writa
     con = db.connect(writable_db)
     data = sample_checkins_csv(con, "2016B")
     stored = count(con, "checkins")
-    report = ck.validate_checkins(con, data, "2016B", filename="2016B.csv")
+    report = ck.validate_checkins(con, data, "2016B", filename="2016B.csv", by=BY)
     assert report.rejections == [] and len(report.unchanged) == report.total_rows == 3516
     con.execute("DELETE FROM checkins WHERE round_id = '2016B' AND checkin_id % 3 = 0")
     lost = stored - count(con, "checkins")
-    report = ck.import_checkins(con, data, "2016B", actor="amorgan")
+    report = ck.import_checkins(con, data, "2016B", by=BY)
     assert lost > 1000 and report.inserted == lost and len(report.unchanged) == 3516 - lost
     assert count(con, "checkins") == stored
     con.close()
@@ -135,12 +140,12 @@ def test_changed_answers_are_kept_unless_replaced(writable_db: Path) -> None:
     cells = first.split(",")
     cells[-1] = "1" if cells[-1] != "1" else "2"  # another rating for the first check-in
     changed = "\n".join([header, ",".join(cells), *rest]).encode()
-    report = ck.import_checkins(con, changed, "Pilot", actor="amorgan")
+    report = ck.import_checkins(con, changed, "Pilot", by=BY)
     assert report.inserted == 0 and len(report.changed) == 1 and report.replaced == 0
     assert report.changed[0].column == "Rating" and "stored with other answers" in report.changed[0].reason
     (rating,) = con.execute("SELECT rating FROM checkins WHERE checkin_id = 1").fetchone()  # type: ignore[misc]
     assert str(rating) != cells[-1]
-    report = ck.import_checkins(con, changed, "Pilot", actor="amorgan", replace=True)
+    report = ck.import_checkins(con, changed, "Pilot", by=BY, replace=True)
     assert report.replaced == 1
     (rating,) = con.execute("SELECT rating FROM checkins WHERE checkin_id = 1").fetchone()  # type: ignore[misc]
     assert str(rating) == cells[-1]
@@ -159,13 +164,15 @@ def test_a_new_survey_answer_resets_its_codes_when_replaced(writable_db: Path) -
             s.used_topics AS "Used topics", s.would_return AS "Would return", s.impact_text AS "Impact"
         FROM surveys AS s JOIN applications AS a USING (application_id) JOIN people AS pe USING (person_id)
         WHERE s.survey_id = ?""", [survey_id]).df()
-    assert ck.validate_surveys(con, frame.to_csv(index=False).encode(), "2016A").unchanged == [2]
+    assert ck.validate_surveys(con, frame.to_csv(index=False).encode(), "2016A", by=BY).unchanged == [2]
+    assert impact.set_cleared(con, survey_id, 1, True, by=BY) == 2  # the old text was cleared for public use
     frame.loc[0, "Impact"] = "It changed how I think about my users."
-    report = ck.import_surveys(con, frame.to_csv(index=False).encode(), "2016A", actor="amorgan", replace=True)
+    report = ck.import_surveys(con, frame.to_csv(index=False).encode(), "2016A", by=BY, replace=True)
     assert report.replaced == 1
-    row = con.execute("SELECT impact_text, impact_codes, codes_confirmed, version FROM surveys WHERE survey_id = ?",
-                      [survey_id]).fetchone()
-    assert row == ("It changed how I think about my users.", [], False, 2)
+    row = con.execute("SELECT impact_text, impact_codes, codes_confirmed, is_cleared, version FROM surveys "
+                      "WHERE survey_id = ?", [survey_id]).fetchone()
+    assert row == ("It changed how I think about my users.", [], False, False, 3)  # the new text is not cleared
+    assert con.execute("SELECT actor FROM audit_log WHERE action = 'replace survey'").fetchall() == [(BY.actor,)]
     con.close()
 
 
@@ -178,10 +185,10 @@ def test_the_import_is_one_transaction(writable_db: Path, monkeypatch: pytest.Mo
 
     monkeypatch.setattr(ck.db, "audit", failing_audit)
     with pytest.raises(RuntimeError, match="disk full"):
-        ck.import_surveys(con, (FIXTURES / "broken_surveys.csv").read_bytes(), "2016B", actor="amorgan")
+        ck.import_surveys(con, (FIXTURES / "broken_surveys.csv").read_bytes(), "2016B", by=BY)
     assert count(con, "surveys") == before
     monkeypatch.undo()
-    report = ck.import_surveys(con, (FIXTURES / "broken_surveys.csv").read_bytes(), "2016B", actor="amorgan")
+    report = ck.import_surveys(con, (FIXTURES / "broken_surveys.csv").read_bytes(), "2016B", by=BY)
     assert report.inserted == 2 and count(con, "surveys") == before + 2
     (codes_confirmed,) = con.execute("SELECT codes_confirmed FROM surveys WHERE application_id = ?",
                                      [ISLA]).fetchone()  # type: ignore[misc]
@@ -202,7 +209,7 @@ def test_a_row_stored_meanwhile_aborts_the_whole_import(writable_db: Path, monke
 
     monkeypatch.setattr(ck, "_validate", stale)
     with pytest.raises(ck.ImportConflict, match="Nothing was imported"):
-        ck.import_checkins(con, data, "2016B", actor="amorgan")
+        ck.import_checkins(con, data, "2016B", by=BY)
     assert count(con, "checkins") == before
     con.close()
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from workbench import db, reports
+from workbench import accounts, db, reports
+from workbench.access import User
 
 
 def test_topic_use_rises_from_about_half_to_about_ninety_percent(con: db.Connection) -> None:
@@ -112,26 +113,29 @@ def test_outcomes_glance(con: db.Connection) -> None:
     assert g.awaiting_coding == 58
 
 
-def test_health_summary_and_queue_of_2016B(con: db.Connection) -> None:
+def test_health_summary_and_queue_of_2016B(con: db.Connection, users: dict[str, User]) -> None:
     s = reports.health_summary(con, "2016B")
     assert s.partnerships == 424 and s.flagged == 26 and s.open_cases == 11 and s.contacted_cases == 5
     assert s.flagged_share is not None and 0.02 < s.flagged_share < 0.15
     assert s.flagged_without_case == 1
-    queue = reports.intervention_queue(con, round_id="2016B")
+    director = users["director"]
+    queue = reports.intervention_queue(con, by=director, round_id="2016B")
     assert len(queue) == 11 and set(queue["status"]) == {"open", "contacted"}
     assert list(queue["status"][:6]) == ["open"] * 6  # open cases first
-    closed = reports.intervention_queue(con, round_id="2016B", statuses=["resolved", "ended"])
+    closed = reports.intervention_queue(con, by=director, round_id="2016B", statuses=["resolved", "ended"])
     assert len(closed) == 14 and closed["closed_on"].notna().all()
-    everything = reports.intervention_queue(con, statuses=None)
+    everything = reports.intervention_queue(con, by=director, statuses=None)
     assert len(everything) == 168
 
 
 def test_a_country_coordinator_sees_their_countries_only(con: db.Connection) -> None:
     east_africa = ["KEN", "UGA", "TZA", "RWA"]
-    queue = reports.intervention_queue(con, round_id="2016B", countries=east_africa)
+    dmensah = accounts.get_user(con, "dmensah")
+    assert dmensah is not None and list(dmensah.countries) == east_africa
+    queue = reports.intervention_queue(con, by=dmensah, round_id="2016B")
     assert 0 < len(queue) < 11
     assert all(set(c) & set(east_africa) for c in queue["countries"])
     s = reports.health_summary(con, "2016B", countries=east_africa)
     assert s.open_cases == len(queue) and s.partnerships < 424
-    health = reports.partnership_health(con, "2016B", countries=east_africa, flagged_only=True)
+    health = reports.partnership_health(con, "2016B", by=dmensah, flagged_only=True)
     assert len(health) == s.flagged and health["reasons"].str.len().gt(0).all()

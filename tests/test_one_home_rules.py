@@ -100,11 +100,11 @@ def add_waitlisted(con: db.Connection, country: str) -> int:
     return app_id
 
 
-def stranded_outside(con: db.Connection, countries: set[str]) -> rematch.Person:
+def stranded_outside(con: db.Connection, countries: set[str], by: User) -> rematch.Person:
     for (app_id,) in con.execute(
             "SELECT application_id FROM applications WHERE round_id = ? AND status = 'accepted' "
             "AND list_contains(languages, 'English') ORDER BY application_id", [ROUND]).fetchall():
-        person = rematch.get_person(con, app_id)
+        person = rematch.get_person(con, app_id, by=by)
         if person.is_stranded and person.country_iso3 not in countries:
             return person
     raise AssertionError("no stranded English speaker outside " + ", ".join(sorted(countries)))
@@ -117,10 +117,11 @@ def test_rematch_refuses_exactly_what_admission_refuses(sample: db.Connection, u
     # A cap that leaves the United States (80 accepted) no room and Australia (76) room for one.
     sample.execute("UPDATE rounds SET country_cap = ?, status = 'open' WHERE round_id = ?", [77 / live, ROUND])
     assert applications.cap_limit(sample, 77 / live, live) == 77
-    person = stranded_outside(sample, set(countries))
+    person = stranded_outside(sample, set(countries), users["director"])
     refused_by_rematch, refused_by_admission = set(), set()
     for app_id, country in waiting.items():
-        if any("above the round's cap" in p for p in rematch.problems(sample, person.application_id, app_id)):
+        if any("above the round's cap" in p
+               for p in rematch.problems(sample, person.application_id, app_id, by=users["director"])):
             refused_by_rematch.add(country)
         (version,) = sample.execute("SELECT version FROM applications WHERE application_id = ?",
                                     [app_id]).fetchone()  # type: ignore[misc]
@@ -132,15 +133,15 @@ def test_rematch_refuses_exactly_what_admission_refuses(sample: db.Connection, u
             sample.execute("UPDATE applications SET status = 'waitlisted' WHERE application_id = ?", [app_id])
     assert refused_by_rematch == refused_by_admission == {"USA"}
     usa = next(a for a, c in waiting.items() if c == "USA")
-    (message,) = [p for p in rematch.problems(sample, person.application_id, usa) if "cap" in p]
+    (message,) = [p for p in rematch.problems(sample, person.application_id, usa, by=users["director"]) if "cap" in p]
     assert "81 accepted applicants, above the round's cap of 77" in message
     assert f"of {live} live applications" in message
 
 
 # --- the hard matching rules ---------------------------------------------------------------------------
 
-def test_every_pair_the_matching_refuses_the_rematch_refuses(sample: db.Connection) -> None:
-    pool = matchstore.load_pool(sample, ROUND)
+def test_every_pair_the_matching_refuses_the_rematch_refuses(sample: db.Connection, users: dict[str, User]) -> None:
+    pool = matchstore.load_pool(sample, ROUND, by=users["director"])
     people = pool.by_id()
     stranded = [p for p in rematch._people(sample, ROUND) if p.is_stranded and p.application_id in people]
     assert len(stranded) == 32
@@ -159,22 +160,25 @@ def test_every_pair_the_matching_refuses_the_rematch_refuses(sample: db.Connecti
     assert refused > 0 and same_round_partners == 16  # the 16 faltering or ended partnerships of 2016B
 
 
-def test_a_pair_the_coordinators_forbade_is_not_rematched(sample: db.Connection) -> None:
-    person = stranded_outside(sample, set())
-    options = rematch.candidates(sample, person.application_id)
+def test_a_pair_the_coordinators_forbade_is_not_rematched(sample: db.Connection, users: dict[str, User]) -> None:
+    by = users["director"]
+    person = stranded_outside(sample, set(), by)
+    options = rematch.candidates(sample, person.application_id, by=by)
     partner = int(options[options["feasible"]].iloc[0]["application_id"])
-    assert rematch.problems(sample, person.application_id, partner) == []
-    matchstore.add_rule(sample, ROUND, "forbid", person.application_id, partner, actor="amorgan", reason="test")
-    (problem,) = rematch.problems(sample, person.application_id, partner)
+    assert rematch.problems(sample, person.application_id, partner, by=by) == []
+    matchstore.add_rule(sample, ROUND, "forbid", person.application_id, partner, by=by, reason="test")
+    (problem,) = rematch.problems(sample, person.application_id, partner, by=by)
     assert "forbade" in problem and person.name in problem
     with pytest.raises(rematch.RematchRefused):
-        rematch.rematch(sample, person.application_id, partner, actor="amorgan")
+        rematch.rematch(sample, person.application_id, partner, by=by)
 
 
-def test_the_rematch_asks_the_matchings_function(sample: db.Connection, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_rematch_asks_the_matchings_function(sample: db.Connection, monkeypatch: pytest.MonkeyPatch,
+                                                 users: dict[str, User]) -> None:
     """Change the matching's rules and the re-match follows: there is no second copy."""
-    person = stranded_outside(sample, set())
-    options = rematch.candidates(sample, person.application_id)
+    by = users["director"]
+    person = stranded_outside(sample, set(), by)
+    options = rematch.candidates(sample, person.application_id, by=by)
     partner = int(options[options["feasible"]].iloc[0]["application_id"])
 
     def stricter(a: rules.Applicant, b: rules.Applicant, forbidden: frozenset[frozenset[int]] = frozenset()
@@ -182,5 +186,5 @@ def test_the_rematch_asks_the_matchings_function(sample: db.Connection, monkeypa
         return [rules.RuleBreak("forbidden", "a new rule refuses everyone")]
 
     monkeypatch.setattr(rules, "broken_rules", stricter)
-    assert rematch.problems(sample, person.application_id, partner)
-    assert not rematch.candidates(sample, person.application_id)["feasible"].any()
+    assert rematch.problems(sample, person.application_id, partner, by=by)
+    assert not rematch.candidates(sample, person.application_id, by=by)["feasible"].any()

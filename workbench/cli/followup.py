@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from workbench.access import command_line_user
 from workbench.cli._common import Command, Commands, UsageError, changing, reading
-from workbench.config import settings
 from workbench.errors import WorkbenchError
 from workbench.followup.checkins import ImportReport, Kind, import_responses, validate_checkins, validate_surveys
 
@@ -63,10 +63,10 @@ def run_import(kind: Kind, args: argparse.Namespace) -> int:
     if args.dry_run:
         validate = validate_checkins if kind == "checkins" else validate_surveys
         with reading(args) as con:
-            report = validate(con, data, args.round_id, filename=file.name)
+            report = validate(con, data, args.round_id, filename=file.name, by=command_line_user())
     else:
         with changing(args) as con:
-            report = import_responses(con, kind, data, args.round_id, actor=settings().actor, filename=file.name,
+            report = import_responses(con, kind, data, args.round_id, by=command_line_user(), filename=file.name,
                                       replace=args.replace)
     print(json.dumps(report_dict(report), indent=2, default=str) if args.json else report_text(report))
     return 1 if nothing_imported(report) else 0

@@ -8,8 +8,11 @@ or, on any database error, none); importing the same file twice adds nothing (ro
 they are in the file are counted as ``unchanged``; rows stored with other answers are reported as
 ``changed`` and kept as stored unless ``replace=True``).
 
->>> report = validate_checkins(con, data, "2016B", filename="checkins.csv")   # nothing written
->>> report = import_checkins(con, data, "2016B", actor="amorgan")             # validated, then written
+>>> report = validate_checkins(con, data, "2016B", filename="checkins.csv", by=user)   # nothing written
+>>> report = import_checkins(con, data, "2016B", by=user)                              # validated, then written
+
+Both are imports (:data:`workbench.access.Action.IMPORT`): validating reports participants' names from the
+database, so it asks the same permission as writing. The import is audited under the signed-in user.
 
 A check-in's participant is found by email among the round's applications; they must be in a
 partnership of the round's published matching (a re-matched participant reports on their new one).
@@ -28,6 +31,7 @@ import duckdb
 import pandas as pd
 
 from workbench import db
+from workbench.access import Action, User, require
 from workbench.errors import ImportFileError, NotFound, WorkbenchError
 from workbench.intake.cells import (
     MAX_CELL,
@@ -413,23 +417,26 @@ def _norm(value: Any) -> Any:
     return value
 
 
-def validate_checkins(con: db.Connection, data: bytes | pd.DataFrame, round_id: str, *,
+def validate_checkins(con: db.Connection, data: bytes | pd.DataFrame, round_id: str, *, by: User,
                       filename: str = "") -> ImportReport:
     """Check every row of a check-in file (CSV or XLSX bytes, or a frame from read_table) against the round;
     nothing is written."""
+    require(by, Action.IMPORT)
     return _validate(con, "checkins", _read(data, "checkins", filename), round_id, filename)
 
 
-def validate_surveys(con: db.Connection, data: bytes | pd.DataFrame, round_id: str, *,
+def validate_surveys(con: db.Connection, data: bytes | pd.DataFrame, round_id: str, *, by: User,
                      filename: str = "") -> ImportReport:
     """Check every row of an end-of-round survey file against the round; nothing is written."""
+    require(by, Action.IMPORT)
     return _validate(con, "surveys", _read(data, "surveys", filename), round_id, filename)
 
 
-def import_responses(con: db.Connection, kind: Kind, data: bytes | pd.DataFrame, round_id: str, *, actor: str,
+def import_responses(con: db.Connection, kind: Kind, data: bytes | pd.DataFrame, round_id: str, *, by: User,
                      filename: str = "", replace: bool = False) -> ImportReport:
     """Validate a file and write its valid rows in one transaction (all of them or none). A file refused as a
     whole (unreadable, over the limits, a column missing) raises before anything is written."""
+    require(by, Action.IMPORT)
     table = _read(data, kind, filename)
     try:
         with db.transaction(con):
@@ -440,9 +447,9 @@ def import_responses(con: db.Connection, kind: Kind, data: bytes | pd.DataFrame,
                 report.inserted = _insert_surveys(con, round_id, report.records)
             if replace:
                 for record in report.changed_records:
-                    _replace(con, kind, record, actor)
+                    _replace(con, kind, record, by.actor)
                 report.replaced = len(report.changed_records)
-            db.audit(con, actor=actor, action=f"import {kind}", entity="rounds", entity_id=round_id,
+            db.audit(con, actor=by.actor, action=f"import {kind}", entity="rounds", entity_id=round_id,
                      after={"file": filename, "rows": report.total_rows, "inserted": report.inserted,
                             "replaced": report.replaced, "unchanged": len(report.unchanged),
                             "rejected_rows": report.rejected_rows})
@@ -456,16 +463,16 @@ def import_responses(con: db.Connection, kind: Kind, data: bytes | pd.DataFrame,
     return report
 
 
-def import_checkins(con: db.Connection, data: bytes | pd.DataFrame, round_id: str, *, actor: str, filename: str = "",
+def import_checkins(con: db.Connection, data: bytes | pd.DataFrame, round_id: str, *, by: User, filename: str = "",
                     replace: bool = False) -> ImportReport:
     """Validate a check-in file and write its valid rows in one transaction."""
-    return import_responses(con, "checkins", data, round_id, actor=actor, filename=filename, replace=replace)
+    return import_responses(con, "checkins", data, round_id, by=by, filename=filename, replace=replace)
 
 
-def import_surveys(con: db.Connection, data: bytes | pd.DataFrame, round_id: str, *, actor: str, filename: str = "",
+def import_surveys(con: db.Connection, data: bytes | pd.DataFrame, round_id: str, *, by: User, filename: str = "",
                    replace: bool = False) -> ImportReport:
     """Validate a survey file and write its valid rows in one transaction."""
-    return import_responses(con, "surveys", data, round_id, actor=actor, filename=filename, replace=replace)
+    return import_responses(con, "surveys", data, round_id, by=by, filename=filename, replace=replace)
 
 
 def _insert(con: db.Connection, table: str, frame: pd.DataFrame, select: str, round_id: str) -> int:
@@ -520,7 +527,8 @@ def _insert_surveys(con: db.Connection, round_id: str, records: list[dict[str, A
     return _insert(con, "surveys", frame, """
         survey_id::INTEGER, application_id::INTEGER, ?::VARCHAR, submitted_on::DATE,
         program_satisfaction::INTEGER, partner_satisfaction::INTEGER, methods::VARCHAR[], used_topics::BOOLEAN,
-        would_return::BOOLEAN, impact_text::VARCHAR, impact_codes::VARCHAR[], codes_confirmed::BOOLEAN, 1""", round_id)
+        would_return::BOOLEAN, impact_text::VARCHAR, impact_codes::VARCHAR[], codes_confirmed::BOOLEAN,
+        1, false""", round_id)  # version 1; a new answer is not cleared for public use
 
 
 def _replace(con: db.Connection, kind: Kind, record: dict[str, Any], actor: str) -> None:
@@ -536,6 +544,8 @@ def _replace(con: db.Connection, kind: Kind, record: dict[str, Any], actor: str)
         changes["codes_confirmed"] = bool(changes["impact_codes"])
     elif "impact_text" in changes:  # a new answer: its old codes no longer apply
         changes.update(impact_codes=[], codes_confirmed=False)
+    if "impact_text" in changes:  # nor does a clearance given to the old text
+        changes["is_cleared"] = False
     db.update_versioned(con, "surveys", "survey_id", stored["id"], stored["version"], changes,
                         actor=actor, action="replace survey")
 

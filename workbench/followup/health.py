@@ -19,7 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from workbench import db
-from workbench.followup.interventions import NotAllowed, get_coordinator, insert_case
+from workbench.access import Action, User, country_scope, require
+from workbench.followup.interventions import insert_case
 
 #: Flag column of ``partnership_health`` -> the reason written on a case.
 FLAG_REASONS: dict[str, str] = {
@@ -81,21 +82,21 @@ def needing_a_case(con: db.Connection, round_id: str, *, countries: Iterable[str
     return out
 
 
-def open_cases_from_flags(con: db.Connection, round_id: str, *, actor: str, countries: Iterable[str] | None = None,
+def open_cases_from_flags(con: db.Connection, round_id: str, *, by: User, countries: Iterable[str] | None = None,
                           coordinator_id: str | None = None, today: dt.date | None = None) -> list[int]:
     """Open a case on every flagged partnership of the round that has never had one, in one transaction.
 
-    A country coordinator acting opens only the cases of their countries. Returns the new case ids.
+    A country coordinator opens only the cases of their countries (within ``countries``, if given).
+    Returns the new case ids.
     """
-    who = get_coordinator(con, actor)
-    if who is not None and who.role == "country":
-        countries = set(who.countries) & set(countries) if countries is not None else set(who.countries)
-    elif who is not None and not who.may_edit:
-        raise NotAllowed(f"{who.name} is an {who.role}: the {who.role} role can read the queue but not open cases.")
+    require(by, Action.CASES)
+    scope = country_scope(by)
+    if scope is not None:
+        countries = set(scope) & set(countries) if countries is not None else set(scope)
     ids = []
     with db.transaction(con):
         for need in needing_a_case(con, round_id, countries=countries):
-            ids.append(insert_case(con, need.partnership_id, reason="; ".join(need.reasons), actor=actor,
+            ids.append(insert_case(con, need.partnership_id, reason="; ".join(need.reasons), by=by,
                                    application_id=need.raised_by, coordinator_id=coordinator_id, opened_on=today,
                                    note="Opened from the health flags."))
     return ids

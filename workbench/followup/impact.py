@@ -5,6 +5,10 @@ workbench suggests codes for uncoded answers with keyword rules (no model, nothi
 a coordinator confirms or changes them. Each sentence is scored against every category's phrases; a
 category is suggested when one sentence scores at least 1 (a strong phrase, or two weaker ones).
 "International" before "network" counts for networking, not for the international perspective.
+
+A coordinator also marks an answer **cleared for public use** (:func:`set_cleared`): only cleared answers
+may be quoted where the public sees them (:func:`workbench.reports.outcomes.cleared_quotes`). Coding and
+clearing are :data:`workbench.access.Action.IMPACT_CODING`, versioned and audited under the signed-in user.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from workbench import db, vocab
-from workbench.errors import WorkbenchError
+from workbench.access import Action, User, require
+from workbench.errors import NotFound, WorkbenchError
 
 CODES: tuple[str, ...] = tuple(code for code, _, _ in vocab.IMPACT_CATEGORIES)
 LABELS: dict[str, str] = {code: label for code, label, _ in vocab.IMPACT_CATEGORIES}
@@ -111,28 +116,49 @@ def _checked(codes: Iterable[str]) -> list[str]:
     return sorted(chosen, key=CODES.index)
 
 
-def confirm_codes(con: db.Connection, survey_id: int, version: int, codes: Iterable[str], *, actor: str) -> int:
+def confirm_codes(con: db.Connection, survey_id: int, version: int, codes: Iterable[str], *, by: User) -> int:
     """Save a coordinator's codes for one answer (an empty list: the answer names no impact).
 
     Refused if someone else changed the answer's codes since ``version``. Returns the new version.
     """
+    require(by, Action.IMPACT_CODING)
     chosen = _checked(codes)
     with db.transaction(con):
         return db.update_versioned(con, "surveys", "survey_id", survey_id, version,
                                    {"impact_codes": chosen, "codes_confirmed": True},
-                                   actor=actor, action="code impact answer")
+                                   actor=by.actor, action="code impact answer")
 
 
-def confirm_many(con: db.Connection, items: Iterable[tuple[int, int, Iterable[str]]], *, actor: str) -> int:
+def confirm_many(con: db.Connection, items: Iterable[tuple[int, int, Iterable[str]]], *, by: User) -> int:
     """Confirm several answers' codes, ``(survey_id, version, codes)`` each, in one transaction
     (all or, if one is stale, none). Returns how many were saved."""
+    require(by, Action.IMPACT_CODING)
     checked = [(sid, version, _checked(codes)) for sid, version, codes in items]
     with db.transaction(con):
         for sid, version, chosen in checked:
             db.update_versioned(con, "surveys", "survey_id", sid, version,
                                 {"impact_codes": chosen, "codes_confirmed": True},
-                                actor=actor, action="code impact answer")
+                                actor=by.actor, action="code impact answer")
     return len(checked)
+
+
+def set_cleared(con: db.Connection, survey_id: int, version: int, cleared: bool, *, by: User) -> int:
+    """Mark an answer cleared for public use (or withdraw the clearance); refused if someone changed the
+    answer since ``version``, or if it has no text to quote. Returns the new version."""
+    require(by, Action.IMPACT_CODING)
+    with db.transaction(con):
+        row = con.execute("SELECT impact_text, is_cleared, version FROM surveys WHERE survey_id = ?",
+                          [survey_id]).fetchone()
+        if row is None:
+            raise NotFound(f"There is no survey answer {survey_id}. Reload the page.")
+        text, was_cleared, current = row
+        if cleared and not (text and text.strip()):
+            raise CodingError(f"Answer {survey_id} has no text to quote, so there is nothing to clear for public use.")
+        if bool(was_cleared) == cleared and current == version:
+            return version  # nothing to change
+        return db.update_versioned(con, "surveys", "survey_id", survey_id, version, {"is_cleared": cleared},
+                                   actor=by.actor,
+                                   action="clear answer for public use" if cleared else "withdraw public clearance")
 
 
 def agreement(con: db.Connection, *, round_id: str | None = None) -> pd.DataFrame:

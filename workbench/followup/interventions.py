@@ -3,11 +3,12 @@
 A case is ``open``, then ``contacted`` (a coordinator wrote to the partners), and is closed as
 ``resolved`` (the partners are back in touch), ``rematched`` (see :mod:`workbench.followup.rematch`) or
 ``ended`` (the partnership ends; its members can then be re-matched). A resolved case can be reopened.
-Every change is versioned and audited; notes are appended with the date and who wrote them.
+Every change is versioned and audited under the signed-in user; notes are appended with the date and
+who wrote them.
 
-Who may act: directors on every case; a country coordinator on cases where a member of the partnership
-lives in one of their countries; analysts and presenters on none. An actor that is not in the
-coordinators table (the command line, a notebook) is not restricted.
+Who may act is :data:`workbench.access.Action.CASES`: directors and coordinators on every case, a
+country coordinator on the cases of partnerships with a member in one of their countries, analysts and
+presenters on none (:func:`workbench.access.require`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from workbench import db
+from workbench.access import Action, User, may, require
+from workbench.accounts import get_user
 from workbench.errors import NotFound, WorkbenchError
 
 STATUSES: tuple[str, ...] = ("open", "contacted", "resolved", "rematched", "ended")
@@ -42,30 +45,6 @@ class CaseError(WorkbenchError):
     """A case change that cannot be made (the message says why and what to do)."""
 
 
-class NotAllowed(WorkbenchError):
-    """The coordinator may not act on this case."""
-
-
-@dataclass(frozen=True)
-class Coordinator:
-    coordinator_id: str
-    name: str
-    role: str
-    countries: tuple[str, ...]
-
-    @property
-    def may_edit(self) -> bool:
-        return self.role in {"director", "country"}
-
-    def covers(self, countries: set[str] | list[str] | tuple[str, ...]) -> bool:
-        """Is a case with members in ``countries`` in this coordinator's queue?"""
-        if self.role in {"director", "analyst"}:
-            return True
-        if self.role == "country":
-            return bool(set(self.countries) & set(countries))
-        return False
-
-
 @dataclass(frozen=True)
 class Case:
     intervention_id: int
@@ -82,13 +61,7 @@ class Case:
     version: int
 
 
-def get_coordinator(con: db.Connection, coordinator_id: str) -> Coordinator | None:
-    row = con.execute("SELECT coordinator_id, name, role, countries FROM coordinators WHERE coordinator_id = ?",
-                      [coordinator_id]).fetchone()
-    return None if row is None else Coordinator(row[0], row[1], row[2], tuple(row[3]))
-
-
-def get_case(con: db.Connection, intervention_id: int) -> Case:
+def _case(con: db.Connection, intervention_id: int) -> Case:
     row = con.execute(
         "SELECT intervention_id, partnership_id, application_id, round_id, opened_on, reason, status, "
         "coordinator_id, notes, updated_at, closed_on, version FROM interventions WHERE intervention_id = ?",
@@ -98,25 +71,42 @@ def get_case(con: db.Connection, intervention_id: int) -> Case:
     return Case(*row)
 
 
+def get_case(con: db.Connection, intervention_id: int, *, by: User) -> Case:
+    """One case, with its notes: for someone who may see its partnership's participants."""
+    case = _case(con, intervention_id)
+    require(by, Action.VIEW_PERSONAL, partnership_countries(con, case.partnership_id),
+            what=f"Case {intervention_id}")
+    return case
+
+
 def partnership_countries(con: db.Connection, partnership_id: int) -> list[str]:
+    """The countries the members of a partnership live in (what decides who may act on its cases)."""
     return [r[0] for r in con.execute(
         "SELECT DISTINCT a.country_iso3 FROM partnership_members AS m "
         "JOIN applications AS a ON a.application_id = m.application_id WHERE m.partnership_id = ? ORDER BY 1",
         [partnership_id]).fetchall()]
 
 
-def require_may_act(con: db.Connection, actor: str, partnership_id: int) -> None:
-    """Refuse (NotAllowed) if ``actor`` is a coordinator who may not act on this partnership's case."""
-    who = get_coordinator(con, actor)
+def require_case_action(con: db.Connection, by: User, partnership_id: int) -> None:
+    """Refuse (:class:`workbench.access.NotAllowed`) unless ``by`` may work the cases of this partnership."""
+    require(by, Action.CASES)  # the role first: its message does not need the partnership
+    require(by, Action.CASES, partnership_countries(con, partnership_id), what=f"Partnership {partnership_id}")
+
+
+def _assignee(con: db.Connection, coordinator_id: str | None, partnership_id: int) -> str | None:
+    """A case's coordinator must be an active account that may work this partnership's cases."""
+    if coordinator_id is None:
+        return None
+    who = get_user(con, coordinator_id)
     if who is None:
-        return
-    if not who.may_edit:
-        raise NotAllowed(f"{who.name} is an {who.role}: the {who.role} role can read the queue but not change "
-                         "it. Ask a director or the country's coordinator.")
+        raise CaseError(f"There is no active account {coordinator_id!r} to give the case to. Pick someone else, or "
+                        "leave the case unassigned.")
     countries = partnership_countries(con, partnership_id)
-    if not who.covers(countries):
-        raise NotAllowed(f"Partnership {partnership_id} ({', '.join(countries)}) is outside {who.name}'s countries "
-                         f"({', '.join(who.countries)}). A director or that country's coordinator can act on it.")
+    if not may(who, Action.CASES, countries):
+        raise CaseError(f"{who.describe()} may not work on partnership {partnership_id} ({', '.join(countries)}), "
+                        "so the case cannot be theirs. Give it to a director, a coordinator or that country's "
+                        "coordinator.")
+    return who.id
 
 
 def _note(existing: str, text: str, actor: str, today: dt.date) -> str:
@@ -131,21 +121,23 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
-def open_case(con: db.Connection, partnership_id: int, *, reason: str, actor: str, application_id: int | None = None,
+def open_case(con: db.Connection, partnership_id: int, *, reason: str, by: User, application_id: int | None = None,
               coordinator_id: str | None = None, note: str = "", opened_on: dt.date | None = None) -> int:
     """Open a case on a partnership (refused if it has an open one already). Returns its id."""
-    require_may_act(con, actor, partnership_id)
+    require_case_action(con, by, partnership_id)
     with db.transaction(con):
-        return insert_case(con, partnership_id, reason=reason, actor=actor, application_id=application_id,
+        return insert_case(con, partnership_id, reason=reason, by=by, application_id=application_id,
                            coordinator_id=coordinator_id, note=note, opened_on=opened_on)
 
 
-def insert_case(con: db.Connection, partnership_id: int, *, reason: str, actor: str, application_id: int | None = None,
+def insert_case(con: db.Connection, partnership_id: int, *, reason: str, by: User, application_id: int | None = None,
                 coordinator_id: str | None = None, note: str = "", opened_on: dt.date | None = None) -> int:
-    """:func:`open_case` inside the caller's transaction (no permission check)."""
+    """:func:`open_case` inside the caller's transaction."""
     row = con.execute("SELECT round_id FROM partnerships WHERE partnership_id = ?", [partnership_id]).fetchone()
     if row is None:
         raise NotFound(f"There is no partnership {partnership_id}. Reload the page.")
+    require_case_action(con, by, partnership_id)
+    coordinator_id = _assignee(con, coordinator_id, partnership_id)
     today = opened_on or dt.date.today()
     existing = con.execute(
         "SELECT intervention_id FROM interventions WHERE partnership_id = ? AND status IN ('open', 'contacted')",
@@ -158,8 +150,8 @@ def insert_case(con: db.Connection, partnership_id: int, *, reason: str, actor: 
         "INSERT INTO interventions (intervention_id, partnership_id, application_id, round_id, opened_on, reason, "
         "status, coordinator_id, notes, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)",
         [intervention_id, partnership_id, application_id, row[0], today, reason.strip() or "opened by hand",
-         coordinator_id, _note("", note, actor, today), _now()])
-    db.audit(con, actor=actor, action="open case", entity="interventions", entity_id=intervention_id,
+         coordinator_id, _note("", note, by.actor, today), _now()])
+    db.audit(con, actor=by.actor, action="open case", entity="interventions", entity_id=intervention_id,
              after={"partnership_id": partnership_id, "reason": reason, "coordinator_id": coordinator_id})
     return intervention_id
 
@@ -167,15 +159,17 @@ def insert_case(con: db.Connection, partnership_id: int, *, reason: str, actor: 
 _UNSET = object()
 
 
-def update_case(con: db.Connection, intervention_id: int, version: int, *, actor: str, status: str | None = None,
+def update_case(con: db.Connection, intervention_id: int, version: int, *, by: User, status: str | None = None,
                 note: str = "", coordinator_id: str | object | None = _UNSET, today: dt.date | None = None) -> int:
     """Change a case's status, add a note, (re)assign it; refused if stale. Returns the new version.
 
     Closing a case sets its closed date; reopening clears it. Closing as ``ended`` also ends the
-    partnership, so its members appear among the stranded participants who can be re-matched.
+    partnership, so its members appear among the stranded participants who can be re-matched. Whoever
+    works an unassigned case (with an account) takes it; a case is given only to someone who may work it.
     """
-    case = get_case(con, intervention_id)
-    require_may_act(con, actor, case.partnership_id)
+    require(by, Action.CASES)
+    case = _case(con, intervention_id)
+    require_case_action(con, by, case.partnership_id)
     today = today or dt.date.today()
     changes: dict[str, object] = {}
     if status is not None and status != case.status:
@@ -187,29 +181,30 @@ def update_case(con: db.Connection, intervention_id: int, version: int, *, actor
             raise CaseError(f"Case {intervention_id} is {case.status}; it can move to {allowed}, not to {status}.")
         changes["status"] = status
         changes["closed_on"] = today if status in CLOSED_STATUSES else None
-    notes = _note(case.notes, note, actor, today)
+    notes = _note(case.notes, note, by.actor, today)
     if notes != case.notes:
         changes["notes"] = notes
     if coordinator_id is not _UNSET and coordinator_id != case.coordinator_id:
-        changes["coordinator_id"] = coordinator_id
-    elif case.coordinator_id is None and changes and get_coordinator(con, actor) is not None:
-        changes["coordinator_id"] = actor  # whoever works an unassigned case takes it
+        changes["coordinator_id"] = _assignee(con, coordinator_id, case.partnership_id)  # type: ignore[arg-type]
+    elif case.coordinator_id is None and changes and get_user(con, by.id) is not None:
+        changes["coordinator_id"] = by.id  # whoever works an unassigned case takes it
     if not changes:
         return version
     changes["updated_at"] = _now()
     action = f"case {changes['status']}" if "status" in changes else "case note"
     with db.transaction(con):
         new_version = db.update_versioned(con, "interventions", "intervention_id", intervention_id, version,
-                                          changes, actor=actor, action=action)
+                                          changes, actor=by.actor, action=action)
         if changes.get("status") == "ended":
-            end_partnership(con, case.partnership_id, actor=actor)
+            end_partnership(con, case.partnership_id, by=by)
     return new_version
 
 
-def end_partnership(con: db.Connection, partnership_id: int, *, actor: str) -> None:
+def end_partnership(con: db.Connection, partnership_id: int, *, by: User) -> None:
     """Mark a partnership ended (inside the caller's transaction); a no-op if it is ended already."""
+    require_case_action(con, by, partnership_id)
     row = con.execute("SELECT status, version FROM partnerships WHERE partnership_id = ?", [partnership_id]).fetchone()
     if row is None or row[0] == "ended":
         return
     db.update_versioned(con, "partnerships", "partnership_id", partnership_id, row[1], {"status": "ended"},
-                        actor=actor, action="end partnership")
+                        actor=by.actor, action="end partnership")

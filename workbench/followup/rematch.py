@@ -18,7 +18,12 @@ only what is specific to a re-match:
   over the round's live applications), so a re-match refuses exactly what admission refuses.
 
 The new partnership is a pair in the round's published run, status ``active``; everything is written
-in one transaction and audited.
+in one transaction and audited under the signed-in user. A re-match is a case action
+(:data:`workbench.access.Action.CASES`): a country coordinator re-matches when one of the two lives in
+their countries and every faltering partnership they leave has a member there. The lists of people
+(:func:`stranded`, :func:`waitlist`, :func:`candidates`) are personal data: a country coordinator sees
+the stranded and waiting people of their countries, and candidates from elsewhere by name and country
+(their sector and career stage blank).
 """
 
 from __future__ import annotations
@@ -30,9 +35,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from workbench import db
+from workbench.access import Action, User, redact_outside, require, scope_frame
 from workbench.applications.admission import cap_room
 from workbench.errors import NotFound, WorkbenchError
-from workbench.followup.interventions import NotAllowed, end_partnership, get_coordinator
+from workbench.followup.interventions import end_partnership, require_case_action
 from workbench.matching import rules
 from workbench.matching.model import Applicant
 
@@ -128,11 +134,19 @@ def _people(con: db.Connection, round_id: str, application_ids: list[int] | None
                    tuple(r[12]), tuple(r[13]), tuple(r[14])) for r in rows]
 
 
-def get_person(con: db.Connection, application_id: int) -> Person:
+def _person(con: db.Connection, application_id: int) -> Person:
     row = con.execute("SELECT round_id FROM applications WHERE application_id = ?", [application_id]).fetchone()
     if row is None:
         raise NotFound(f"There is no application {application_id}. Reload the page.")
     (person,) = _people(con, row[0], [application_id])
+    return person
+
+
+def get_person(con: db.Connection, application_id: int, *, by: User) -> Person:
+    """One applicant as a re-match sees them (for someone who may see their country's participants)."""
+    require(by, Action.VIEW_PERSONAL)
+    person = _person(con, application_id)
+    require(by, Action.VIEW_PERSONAL, [person.country_iso3], what=f"{person.name}'s application")
     return person
 
 
@@ -237,10 +251,14 @@ def _rule_problems(con: db.Connection, a: Person, b: Person, context: _Context) 
     return problems
 
 
-def problems(con: db.Connection, application_id: int, partner_application_id: int) -> list[str]:
-    """Every hard rule a re-match of these two would break (empty when they can be partnered)."""
-    a = get_person(con, application_id)
-    b = get_person(con, partner_application_id)
+def problems(con: db.Connection, application_id: int, partner_application_id: int, *, by: User) -> list[str]:
+    """Every hard rule a re-match of these two would break (empty when they can be partnered).
+
+    The sentences name both people: for someone who may see one of them."""
+    require(by, Action.VIEW_PERSONAL)
+    a = _person(con, application_id)
+    b = _person(con, partner_application_id)
+    require(by, Action.VIEW_PERSONAL, [a.country_iso3, b.country_iso3], what=f"A re-match of {a.name}")
     return _rule_problems(con, a, b, _Context.of(con, a))
 
 
@@ -260,17 +278,21 @@ def _reason(con: db.Connection, p: Person) -> str:
     return "on the waitlist"
 
 
-def stranded(con: db.Connection, round_id: str) -> pd.DataFrame:
-    """The round's stranded participants: each with the faltering or ended partnership and why."""
+def stranded(con: db.Connection, round_id: str, *, by: User) -> pd.DataFrame:
+    """The round's stranded participants (of a country coordinator's countries): each with the faltering
+    or ended partnership and why."""
+    require(by, Action.VIEW_PERSONAL)
     published_run(con, round_id)
     rows = [p for p in _people(con, round_id) if p.is_stranded and p.status not in {"withdrawn", "received"}]
-    return _frame(con, rows, "stranded")
+    return scope_frame(by, _frame(con, rows, "stranded"))
 
 
-def waitlist(con: db.Connection, round_id: str) -> pd.DataFrame:
-    """The round's applicants admitted or waitlisted but placed in no partnership."""
+def waitlist(con: db.Connection, round_id: str, *, by: User) -> pd.DataFrame:
+    """The round's applicants (of a country coordinator's countries) admitted or waitlisted but placed in
+    no partnership."""
+    require(by, Action.VIEW_PERSONAL)
     published_run(con, round_id)
-    return _frame(con, [p for p in _people(con, round_id) if p.is_waiting], "waitlist")
+    return scope_frame(by, _frame(con, [p for p in _people(con, round_id) if p.is_waiting], "waitlist"))
 
 
 _COLUMNS = ["application_id", "name", "country_iso3", "country", "languages", "interests", "sector", "career_stage",
@@ -287,13 +309,15 @@ def _frame(con: db.Connection, people: list[Person], source: str) -> pd.DataFram
         for p in people], columns=_COLUMNS)
 
 
-def candidates(con: db.Connection, application_id: int) -> pd.DataFrame:
+def candidates(con: db.Connection, application_id: int, *, by: User) -> pd.DataFrame:
     """Everyone stranded or waiting in the participant's round, best first, with the rules each breaks.
 
     Columns: the person, ``source`` (stranded or waitlist), ``shared_interests``, ``shared_languages``,
-    ``hours_apart`` (time zones), ``feasible`` and ``problems`` (the hard rules broken, as text).
+    ``hours_apart`` (time zones), ``feasible`` and ``problems`` (the hard rules broken, as text). The
+    participant must be within ``by``'s countries; candidates outside them show name and country only
+    (with what the pair shares).
     """
-    a = get_person(con, application_id)
+    a = get_person(con, application_id, by=by)
     published_run(con, a.round_id)
     context = _Context.of(con, a)
     rows = []
@@ -315,36 +339,39 @@ def candidates(con: db.Connection, application_id: int) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["application_id", "name", "country", "country_iso3", "source",
                                         "shared_interests", "shared_languages", "hours_apart", "sector",
                                         "career_stage", "feasible", "problems"])
-    return frame.sort_values(["feasible", "shared_interests", "hours_apart", "application_id"],
-                             ascending=[False, False, True, True], ignore_index=True)
+    frame = frame.sort_values(["feasible", "shared_interests", "hours_apart", "application_id"],
+                              ascending=[False, False, True, True], ignore_index=True)
+    return redact_outside(by, frame, country_column="country_iso3", personal_columns=["sector", "career_stage"])
 
 
-def rematch(con: db.Connection, application_id: int, partner_application_id: int, *, actor: str, note: str = "",
+def rematch(con: db.Connection, application_id: int, partner_application_id: int, *, by: User, note: str = "",
             today: dt.date | None = None) -> int:
     """Partner two stranded or waiting people; returns the new partnership's id.
 
     Raises :class:`RematchRefused` listing every hard rule broken. In one transaction: the faltering
     partnerships both leave are ended and their open cases closed as re-matched (with a note), someone
-    from the waitlist is admitted, and the new pair is made in the round's published run.
+    from the waitlist is admitted, and the new pair is made in the round's published run. Refused
+    (:class:`workbench.access.NotAllowed`) unless ``by`` may work the cases of both people's countries'
+    partnerships: the new one and every one they leave.
     """
-    a = get_person(con, application_id)
-    b = get_person(con, partner_application_id)
-    who = get_coordinator(con, actor)
-    if who is not None and not (who.may_edit and who.covers({a.country_iso3, b.country_iso3})):
-        raise NotAllowed(f"{who.name} ({who.role}) may not re-match participants from {a.country} and {b.country}. "
-                         "A director or the country's coordinator can.")
+    require(by, Action.CASES)
+    a = _person(con, application_id)
+    b = _person(con, partner_application_id)
+    require(by, Action.CASES, {a.country_iso3, b.country_iso3}, what=f"A re-match of {a.name} and {b.name}")
+    for old in sorted({*a.faltering, *b.faltering}):
+        require_case_action(con, by, old)
     today = today or dt.date.today()
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     with db.transaction(con):
-        a = get_person(con, application_id)
-        b = get_person(con, partner_application_id)
+        a = _person(con, application_id)
+        b = _person(con, partner_application_id)
         found = _rule_problems(con, a, b, _Context.of(con, a))
         if found:
             raise RematchRefused(found)
         run_id = published_run(con, a.round_id)
         (partnership_id,) = db.next_ids(con, "partnerships")
         left = sorted({*a.faltering, *b.faltering})
-        detail = {"rematch": {"replaces": left, "by": actor, "on": today.isoformat()}}
+        detail = {"rematch": {"replaces": left, "by": by.actor, "on": today.isoformat()}}
         con.execute(
             "INSERT INTO partnerships (partnership_id, run_id, round_id, kind, score, score_detail, status, is_locked, "
             "created_at) VALUES (?, ?, ?, 'pair', NULL, ?, 'active', false, ?)",
@@ -356,22 +383,22 @@ def rematch(con: db.Connection, application_id: int, partner_application_id: int
         if note.strip():
             text += " " + note.strip()
         for old in left:
-            end_partnership(con, old, actor=actor)
+            end_partnership(con, old, by=by)
             for case_id, version, notes in con.execute(
                     "SELECT intervention_id, version, notes FROM interventions WHERE partnership_id = ? "
                     "AND status IN ('open', 'contacted')", [old]).fetchall():
-                line = f"{today:%Y-%m-%d} {actor}: {text}"
+                line = f"{today:%Y-%m-%d} {by.actor}: {text}"
                 db.update_versioned(con, "interventions", "intervention_id", case_id, version,
                                     {"status": "rematched", "closed_on": today, "updated_at": now,
                                      "notes": f"{notes}\n{line}" if notes else line},
-                                    actor=actor, action="case rematched")
+                                    actor=by.actor, action="case rematched")
         for p in (a, b):
             if p.status == "waitlisted":
                 (version,) = con.execute("SELECT version FROM applications WHERE application_id = ?",
                                          [p.application_id]).fetchone()  # type: ignore[misc]
                 db.update_versioned(con, "applications", "application_id", p.application_id, version,
                                     {"status": "accepted", "status_reason": "admitted by a re-match"},
-                                    actor=actor, action="admit from waitlist")
-        db.audit(con, actor=actor, action="rematch", entity="partnerships", entity_id=partnership_id,
+                                    actor=by.actor, action="admit from waitlist")
+        db.audit(con, actor=by.actor, action="rematch", entity="partnerships", entity_id=partnership_id,
                  after={"members": [a.application_id, b.application_id], "replaces": left, "note": note})
     return partnership_id

@@ -1,7 +1,8 @@
 """A round's fortnightly discussion topics: plan them, edit them, export each as a message to send.
 
 A plan starts from the last round's list ("Getting to know you" first, one topic a fortnight from the
-day the round starts); every edit is versioned (a stale edit is refused, never lost) and audited.
+day the round starts); every edit is versioned (a stale edit is refused, never lost) and audited under
+the signed-in user, who must be allowed to plan topics (:data:`workbench.access.Action.TOPICS`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
 from workbench import db
+from workbench.access import Action, User, require
 from workbench.errors import NotFound, WorkbenchError
 from workbench.schedule import FIRST_BODY, FIRST_TOPIC, FORTNIGHT, RoundDates, Topic, send_day
 
@@ -81,7 +83,7 @@ def _has_checkins(con: db.Connection, round_id: str) -> bool:
     return bool(row and row[0])
 
 
-def start_from_previous(con: db.Connection, round_id: str, *, actor: str,
+def start_from_previous(con: db.Connection, round_id: str, *, by: User,
                         from_round_id: str | None = None) -> list[int]:
     """Plan ``round_id``'s topics from another round's list (the last round with topics by default).
 
@@ -89,6 +91,7 @@ def start_from_previous(con: db.Connection, round_id: str, *, actor: str,
     send dates are one a fortnight from the day the round starts. A round that has topics already is
     refused (edit them instead). Returns the new topic ids.
     """
+    require(by, Action.TOPICS)
     target = round_dates(con, round_id)
     source = from_round_id or previous_round_with_topics(con, round_id)
     existing = round_topics(con, round_id)
@@ -110,14 +113,15 @@ def start_from_previous(con: db.Connection, round_id: str, *, actor: str,
             send_on = send_day(target.starts_on, i + 1)
             con.execute("INSERT INTO topics (topic_id, round_id, seq, title, body, send_on) VALUES (?, ?, ?, ?, ?, ?)",
                         [topic_id, round_id, i + 1, title, body, send_on])
-        db.audit(con, actor=actor, action="plan topics", entity="rounds", entity_id=round_id,
+        db.audit(con, actor=by.actor, action="plan topics", entity="rounds", entity_id=round_id,
                  after={"from_round": source, "topics": [t for t, _ in items]})
     return ids
 
 
 def add_topic(con: db.Connection, round_id: str, *, title: str, body: str, send_on: dt.date | None = None,
-              actor: str) -> int:
+              by: User) -> int:
     """Append a topic to the round's plan (send date: a fortnight after the last one by default)."""
+    require(by, Action.TOPICS)
     target = round_dates(con, round_id)
     title, body = _clean(title, body)
     with db.transaction(con):
@@ -131,23 +135,25 @@ def add_topic(con: db.Connection, round_id: str, *, title: str, body: str, send_
         seq = len(current) + 1
         con.execute("INSERT INTO topics (topic_id, round_id, seq, title, body, send_on) VALUES (?, ?, ?, ?, ?, ?)",
                     [topic_id, round_id, seq, title, body, send_on])
-        db.audit(con, actor=actor, action="add topic", entity="topics", entity_id=topic_id,
+        db.audit(con, actor=by.actor, action="add topic", entity="topics", entity_id=topic_id,
                  after={"round_id": round_id, "seq": seq, "title": title, "send_on": send_on})
     return topic_id
 
 
 def update_topic(con: db.Connection, topic_id: int, version: int, *, title: str, body: str, send_on: dt.date,
-                 actor: str) -> int:
+                 by: User) -> int:
     """Change a topic's title, text and send date; refused if someone changed it since ``version``."""
+    require(by, Action.TOPICS)
     title, body = _clean(title, body)
     with db.transaction(con):
         return db.update_versioned(con, "topics", "topic_id", topic_id, version,
                                    {"title": title, "body": body, "send_on": send_on},
-                                   actor=actor, action="edit topic")
+                                   actor=by.actor, action="edit topic")
 
 
-def delete_topic(con: db.Connection, topic_id: int, version: int, *, actor: str) -> None:
+def delete_topic(con: db.Connection, topic_id: int, version: int, *, by: User) -> None:
     """Remove a topic from a round that has no check-ins yet; the later topics move up one place."""
+    require(by, Action.TOPICS)
     topic = get_topic(con, topic_id)
     if topic.version != version:
         raise TopicError(f"Topic {topic.seq} ('{topic.title}') was changed by someone else since you loaded "
@@ -159,7 +165,7 @@ def delete_topic(con: db.Connection, topic_id: int, version: int, *, actor: str)
         con.execute("DELETE FROM topics WHERE topic_id = ? AND version = ?", [topic_id, version])
         con.execute("UPDATE topics SET seq = seq - 1, version = version + 1 WHERE round_id = ? AND seq > ?",
                     [topic.round_id, topic.seq])
-        db.audit(con, actor=actor, action="delete topic", entity="topics", entity_id=topic_id,
+        db.audit(con, actor=by.actor, action="delete topic", entity="topics", entity_id=topic_id,
                  before={"round_id": topic.round_id, "seq": topic.seq, "title": topic.title})
 
 

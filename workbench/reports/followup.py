@@ -1,8 +1,11 @@
 """Reports for following a round: topics and their uptake, communication, partnership health, the
 intervention queue and the people a re-match can draw on.
 
-``countries`` filters limit a report to partnerships with a member in those countries (a country
-coordinator's view); ``None`` means every country.
+Aggregate reports (counts and shares) take a ``countries`` filter: partnerships with a member in those
+countries; ``None`` means every country. Reports that name participants, show their contact details,
+check-in answers or case notes take the signed-in user (``by``), refuse roles that may not see personal
+data (:data:`workbench.access.Action.VIEW_PERSONAL`) and limit a country coordinator to the partnerships
+with a member in their countries, whose other members show by name and country only.
 """
 
 from __future__ import annotations
@@ -12,9 +15,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from workbench.access import ROLES, RULES, Action, User, country_scope, redact_outside, require
 from workbench.db import Connection
 from workbench.followup.health import FLAG_REASONS
-from workbench.followup.interventions import OPEN_STATUSES, Coordinator, get_coordinator
+from workbench.followup.interventions import OPEN_STATUSES, partnership_countries
 from workbench.followup.rematch import candidates as rematch_candidates
 from workbench.followup.rematch import stranded as stranded_participants
 from workbench.followup.rematch import waitlist
@@ -45,14 +49,23 @@ def _countries(countries: Sequence[str] | None) -> list[str] | None:
 
 
 def coordinators(con: Connection) -> pd.DataFrame:
-    """The coordinators: id, name, role (director, country, analyst, presenter) and countries."""
-    return con.execute("SELECT coordinator_id, name, email, role, countries FROM coordinators "
-                       "ORDER BY CASE role WHEN 'director' THEN 1 WHEN 'country' THEN 2 ELSE 3 END, name").df()
+    """Who works the cases, and how many: per active account whose role may work cases, its id, name,
+    role, countries, and its open and closed cases. No account details (emails, sign-ins): the accounts
+    themselves are for directors (:func:`workbench.accounts.list_users`)."""
+    return con.execute(
+        """SELECT c.coordinator_id, c.name, c.role, c.countries,
+               count(i.intervention_id) FILTER (WHERE i.status IN ('open', 'contacted')) AS open_cases,
+               count(i.intervention_id) FILTER (WHERE i.status IN ('resolved', 'rematched', 'ended')) AS closed_cases
+           FROM coordinators AS c LEFT JOIN interventions AS i ON i.coordinator_id = c.coordinator_id
+           WHERE c.is_active AND list_contains($roles, c.role)
+           GROUP BY ALL ORDER BY list_position($roles, c.role), c.name""",
+        {"roles": [role for role in ROLES if role in RULES[Action.CASES]]}).df()
 
 
-def coordinator_scope(con: Connection, coordinator_id: str | None) -> Coordinator | None:
-    """The coordinator acting (None when nobody is picked)."""
-    return None if coordinator_id is None else get_coordinator(con, coordinator_id)
+def coordinator_scope(user: User) -> str:
+    """The countries ``user``'s follow-up covers, in words: "all countries" or "NGA, GHA, CMR"."""
+    scope = country_scope(user)
+    return "all countries" if scope is None else ", ".join(scope) or "no country"
 
 
 def round_topics(con: Connection, round_id: str) -> pd.DataFrame:
@@ -180,9 +193,11 @@ _MEMBERS = """(SELECT string_agg(a.name || ' (' || a.country_iso3 || ')', ' · '
     WHERE mm.partnership_id = {alias}.partnership_id)"""
 
 
-def partnership_health(con: Connection, round_id: str, *, countries: Sequence[str] | None = None,
-                       flagged_only: bool = False) -> pd.DataFrame:
-    """The ``partnership_health`` rows of a round, with members, the reasons flagged and open cases."""
+def partnership_health(con: Connection, round_id: str, *, by: User, flagged_only: bool = False) -> pd.DataFrame:
+    """The ``partnership_health`` rows of a round (of ``by``'s countries), with members by name and country,
+    the reasons flagged and open cases."""
+    require(by, Action.VIEW_PERSONAL)
+    countries = country_scope(by)
     frame = con.execute(
         f"""SELECT h.*, {_MEMBERS.format(alias='h')} AS members FROM partnership_health AS h
             WHERE h.round_id = $round AND {_IN_SCOPE.format(alias='h')} {'AND h.is_flagged' if flagged_only else ''}
@@ -195,10 +210,12 @@ def partnership_health(con: Connection, round_id: str, *, countries: Sequence[st
     return frame
 
 
-def intervention_queue(con: Connection, *, round_id: str | None = None,
-                       statuses: Sequence[str] | None = OPEN_STATUSES,
-                       countries: Sequence[str] | None = None) -> pd.DataFrame:
-    """Cases with their partnership's members, coordinator, dates, days open and current flags."""
+def intervention_queue(con: Connection, *, by: User, round_id: str | None = None,
+                       statuses: Sequence[str] | None = OPEN_STATUSES) -> pd.DataFrame:
+    """Cases (of ``by``'s countries) with their partnership's members by name and country, coordinator,
+    notes, dates, days open and current flags."""
+    require(by, Action.VIEW_PERSONAL)
+    countries = country_scope(by)
     return con.execute(
         f"""
         SELECT i.intervention_id, i.round_id, i.partnership_id, i.status, i.reason, i.opened_on,
@@ -224,20 +241,39 @@ def intervention_queue(con: Connection, *, round_id: str | None = None,
               "countries": _countries(countries)}).df()
 
 
-def partnership_members(con: Connection, partnership_id: int) -> pd.DataFrame:
-    """The members of a partnership: name, email, country, languages, time zone, sector and stage."""
-    return con.execute(
+_MEMBER_DETAILS = ("email", "languages", "timezone", "utc_offset_minutes", "sector", "career_stage")
+_CHECKIN_ANSWERS = ("submitted_on", "contact_made", "partner_replied", "methods", "topics_discussed", "rating")
+
+
+def _require_partnership(con: Connection, by: User, partnership_id: int) -> None:
+    require(by, Action.VIEW_PERSONAL)
+    require(by, Action.VIEW_PERSONAL, partnership_countries(con, partnership_id), what=f"Partnership {partnership_id}")
+
+
+def partnership_members(con: Connection, partnership_id: int, *, by: User) -> pd.DataFrame:
+    """The members of a partnership: name, email, country, languages, time zone, sector and stage.
+
+    For a country coordinator, the partnership must have a member in their countries; the members
+    outside them show name and country only."""
+    _require_partnership(con, by, partnership_id)
+    frame = con.execute(
         """SELECT a.application_id, a.name, a.email, a.country_iso3, c.name AS country, a.languages, a.timezone,
                a.utc_offset_minutes, a.sector, a.career_stage
            FROM partnership_members AS m JOIN applications AS a ON a.application_id = m.application_id
            JOIN countries AS c ON c.iso3 = a.country_iso3
            WHERE m.partnership_id = ? ORDER BY a.application_id""", [partnership_id]).df()
+    return redact_outside(by, frame, country_column="country_iso3", personal_columns=_MEMBER_DETAILS)
 
 
-def case_checkins(con: Connection, partnership_id: int) -> pd.DataFrame:
-    """A partnership's check-ins, fortnight by fortnight, with who sent each."""
-    return con.execute(
-        """SELECT c.fortnight, a.name, c.submitted_on, c.contact_made, c.partner_replied, c.methods,
+def case_checkins(con: Connection, partnership_id: int, *, by: User) -> pd.DataFrame:
+    """A partnership's check-ins, fortnight by fortnight, with who sent each (and their country).
+
+    For a country coordinator, the partnership must have a member in their countries; the check-ins of
+    members outside them show who and the fortnight, not the answers."""
+    _require_partnership(con, by, partnership_id)
+    frame = con.execute(
+        """SELECT c.fortnight, a.name, a.country_iso3, c.submitted_on, c.contact_made, c.partner_replied, c.methods,
                c.topics_discussed, c.rating
            FROM checkins AS c JOIN applications AS a ON a.application_id = c.application_id
            WHERE c.partnership_id = ? ORDER BY c.fortnight, a.name""", [partnership_id]).df()
+    return redact_outside(by, frame, country_column="country_iso3", personal_columns=_CHECKIN_ANSWERS)

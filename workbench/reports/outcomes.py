@@ -1,5 +1,9 @@
 """Reports on the program's outcomes across rounds: satisfaction (returners against newcomers),
-retention from round to round, and the coded impact answers."""
+retention from round to round, and the coded impact answers.
+
+All are aggregates except two: :func:`impact_answers` (the answers' text, for coding: personal data, so it
+takes the signed-in user) and :func:`cleared_quotes` (only the answers a coordinator cleared for public
+use, with round and country and nothing that names the person)."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from workbench.access import Action, User, country_scope, require
 from workbench.db import Connection
 from workbench.followup.impact import LABELS, suggest
 from workbench.vocab import IMPACT_SHARES
@@ -15,6 +20,7 @@ from workbench.vocab import IMPACT_SHARES
 __all__ = [
     "CodingProgress",
     "OutcomesGlance",
+    "cleared_quotes",
     "coding_progress",
     "impact_answers",
     "impact_by_round",
@@ -128,26 +134,48 @@ def impact_overall(con: Connection) -> pd.DataFrame:
     return frame
 
 
-def impact_answers(con: Connection, round_id: str, *, which: str = "awaiting", search: str = "",
+def impact_answers(con: Connection, round_id: str, *, by: User, which: str = "awaiting", search: str = "",
                    limit: int | None = None) -> pd.DataFrame:
-    """A round's answers to the impact question with their codes and the suggested codes.
+    """A round's answers to the impact question (of ``by``'s countries) with their codes, the suggested
+    codes and whether each is cleared for public use.
 
     ``which``: ``awaiting`` (not confirmed yet), ``coded`` (confirmed), or ``all``. ``search`` keeps
     answers containing the text (case-insensitive).
     """
+    require(by, Action.VIEW_PERSONAL)
+    scope = country_scope(by)
     condition = {"awaiting": "AND NOT s.codes_confirmed", "coded": "AND s.codes_confirmed", "all": ""}[which]
     frame = con.execute(
         f"""SELECT s.survey_id, s.version, s.round_id, a.country_iso3, s.submitted_on, s.impact_text,
-                s.impact_codes, s.codes_confirmed
+                s.impact_codes, s.codes_confirmed, s.is_cleared
             FROM surveys AS s JOIN applications AS a ON a.application_id = s.application_id
-            WHERE s.round_id = ? AND s.impact_text IS NOT NULL {condition}
-              AND (? = '' OR contains(lower(s.impact_text), lower(?)))
+            WHERE s.round_id = $round AND s.impact_text IS NOT NULL {condition}
+              AND ($search = '' OR contains(lower(s.impact_text), lower($search)))
+              AND ($countries IS NULL OR list_contains($countries, a.country_iso3))
             ORDER BY s.survey_id {'LIMIT ' + str(int(limit)) if limit else ''}""",
-        [round_id, search, search]).df()
+        {"round": round_id, "search": search, "countries": None if scope is None else list(scope)}).df()
     suggestions = [suggest(t) for t in frame["impact_text"]]
     frame["suggested_codes"] = [list(s.codes) for s in suggestions]
     frame["why"] = [s.explain() for s in suggestions]
     frame["impact_codes"] = [list(c) for c in frame["impact_codes"]]
+    frame["labels"] = [", ".join(LABELS[c] for c in codes) for codes in frame["impact_codes"]]
+    return frame
+
+
+def cleared_quotes(con: Connection, *, round_id: str | None = None) -> pd.DataFrame:
+    """The impact answers cleared for public use, to quote where the public sees them: the text with its
+    round, country and confirmed categories, and nothing that names the person (no name, email or id).
+
+    Only answers a coordinator marked cleared (:func:`workbench.followup.impact.set_cleared`) appear."""
+    frame = con.execute(
+        """SELECT s.round_id, r.label AS round_label, a.country_iso3, c.name AS country, s.impact_text,
+               s.impact_codes
+           FROM surveys AS s JOIN applications AS a ON a.application_id = s.application_id
+           JOIN rounds AS r ON r.round_id = s.round_id JOIN countries AS c ON c.iso3 = a.country_iso3
+           WHERE s.is_cleared AND s.impact_text IS NOT NULL AND trim(s.impact_text) <> ''
+             AND ($round IS NULL OR s.round_id = $round)
+           ORDER BY r.seq, c.name, s.impact_text""", {"round": round_id}).df()
+    frame["impact_codes"] = [list(codes) for codes in frame["impact_codes"]]
     frame["labels"] = [", ".join(LABELS[c] for c in codes) for codes in frame["impact_codes"]]
     return frame
 
@@ -160,13 +188,15 @@ class CodingProgress:
     confirmed: int
     awaiting: int
     no_impact: int  # confirmed with no category
+    cleared: int  # cleared for public use
 
 
 def coding_progress(con: Connection, round_id: str) -> CodingProgress:
     row = con.execute(
         """SELECT count(*), count(impact_text), count(*) FILTER (WHERE impact_text IS NOT NULL AND codes_confirmed),
                count(*) FILTER (WHERE impact_text IS NOT NULL AND NOT codes_confirmed),
-               count(*) FILTER (WHERE impact_text IS NOT NULL AND codes_confirmed AND len(impact_codes) = 0)
+               count(*) FILTER (WHERE impact_text IS NOT NULL AND codes_confirmed AND len(impact_codes) = 0),
+               count(*) FILTER (WHERE impact_text IS NOT NULL AND is_cleared)
            FROM surveys WHERE round_id = ?""", [round_id]).fetchone()
     assert row is not None
     return CodingProgress(round_id, *(int(x) for x in row))
