@@ -109,3 +109,25 @@ def test_export_commands_explain_what_is_wrong(writable_db: Path, tmp_path: Path
     with pytest.raises(SystemExit) as exc:
         main(["export"])
     assert exc.value.code == 2
+
+
+def test_introductions_with_the_coordinators_own_template(writable_db: Path, tmp_path: Path,
+                                                          users: dict[str, User]) -> None:
+    body = tmp_path / "body.txt"
+    body.write_text("Hello {names}: partnership {partnership_id} of {round}.\n", encoding="utf-8")
+    out = tmp_path / "merge.csv"
+    assert main(["export", "introductions", "--round", ROUND, "--format", "mail-merge", "--out", str(out),
+                 "--subject", "Round {round}", "--body-file", str(body), "--db", str(writable_db)]) == 0
+    con = db.connect(writable_db, read_only=True)
+    try:
+        intros = introductions.introductions(con, ROUND, by=users["coordinator"], subject="Round {round}",
+                                             body=body.read_text(encoding="utf-8"))
+    finally:
+        con.close()
+    assert out.read_bytes() == introductions.mail_merge_csv(intros)
+    first = next(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
+    assert first["subject"] == "Round 2016B"
+    assert first["body"] == intros[0].body == (  # 2016B's first partnership is a trio
+        "Hello Lucía Martínez, Diego Martínez and Santiago Hernández: partnership 2356 of 2016B.\n")
+    assert main(["export", "introductions", "--round", ROUND, "--format", "eml", "--out", str(out),
+                 "--subject", "Hi {nme}", "--db", str(writable_db)]) == 1

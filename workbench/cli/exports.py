@@ -2,7 +2,9 @@
 
 Each command writes exactly the file the page offers, from the same library function
 (:func:`workbench.introductions.partnerships_csv`, :func:`~workbench.introductions.mail_merge_csv`,
-:func:`~workbench.introductions.eml_zip` with the default template), as :func:`command_line_user`.
+:func:`~workbench.introductions.eml_zip`, with the page's default template unless ``--subject`` or
+``--body-file`` say otherwise), as :func:`~workbench.access.command_line_user`. An ``.eml`` carries its
+own Date and Message-ID, so two zips of the same round differ in those two headers only.
 Every CSV goes through :mod:`workbench.exports`, so a participant's text never runs as a spreadsheet formula.
 """
 
@@ -42,6 +44,11 @@ def register(commands: Commands) -> None:
     p.add_argument("--out", required=True, type=Path, help="file to write (a .zip for eml, a .csv for mail-merge)")
     p.add_argument("--format", required=True, choices=FORMATS,
                    help="eml: a zip of .eml messages; mail-merge: one CSV row per partnership")
+    p.add_argument("--subject", default=introductions.DEFAULT_SUBJECT,
+                   help="the subject template (default: the Matching page's)")
+    p.add_argument("--body-file", type=Path, default=None, metavar="FILE",
+                   help="a UTF-8 file holding the message template (default: the Matching page's); placeholders: "
+                        + ", ".join("{" + name + "}" for name in introductions.PLACEHOLDERS).replace("%", "%%"))
     add_db_option(p)
 
 
@@ -72,9 +79,15 @@ def _cmd_partnerships(args: argparse.Namespace) -> int:
 
 
 def _cmd_introductions(args: argparse.Namespace) -> int:
+    body = introductions.DEFAULT_BODY
+    if args.body_file is not None:
+        if not args.body_file.is_file():
+            raise UsageError(f"--body-file {args.body_file} is not a file.")
+        body = args.body_file.read_text(encoding="utf-8")
     with reading(args) as con:
         matchstore.round_row(con, args.round)
-        intros = introductions.introductions(con, args.round, by=command_line_user())
+        intros = introductions.introductions(con, args.round, by=command_line_user(), subject=args.subject,
+                                             body=body)
     data = introductions.eml_zip(intros) if args.format == "eml" else introductions.mail_merge_csv(intros)
     _write(args.out, data)
     print(f"Wrote {len(intros):,} introductions of {args.round} to {args.out} ({args.format}).")
