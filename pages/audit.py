@@ -1,5 +1,7 @@
 """Audit log (directors): who changed what and when, with the values before and after."""
 
+from datetime import date
+
 import streamlit as st
 
 from workbench import exports, reports
@@ -23,8 +25,8 @@ actor = cols[0].selectbox("Person", [None, *names], key="audit_actor",
                           (names[a] if names[a] == a else f"{names[a]} ({a})"))
 action = cols[1].selectbox("Action", [None, *reports.audit_actions(con, by=user)], key="audit_action",
                            format_func=lambda a: "Every action" if a is None else a)
-since = cols[2].date_input("From", value=None, key="audit_since", format="YYYY-MM-DD")
-until = cols[3].date_input("To", value=None, key="audit_until", format="YYYY-MM-DD")
+since = cols[2].date_input("From", value=None, min_value=date(2010, 1, 1), key="audit_since", format="YYYY-MM-DD")
+until = cols[3].date_input("To", value=None, min_value=date(2010, 1, 1), key="audit_until", format="YYYY-MM-DD")
 
 if since is not None and until is not None and since > until:
     st.warning("The first date is after the last: no entry can match. Swap them.")

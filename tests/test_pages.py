@@ -1,4 +1,5 @@
-"""Every page renders in Streamlit's AppTest without exception, with the right figures."""
+"""Every page renders in Streamlit's AppTest without exception, with the right figures (signed in as the
+sample director, who may open every page; tests/test_roles_pages.py covers the other roles)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app_support import app_as
+
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
 
 
 def open_app(page: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120).run()
-    assert not at.exception, at.exception
-    if page is not None:
-        at.switch_page(page).run()
-        assert not at.exception, at.exception
-    return at
+    return app_as("director", page)
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -63,6 +61,6 @@ def test_the_round_choice_is_remembered_across_pages(app_env: Path) -> None:
 
 def test_a_missing_database_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WORKBENCH_DB", str(tmp_path / "none.duckdb"))
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run()
-    assert not at.exception
+    at = app_as(None)
     assert "make run" in at.error[0].value and "workbench init" in at.error[0].value
+    assert not at.text_input and not at.sidebar.children  # no form without a database, and no navigation
