@@ -231,3 +231,13 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
     applied_at  TIMESTAMP NOT NULL,
     backup_path VARCHAR
 );
+
+-- The program's settings (workbench.program): one row per setting changed from its default; the value is
+-- JSON. Versioned like every edit, and every change is in the audit log.
+CREATE TABLE IF NOT EXISTS settings (
+    key        VARCHAR PRIMARY KEY,
+    value      VARCHAR NOT NULL,
+    version    INTEGER NOT NULL DEFAULT 1,
+    updated_at TIMESTAMP NOT NULL,
+    updated_by VARCHAR NOT NULL
+);

@@ -158,11 +158,28 @@ def _v4_erasable_people(con: db.Connection) -> None:
     rebuild_tables(con, {"people": people, "surveys": surveys})
 
 
+_SETTINGS = """
+CREATE TABLE IF NOT EXISTS settings (
+    key        VARCHAR PRIMARY KEY,
+    value      VARCHAR NOT NULL,
+    version    INTEGER NOT NULL DEFAULT 1,
+    updated_at TIMESTAMP NOT NULL,
+    updated_by VARCHAR NOT NULL
+)
+"""
+
+
+def _v5_program_settings(con: db.Connection) -> None:
+    """The program's settings (``workbench.program``): a key, a JSON value, a version, who changed it when."""
+    con.execute(_SETTINGS)
+
+
 #: Every step after version 1, in order. Append; never edit or renumber a step that has shipped.
 STEPS: tuple[Step, ...] = (
     Step(2, "record each schema upgrade (schema_migrations)", _v2_migration_history),
     Step(3, "accounts: the coordinator role, sign-in and lock-out columns", _v3_accounts),
     Step(4, "people's emails can be erased; survey answers can be cleared for public use", _v4_erasable_people),
+    Step(5, "the program's settings (retention, …)", _v5_program_settings),
 )
 
 #: The schema version this code writes.
