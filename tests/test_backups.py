@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from workbench import backups, db, matchstore, migrations
+from workbench.access import User
 from workbench.errors import CopyFailed, DatabaseBusy
 from workbench.matchstore import RunSettings
 
@@ -35,9 +36,10 @@ def _consistent(path: Path) -> tuple[int, int]:
         con.close()
 
 
-def test_snapshots_published_while_runs_are_saved_are_whole(writable_db: Path, tmp_path: Path) -> None:
+def test_snapshots_published_while_runs_are_saved_are_whole(writable_db: Path, tmp_path: Path,
+                                                            users: dict[str, User]) -> None:
     con = db.connect(writable_db)
-    pool_run, result = matchstore.run_matching(con, "2017A", RunSettings(time_limit=3), actor="test")
+    pool_run, result = matchstore.run_matching(con, "2017A", RunSettings(time_limit=3), by=users["coordinator"])
     params = matchstore.run_row(con, pool_run)["parameters"]
     stop = threading.Event()
     saved: list[int] = []
@@ -45,7 +47,7 @@ def test_snapshots_published_while_runs_are_saved_are_whole(writable_db: Path, t
     def save_runs() -> None:
         cur = con.cursor()
         while not stop.is_set() and len(saved) < 6:
-            saved.append(matchstore.save_run(cur, "2017A", result, {"from": params}, actor="writer"))
+            saved.append(matchstore.save_run(cur, "2017A", result, {"from": params}, by=users["director"]))
         cur.close()
 
     writer = threading.Thread(target=save_runs)

@@ -12,6 +12,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -47,7 +48,7 @@ SEQUENCED = {
 TABLE_ORDER = (
     "schema_info", "countries", "rounds", "people", "applications", "match_runs", "partnerships",
     "partnership_members", "match_unmatched", "match_rules", "topics", "checkins", "impact_categories",
-    "surveys", "coordinators", "interventions", "audit_log", "schema_migrations",
+    "surveys", "coordinators", "interventions", "audit_log", "schema_migrations", "settings",
 )
 
 Connection = duckdb.DuckDBPyConnection
@@ -367,20 +368,24 @@ def _remove_file(path: Path) -> None:
 
 
 def copy_database(con: Connection, out: Path, *, queries_dir: Path | None = None,
-                  transform: Any = None, stamp: dict[str, str] | None = None) -> Path:
+                  transform: Any = None, stamp: dict[str, str] | None = None, mode: int | None = None) -> Path:
     """Write a consistent copy of the database behind ``con`` to ``out``, atomically.
 
-    The copy is built in a temporary file beside ``out``: the same schema and macros, then every
-    table's rows read in ONE transaction of the source (so a matching run being saved meanwhile is in
-    the copy whole or not at all), then the views, then ``os.replace``. Any failure is raised to the
+    The copy is built in a private folder (owner-only) beside ``out``: the same schema and macros, then
+    every table's rows read in ONE transaction of the source (so a matching run being saved meanwhile is
+    in the copy whole or not at all), then the views, then ``os.replace``. Any failure is raised to the
     caller and leaves no temporary file behind; ``out`` is untouched until the copy is complete.
-    ``transform(copy_con)`` may rewrite the copy before it is sealed (the snapshot's pseudonyms).
+    ``transform(copy_con)`` may rewrite the copy before it is sealed (the snapshot's pseudonyms); ``mode``
+    (e.g. ``0o600``) is set on the file before it takes ``out``'s place, so it is never readable by others,
+    not even while it is written. The folder ``out`` is in is left as it is.
     """
     with _copy_lock:
-        tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}-{next(_copy_counter)}")
+        work = out.with_name(f".{out.name}.tmp-{os.getpid()}-{next(_copy_counter)}")
+        tmp = work / out.name
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
-            _remove_file(tmp)
+            shutil.rmtree(work, ignore_errors=True)
+            work.mkdir(mode=0o700)
             fresh = _open(tmp)
             try:
                 apply_schema(fresh, path=tmp)
@@ -414,6 +419,8 @@ def copy_database(con: Connection, out: Path, *, queries_dir: Path | None = None
                 snap.execute("CHECKPOINT")
             finally:
                 snap.close()
+            if mode is not None:
+                os.chmod(tmp, mode)
             os.replace(tmp, out)
         except WorkbenchError:
             raise
@@ -423,20 +430,43 @@ def copy_database(con: Connection, out: Path, *, queries_dir: Path | None = None
                 "any, is unchanged. Check the disk has room and the folder is writable, then try again."
             ) from exc
         finally:
-            _remove_file(tmp)
+            shutil.rmtree(work, ignore_errors=True)
     return out
 
 
+#: ``schema_info.snapshot_kind`` of the two kinds of analyst snapshot.
+PSEUDONYMISED, FULL = "pseudonymised", "full"
+
+
 def publish_snapshot(con: Connection, out_path: str | Path | None = None,
-                     queries_dir: Path | None = None) -> Path:
+                     queries_dir: Path | None = None, *, full: bool = False, by: Any = None) -> Path:
     """Publish the read-only analyst copy of the live database, atomically (see :func:`copy_database`).
+
+    The copy is pseudonymised (:func:`workbench.privacy.pseudonymise`): participants' names and emails
+    are stable pseudonyms, free text only where cleared, notes and the audit log's before/after withheld.
+    ``full=True`` copies everything as it is, for a director (``by``, a ``workbench.access.User`` with
+    ``Action.FULL_SNAPSHOT``). Neither carries password hashes; both are written owner-only (0o600) and
+    record ``snapshot_kind`` in ``schema_info``.
 
     An analyst never sees a half-written snapshot, and one who has the old file open keeps reading it
     until they reopen. A failure is raised (:class:`CopyFailed`), never swallowed.
     """
+    from workbench import privacy
+    from workbench.access import Action, require
+
     out = Path(out_path) if out_path is not None else settings().snapshot_path
-    return copy_database(con, out, queries_dir=queries_dir,
-                         stamp={"snapshot_at": datetime.now(UTC).isoformat(timespec="seconds")})
+    if full:
+        require(by, Action.FULL_SNAPSHOT)
+        transform = privacy.strip_secrets
+    else:
+        key = privacy.pseudonym_key(con)
+
+        def transform(snap: Connection) -> None:
+            privacy.pseudonymise(snap, key)
+
+    return copy_database(con, out, queries_dir=queries_dir, transform=transform, mode=0o600,
+                         stamp={"snapshot_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                                "snapshot_kind": FULL if full else PSEUDONYMISED})
 
 
 class _SnapshotPublisher:

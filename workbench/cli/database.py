@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from workbench import db
-from workbench.cli._common import Commands, changing, db_path, open_database, reading
+from workbench.cli._common import Commands, UsageError, changing, db_path, open_database, reading
 from workbench.config import settings
 
 
@@ -34,12 +34,20 @@ def _cmd_init(args: argparse.Namespace) -> int:
 def _cmd_snapshot(args: argparse.Namespace) -> int:
     # Writable: the copy is attached to this connection. The snapshot is what is published, so this
     # command does not go through `changing` (which would publish it a second time).
+    from workbench.access import command_line_user
+
+    if args.full and (args.out is None or Path(args.out).resolve() == settings().snapshot_path.resolve()):
+        raise UsageError("A full copy holds every participant's name, email and answers: write it to a file of "
+                         "its own with --out FILE, not over the analysts' (pseudonymised) snapshot.")
     con = open_database(args)
     try:
-        out = db.publish_snapshot(con, args.out)
+        out = db.publish_snapshot(con, args.out, full=args.full, by=command_line_user())
     finally:
         con.close()
-    print(f"Published the analyst snapshot {out} (read-only; open it with `duckdb -readonly {out}`).")
+    kind = ("a FULL copy with participants' names, emails and free text: keep it to yourself" if args.full
+            else "pseudonymised")
+    print(f"Published the analyst snapshot {out} ({kind}; owner-only, read-only: open it with "
+          f"`duckdb -readonly {out}`).")
     return 0
 
 
@@ -113,6 +121,9 @@ def register(commands: Commands) -> None:
     p = commands.add("snapshot", _cmd_snapshot, "Publish the read-only analyst snapshot of the database.",
                      takes_db=True)
     p.add_argument("--out", type=Path, help="where to write it (default: $WORKBENCH_SNAPSHOT or data/analytics.duckdb)")
+    p.add_argument("--full", action="store_true",
+                   help="a full copy with names, emails and free text, to --out FILE (a director's; "
+                        "default: pseudonymised)")
 
     p = commands.add("views", _cmd_views, "List the analyst views with their descriptions.")
     p.add_argument("--json", action="store_true", help="print JSON")

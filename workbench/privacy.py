@@ -1,0 +1,542 @@
+"""Personal data: the pseudonymised analyst snapshot, erasing a person (forget) and retention.
+
+**Snapshot.** :func:`pseudonymise` rewrites the analyst copy (``db.publish_snapshot``'s transform): every
+participant's name and email become a stable pseudonym, a keyed hash of their ``person_id`` (the key is
+random, made once and kept in the live database's ``schema_info``, never in a copy), so the same person
+is the same ``Participant 7f3a9c01d2`` in every round and every snapshot. Free text survives only where a
+coordinator cleared it (``surveys.is_cleared``); case notes, non-standard case reasons, rule reasons and
+the audit log's before/after are withheld; names inside the remaining texts (reasons a run left someone
+unmatched, …) become the pseudonyms; staff accounts keep their id and role only, without password hashes
+or sign-in state (:func:`strip_secrets`, which the full copy gets too).
+
+**Erasure.** :func:`forget` erases one person's name, email, free text and notes everywhere, the copies in
+the audit log included, in one transaction; every count and aggregate stays as it was (rows are kept, a
+text that existed still exists, as ``[erased]``). :func:`apply_retention` does the same for everyone whose
+rounds all closed more than the program's ``retention_years`` ago (``workbench.program``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from workbench import db
+from workbench.access import Action, User, require
+from workbench.errors import NotFound, WorkbenchError
+
+#: The ``schema_info`` key of the live database's pseudonym key (hex); removed from every copy.
+PSEUDONYM_KEY = "pseudonym_key"
+#: What an erased text becomes (a text that existed still exists, so counts of answers stay the same).
+ERASED = "[erased]"
+#: What a text not cleared for analysts becomes in the pseudonymised snapshot.
+WITHHELD = "[withheld]"
+#: An audit entry's before/after about an erased person's own rows.
+ERASED_JSON = json.dumps({"erased": True})
+#: A name in a text that several people share, in the pseudonymised snapshot.
+AMBIGUOUS = "[participant]"
+#: Case reasons the workbench writes itself (the health flags); they say nothing about a person.
+STANDARD_REASONS = (
+    "no contact reported for two fortnights",
+    "partner has not replied within a week",
+    "low rating at check-in",
+    "opened by hand",
+)
+#: Tables that hold no participant's text (reference data, staff accounts, bookkeeping); the audit log is
+#: handled on its own.
+_NO_PARTICIPANT_TEXT = frozenset({
+    "schema_info", "schema_migrations", "countries", "impact_categories", "rounds", "coordinators", "audit_log",
+    "settings",
+})
+#: Name and email columns, changed by person (never by a text search, which could touch someone else's).
+_IDENTITY_COLUMNS = frozenset({("people", "name"), ("people", "email"), ("applications", "name"),
+                               ("applications", "email")})
+
+ERASED_NAME = "Erased person"
+
+
+def erased_email(person_id: int) -> str:
+    return f"erased-{person_id}@erased.invalid"
+
+
+# --- pseudonyms ----------------------------------------------------------------------------------
+
+
+def pseudonym_key(con: db.Connection) -> bytes:
+    """The live database's pseudonym key, made (random, 32 bytes) the first time it is needed."""
+    row = con.execute("SELECT value FROM schema_info WHERE key = ?", [PSEUDONYM_KEY]).fetchone()
+    if row is None:
+        try:
+            with db.transaction(con):
+                con.execute("INSERT INTO schema_info VALUES (?, ?) ON CONFLICT DO NOTHING",
+                            [PSEUDONYM_KEY, secrets.token_hex(32)])
+        except duckdb.Error as exc:
+            raise WorkbenchError(
+                "The pseudonymised snapshot needs the database's pseudonym key, which is made once, and this "
+                f"connection cannot write it ({exc}). Open the database read-write once (`workbench snapshot`)."
+            ) from None
+        row = con.execute("SELECT value FROM schema_info WHERE key = ?", [PSEUDONYM_KEY]).fetchone()
+    assert row is not None
+    return bytes.fromhex(row[0])
+
+
+def pseudonym(key: bytes, person_id: int) -> str:
+    """The person's stable token: a keyed hash (HMAC-SHA256) of their id, 10 hex digits."""
+    return hmac.new(key, f"person:{int(person_id)}".encode(), hashlib.sha256).hexdigest()[:10]
+
+
+def pseudonym_name(token: str) -> str:
+    return f"Participant {token}"
+
+
+def pseudonym_email(token: str) -> str:
+    return f"p-{token}@pseudonym.invalid"
+
+
+# --- finding texts ------------------------------------------------------------------------------
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """One regular expression matching any of ``words`` (lowercase), as a trie: fast for thousands of them."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        parts = []
+        while "" not in node and len(node) == 1:  # a chain: no branching, no recursion
+            ((ch, node),) = node.items()
+            parts.append(re.escape(ch))
+        keys = sorted(k for k in node if k)
+        if not keys:
+            return "".join(parts)
+        group = "(?:" + "|".join(re.escape(k) + build(node[k]) for k in keys) + ")"
+        return "".join(parts) + (group + "?" if "" in node else group)
+
+    return build(trie)
+
+
+class Replacer:
+    """Replaces whole-word occurrences of known texts (names, emails, answers), case-insensitively.
+
+    ``mapping`` maps each text to its replacement; a text is also found in its JSON-escaped form (the audit
+    log's before/after store ``\\u00e9`` for ``é``). Texts that differ only in case and map to different
+    replacements map to ``ambiguous``.
+    """
+
+    def __init__(self, mapping: dict[str, str], *, ambiguous: str = ERASED) -> None:
+        table: dict[str, str] = {}
+        for text, replacement in mapping.items():
+            text = text.strip()
+            if len(text) < 2:
+                continue
+            forms = {text, json.dumps(text)[1:-1]}
+            for form in forms:
+                key = form.lower()
+                if key in table and table[key] != replacement:
+                    table[key] = ambiguous
+                else:
+                    table[key] = replacement
+        self._table = table
+        self._regex = (re.compile(r"(?<!\w)" + _trie_pattern(table) + r"(?!\w)", re.IGNORECASE)
+                       if table else None)
+
+    def __bool__(self) -> bool:
+        return self._regex is not None
+
+    def sub(self, text: str) -> str:
+        if self._regex is None or not text:
+            return text
+        return self._regex.sub(lambda m: self._table.get(m.group(0).lower(), ERASED), text)
+
+    def sub_json(self, text: str | None) -> str | None:
+        """``text`` (JSON) with every string in it (keys too) rewritten; not JSON: rewritten as text."""
+        if text is None or self._regex is None:
+            return text
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return self.sub(text)
+        return json.dumps(self._walk(value))
+
+    def _walk(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.sub(value)
+        if isinstance(value, list):
+            return [self._walk(v) for v in value]
+        if isinstance(value, dict):
+            return {self.sub(k): self._walk(v) for k, v in value.items()}
+        return value
+
+
+def text_columns(con: db.Connection) -> list[tuple[str, str]]:
+    """The columns that may hold a participant's name inside a text: every VARCHAR column of the tables
+    with participants' data, except keys (``*_id``), columns with a CHECK (vocabularies) and the name and
+    email columns themselves (changed by person)."""
+    checked = {(t, c) for t, cols in con.execute(
+        "SELECT table_name, constraint_column_names FROM duckdb_constraints() WHERE database_name = "
+        "current_database() AND constraint_type IN ('CHECK', 'UNIQUE', 'PRIMARY KEY')").fetchall() for c in cols}
+    rows = con.execute(
+        "SELECT c.table_name, c.column_name FROM information_schema.columns AS c "
+        "JOIN information_schema.tables AS t ON t.table_catalog = c.table_catalog "
+        "AND t.table_schema = c.table_schema AND t.table_name = c.table_name "
+        "WHERE c.table_catalog = current_database() AND c.table_schema = 'main' AND t.table_type = 'BASE TABLE' "
+        "AND c.data_type = 'VARCHAR' ORDER BY c.table_name, c.ordinal_position").fetchall()
+    return [(t, c) for t, c in rows if t not in _NO_PARTICIPANT_TEXT and not c.endswith("_id")
+            and (t, c) not in checked and (t, c) not in _IDENTITY_COLUMNS]
+
+
+def _rewrite_texts(con: db.Connection, replacer: Replacer, *, skip: Iterable[tuple[str, str]] = ()) -> int:
+    """Apply ``replacer`` to every cell of :func:`text_columns`; returns the number of cells changed."""
+    if not replacer:
+        return 0
+    skipped = set(skip)
+    changed = 0
+    for table, column in text_columns(con):
+        if (table, column) in skipped:
+            continue
+        col = db.quote_identifier(column)
+        rows = con.execute(f"SELECT rowid, {col} FROM {table} WHERE {col} IS NOT NULL AND {col} <> ''").fetchall()
+        updates = [(new, rowid) for rowid, old in rows if (new := replacer.sub(old)) != old]
+        if updates:
+            con.executemany(f"UPDATE {table} SET {col} = ? WHERE rowid = ?", updates)
+            changed += len(updates)
+    return changed
+
+
+# --- the snapshot -------------------------------------------------------------------------------
+
+
+def strip_secrets(snap: db.Connection) -> None:
+    """Remove what no copy may carry: password hashes, sign-in failures and locks, the pseudonym key."""
+    snap.execute("UPDATE coordinators SET password_hash = NULL, failed_sign_ins = 0, last_failed_at = NULL, "
+                 "locked_until = NULL")
+    snap.execute("DELETE FROM schema_info WHERE key = ?", [PSEUDONYM_KEY])
+
+
+def _standard_reason_sql(column: str) -> str:
+    return f"list_has_all($standard, string_split({column}, '; '))"
+
+
+def pseudonymise(snap: db.Connection, key: bytes) -> None:
+    """Rewrite the analyst copy ``snap`` (never the live database): see the module's docstring."""
+    people = snap.execute(
+        "SELECT person_id, name, email FROM people UNION SELECT person_id, name, email FROM applications").fetchall()
+    tokens = {pid: pseudonym(key, pid) for pid in {p for p, _, _ in people}}
+    mapping: dict[str, str] = {}
+    for pid, name, email in people:
+        for text, new in ((name, pseudonym_name(tokens[pid])), (email, pseudonym_email(tokens[pid]))):
+            if text and mapping.get(text.lower(), new) != new:
+                mapping[text.lower()] = AMBIGUOUS
+            elif text:
+                mapping[text.lower()] = new
+    frame = pd.DataFrame({"person_id": list(tokens), "token": list(tokens.values())})
+    frame["name"] = frame["token"].map(pseudonym_name)
+    frame["email"] = frame["token"].map(pseudonym_email)
+    snap.register("_pseudonyms", frame)
+    try:
+        for table in ("people", "applications"):
+            snap.execute(f"UPDATE {table} SET name = p.name, email = p.email FROM _pseudonyms AS p "
+                         f"WHERE {table}.person_id = p.person_id")
+    finally:
+        snap.unregister("_pseudonyms")
+    snap.execute("UPDATE surveys SET impact_text = ? WHERE impact_text IS NOT NULL AND NOT is_cleared", [WITHHELD])
+    snap.execute(f"UPDATE interventions SET notes = '', reason = CASE WHEN {_standard_reason_sql('reason')} "
+                 "THEN reason ELSE $withheld END", {"standard": list(STANDARD_REASONS), "withheld": WITHHELD})
+    snap.execute("UPDATE match_rules SET reason = NULL")
+    snap.execute("UPDATE audit_log SET before = NULL, after = NULL")
+    _rewrite_texts(snap, Replacer(mapping, ambiguous=AMBIGUOUS), skip={("interventions", "notes")})
+    _pseudonymise_staff(snap)
+    strip_secrets(snap)
+
+
+def _pseudonymise_staff(snap: db.Connection) -> None:
+    """Staff accounts keep their id (cases and the audit log name them by it) and role; not their name or
+    email. DuckDB cannot change the indexed email of a row other tables reference, so those rows are set
+    aside for the moment (in the copy)."""
+    referencing = [r[0] for r in snap.execute(
+        "SELECT DISTINCT table_name FROM duckdb_constraints() WHERE database_name = current_database() "
+        "AND constraint_type = 'FOREIGN KEY' AND constraint_text LIKE '%REFERENCES coordinators%'").fetchall()]
+    for table in referencing:
+        snap.execute(f"CREATE TEMP TABLE _aside_{table} AS SELECT * FROM main.{table}")
+        snap.execute(f"DELETE FROM main.{table}")
+    snap.execute("UPDATE coordinators SET name = 'Staff ' || coordinator_id, "
+                 "email = coordinator_id || '@staff.invalid'")
+    for table in referencing:
+        snap.execute(f"INSERT INTO main.{table} SELECT * FROM _aside_{table}")
+        snap.execute(f"DROP TABLE _aside_{table}")
+
+
+# --- erasure ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    """A participant as the erasure shows them before it is confirmed."""
+
+    person_id: int
+    name: str
+    email: str
+    rounds: tuple[str, ...]
+    applications: int
+    surveys_with_text: int
+    cases: int
+
+    def describe(self) -> str:
+        rounds = ", ".join(self.rounds) or "no round"
+        return (f"{self.name} <{self.email}> (person {self.person_id}): {self.applications} application(s) in "
+                f"{rounds}, {self.surveys_with_text} survey answer(s) with text, {self.cases} follow-up case(s)")
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What an erasure changed, in counts (no erased data)."""
+
+    person_ids: tuple[int, ...]
+    applications: int = 0
+    surveys: int = 0
+    cases: int = 0
+    texts: int = 0  #: other cells in which a name or email was replaced
+    audit_entries: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, int]:
+        return {"applications": self.applications, "surveys": self.surveys, "cases": self.cases,
+                "other_texts": self.texts, "audit_entries": self.audit_entries}
+
+    def summary(self) -> str:
+        who = f"{len(self.person_ids)} people" if len(self.person_ids) != 1 else f"person {self.person_ids[0]}"
+        return (f"Erased the personal data of {who}: {self.applications} application(s), {self.surveys} survey "
+                f"answer(s), {self.cases} case(s), {self.texts} other text(s) naming them and "
+                f"{self.audit_entries} audit entr{'y' if self.audit_entries == 1 else 'ies'}. Counts and reports "
+                "are unchanged.")
+
+
+def _normalise(email: str) -> str:
+    return email.strip().lower()
+
+
+def _is_erased_sql(alias: str) -> str:
+    return f"({alias}.email LIKE 'erased-%@erased.invalid')"
+
+
+def find_person(con: db.Connection, email: str, *, by: User) -> Person:
+    """The participant with this email, to confirm before erasing (a director's action)."""
+    require(by, Action.ERASE)
+    address = _normalise(email)
+    row = con.execute(
+        "SELECT p.person_id, p.name, p.email, list(DISTINCT a.round_id ORDER BY a.round_id) FILTER "
+        "(WHERE a.round_id IS NOT NULL), count(DISTINCT a.application_id) FROM people AS p "
+        "LEFT JOIN applications AS a ON a.person_id = p.person_id WHERE p.email = ? GROUP BY ALL",
+        [address]).fetchone()
+    if row is None:
+        raise NotFound(f"No participant has the email {address}. Check the spelling; a person already erased "
+                       "has no email any more.")
+    pid = int(row[0])
+    rounds = con.execute("SELECT list(round_id ORDER BY seq) FROM rounds WHERE round_id IN ?",
+                         [list(row[3] or [])]).fetchone()
+    (texts,) = con.execute(
+        "SELECT count(*) FROM surveys AS s JOIN applications AS a USING (application_id) WHERE a.person_id = ? "
+        "AND s.impact_text IS NOT NULL", [pid]).fetchone()  # type: ignore[misc]
+    cases = len(_cases(con, _applications(con, [pid])))
+    return Person(pid, row[1], row[2], tuple((rounds[0] if rounds else None) or ()), int(row[4]), int(texts), cases)
+
+
+def _applications(con: db.Connection, person_ids: list[int]) -> list[int]:
+    return [r[0] for r in con.execute("SELECT application_id FROM applications WHERE person_id IN ? "
+                                      "ORDER BY application_id", [person_ids]).fetchall()]
+
+
+def _cases(con: db.Connection, application_ids: list[int]) -> list[tuple[int, str, str]]:
+    """The follow-up cases about these applications' partnerships or raised by them: (id, reason, notes)."""
+    if not application_ids:
+        return []
+    return con.execute(
+        "SELECT intervention_id, reason, notes FROM interventions WHERE application_id IN $apps OR partnership_id IN "
+        "(SELECT partnership_id FROM partnership_members WHERE application_id IN $apps) ORDER BY intervention_id",
+        {"apps": application_ids}).fetchall()
+
+
+def forget(con: db.Connection, email: str, *, by: User) -> Erasure:
+    """Erase the personal data of the participant with this email, everywhere, in one transaction.
+
+    Their name and email (in people and every application), their survey answers' text, the notes and
+    reasons of the cases about their partnerships or raised by them, every text naming them (reasons a
+    run left someone unmatched, rule reasons, …) and the copies of all of these in the audit log. Rows
+    and ids stay, so every count and report is unchanged. The erasure is in the audit log without the
+    erased data. A director's action.
+    """
+    require(by, Action.ERASE)
+    address = _normalise(email)
+    with db.transaction(con):
+        row = con.execute("SELECT person_id FROM people WHERE email = ?", [address]).fetchone()
+        if row is None:
+            raise NotFound(f"No participant has the email {address}. Check the spelling; a person already "
+                           "erased has no email any more.")
+        return erase_people(con, [int(row[0])], actor=by.actor, detail={"reason": "request"})
+
+
+def erase_people(con: db.Connection, person_ids: list[int], *, actor: str,
+                 detail: dict[str, Any] | None = None) -> Erasure:
+    """The erasure itself, inside the caller's transaction (no permission check: :func:`forget` and
+    :func:`apply_retention` ask first). One audit entry per person: ``erase person``, counts only."""
+    if not person_ids:
+        return Erasure(())
+    apps = _applications(con, person_ids)
+    identities = con.execute(
+        "SELECT name, email FROM people WHERE person_id IN $p UNION SELECT name, email FROM applications "
+        "WHERE person_id IN $p", {"p": person_ids}).fetchall()
+    surveys = con.execute("SELECT survey_id, impact_text FROM surveys WHERE application_id IN ?",
+                          [apps or [-1]]).fetchall()
+    cases = _cases(con, apps)
+    checkins = [r[0] for r in con.execute("SELECT checkin_id FROM checkins WHERE application_id IN ?",
+                                          [apps or [-1]]).fetchall()]
+    needles: dict[str, str] = {}
+    for name, email in identities:
+        needles[name] = ERASED
+        needles[email] = ERASED
+    texts = [t for _, t in surveys if t and t != ERASED]
+    texts += [n for _, _, n in cases if n and n != ERASED]
+    texts += [r for _, r, _ in cases if r and not set(r.split("; ")) <= set(STANDARD_REASONS) and r != ERASED]
+    replacer = Replacer({**needles, **dict.fromkeys(texts, ERASED)})
+
+    con.execute("UPDATE people SET name = $name, email = 'erased-' || person_id || '@erased.invalid' "
+                "WHERE person_id IN $p", {"p": person_ids, "name": ERASED_NAME})
+    con.execute("UPDATE applications SET name = $name, email = 'erased-' || person_id || '@erased.invalid', "
+                "version = version + 1 WHERE person_id IN $p", {"p": person_ids, "name": ERASED_NAME})
+    with_text = [sid for sid, t in surveys if t is not None]
+    if with_text:
+        con.execute("UPDATE surveys SET impact_text = ?, is_cleared = false, version = version + 1 "
+                    "WHERE survey_id IN ?", [ERASED, with_text])
+    if cases:
+        con.execute(
+            f"UPDATE interventions SET notes = CASE WHEN notes = '' THEN '' ELSE $erased END, reason = CASE WHEN "
+            f"{_standard_reason_sql('reason')} THEN reason ELSE $erased END, version = version + 1 "
+            "WHERE intervention_id IN $ids",
+            {"erased": ERASED, "standard": list(STANDARD_REASONS), "ids": [c[0] for c in cases]})
+    others = _rewrite_texts(con, Replacer(needles))
+
+    own = {"people": person_ids, "applications": apps, "surveys": [s for s, _ in surveys], "checkins": checkins,
+           "interventions": [c[0] for c in cases]}
+    marked = 0
+    for entity, ids in own.items():
+        if not ids:
+            continue
+        (n,) = con.execute(
+            "SELECT count(*) FROM audit_log WHERE entity = ? AND entity_id IN ? AND (before IS NOT NULL OR "
+            "after IS NOT NULL)", [entity, [str(i) for i in ids]]).fetchone()  # type: ignore[misc]
+        con.execute("UPDATE audit_log SET before = CASE WHEN before IS NULL THEN NULL ELSE $m END, "
+                    "after = CASE WHEN after IS NULL THEN NULL ELSE $m END WHERE entity = $e AND entity_id IN $ids",
+                    {"m": ERASED_JSON, "e": entity, "ids": [str(i) for i in ids]})
+        marked += int(n)
+    rewritten = 0
+    if replacer:
+        rows = con.execute("SELECT audit_id, before, after FROM audit_log WHERE (before IS NOT NULL OR after IS NOT "
+                           "NULL) AND coalesce(before, '') <> $m AND coalesce(after, '') <> $m",
+                           {"m": ERASED_JSON}).fetchall()
+        updates = []
+        for audit_id, before, after in rows:
+            new_before, new_after = replacer.sub_json(before), replacer.sub_json(after)
+            if (new_before, new_after) != (before, after):
+                updates.append((new_before, new_after, audit_id))
+        if updates:
+            con.executemany("UPDATE audit_log SET before = ?, after = ? WHERE audit_id = ?", updates)
+        rewritten = len(updates)
+
+    result = Erasure(tuple(person_ids), applications=len(apps), surveys=len(with_text), cases=len(cases),
+                     texts=others, audit_entries=marked + rewritten)
+    _log_erasures(con, person_ids, actor=actor, after={**(detail or {}), **result.as_json()}
+                  if len(person_ids) == 1 else dict(detail or {}))
+    return result
+
+
+def _log_erasures(con: db.Connection, person_ids: list[int], *, actor: str, after: dict[str, Any]) -> None:
+    ids = db.next_ids(con, "audit_log", len(person_ids))
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    con.executemany("INSERT INTO audit_log VALUES (?, ?, ?, 'erase person', 'people', ?, NULL, ?)",
+                    [[audit_id, now, actor, str(pid), json.dumps(after, default=str)]
+                     for audit_id, pid in zip(ids, person_ids, strict=True)])
+
+
+# --- retention ----------------------------------------------------------------------------------
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+@dataclass(frozen=True)
+class Retention:
+    """Who the retention period makes due for erasure (and, once applied, what was erased)."""
+
+    years: int | None
+    cutoff: dt.date | None
+    due: pd.DataFrame
+    erasure: Erasure | None = None
+
+    def summary(self) -> str:
+        if self.years is None:
+            return ("No retention period is set: personal data is kept. Set one on the Personal data page "
+                    "(or `workbench retention set YEARS`).")
+        if self.due.empty:
+            return (f"Nobody's rounds all closed before {self.cutoff} ({self.years} years ago): nothing to erase.")
+        if self.erasure is None:
+            return (f"{len(self.due)} people's rounds all closed before {self.cutoff} ({self.years} years ago): "
+                    "their personal data would be erased.")
+        return self.erasure.summary()
+
+
+def retention_due(con: db.Connection, *, by: User, years: int | None = None,
+                  today: dt.date | None = None) -> Retention:
+    """The people whose rounds all closed (ended) more than ``years`` (default: the program's setting) ago,
+    not erased yet: person_id, name, email, rounds, last_round_ended_on. A director's read."""
+    from workbench.program import retention_years
+
+    require(by, Action.ERASE)
+    years = retention_years(con) if years is None else years
+    columns = ["person_id", "name", "email", "rounds", "last_round_ended_on"]
+    if years is None:
+        return Retention(None, None, pd.DataFrame(columns=columns))
+    cutoff = _years_before(today or dt.date.today(), int(years))
+    due = con.execute(
+        f"""SELECT p.person_id, p.name, p.email, list(r.round_id ORDER BY r.seq) AS rounds,
+                   max(r.ends_on) AS last_round_ended_on
+            FROM people AS p JOIN applications AS a ON a.person_id = p.person_id
+            JOIN rounds AS r ON r.round_id = a.round_id
+            WHERE NOT {_is_erased_sql('p')}
+            GROUP BY p.person_id, p.name, p.email
+            HAVING bool_and(r.status = 'closed') AND max(r.ends_on) < ?
+            ORDER BY p.person_id""", [cutoff]).df()
+    return Retention(int(years), cutoff, due[columns])
+
+
+def apply_retention(con: db.Connection, *, by: User, today: dt.date | None = None,
+                    dry_run: bool = False) -> Retention:
+    """Erase (as :func:`forget`) everyone :func:`retention_due` lists, in one transaction; ``dry_run`` only
+    lists them. A director's action; nothing happens while no retention period is set."""
+    require(by, Action.ERASE)
+    if dry_run:
+        return retention_due(con, by=by, today=today)
+    with db.transaction(con):
+        found = retention_due(con, by=by, today=today)
+        if found.years is None or found.due.empty:
+            return found
+        erasure = erase_people(con, [int(p) for p in found.due["person_id"]], actor=by.actor,
+                               detail={"reason": "retention", "retention_years": found.years,
+                                       "closed_before": str(found.cutoff)})
+    return Retention(found.years, found.cutoff, found.due, erasure)
