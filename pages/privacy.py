@@ -1,0 +1,65 @@
+"""Personal data: erase a person's data everywhere (a director's), and the retention period."""
+
+import streamlit as st
+
+from workbench import privacy, program
+from workbench.access import Action, may
+from workbench.ui.auth import current_user
+from workbench.ui.connection import cursor
+from workbench.ui.feedback import reporting_errors, saved, show_feedback
+
+ERASED_KEY = "privacy_erased_email"
+
+con = cursor()
+user = current_user(con, Action.ERASE)
+
+st.title("Personal data")
+show_feedback()
+
+st.subheader("Erase a person")
+st.write("Erases the person's name, email, survey answers' text and case notes everywhere, the audit log's copies "
+         "included. Their rows stay (as *Erased person*), so counts and reports do not change. This cannot be "
+         "undone; a backup made before still holds the data.")
+email = st.text_input("Email of the person to erase", key="erase_email").strip()
+if email and email.lower() == st.session_state.get(ERASED_KEY):
+    st.info(f"{email} has been erased.")
+elif email:
+    person = None
+    with reporting_errors():
+        person = privacy.find_person(con, email, by=user)
+    if person is not None:
+        st.write(person.describe())
+        sure = st.checkbox(f"Yes, erase {person.name}'s personal data for good", key="erase_sure")
+        if st.button("Erase this person", type="primary", disabled=not sure, key="erase_person"):
+            with reporting_errors():
+                done = privacy.forget(con, person.email, by=user)
+                st.session_state[ERASED_KEY] = person.email
+                saved(con, done.summary())
+
+st.subheader("Retention")
+years = program.retention_years(con)
+st.write("Personal data is kept: no retention period is set." if years is None else
+         f"Personal data is erased **{years} years** after the last round a person took part in closed.")
+if may(user, Action.SETTINGS):
+    with st.form("retention_form"):
+        chosen = st.number_input("Retention period (years; 0 keeps personal data)", min_value=0, max_value=100,
+                                 value=years or 0, step=1, key="retention_years")
+        if st.form_submit_button("Save the retention period"):
+            with reporting_errors():
+                program.set_setting(con, "retention_years", int(chosen) or None, by=user,
+                                    version=program.setting_version(con, "retention_years"))
+                saved(con, "Retention: personal data is kept." if not chosen else
+                      f"Retention set to {int(chosen)} years.")
+
+due = None
+with reporting_errors():
+    due = privacy.retention_due(con, by=user)
+if due is not None and due.years is not None:
+    st.write(due.summary())
+    if not due.due.empty:
+        st.dataframe(due.due.assign(rounds=due.due["rounds"].map(", ".join)), hide_index=True, width="stretch")
+        sure = st.checkbox(f"Yes, erase these {len(due.due)} people's personal data for good", key="retention_sure")
+        if st.button(f"Erase {len(due.due)} people", type="primary", disabled=not sure, key="apply_retention"):
+            with reporting_errors():
+                done = privacy.apply_retention(con, by=user)
+                saved(con, done.summary())
