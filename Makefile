@@ -21,6 +21,7 @@ snapshot: db
 
 run: $(STAMP)
 	@$(BIN)/workbench init --if-missing
+	@$(BIN)/workbench user first-director --email director@example.org --name "Program director"
 	@$(BIN)/workbench snapshot
 	$(BIN)/streamlit run streamlit_app.py --server.port $(PORT)
 
