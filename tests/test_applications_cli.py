@@ -165,7 +165,6 @@ def test_a_locked_database_gets_db_connects_message(writable_db: Path) -> None:
     code = textwrap.dedent(f"""
         import sys
         from workbench import cli
-from workbench.access import command_line_user
         sys.exit(cli.main(["import", "applications", {str(ROUND_FILE)!r}, "--round", "2017B",
                            "--db", {str(writable_db)!r}]))
     """)
