@@ -4,22 +4,21 @@ surveys."""
 import streamlit as st
 
 from workbench import reports
+from workbench.access import Action, country_scope, may
 from workbench.errors import WorkbenchError
 from workbench.followup import checkins, health, interventions, rematch
-from workbench.ui.acting import acting_coordinator
+from workbench.ui.auth import current_user
 from workbench.ui.connection import cursor
 from workbench.ui.feedback import reporting_errors, saved, show_feedback
 from workbench.ui.widgets import percent, round_picker
 
 con = cursor()
+user = current_user(con, Action.CASES)
 round_id = round_picker(con, matched_only=True)
-who = acting_coordinator(con, key="followup")
-scope = list(who.countries) if who.role == "country" else None
-actor = who.coordinator_id
+scope = None if (countries := country_scope(user)) is None else list(countries)
 
 st.title("Follow-up")
-st.caption(f"Round **{round_id}** · " + (f"{who.name}'s countries: {', '.join(who.countries)}" if scope
-                                          else "all countries"))
+st.caption(f"Round **{round_id}** · {user.name}: {reports.coordinator_scope(user)}")
 
 show_feedback()
 
@@ -33,19 +32,15 @@ cols[2].metric("Open cases", summary.open_cases, help=f"{summary.contacted_cases
 cols[3].metric("Flagged, no case yet", summary.flagged_without_case)
 cols[4].metric("Closed cases", summary.closed_cases, help="Resolved, re-matched or ended")
 
-if who.role == "presenter":
-    st.info("Presenters see the round's figures only; the queue names participants.")
-    st.stop()
-if not who.may_edit:
-    st.caption(f"{who.name} ({who.role}) can read the queue but not change it.")
-
-queue_tab, flagged_tab, rematch_tab, import_tab = st.tabs(
-    ["Intervention queue", "Flagged partnerships", "Re-match", "Import check-ins and surveys"])
+may_import = may(user, Action.IMPORT)
+tab_names = ["Intervention queue", "Flagged partnerships", "Re-match"]
+queue_tab, flagged_tab, rematch_tab, *rest = st.tabs(
+    [*tab_names, "Import check-ins and surveys"] if may_import else tab_names)
 
 with queue_tab:
     statuses = st.multiselect("Cases that are", interventions.STATUSES, default=list(interventions.OPEN_STATUSES),
                               format_func=lambda s: f"{s} ({interventions.STATUS_HELP[s]})")
-    queue = reports.intervention_queue(con, round_id=round_id, statuses=statuses, countries=scope)
+    queue = reports.intervention_queue(con, by=user, round_id=round_id, statuses=statuses)
     if queue.empty:
         st.info("No cases here. Flagged partnerships without a case are in the next tab.")
     else:
@@ -61,32 +56,34 @@ with queue_tab:
             raised_by = case.raised_by if isinstance(case.raised_by, str) else "a coordinator"
             st.markdown(f"**Partnership {case.partnership_id}** · raised by {raised_by} "
                         f"on {case.opened_on:%d %b %Y} · {case.reason}")
-            st.dataframe(reports.partnership_members(con, int(case.partnership_id))[
+            st.dataframe(reports.partnership_members(con, int(case.partnership_id), by=user)[
                 ["name", "email", "country", "languages", "timezone"]], hide_index=True, width="stretch")
-            st.dataframe(reports.case_checkins(con, int(case.partnership_id)), hide_index=True, width="stretch",
-                         height=240)
+            st.dataframe(reports.case_checkins(con, int(case.partnership_id), by=user), hide_index=True,
+                         width="stretch", height=240)
         with right:
             st.text_area("Notes so far", case.notes or "(none)", disabled=True, height=120, key=f"notes_{case_id}")
             choices = ["(keep: " + case.status + ")", *interventions.TRANSITIONS[case.status]]
-            coordinators = reports.coordinators(con)
-            people = [None, *coordinators.loc[coordinators["role"].isin(["director", "country"]), "coordinator_id"]]
-            coordinator_names = dict(zip(coordinators["coordinator_id"], coordinators["name"], strict=True))
+            assigned = case.coordinator_id if isinstance(case.coordinator_id, str) else None
+            holder = case.coordinator if isinstance(case.coordinator, str) else "nobody"
+            # Keep the case's coordinator, take the case, or leave it unassigned (no list of accounts here).
+            people = list(dict.fromkeys([assigned, user.id, None]))
+            names = {assigned: f"{holder} (keep)", user.id: f"{user.name} (me)", None: "(nobody)"}
+            if assigned == user.id:
+                names[user.id] = f"{user.name} (me, keep)"
             with st.form(f"case_{case_id}"):
                 status = st.selectbox("Status", choices, key=f"status_{case_id}")
-                assigned = case.coordinator_id if isinstance(case.coordinator_id, str) else None
-                coordinator = st.selectbox("Coordinator", people, index=people.index(assigned),
-                                           format_func=lambda c: "(nobody)" if c is None else coordinator_names[c])
+                coordinator = st.selectbox("Coordinator", people, format_func=names.__getitem__)
                 note = st.text_area("Add a note", placeholder="What you did or learnt", key=f"note_{case_id}")
-                submitted = st.form_submit_button("Save case", type="primary", disabled=not who.may_edit)
+                submitted = st.form_submit_button("Save case", type="primary")
             if submitted:
                 with reporting_errors():
-                    interventions.update_case(con, int(case_id), int(case.version), actor=actor,
+                    interventions.update_case(con, int(case_id), int(case.version), by=user,
                                               status=None if status.startswith("(keep") else status,
                                               note=note, coordinator_id=coordinator)
                     saved(con, f"Case {case_id} saved" + ("" if status.startswith("(keep") else f": {status}") + ".")
 
 with flagged_tab:
-    flagged = reports.partnership_health(con, round_id, countries=scope, flagged_only=True)
+    flagged = reports.partnership_health(con, round_id, by=user, flagged_only=True)
     st.caption("A partnership is flagged when check-ins report no contact for two fortnights running, a partner "
                "says the other has not replied within a week, or a rating of 2 or less.")
     st.dataframe(flagged[["partnership_id", "members", "reasons", "longest_silence", "lowest_rating",
@@ -98,9 +95,9 @@ with flagged_tab:
     if needed:
         st.write(f"{len(needed)} flagged partnership(s) never had a case: "
                  + ", ".join(f"{n.partnership_id} ({'; '.join(n.reasons)})" for n in needed))
-        if st.button(f"Open cases for {len(needed)} flagged partnership(s)", disabled=not who.may_edit):
+        if st.button(f"Open cases for {len(needed)} flagged partnership(s)"):
             with reporting_errors():
-                opened = health.open_cases_from_flags(con, round_id, actor=actor, countries=scope)
+                opened = health.open_cases_from_flags(con, round_id, by=user)
                 saved(con, f"Opened {len(opened)} case(s) from the flags.")
     else:
         st.caption("Every flagged partnership has (or had) a case.")
@@ -109,30 +106,29 @@ with flagged_tab:
         pid = st.number_input("Partnership", min_value=1, step=1, value=int(flagged["partnership_id"].iloc[0])
                               if not flagged.empty else 1)
         reason = st.text_input("Reason", placeholder="e.g. a partner wrote to say they have heard nothing")
-        if st.form_submit_button("Open case", disabled=not who.may_edit):
+        if st.form_submit_button("Open case"):
             with reporting_errors():
-                new_id = interventions.open_case(con, int(pid), reason=reason, actor=actor)
+                new_id = interventions.open_case(con, int(pid), reason=reason, by=user)
                 saved(con, f"Opened case {new_id} on partnership {int(pid)}.")
 
 with rematch_tab:
     try:
-        stranded = reports.stranded_participants(con, round_id)
+        stranded = reports.stranded_participants(con, round_id, by=user)
     except WorkbenchError as exc:
         st.info(str(exc))
         stranded = None
-    if stranded is not None and scope is not None:
-        stranded = stranded[stranded["country_iso3"].isin(scope)]
     if stranded is not None and stranded.empty:
         st.info("Nobody is stranded: every participant has a partnership without an open case.")
     elif stranded is not None:
         st.caption("Stranded: every partnership they are in has ended or has an open case. Re-matching keeps the "
-                   "hard rules: different countries, a shared language, no repeat of a past partnership, one live "
-                   "partnership each.")
+                   "hard rules: different countries, a shared language, no repeat of a past partnership, not "
+                   "forbidden by a coordinator, one live partnership each, and the country cap for someone "
+                   "joining from the waitlist.")
         st.dataframe(stranded[["name", "country", "languages", "reason"]], hide_index=True, width="stretch")
         stranded_names = {int(r.application_id): f"{r.name} ({r.country}) · {r.reason}" for r in stranded.itertuples()}
         person = st.selectbox("Re-match", list(stranded_names), format_func=stranded_names.__getitem__,
                               key="rematch_person")
-        options = reports.rematch_candidates(con, int(person))
+        options = reports.rematch_candidates(con, int(person), by=user)
         feasible = options[options["feasible"]]
         st.write(f"{len(feasible)} of {len(options)} stranded or waitlisted people keep every hard rule.")
         st.dataframe(options[["name", "country", "source", "shared_interests", "shared_languages", "hours_apart",
@@ -143,37 +139,38 @@ with rematch_tab:
             with st.form("rematch_form"):
                 partner = st.selectbox("New partner", list(partner_names), format_func=partner_names.__getitem__)
                 rematch_note = st.text_input("Note for the case")
-                go = st.form_submit_button("Re-match", type="primary", disabled=not who.may_edit)
+                go = st.form_submit_button("Re-match", type="primary")
             if go:
                 with reporting_errors():
-                    new_pid = rematch.rematch(con, int(person), int(partner), actor=actor, note=rematch_note)
+                    new_pid = rematch.rematch(con, int(person), int(partner), by=user, note=rematch_note)
                     saved(con, f"New partnership {new_pid}: {stranded_names[int(person)].split(' · ')[0]} with "
                                f"{partner_names[int(partner)].split(' · ')[0]}.")
 
-with import_tab:
-    kind = st.radio("File of", ["checkins", "surveys"], horizontal=True,
-                    format_func=lambda k: "fortnightly check-ins" if k == "checkins" else "end-of-round surveys")
-    st.caption("A CSV export of the form. Check-ins need email, fortnight, date and whether there was contact; "
-               "surveys need email, date, program satisfaction (1–5) and whether the topics were used. Rows "
-               "already imported are skipped, so a corrected file can be imported again.")
-    upload = st.file_uploader("CSV file", type=["csv", "txt"], key=f"upload_{kind}")
-    if upload is not None:
-        data = upload.getvalue()
-        report = None
-        with reporting_errors():
-            validate = checkins.validate_checkins if kind == "checkins" else checkins.validate_surveys
-            report = validate(con, data, round_id, filename=upload.name)
-        if report is not None:
-            (st.warning if report.rejections else st.info)(report.summary())
-            if report.rejections:
-                st.dataframe(report.rejections_frame(), hide_index=True, width="stretch")
-            if report.changed:
-                st.caption("Stored with other answers:")
-                st.dataframe(report.changed_frame(), hide_index=True, width="stretch")
-            replace = st.checkbox("Replace stored answers that differ", value=False, disabled=not report.changed)
-            n = len(report.records) + (len(report.changed) if replace else 0)
-            if st.button(f"Import {n:,} rows", type="primary", disabled=not n or not who.may_edit):
-                with reporting_errors():
-                    done = checkins.import_responses(con, kind, data, round_id, actor=actor, filename=upload.name,
-                                                     replace=replace)
-                    saved(con, done.summary())
+if rest:  # the import tab: only for those who may import
+    with rest[0]:
+        kind = st.radio("File of", ["checkins", "surveys"], horizontal=True,
+                        format_func=lambda k: "fortnightly check-ins" if k == "checkins" else "end-of-round surveys")
+        st.caption("A CSV export of the form. Check-ins need email, fortnight, date and whether there was contact; "
+                   "surveys need email, date, program satisfaction (1–5) and whether the topics were used. Rows "
+                   "already imported are skipped, so a corrected file can be imported again.")
+        upload = st.file_uploader("CSV file", type=["csv", "txt"], key=f"upload_{kind}")
+        if upload is not None:
+            data = upload.getvalue()
+            report = None
+            with reporting_errors():
+                validate = checkins.validate_checkins if kind == "checkins" else checkins.validate_surveys
+                report = validate(con, data, round_id, filename=upload.name, by=user)
+            if report is not None:
+                (st.warning if report.rejections else st.info)(report.summary())
+                if report.rejections:
+                    st.dataframe(report.rejections_frame(), hide_index=True, width="stretch")
+                if report.changed:
+                    st.caption("Stored with other answers:")
+                    st.dataframe(report.changed_frame(), hide_index=True, width="stretch")
+                replace = st.checkbox("Replace stored answers that differ", value=False, disabled=not report.changed)
+                n = len(report.records) + (len(report.changed) if replace else 0)
+                if st.button(f"Import {n:,} rows", type="primary", disabled=not n):
+                    with reporting_errors():
+                        done = checkins.import_responses(con, kind, data, round_id, by=user, filename=upload.name,
+                                                         replace=replace)
+                        saved(con, done.summary())

@@ -3,11 +3,14 @@
 import streamlit as st
 
 from workbench import charts, reports
+from workbench.access import Action, may
+from workbench.ui.auth import current_user
 from workbench.ui.connection import cursor
 from workbench.ui.feedback import show_feedback
 from workbench.ui.widgets import percent
 
 con = cursor()
+user = current_user(con, Action.VIEW_REPORTS)
 glance = reports.outcomes_glance(con)
 labels = dict(zip(reports.rounds(con)["round_id"], reports.rounds(con)["label"], strict=True))
 
@@ -58,5 +61,6 @@ progress_rounds = reports.impact_by_round(con)
 st.plotly_chart(charts.impact_shares(progress_rounds), width="stretch")
 st.plotly_chart(charts.impact_overall(reports.impact_overall(con)), width="stretch")
 if glance.awaiting_coding:
+    where = " on the Impact coding page" if may(user, Action.IMPACT_CODING) else ""
     st.info(f"{glance.awaiting_coding:,} answers are waiting to be coded; they count once a coordinator confirms "
-            "their codes on the Impact coding page.")
+            f"their codes{where}.")

@@ -4,15 +4,16 @@ partners communicate."""
 import streamlit as st
 
 from workbench import charts, reports
+from workbench.access import Action
 from workbench.followup import topics as planner
-from workbench.ui.acting import acting_coordinator
+from workbench.ui.auth import current_user
 from workbench.ui.connection import cursor
 from workbench.ui.feedback import reporting_errors, saved, show_feedback
 from workbench.ui.widgets import percent, round_picker
 
 con = cursor()
+user = current_user(con, Action.TOPICS)
 round_id = round_picker(con)
-who = acting_coordinator(con, key="topics")
 info = planner.round_dates(con, round_id)
 plan = reports.round_topics(con, round_id)
 
@@ -30,14 +31,12 @@ with plan_tab:
         st.info(f"{info.label} has no topics yet. Start from "
                 + (f"{source}'s list" if source else "'Getting to know you'")
                 + ": one topic a fortnight from the day the round starts, 'Getting to know you' first.")
-        if st.button("Start from the last round's topics", type="primary", disabled=not who.may_edit):
+        if st.button("Start from the last round's topics", type="primary"):
             with reporting_errors():
-                ids = planner.start_from_previous(con, round_id, actor=who.coordinator_id)
+                ids = planner.start_from_previous(con, round_id, by=user)
                 saved(con, f"Planned {len(ids)} topics for {info.label}.")
     for warning in planner.plan_warnings(con, round_id):
         st.warning(warning)
-    if not who.may_edit:
-        st.caption(f"{who.name} ({who.role}) can read the plan but not change it.")
     for topic in plan.itertuples():
         with st.expander(f"{topic.seq}. {topic.title} · {topic.send_on:%d %b %Y}"), \
                 st.form(f"topic_{topic.topic_id}"):
@@ -45,30 +44,28 @@ with plan_tab:
             body = st.text_area("Text", value=topic.body, height=100)
             send_on = st.date_input("Send on", value=topic.send_on)
             left, right = st.columns(2)
-            save = left.form_submit_button("Save", disabled=not who.may_edit)
-            delete = right.form_submit_button("Delete this topic", disabled=not who.may_edit)
+            save = left.form_submit_button("Save")
+            delete = right.form_submit_button("Delete this topic")
         if save:
             with reporting_errors():
                 planner.update_topic(con, int(topic.topic_id), int(topic.version), title=title, body=body,
-                                     send_on=send_on, actor=who.coordinator_id)
+                                     send_on=send_on, by=user)
                 saved(con, f"Saved topic {topic.seq}.")
         if delete:
             with reporting_errors():
-                planner.delete_topic(con, int(topic.topic_id), int(topic.version), actor=who.coordinator_id)
+                planner.delete_topic(con, int(topic.topic_id), int(topic.version), by=user)
                 saved(con, f"Deleted topic {topic.seq} ('{topic.title}').")
-    if not plan.empty or who.may_edit:
-        with st.form("add_topic", clear_on_submit=True):
-            st.markdown("**Add a topic**")
-            new_title = st.text_input("Title of the new topic", max_chars=planner.MAX_TITLE)
-            new_body = st.text_area("Text of the new topic", height=80)
-            default_day = plan["send_on"].iloc[-1] + planner.FORTNIGHT if not plan.empty else info.starts_on
-            new_day = st.date_input("Send the new topic on", value=default_day)
-            add = st.form_submit_button("Add topic", disabled=not who.may_edit)
-        if add:
-            with reporting_errors():
-                planner.add_topic(con, round_id, title=new_title, body=new_body, send_on=new_day,
-                                  actor=who.coordinator_id)
-                saved(con, f"Added '{new_title.strip()}'.")
+    with st.form("add_topic", clear_on_submit=True):
+        st.markdown("**Add a topic**")
+        new_title = st.text_input("Title of the new topic", max_chars=planner.MAX_TITLE)
+        new_body = st.text_area("Text of the new topic", height=80)
+        default_day = plan["send_on"].iloc[-1] + planner.FORTNIGHT if not plan.empty else info.starts_on
+        new_day = st.date_input("Send the new topic on", value=default_day)
+        add = st.form_submit_button("Add topic")
+    if add:
+        with reporting_errors():
+            planner.add_topic(con, round_id, title=new_title, body=new_body, send_on=new_day, by=user)
+            saved(con, f"Added '{new_title.strip()}'.")
 
 with send_tab:
     if plan.empty:

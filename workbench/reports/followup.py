@@ -58,7 +58,8 @@ def coordinators(con: Connection) -> pd.DataFrame:
                count(i.intervention_id) FILTER (WHERE i.status IN ('resolved', 'rematched', 'ended')) AS closed_cases
            FROM coordinators AS c LEFT JOIN interventions AS i ON i.coordinator_id = c.coordinator_id
            WHERE c.is_active AND list_contains($roles, c.role)
-           GROUP BY ALL ORDER BY list_position($roles, c.role), c.name""",
+           GROUP BY c.coordinator_id, c.name, c.role, c.countries
+           ORDER BY list_position($roles, c.role), c.name""",
         {"roles": [role for role in ROLES if role in RULES[Action.CASES]]}).df()
 
 
