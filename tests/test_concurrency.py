@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from workbench import db, matchstore
+from workbench.access import User
 from workbench.applications import admission
 from workbench.errors import WorkbenchError
 from workbench.followup import impact, interventions, topics
@@ -56,6 +57,11 @@ class Tally:
     def n_refused(self) -> int:
         return sum(self.refused.values())
 
+
+
+def coordinator(i: int | str) -> User:
+    """A coordinator account for thread ``i`` (the audit log names it ``coordinator-i``)."""
+    return User(f"coordinator-{i}", f"coordinator-{i}@example.org", f"Coordinator {i}", "coordinator")
 
 def hammer(con: db.Connection, edit: Edit, *, threads: int = THREADS, edits: int = EDITS) -> Tally:
     """Run ``edit`` ``edits`` times in each of ``threads`` threads started together, a cursor each."""
@@ -129,7 +135,7 @@ def proposed_db(sample_db_path: Path, tmp_path_factory: pytest.TempPathFactory) 
     path.write_bytes(sample_db_path.read_bytes())
     con = db.connect(path)
     try:
-        run_id, _ = matchstore.run_matching(con, ROUND, matchstore.RunSettings(time_limit=5), actor="setup")
+        run_id, _ = matchstore.run_matching(con, ROUND, matchstore.RunSettings(time_limit=5), by=coordinator("setup"))
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -170,7 +176,7 @@ def test_lock_and_unlock_by_several_coordinators(shared: tuple[db.Connection, in
         version, locked = cur.execute(
             "SELECT r.version, p.is_locked FROM match_runs AS r JOIN partnerships AS p ON p.run_id = r.run_id "
             "WHERE r.run_id = ? AND p.partnership_id = ?", [run_id, pids[i]]).fetchone()  # type: ignore[misc]
-        matchstore.lock_partnership(cur, run_id, pids[i], int(version), actor=f"coordinator-{i}", locked=not locked)
+        matchstore.lock_partnership(cur, run_id, pids[i], int(version), by=coordinator(i), locked=not locked)
         return ("unlock pair" if locked else "lock pair", "match_runs", str(run_id))
 
     tally = hammer(con, edit)
@@ -197,7 +203,7 @@ def test_break_by_several_coordinators(shared: tuple[db.Connection, int]) -> Non
         # Coordinators looking at the same page often pick the same pair: choose among a few.
         live = _proposed(cur, run_id)[: 2 * THREADS]
         matchstore.break_partnership(cur, run_id, random.Random(i * 1000 + k).choice(live), version,
-                                     actor=f"coordinator-{i}")
+                                     by=coordinator(i))
         return ("break pair", "match_runs", str(run_id))
 
     tally = hammer(con, edit)
@@ -215,7 +221,8 @@ def test_pair_by_hand_by_several_coordinators(shared: tuple[db.Connection, int])
     groups: list[list[int]] = []
     for pid in _proposed(con, run_id)[: THREADS * EDITS]:
         ids, _ = matchstore._members(con, pid, run_id)
-        matchstore.break_partnership(con, run_id, pid, version_of(con, "match_runs", "run_id", run_id), actor="setup")
+        matchstore.break_partnership(con, run_id, pid, version_of(con, "match_runs", "run_id", run_id),
+                                     by=coordinator("setup"))
         groups.append(ids)
     before, mark, matched = version_of(con, "match_runs", "run_id", run_id), audit_mark(con), _matched(con, run_id)
 
@@ -225,7 +232,7 @@ def test_pair_by_hand_by_several_coordinators(shared: tuple[db.Connection, int])
                                                [run_id]).fetchall()}
         free = [g for g in groups if set(g) <= unmatched][: 2 * THREADS]
         matchstore.pair_by_hand(cur, run_id, random.Random(i * 1000 + k).choice(free), version,
-                                actor=f"coordinator-{i}")
+                                by=coordinator(i))
         return ("pair by hand", "match_runs", str(run_id))
 
     tally = hammer(con, edit)
@@ -254,7 +261,7 @@ def test_forbid_by_several_coordinators(shared: tuple[db.Connection, int]) -> No
     def edit(cur: db.Connection, i: int, k: int) -> AuditKey:
         n = 2 * (i * EDITS + k)
         cur.execute("SELECT count(*) FROM match_rules WHERE round_id = ?", [ROUND]).fetchone()  # the page reloads
-        rule_id = matchstore.add_rule(cur, ROUND, "forbid", people[n], people[n + 1], actor=f"coordinator-{i}",
+        rule_id = matchstore.add_rule(cur, ROUND, "forbid", people[n], people[n + 1], by=coordinator(i),
                                       reason=f"test {i}-{k}")
         return ("forbid rule", "match_rules", str(rule_id))
 
@@ -291,7 +298,7 @@ def test_admission_decisions_by_several_coordinators(shared: tuple[db.Connection
                                       [application_id]).fetchone()  # type: ignore[misc]
         target = "waitlisted" if status == "accepted" else "accepted"
         admission.decide(cur, application_id, target, version=int(version), reason=f"coordinator {i}, edit {k}",
-                         actor=f"coordinator-{i}")
+                         by=coordinator(i))
         return ("waitlist application" if target == "waitlisted" else "accept application", "applications",
                 str(application_id))
 
@@ -307,13 +314,13 @@ def test_admission_decisions_by_several_coordinators(shared: tuple[db.Connection
 def test_case_updates_by_several_coordinators(shared: tuple[db.Connection, int]) -> None:
     con, _ = shared
     (case_id,) = con.execute("SELECT min(intervention_id) FROM interventions WHERE status = 'open'").fetchone()  # type: ignore[misc]
-    notes_before = interventions.get_case(con, case_id).notes
+    notes_before = interventions.get_case(con, case_id, by=coordinator("setup")).notes
     before, mark = version_of(con, "interventions", "intervention_id", case_id), audit_mark(con)
 
     def edit(cur: db.Connection, i: int, k: int) -> AuditKey:
-        case = interventions.get_case(cur, case_id)
+        case = interventions.get_case(cur, case_id, by=coordinator(i))
         target = "resolved" if case.status == "open" else "open"
-        interventions.update_case(cur, case_id, case.version, actor=f"coordinator-{i}", status=target,
+        interventions.update_case(cur, case_id, case.version, by=coordinator(i), status=target,
                                   note=f"note {i}-{k}")
         return (f"case {target}", "interventions", str(case_id))
 
@@ -321,7 +328,7 @@ def test_case_updates_by_several_coordinators(shared: tuple[db.Connection, int])
     assert_consistent(tally, version_growth=version_of(con, "interventions", "intervention_id", case_id) - before,
                       audit=audit_since(con, mark))
     # Every saved edit appended its note, and none was overwritten by another.
-    notes = interventions.get_case(con, case_id).notes
+    notes = interventions.get_case(con, case_id, by=coordinator("setup")).notes
     added = notes[len(notes_before):].strip().splitlines() if notes_before else notes.splitlines()
     assert len(added) == tally.n_saved
     assert len({line.rsplit(": ", 1)[1] for line in added}) == tally.n_saved
@@ -336,7 +343,7 @@ def test_impact_codes_by_several_coordinators(shared: tuple[db.Connection, int])
     def edit(cur: db.Connection, i: int, k: int) -> AuditKey:
         version = version_of(cur, "surveys", "survey_id", survey_id)
         impact.confirm_codes(cur, survey_id, version, [codes[(i + k) % len(codes)], codes[k % len(codes)]],
-                             actor=f"coordinator-{i}")
+                             by=coordinator(i))
         return ("code impact answer", "surveys", str(survey_id))
 
     tally = hammer(con, edit)
@@ -354,7 +361,7 @@ def test_topic_edits_by_several_coordinators(shared: tuple[db.Connection, int]) 
     def edit(cur: db.Connection, i: int, k: int) -> AuditKey:
         current = topics.get_topic(cur, topic.topic_id)
         topics.update_topic(cur, topic.topic_id, current.version, title=f"Edited by coordinator {i} ({k})",
-                            body=current.body, send_on=current.send_on, actor=f"coordinator-{i}")
+                            body=current.body, send_on=current.send_on, by=coordinator(i))
         return ("edit topic", "topics", str(topic.topic_id))
 
     tally = hammer(con, edit)

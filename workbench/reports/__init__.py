@@ -50,6 +50,7 @@ from workbench.reports.followup import (
 from workbench.reports.outcomes import (
     CodingProgress,
     OutcomesGlance,
+    cleared_quotes,
     coding_progress,
     impact_answers,
     impact_by_round,
@@ -69,6 +70,7 @@ __all__ += [
     "HealthSummary",
     "OutcomesGlance",
     "case_checkins",
+    "cleared_quotes",
     "coding_progress",
     "communication_across_rounds",
     "communication_by_timezone",

@@ -8,7 +8,7 @@ rerun shows it, with any background snapshot that failed since.
     show_feedback()
     ...
     with reporting_errors():
-        n = impact.confirm_many(con, answers, actor=who.coordinator_id)
+        n = impact.confirm_many(con, answers, by=user)
         saved(con, f"Confirmed the codes of {n} answers.")
 """
 
