@@ -104,7 +104,7 @@ def test_first_director_is_created_once(writable_db: Path) -> None:
 
 EXPECTED_PAGES = {
     "director": ["overview", "applicants", "import", "matching", "topics", "followup", "outcomes", "impact",
-                 "present", "audit", "backups"],
+                 "present", "audit", "backups", "privacy"],
     "coordinator": ["overview", "applicants", "import", "matching", "topics", "followup", "outcomes", "impact",
                     "present"],
     "country": ["overview", "applicants", "followup", "outcomes", "present"],

@@ -209,3 +209,12 @@ def test_backup_restore_and_migrate_on_the_command_line(writable_db: Path, tmp_p
     assert "not a DuckDB database" in err and "Traceback" not in err
     assert main(["restore", str(out), "--db", str(writable_db)]) == 0
     assert "kept at" in capsys.readouterr().out
+
+
+def test_backups_are_readable_by_their_owner_only(writable_db: Path, tmp_path: Path) -> None:
+    con = db.connect(writable_db)
+    out = backups.backup(con, tmp_path / "kept" / "b.duckdb")
+    made, _ = backups.keep_dated(con, tmp_path / "dated", 2)
+    con.close()
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert made.stat().st_mode & 0o777 == 0o600

@@ -40,6 +40,17 @@ DB_COMMANDS: dict[str, list[str]] = {
     "migrate": ["migrate"],
     "backup": ["backup", "--out", "b.duckdb"],
     "restore": ["restore", "b.duckdb"],
+    "export partnerships": ["export", "partnerships", "--round", "2016B", "--out", "p.csv"],
+    "export introductions": ["export", "introductions", "--round", "2016B", "--out", "i.zip", "--format", "eml"],
+    "forget": ["forget", "a@b.org"],
+    "user add": ["user", "add", "a@b.org", "--name", "A", "--role", "analyst"],
+    "user list": ["user", "list"],
+    "user disable": ["user", "disable", "a@b.org"],
+    "user set-password": ["user", "set-password", "a@b.org"],
+    "user first-director": ["user", "first-director", "--email", "a@b.org", "--name", "A"],
+    "retention show": ["retention", "show"],
+    "retention set": ["retention", "set", "5"],
+    "retention apply": ["retention", "apply"],
 }
 
 

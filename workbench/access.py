@@ -91,6 +91,7 @@ PAGES: dict[str, Action] = {
     "present": Action.PRESENT,
     "audit": Action.VIEW_AUDIT,
     "backups": Action.BACKUP,
+    "privacy": Action.ERASE,
 }
 
 

@@ -41,7 +41,7 @@ def backup(con: db.Connection, out: str | Path) -> Path:
     target = Path(out)
     if target.is_dir():
         target = target / dated_name()
-    return db.copy_database(con, target, stamp={"backup_at": _now().isoformat(timespec="seconds")})
+    return db.copy_database(con, target, stamp={"backup_at": _now().isoformat(timespec="seconds")}, mode=0o600)
 
 
 def backup_bytes(con: db.Connection, scratch: Path | None = None) -> bytes:
