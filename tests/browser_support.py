@@ -39,16 +39,31 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def app_directory(tmp_path: Path, secrets: str) -> Path:
+    """A working directory for the server with a copy of the app's ``.streamlit/config.toml`` and the given
+    ``secrets.toml`` (an identity provider, say): Streamlit reads both from its working directory."""
+    work = tmp_path / "app"
+    (work / ".streamlit").mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / ".streamlit" / "config.toml", work / ".streamlit" / "config.toml")
+    (work / ".streamlit" / "secrets.toml").write_text(secrets, encoding="utf-8")
+    return work
+
+
 @contextmanager
-def streamlit_server(db_path: Path, tmp_path: Path) -> Iterator[str]:
-    """`streamlit run streamlit_app.py` against ``db_path``; yields its base URL."""
+def streamlit_server(db_path: Path, tmp_path: Path, *, secrets: str | None = None) -> Iterator[str]:
+    """`streamlit run streamlit_app.py` against ``db_path``; yields its base URL.
+
+    ``secrets`` is the text of a ``.streamlit/secrets.toml`` for this server (``{port}`` in a
+    ``redirect_uri`` is the server's port); the server then runs in a copy of the app's configuration.
+    """
     port = free_port()
     env = {**os.environ, "WORKBENCH_DB": str(db_path), "WORKBENCH_SNAPSHOT": str(tmp_path / "analytics.duckdb")}
+    cwd = ROOT if secrets is None else app_directory(tmp_path, secrets)
     log = (tmp_path / "streamlit.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -75,8 +90,10 @@ def streamlit_server(db_path: Path, tmp_path: Path) -> Iterator[str]:
 
 
 @contextmanager
-def offline_page(chromium: Path, base_url: str) -> Iterator[tuple[object, list[str]]]:
-    """A Playwright page whose requests outside ``base_url`` are refused and recorded."""
+def offline_page(chromium: Path, base_url: str, *,
+                 also_allow: tuple[str, ...] = ()) -> Iterator[tuple[object, list[str]]]:
+    """A Playwright page whose requests outside ``base_url`` (and ``also_allow``: a local identity
+    provider) are refused and recorded."""
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=30_000)  # a rerun with a database write can take a few seconds
@@ -87,7 +104,7 @@ def offline_page(chromium: Path, base_url: str) -> Iterator[tuple[object, list[s
         context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
 
         def guard(route, request):  # type: ignore[no-untyped-def]
-            if request.url.startswith(base_url) or request.url.startswith(("data:", "blob:")):
+            if request.url.startswith((base_url, *also_allow, "data:", "blob:")):
                 route.continue_()
             else:
                 blocked.append(request.url)
@@ -103,10 +120,39 @@ def offline_page(chromium: Path, base_url: str) -> Iterator[tuple[object, list[s
             browser.close()
 
 
-def copy_db(src: Path, tmp_path: Path) -> Path:
+#: The account every journey signs in with: the sample director, with a password set on the journey's copy.
+DIRECTOR_EMAIL = "alex.morgan@coord.example.org"
+PASSWORD = "browser journey password"
+
+
+def copy_db(src: Path, tmp_path: Path, *, passwords: dict[str, str] | None = None) -> Path:
+    """A copy of the sample database for one journey, where the sample director (and each email of
+    ``passwords``) has a known password (the sample's accounts have none)."""
+    from workbench import accounts, db
+    from workbench.access import command_line_user
+
     target = tmp_path / "browser.duckdb"
     shutil.copy(src, target)
+    con = db.connect(target)
+    try:
+        for email, password in {DIRECTOR_EMAIL: PASSWORD, **(passwords or {})}.items():
+            accounts.set_password(con, email, password, by=command_line_user())
+    finally:
+        con.close()
     return target
+
+
+def sign_in(page: object, url: str, *, email: str = DIRECTOR_EMAIL, password: str = PASSWORD) -> None:
+    """Open ``url`` (the app or one of its pages), meet the sign-in form and sign in; the page then shows."""
+    from playwright.sync_api import expect
+
+    page.goto(url)  # type: ignore[attr-defined]
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible(timeout=60_000)  # type: ignore[attr-defined]
+    expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)  # type: ignore[attr-defined]
+    page.get_by_label("Email", exact=True).fill(email)  # type: ignore[attr-defined]
+    page.get_by_label("Password", exact=True).fill(password)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Sign in", exact=True).click()  # type: ignore[attr-defined]
+    expect(page.get_by_role("heading", name="Sign in")).to_have_count(0, timeout=60_000)  # type: ignore[attr-defined]
 
 
 def settle(page: object) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import copy_db, offline_page, require_chromium, streamlit_server
+from tests.browser_support import copy_db, offline_page, require_chromium, sign_in, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +17,7 @@ def test_overview_in_chromium(sample_db_path: Path, tmp_path: Path) -> None:
     chromium = require_chromium()
     db_path = copy_db(sample_db_path, tmp_path)
     with streamlit_server(db_path, tmp_path) as url, offline_page(chromium, url) as (page, blocked):
-        page.goto(url)
+        sign_in(page, url)
         expect(page.get_by_role("heading", name="Program overview")).to_be_visible(timeout=60_000)
         metrics = page.get_by_test_id("stMetric")
         expect(metrics.filter(has_text="Applications")).to_contain_text("1,200")

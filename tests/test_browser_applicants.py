@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, cast
 
 import pytest
 
-from tests.browser_support import copy_db, offline_page, require_chromium, streamlit_server
+from tests.browser_support import copy_db, offline_page, require_chromium, sign_in, streamlit_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -28,7 +28,7 @@ def test_import_then_find_the_applicants_on_the_map(sample_db_path: Path, tmp_pa
     db_path = copy_db(sample_db_path, tmp_path)
     with streamlit_server(db_path, tmp_path) as url, offline_page(chromium, url) as (browser_page, blocked):
         page = cast("Page", browser_page)
-        page.goto(url)
+        sign_in(page, url)
         expect(page.get_by_role("heading", name="Program overview")).to_be_visible(timeout=60_000)
         page.get_by_test_id("stSidebarNavLink").filter(has_text="Import").click()
         expect(page.get_by_role("heading", name="Import applications")).to_be_visible(timeout=60_000)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import copy_db, offline_page, require_chromium, settle, streamlit_server
+from tests.browser_support import copy_db, offline_page, require_chromium, settle, sign_in, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +35,7 @@ def test_resolve_a_case_in_chromium(sample_db_path: Path, tmp_path: Path) -> Non
     chromium = require_chromium()
     db_path = copy_db(sample_db_path, tmp_path)
     with streamlit_server(db_path, tmp_path) as url, offline_page(chromium, url) as (page, blocked):
-        page.goto(url)
+        sign_in(page, url)
         expect(page.get_by_role("heading", name="Program overview")).to_be_visible(timeout=60_000)
         page.get_by_test_id("stSidebarNav").get_by_role("link", name="Follow-up").click()
         expect(page.get_by_role("heading", name="Follow-up")).to_be_visible(timeout=60_000)

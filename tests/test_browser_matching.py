@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import copy_db, offline_page, require_chromium, settle, streamlit_server
+from tests.browser_support import copy_db, offline_page, require_chromium, settle, sign_in, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +20,7 @@ def test_matching_journey(sample_db_path: Path, tmp_path: Path) -> None:
     chromium = require_chromium()
     db_path = copy_db(sample_db_path, tmp_path)
     with streamlit_server(db_path, tmp_path) as url, offline_page(chromium, url) as (page, blocked):
-        page.goto(f"{url}/matching")
+        sign_in(page, f"{url}/matching")  # opened by its address: the form first, then the page
         expect(page.get_by_role("heading", name="Matching · 2017A")).to_be_visible(timeout=60_000)
         # Opened by its own address first, the page still gets the app's navigation (titles, sections).
         nav = page.get_by_test_id("stSidebarNav")

@@ -60,7 +60,8 @@ def audit_log(con: Connection, *, by: User, actor: str | None = None, action: st
     covers its whole day (UTC, as the log is written).
     """
     require(by, Action.VIEW_AUDIT, what="The audit log")
-    where, params = [], []
+    where: list[str] = []
+    params: list[object] = []
     if actor:
         where.append("a.actor = ?")
         params.append(actor)

@@ -189,6 +189,7 @@ def sign_out_everywhere() -> None:
     sign_out()
     if _identity():
         st.logout()  # redirects through the provider's sign-out; a new session starts on the form
+        st.stop()
     st.rerun()
 
 
