@@ -104,10 +104,10 @@ def test_first_director_is_created_once(writable_db: Path) -> None:
 
 EXPECTED_PAGES = {
     "director": ["overview", "applicants", "import", "matching", "topics", "followup", "outcomes", "impact",
-                 "present", "audit", "backups", "privacy"],
+                 "outbox", "present", "audit", "backups", "privacy", "settings"],
     "coordinator": ["overview", "applicants", "import", "matching", "topics", "followup", "outcomes", "impact",
-                    "present"],
-    "country": ["overview", "applicants", "followup", "outcomes", "present"],
+                    "outbox", "present"],
+    "country": ["overview", "applicants", "followup", "outcomes", "outbox", "present"],
     "analyst": ["overview", "outcomes", "present"],
     "presenter": ["present"],
 }

@@ -52,6 +52,7 @@ class Action(StrEnum):
     EXPORT_PERSONAL = "export participants' data"
     VIEW_REPORTS = "see the program's reports"
     PRESENT = "show the presenter slides"
+    SEND = "queue and send the program's email"
 
 
 _ALL = frozenset(ROLES)
@@ -74,6 +75,7 @@ RULES: dict[Action, frozenset[str]] = {
     Action.CASES: _SCOPED,
     Action.VIEW_PERSONAL: _SCOPED,
     Action.EXPORT_PERSONAL: _SCOPED,
+    Action.SEND: _SCOPED,
     Action.VIEW_REPORTS: frozenset({"director", "coordinator", "country", "analyst"}),
     Action.PRESENT: _ALL,
 }
@@ -88,10 +90,12 @@ PAGES: dict[str, Action] = {
     "followup": Action.CASES,
     "outcomes": Action.VIEW_REPORTS,
     "impact": Action.IMPACT_CODING,
+    "outbox": Action.SEND,
     "present": Action.PRESENT,
     "audit": Action.VIEW_AUDIT,
     "backups": Action.BACKUP,
     "privacy": Action.ERASE,
+    "settings": Action.SETTINGS,
 }
 
 
