@@ -26,8 +26,8 @@ def test_schema_is_idempotent_and_versioned(tmp_path: Path) -> None:
 
 def test_constraints_are_enforced(writable_db: Path) -> None:
     con = db.connect(writable_db)
-    with pytest.raises(duckdb.ConstraintException):  # CHECK: unknown sector
-        con.execute("UPDATE applications SET sector = 'museum' WHERE application_id = 1")
+    with pytest.raises(duckdb.ConstraintException):  # CHECK: an offset no time zone has
+        con.execute("UPDATE applications SET utc_offset_minutes = 900 WHERE application_id = 1")
     with pytest.raises(duckdb.ConstraintException):  # FOREIGN KEY: unknown country
         con.execute("""INSERT INTO applications SELECT * REPLACE (999999 AS application_id, 'ZZZ' AS country_iso3,
             '2017A' AS round_id) FROM applications WHERE application_id = 1""")

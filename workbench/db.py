@@ -48,7 +48,7 @@ SEQUENCED = {
 TABLE_ORDER = (
     "schema_info", "countries", "rounds", "people", "applications", "match_runs", "partnerships",
     "partnership_members", "match_unmatched", "match_rules", "topics", "checkins", "impact_categories",
-    "surveys", "coordinators", "interventions", "audit_log", "schema_migrations", "settings",
+    "surveys", "coordinators", "interventions", "audit_log", "schema_migrations", "settings", "vocabulary_terms",
 )
 
 Connection = duckdb.DuckDBPyConnection
@@ -176,6 +176,9 @@ def apply_schema(con: Connection, *, path: Path | None = None) -> None:
         found = schema_version(con)
         if found is None:
             con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
+            from workbench.program.vocabularies import seed_vocabularies
+
+            seed_vocabularies(con)  # the sample program's lists, as an upgraded file gets them
             for table in SEQUENCED:
                 con.execute(f"CREATE SEQUENCE IF NOT EXISTS {table}_seq START 1")
             con.execute("INSERT OR REPLACE INTO schema_info VALUES ('schema_version', ?)",
@@ -399,6 +402,7 @@ def copy_database(con: Connection, out: Path, *, queries_dir: Path | None = None
                 con.execute("BEGIN TRANSACTION")
                 try:
                     con.execute(f"DELETE FROM {alias}.main.schema_info")
+                    con.execute(f"DELETE FROM {alias}.main.vocabulary_terms")  # the source's, not the seed
                     # Parents before children: the copy's foreign keys hold at every step.
                     for table in TABLE_ORDER:
                         con.execute(f"INSERT INTO {alias}.main.{table} BY NAME SELECT * FROM {src}.main.{table}")

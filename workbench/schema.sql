@@ -46,16 +46,16 @@ CREATE TABLE IF NOT EXISTS applications (
     name               VARCHAR NOT NULL CHECK (length(trim(name)) > 0),
     email              VARCHAR NOT NULL,
     country_iso3       VARCHAR NOT NULL REFERENCES countries (iso3),
-    sector             VARCHAR NOT NULL
-        CHECK (sector IN ('academic', 'public', 'school', 'special', 'national', 'other')),
-    career_stage       VARCHAR NOT NULL CHECK (career_stage IN ('student', 'early', 'mid', 'senior')),
+    -- sector, career stage and the partner wishes: values of the program's vocabularies (vocabulary_terms;
+    -- the data check values_outside_vocabularies), not fixed lists, so a director can change them
+    sector             VARCHAR NOT NULL,
+    career_stage       VARCHAR NOT NULL,
     interests          VARCHAR[] NOT NULL CHECK (len(interests) BETWEEN 1 AND 10),
     languages          VARCHAR[] NOT NULL CHECK (len(languages) >= 1),
     timezone           VARCHAR NOT NULL,
     utc_offset_minutes INTEGER NOT NULL CHECK (utc_offset_minutes BETWEEN -720 AND 840),
-    partner_sector     VARCHAR
-        CHECK (partner_sector IN ('academic', 'public', 'school', 'special', 'national', 'other')),
-    partner_stage      VARCHAR CHECK (partner_stage IN ('student', 'early', 'mid', 'senior')),
+    partner_sector     VARCHAR,
+    partner_stage      VARCHAR,
     partner_interests  VARCHAR[] NOT NULL DEFAULT [],
     status             VARCHAR NOT NULL CHECK (status IN ('received', 'accepted', 'waitlisted', 'withdrawn')),
     status_reason      VARCHAR,
@@ -240,4 +240,21 @@ CREATE TABLE IF NOT EXISTS settings (
     version    INTEGER NOT NULL DEFAULT 1,
     updated_at TIMESTAMP NOT NULL,
     updated_by VARCHAR NOT NULL
+);
+
+-- The program's vocabularies (workbench.program.vocabularies): sectors, career stages, areas of interest,
+-- working languages, ways of keeping in touch, impact categories. One row per kind and value, with the label
+-- people read and the synonyms an import accepts; a new database is seeded with the sample program's lists
+-- (workbench/vocab.py). Versioned like every edit, and every change is in the audit log.
+CREATE TABLE IF NOT EXISTS vocabulary_terms (
+    kind       VARCHAR NOT NULL
+        CHECK (kind IN ('sector', 'career_stage', 'interest', 'language', 'method', 'impact_category')),
+    value      VARCHAR NOT NULL CHECK (length(trim(value)) > 0),
+    label      VARCHAR NOT NULL CHECK (length(trim(label)) > 0),
+    synonyms   VARCHAR[] NOT NULL DEFAULT [],
+    position   INTEGER NOT NULL,
+    version    INTEGER NOT NULL DEFAULT 1,
+    updated_at TIMESTAMP NOT NULL,
+    updated_by VARCHAR NOT NULL,
+    PRIMARY KEY (kind, value)
 );

@@ -1,12 +1,51 @@
-"""The program's controlled vocabularies: sectors, career stages, interests, languages, methods, codes.
+"""The sample program's vocabularies: sectors, career stages, interests, languages, methods, impact codes.
 
-One list each, used by the sample generator, the import validation, the matching and the pages.
+These are the DEFAULTS. A program's own vocabularies live in its database (``vocabulary_terms``, see
+:mod:`workbench.program.vocabularies`), seeded from :func:`default_terms` when a database is created or
+upgraded, and changed there by a director. The sample generator (which writes CSVs, no database) uses the
+lists below directly; the import, the matching and the pages read the database's.
 """
 
 from __future__ import annotations
 
+#: The kinds of vocabulary a program has, in the order pages and commands list them.
+KINDS: tuple[str, ...] = ("sector", "career_stage", "interest", "language", "method", "impact_category")
+
 SECTORS: tuple[str, ...] = ("academic", "public", "school", "special", "national", "other")
 CAREER_STAGES: tuple[str, ...] = ("student", "early", "mid", "senior")
+
+SECTOR_LABELS: dict[str, str] = {
+    "academic": "Academic", "public": "Public", "school": "School", "special": "Special", "national": "National",
+    "other": "Other",
+}
+CAREER_STAGE_LABELS: dict[str, str] = {
+    "student": "Student", "early": "Early career", "mid": "Mid-career", "senior": "Senior",
+}
+
+#: Words applicants write for a sector (compared ignoring case, accents, punctuation and a plural 's').
+SECTOR_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "academic": ("university", "college", "higher education", "tertiary", "academic library", "university library",
+                 "college library", "research library", "community college", "polytechnic"),
+    "public": ("public library", "municipal", "municipal library", "city library", "county library",
+               "regional library"),
+    "school": ("school library", "k 12", "k12", "primary school", "secondary school", "high school",
+               "teacher librarian"),
+    "special": ("special library", "corporate", "government", "law", "legal", "medical", "health", "hospital",
+                "museum", "business", "law library", "medical library", "health library", "government library",
+                "corporate library"),
+    "national": ("national library", "state library", "parliamentary library"),
+    "other": ("other sector", "none of the above"),
+}
+
+#: Words applicants write for a career stage.
+CAREER_STAGE_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "student": ("library school student", "lis student", "mlis student", "library student", "studying"),
+    "early": ("early career", "new professional", "early career professional", "graduate", "new graduate",
+              "recent graduate", "entry level", "newly qualified", "beginner", "junior", "new librarian"),
+    "mid": ("mid career", "mid level", "middle", "mid career professional", "intermediate", "established"),
+    "senior": ("manager", "experienced", "late career", "management", "director", "executive",
+               "senior professional", "senior manager", "leader"),
+}
 
 #: The areas of interest applicants choose from (three to six each on the form).
 INTERESTS: tuple[str, ...] = (
@@ -49,8 +88,59 @@ LANGUAGES: tuple[str, ...] = (
     "Khmer", "Burmese", "Lao", "Dhivehi", "Pashto", "Dari", "Samoan", "Tongan", "Fijian", "Maori",
 )
 
+#: Other names and native names of the working languages (ISO 639 names and codes are read by the import too).
+LANGUAGE_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "Chinese": ("mandarin", "mandarin chinese", "cantonese", "putonghua"),
+    "Persian": ("farsi",),
+    "Tagalog": ("filipino", "pilipino"),
+    "Indonesian": ("bahasa indonesia",),
+    "Malay": ("bahasa melayu", "bahasa malaysia"),
+    "Swahili": ("kiswahili",),
+    "Bengali": ("bangla",),
+    "Maori": ("te reo maori", "te reo"),
+    "Burmese": ("myanmar",),
+    "Spanish": ("castilian", "espanol", "latin american spanish"),
+    "French": ("francais", "canadian french"),
+    "German": ("deutsch", "swiss german"),
+    "Portuguese": ("portugues", "brazilian portuguese"),
+    "Italian": ("italiano",),
+    "Dutch": ("nederlands", "flemish"),
+    "Norwegian": ("bokmal", "norwegian bokmal", "nynorsk"),
+    "Dhivehi": ("divehi", "maldivian"),
+    "Greek": ("modern greek",),
+    "Nepali": ("nepalese",),
+    "Sinhala": ("sinhalese",),
+    "Khmer": ("cambodian",),
+    "Lao": ("laotian",),
+    "Slovenian": ("slovene",),
+    "Pashto": ("pushto", "pashtu"),
+    "Hebrew": ("ivrit",),
+    "English": ("american english", "british english", "us english", "uk english", "australian english",
+                "english uk", "english us"),
+    "Dari": ("dari persian",),
+    "Japanese": ("nihongo",),
+    "Korean": ("hangul",),
+    "Russian": ("russkiy",),
+}
+
 #: How partners talk to each other (check-ins and surveys).
 METHODS: tuple[str, ...] = ("email", "video call", "chat", "social media", "phone", "other")
+
+METHOD_LABELS: dict[str, str] = {
+    "email": "Email", "video call": "Video call", "chat": "Chat", "social media": "Social media", "phone": "Phone",
+    "other": "Other",
+}
+
+#: Words participants write for the ways they keep in touch.
+METHOD_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "email": ("e mail", "mail", "gmail", "outlook"),
+    "video call": ("video", "videocall", "skype", "zoom", "google hangouts", "hangouts", "adobe connect",
+                   "anymeeting", "facetime", "webex", "teams", "video chat"),
+    "chat": ("whatsapp", "instant messaging", "im", "messenger", "wechat", "viber", "telegram", "text", "sms"),
+    "social media": ("facebook", "twitter", "linkedin", "instagram", "social"),
+    "phone": ("telephone", "phone call", "mobile"),
+    "other": ("post", "letter", "in person", "met in person"),
+}
 
 #: The end-of-round impact question's coding frame (domain.md, from "Rethinking mentoring").
 IMPACT_CATEGORIES: tuple[tuple[str, str, str], ...] = (
@@ -65,6 +155,20 @@ IMPACT_CATEGORIES: tuple[tuple[str, str, str], ...] = (
     ("networking", "Networking", "Building an international network or a lasting relationship."),
     ("skill", "A particular skill", "Time management, research, English or another specific skill."),
 )
+
+
+def default_terms() -> dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]]:
+    """The sample program's vocabularies as ``kind -> ((value, label, synonyms), ...)``, in order: the seed
+    of every new database's ``vocabulary_terms``."""
+    return {
+        "sector": tuple((v, SECTOR_LABELS[v], SECTOR_SYNONYMS.get(v, ())) for v in SECTORS),
+        "career_stage": tuple((v, CAREER_STAGE_LABELS[v], CAREER_STAGE_SYNONYMS.get(v, ())) for v in CAREER_STAGES),
+        "interest": tuple((v, v, ()) for v in INTERESTS),
+        "language": tuple((v, v, LANGUAGE_SYNONYMS.get(v, ())) for v in LANGUAGES),
+        "method": tuple((v, METHOD_LABELS[v], METHOD_SYNONYMS.get(v, ())) for v in METHODS),
+        "impact_category": tuple((code, label, ()) for code, label, _ in IMPACT_CATEGORIES),
+    }
+
 
 #: Share of respondents per impact category in "Rethinking mentoring" (domain.md's table).
 IMPACT_SHARES: dict[str, float] = {

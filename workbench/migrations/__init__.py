@@ -13,6 +13,7 @@ Steps run when a database is opened read-write (:func:`workbench.db.connect`), o
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -174,12 +175,48 @@ def _v5_program_settings(con: db.Connection) -> None:
     con.execute(_SETTINGS)
 
 
+_VOCABULARY_TERMS = """
+CREATE TABLE IF NOT EXISTS vocabulary_terms (
+    kind       VARCHAR NOT NULL
+        CHECK (kind IN ('sector', 'career_stage', 'interest', 'language', 'method', 'impact_category')),
+    value      VARCHAR NOT NULL CHECK (length(trim(value)) > 0),
+    label      VARCHAR NOT NULL CHECK (length(trim(label)) > 0),
+    synonyms   VARCHAR[] NOT NULL DEFAULT [],
+    position   INTEGER NOT NULL,
+    version    INTEGER NOT NULL DEFAULT 1,
+    updated_at TIMESTAMP NOT NULL,
+    updated_by VARCHAR NOT NULL,
+    PRIMARY KEY (kind, value)
+)
+"""
+
+#: The CHECKs that pinned applications' sector and career stage (and the partner wishes) to fixed lists.
+_FIXED_LISTS = re.compile(r", CHECK\(\((?:sector|career_stage|partner_sector|partner_stage) IN \([^)]*\)\)\)")
+
+
+def _v6_vocabularies(con: db.Connection) -> None:
+    """The program's vocabularies move into the database (``vocabulary_terms``, seeded with the sample's lists);
+    applications' sector and career stage are no longer pinned to fixed lists by CHECKs (the data check
+    ``values_outside_vocabularies`` keeps them to the program's vocabulary)."""
+    from workbench.program.vocabularies import seed_vocabularies
+
+    con.execute(_VOCABULARY_TERMS)
+    seed_vocabularies(con, actor="workbench migrate")
+
+    def applications(sql: str) -> str:
+        return _FIXED_LISTS.sub("", sql)
+
+    rebuild_tables(con, {"applications": applications})
+
+
 #: Every step after version 1, in order. Append; never edit or renumber a step that has shipped.
 STEPS: tuple[Step, ...] = (
     Step(2, "record each schema upgrade (schema_migrations)", _v2_migration_history),
     Step(3, "accounts: the coordinator role, sign-in and lock-out columns", _v3_accounts),
     Step(4, "people's emails can be erased; survey answers can be cleared for public use", _v4_erasable_people),
     Step(5, "the program's settings (retention, …)", _v5_program_settings),
+    Step(6, "the program's vocabularies in the database; sector and career stage no longer fixed lists",
+         _v6_vocabularies),
 )
 
 #: The schema version this code writes.
