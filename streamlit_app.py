@@ -1,8 +1,10 @@
 """The coordinator workbench: `streamlit run streamlit_app.py` (or `make run`).
 
 Until someone signs in, the app renders the sign-in form and nothing else: no data, no navigation, no
-sidebar. The screens are registered (hidden) even then, so an address such as ``/matching`` keeps its
-place and opens after sign-in. A signed-in user's navigation lists the screens their role may use
+sidebar. The one exception: when the program publishes presenter mode (setting ``present_published``), the
+Present page (aggregates only) opens at the root without sign-in, and the form moves to ``/sign-in``.
+The screens are registered (hidden) even then, so an address such as ``/matching`` keeps its place and
+opens after sign-in. A signed-in user's navigation lists the screens their role may use
 (``workbench.access.pages_for``); a screen outside the role, opened by its address, shows the refusal
 instead of running.
 """
@@ -11,7 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from workbench import access
+from workbench import access, present
 from workbench.access import Action, NotAllowed, User
 from workbench.config import settings
 from workbench.ui import auth
@@ -38,6 +40,9 @@ SCREENS = [
     ("privacy", "pages/privacy.py", "Personal data", ":material/shield_person:", "Admin"),
     ("backups", "pages/backups.py", "Backups", ":material/backup:", "Admin"),
 ]
+
+#: The Present page: when the program publishes it (setting present_published), it alone opens without sign-in.
+PRESENT_FILE = "pages/present.py"
 
 #: Screens whose action access.PAGES does not list (yet).
 _OTHER_ACTIONS = {"privacy": Action.ERASE}
@@ -78,6 +83,19 @@ con = cursor()
 
 user = auth.signed_in_user(con) or auth.identity_sign_in(con)
 screens = existing_screens()
+
+if user is None and "present" in {s[0] for s in screens} and present.is_published(con):
+    # Published presenter mode: the Present page alone opens without sign-in (no navigation, no sidebar).
+    # Any other address shows the sign-in form (at /sign-in too), and its screen opens after sign-in.
+    present_page = st.Page(PRESENT_FILE, title="Present", default=True)
+    chosen = st.navigation([present_page, st.Page(_sign_in, title="Sign in", url_path="sign-in")]
+                           + [st.Page(file, title=title, visibility="hidden") for key, file, title, _, _ in screens
+                              if key != "present"], position="hidden")
+    if chosen.url_path == present_page.url_path:
+        chosen.run()
+    else:
+        _sign_in()
+    st.stop()
 
 if user is None:
     # Hidden pages keep an opened address (a bookmark, a link) for after sign-in; none of them runs.

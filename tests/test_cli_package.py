@@ -51,6 +51,7 @@ DB_COMMANDS: dict[str, list[str]] = {
     "retention show": ["retention", "show"],
     "retention set": ["retention", "set", "5"],
     "retention apply": ["retention", "apply"],
+    "present export": ["present", "export", "--out", "deck.html"],  # also: --format png|svg --out DIR
 }
 
 

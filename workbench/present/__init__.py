@@ -19,8 +19,8 @@ import json
 from typing import Any
 
 from workbench import program
-from workbench.program import Setting, SettingError
 from workbench.present.suppression import DEFAULT_THRESHOLD
+from workbench.program import Setting, SettingError
 
 
 def _published(value: Any) -> bool:
