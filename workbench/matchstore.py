@@ -31,6 +31,7 @@ from workbench.errors import NotFound, StaleEdit, WorkbenchError
 from workbench.matching import model as m
 from workbench.matching.rules import hard_rule_broken
 from workbench.matching.scoring import explain_pair
+from workbench.program.vocabularies import Vocabulary, vocabularies
 
 
 class RuleViolation(WorkbenchError):
@@ -45,6 +46,8 @@ class Pool:
     applicants: list[m.Applicant]
     rules: m.MatchRules
     rule_rows: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: the program's vocabularies the applicants were read with (labels for explanations and pages)
+    vocabularies: dict[str, Vocabulary] = field(default_factory=dict)
 
     def by_id(self) -> dict[int, m.Applicant]:
         return {a.application_id: a for a in self.applicants}
@@ -75,7 +78,31 @@ def load_pool(con: Connection, round_id: str, *, by: User) -> Pool:
     if scope is None:
         return pool
     rows = _scope_rules(pool.rule_rows, scope)
-    return Pool(round_id, [a for a in pool.applicants if a.country in scope], _rules_from(rows), rows)
+    return Pool(round_id, [a for a in pool.applicants if a.country in scope], _rules_from(rows), rows,
+                pool.vocabularies)
+
+
+class _Canonical:
+    """Stored values as the program's vocabularies name them now: a value kept as written by an import and
+    later made a synonym (or a merged term's old value) counts as the term it names, so two people who wrote
+    the same interest differently share it. Values the vocabulary does not know are kept as they are."""
+
+    def __init__(self, vocabularies: dict[str, Vocabulary]) -> None:
+        self._voc = vocabularies
+        self._memo: dict[tuple[str, str], str] = {}
+
+    def one(self, kind: str, value: str | None) -> str | None:
+        if value is None:
+            return None
+        key = (kind, value)
+        found = self._memo.get(key)
+        if found is None:
+            voc = self._voc.get(kind)
+            found = self._memo[key] = (voc.lookup(value) if voc is not None else None) or value
+        return found
+
+    def many(self, kind: str, values: Iterable[str]) -> frozenset[str]:
+        return frozenset(self.one(kind, v) or v for v in values)
 
 
 def _pool(con: Connection, round_id: str) -> Pool:
@@ -99,17 +126,21 @@ def _pool(con: Connection, round_id: str) -> Pool:
         """,
         [rnd["seq"], round_id],
     ).fetchall()
+    voc = vocabularies(con)
+    term = _Canonical(voc)
     applicants = [
         m.Applicant(
-            application_id=r[0], person_id=r[1], name=r[2], country=r[3], sector=r[4], career_stage=r[5],
-            interests=frozenset(r[6]), languages=frozenset(r[7]), utc_offset_minutes=r[8],
-            partner_sector=r[9], partner_stage=r[10], partner_interests=frozenset(r[11]),
+            application_id=r[0], person_id=r[1], name=r[2], country=r[3], sector=term.one("sector", r[4]) or r[4],
+            career_stage=term.one("career_stage", r[5]) or r[5], interests=term.many("interest", r[6]),
+            languages=term.many("language", r[7]), utc_offset_minutes=r[8],
+            partner_sector=term.one("sector", r[9]), partner_stage=term.one("career_stage", r[10]),
+            partner_interests=term.many("interest", r[11]),
             past_partners=frozenset(r[12]), past_partner_countries=frozenset(r[13]),
         )
         for r in rows
     ]
     rules = _rule_table(con, round_id)
-    return Pool(round_id, applicants, _rules_from(rules), rules)
+    return Pool(round_id, applicants, _rules_from(rules), rules, voc)
 
 
 def rule_table(con: Connection, round_id: str, *, by: User) -> pd.DataFrame:

@@ -1,6 +1,7 @@
 """Coding the answers to "What impact has your involvement had on your work or professional activities?".
 
-Coordinators code each answer into the categories of "Rethinking mentoring" (workbench.vocab); the
+Coordinators code each answer into the program's impact categories (its ``impact_category`` vocabulary,
+:mod:`workbench.program.vocabularies`; the sample's are those of "Rethinking mentoring"); the
 workbench suggests codes for uncoded answers with keyword rules (no model, nothing downloaded) and
 a coordinator confirms or changes them. Each sentence is scored against every category's phrases; a
 category is suggested when one sentence scores at least 1 (a strong phrase, or two weaker ones).
@@ -14,18 +15,40 @@ clearing are :data:`workbench.access.Action.IMPACT_CODING`, versioned and audite
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from workbench import db, vocab
 from workbench.access import Action, User, require
 from workbench.errors import NotFound, WorkbenchError
+from workbench.program.vocabularies import Vocabulary, default_vocabularies, vocabulary
 
+#: The sample program's coding frame (workbench.vocab), which :data:`RULES` are written for. A program's own
+#: frame is in its database: :func:`coding_frame`, :func:`codes`, :func:`labels`.
 CODES: tuple[str, ...] = tuple(code for code, _, _ in vocab.IMPACT_CATEGORIES)
 LABELS: dict[str, str] = {code: label for code, label, _ in vocab.IMPACT_CATEGORIES}
 THRESHOLD = 1.0
+
+
+def coding_frame(con: db.Connection) -> Vocabulary:
+    """The program's impact categories, as stored (codes are the values, in the frame's order)."""
+    return vocabulary(con, "impact_category")
+
+
+def codes(con: db.Connection) -> tuple[str, ...]:
+    """The program's impact category codes, in order."""
+    return coding_frame(con).values()
+
+
+def labels(con: db.Connection) -> dict[str, str]:
+    """code -> label of the program's impact categories."""
+    return coding_frame(con).labels()
+
+
+def _default_frame() -> Vocabulary:
+    return default_vocabularies()["impact_category"]
 
 #: (pattern, weight) per category; patterns are case-insensitive regular expressions.
 RULES: dict[str, tuple[tuple[str, float], ...]] = {
@@ -80,15 +103,24 @@ class CodingError(WorkbenchError):
 class Suggestion:
     codes: tuple[str, ...]
     evidence: dict[str, tuple[str, ...]]  # code -> the phrases that matched
+    labels: Mapping[str, str] = field(default_factory=lambda: LABELS, compare=False, repr=False)
 
     def explain(self) -> str:
-        return "; ".join(f"{LABELS[c].lower()}: " + ", ".join(f"'{p}'" for p in self.evidence[c]) for c in self.codes)
+        return "; ".join(f"{self.labels.get(c, c).lower()}: " + ", ".join(f"'{p}'" for p in self.evidence[c])
+                         for c in self.codes)
 
 
-def suggest(text: str | None) -> Suggestion:
-    """The categories an answer's words point to, with the phrases that matched (none for blank text)."""
+def suggest(text: str | None, frame: Vocabulary | None = None) -> Suggestion:
+    """The categories an answer's words point to, with the phrases that matched (none for blank text).
+
+    ``frame`` is the program's coding frame (:func:`coding_frame`; the sample's by default). The keyword rules
+    are written for the sample's codes: a renamed or merged category keeps its old code as a synonym, so its
+    rules follow it; a category the program added has no rules, and a rule whose category was removed is
+    not used.
+    """
+    frame = frame if frame is not None else _default_frame()
     if not text or not text.strip():
-        return Suggestion((), {})
+        return Suggestion((), {}, frame.labels())
     found: dict[str, list[str]] = {}
     for sentence in _SENTENCES.split(text):
         for code, rules in _COMPILED.items():
@@ -98,22 +130,24 @@ def suggest(text: str | None) -> Suggestion:
                 if match:
                     score += weight
                     hits.append(match.group(0).lower())
-            if score >= THRESHOLD:
-                found.setdefault(code, []).extend(h for h in hits if h not in found.get(code, []))
-    codes = tuple(c for c in CODES if c in found)
-    return Suggestion(codes, {c: tuple(found[c]) for c in codes})
+            current = frame.lookup(code) if score >= THRESHOLD else None
+            if current is not None:
+                found.setdefault(current, []).extend(h for h in hits if h not in found.get(current, []))
+    chosen = tuple(frame.order(found))
+    return Suggestion(chosen, {c: tuple(found[c]) for c in chosen}, frame.labels())
 
 
-def suggest_codes(text: str | None) -> list[str]:
-    return list(suggest(text).codes)
+def suggest_codes(text: str | None, frame: Vocabulary | None = None) -> list[str]:
+    return list(suggest(text, frame).codes)
 
 
-def _checked(codes: Iterable[str]) -> list[str]:
-    chosen = list(dict.fromkeys(codes))
-    unknown = [c for c in chosen if c not in LABELS]
+def _checked(chosen_codes: Iterable[str], frame: Vocabulary) -> list[str]:
+    chosen = list(dict.fromkeys(chosen_codes))
+    unknown = [c for c in chosen if c not in frame]
     if unknown:
-        raise CodingError(f"{', '.join(unknown)} is not an impact category; use one of: {', '.join(CODES)}.")
-    return sorted(chosen, key=CODES.index)
+        raise CodingError(f"{', '.join(unknown)} is not an impact category of this program; use one of: "
+                          f"{', '.join(frame.values())}.")
+    return frame.order(chosen)
 
 
 def confirm_codes(con: db.Connection, survey_id: int, version: int, codes: Iterable[str], *, by: User) -> int:
@@ -122,7 +156,7 @@ def confirm_codes(con: db.Connection, survey_id: int, version: int, codes: Itera
     Refused if someone else changed the answer's codes since ``version``. Returns the new version.
     """
     require(by, Action.IMPACT_CODING)
-    chosen = _checked(codes)
+    chosen = _checked(codes, coding_frame(con))
     with db.transaction(con):
         return db.update_versioned(con, "surveys", "survey_id", survey_id, version,
                                    {"impact_codes": chosen, "codes_confirmed": True},
@@ -133,7 +167,8 @@ def confirm_many(con: db.Connection, items: Iterable[tuple[int, int, Iterable[st
     """Confirm several answers' codes, ``(survey_id, version, codes)`` each, in one transaction
     (all or, if one is stale, none). Returns how many were saved."""
     require(by, Action.IMPACT_CODING)
-    checked = [(sid, version, _checked(codes)) for sid, version, codes in items]
+    frame = coding_frame(con)
+    checked = [(sid, version, _checked(codes, frame)) for sid, version, codes in items]
     with db.transaction(con):
         for sid, version, chosen in checked:
             db.update_versioned(con, "surveys", "survey_id", sid, version,
@@ -168,19 +203,21 @@ def agreement(con: db.Connection, *, round_id: str | None = None) -> pd.DataFram
     where = "AND round_id = ?" if round_id else ""
     rows = con.execute(f"SELECT impact_text, impact_codes FROM surveys WHERE impact_text IS NOT NULL "
                        f"AND codes_confirmed {where}", [round_id] if round_id else []).fetchall()
+    frame = coding_frame(con)
     cache: dict[str, tuple[str, ...]] = {}
-    stats = {c: [0, 0, 0] for c in CODES}
+    stats = {c: [0, 0, 0] for c in frame.values()}
     exact = 0
     for text, confirmed in rows:
         if text not in cache:
-            cache[text] = suggest(text).codes
+            cache[text] = suggest(text, frame).codes
         got, want = set(cache[text]), set(confirmed)
         exact += got == want
-        for c in CODES:
+        for c in stats:
             stats[c][0] += c in want
             stats[c][1] += c in got
             stats[c][2] += c in want and c in got
-    out = [{"code": c, "label": LABELS[c], "coded": w, "suggested": g, "agreed": a,
+    names = frame.labels()
+    out = [{"code": c, "label": names[c], "coded": w, "suggested": g, "agreed": a,
             "precision": a / g if g else None, "recall": a / w if w else None} for c, (w, g, a) in stats.items()]
     out.append({"code": "all", "label": "Answers whose suggestion matches exactly", "coded": len(rows),
                 "suggested": len(rows), "agreed": exact, "precision": exact / len(rows) if rows else None,

@@ -1,6 +1,10 @@
 """Reading one cell of an application: its vocabularies (sector, career stage, interests, languages,
 partner wishes) and time zones.
 
+The vocabularies are the program's own (:class:`~workbench.program.vocabularies.Vocabulary`, read from the
+database by the import and passed in); without one, a parser uses the sample program's defaults
+(``workbench/vocab.py``), which is what a new database is seeded with.
+
 The rules every import shares (text cleaning, multi-value cells, emails, dates) live in
 :mod:`workbench.intake.cells` and are re-exported here. Each parser takes one cleaned cell and returns the
 value or a :class:`Problem` (what is wrong and what to do). They are pure and cached per distinct value,
@@ -14,8 +18,9 @@ import difflib
 import functools
 import re
 import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from workbench import vocab
 from workbench.intake.cells import (
@@ -27,6 +32,9 @@ from workbench.intake.cells import (
 )
 from workbench.intake.cells import vocab_key as _key
 from workbench.rejections import Problem
+
+if TYPE_CHECKING:
+    from workbench.program.vocabularies import Vocabulary
 
 __all__ = [
     "CAREER_STAGE_SYNONYMS",
@@ -53,7 +61,25 @@ __all__ = [
 MAX_INTERESTS = 10  # the schema's CHECK (len(interests) BETWEEN 1 AND 10)
 
 
-def _closest(key: str, choices: dict[str, str], cutoff: float = 0.6) -> str | None:
+@functools.cache
+def default_vocabularies() -> Mapping[str, Vocabulary]:
+    """The sample program's vocabularies (``workbench/vocab.py``): what a parser uses when given none."""
+    from workbench.program.vocabularies import default_vocabularies as defaults
+
+    return defaults()
+
+
+def _vocabulary(kind: str, given: Vocabulary | None) -> Vocabulary:
+    return given if given is not None else default_vocabularies()[kind]
+
+
+def _term_key(text: str) -> str:
+    from workbench.program.vocabularies import term_key
+
+    return term_key(text)
+
+
+def _closest(key: str, choices: Mapping[str, str], cutoff: float = 0.6) -> str | None:
     """The choice closest to ``key``: a whole-word containment first, then difflib."""
     if not key:
         return None
@@ -67,38 +93,16 @@ def _closest(key: str, choices: dict[str, str], cutoff: float = 0.6) -> str | No
 # --------------------------------------------------------------------------------------------------
 # Sector and career stage
 
-#: Words applicants write for a sector -> the sector (workbench.vocab.SECTORS).
-SECTOR_SYNONYMS: dict[str, str] = {
-    **{s: s for s in vocab.SECTORS},
-    "university": "academic", "college": "academic", "higher education": "academic", "tertiary": "academic",
-    "academic library": "academic", "university library": "academic", "college library": "academic",
-    "research library": "academic", "community college": "academic", "polytechnic": "academic",
-    "public library": "public", "municipal": "public", "municipal library": "public",
-    "city library": "public", "county library": "public", "regional library": "public",
-    "school library": "school", "k 12": "school", "k12": "school", "primary school": "school",
-    "secondary school": "school", "high school": "school", "teacher librarian": "school",
-    "special library": "special", "corporate": "special", "government": "special", "law": "special",
-    "legal": "special", "medical": "special", "health": "special", "hospital": "special",
-    "museum": "special", "business": "special", "law library": "special", "medical library": "special",
-    "health library": "special", "government library": "special", "corporate library": "special",
-    "national library": "national", "state library": "national", "parliamentary library": "national",
-    "other sector": "other", "none of the above": "other",
-}
 
-#: Words applicants write for a career stage -> the stage (workbench.vocab.CAREER_STAGES).
-CAREER_STAGE_SYNONYMS: dict[str, str] = {
-    **{s: s for s in vocab.CAREER_STAGES},
-    "student": "student", "library school student": "student", "lis student": "student",
-    "mlis student": "student", "library student": "student", "studying": "student",
-    "early career": "early", "new professional": "early", "early career professional": "early",
-    "graduate": "early", "new graduate": "early", "recent graduate": "early", "entry level": "early",
-    "newly qualified": "early", "beginner": "early", "junior": "early", "new librarian": "early",
-    "mid career": "mid", "mid level": "mid", "middle": "mid", "mid career professional": "mid",
-    "intermediate": "mid", "established": "mid",
-    "senior": "senior", "manager": "senior", "experienced": "senior", "late career": "senior",
-    "management": "senior", "director": "senior", "executive": "senior", "senior professional": "senior",
-    "senior manager": "senior", "leader": "senior",
-}
+def _word_table(kind: str) -> dict[str, str]:
+    return {_key(word): value for value, _, words in vocab.default_terms()[kind] for word in (value, *words)}
+
+
+#: The sample program's words for a sector -> the sector (workbench.vocab; a program's own are in its database).
+SECTOR_SYNONYMS: dict[str, str] = _word_table("sector")
+
+#: The sample program's words for a career stage -> the stage.
+CAREER_STAGE_SYNONYMS: dict[str, str] = _word_table("career_stage")
 
 #: Answers that mean "no wish about my partner".
 NO_PREFERENCE: frozenset[str] = frozenset({
@@ -113,47 +117,52 @@ _FILLER = re.compile(r"\b(library|libraries|librarian|librarians|librarianship|s
                      r"professional|i am|i m|im|a|an|the|in|at|of)\b")
 
 
-def _vocab_match(text: str, table: dict[str, str]) -> str | tuple[str, ...] | None:
-    """A value from ``table``: exact key, then without filler words, then one phrase found in the text.
+def _vocab_match(text: str, vocabulary: Vocabulary) -> str | tuple[str, ...] | None:
+    """A value of ``vocabulary``: its value, label or a synonym, then the same without filler words
+    ("library", "sector", "I am"…), then one phrase of the vocabulary found in the text.
 
     Returns the value, None (nothing found) or a tuple of the several values the text names.
     """
+    found = vocabulary.lookup(text)
+    if found is not None:
+        return found
     key = _key(text)
-    if key in table:
-        return table[key]
     bare = _WHITESPACE.sub(" ", _FILLER.sub(" ", key)).strip()
-    if bare in table:
-        return table[bare]
-    found = [value for phrase, value in table.items() if re.search(rf"\b{re.escape(phrase)}\b", key)]
-    distinct = tuple(dict.fromkeys(found))
+    found = vocabulary.lookup(bare) if bare else None
+    if found is not None:
+        return found
+    padded = f" {key} "
+    hits = [value for phrase, value in vocabulary.index.items() if f" {phrase} " in padded
+            or f" {phrase}s " in padded]
+    distinct = tuple(dict.fromkeys(hits))
     if len(distinct) == 1:
         return distinct[0]
     return distinct or None
 
 
-def _parse_choice(text: str, table: dict[str, str], what: str, valid: tuple[str, ...]) -> str | Problem:
-    found = _vocab_match(text, table)
+def _parse_choice(text: str, vocabulary: Vocabulary, what: str) -> str | Problem:
+    found = _vocab_match(text, vocabulary)
     if isinstance(found, str):
         return found
-    listed = ", ".join(valid)
+    listed = ", ".join(vocabulary.values())
     if isinstance(found, tuple):
         return Problem(f"names more than one {what} ({', '.join(found)})",
                        f"Choose one {what}: one of {listed}.")
-    guess = _closest(_key(text), table)
+    guess = _closest(_term_key(text), vocabulary.index)
     hint = f"Did you mean '{guess}'? " if guess else ""
     return Problem(f"'{text}' is not a {what} the workbench knows", f"{hint}Use one of: {listed}.")
 
 
 @functools.lru_cache(maxsize=4096)
-def parse_sector(text: str) -> str | Problem:
+def parse_sector(text: str, vocabulary: Vocabulary | None = None) -> str | Problem:
     """"University" -> "academic", "K-12" -> "school" … or a Problem naming the valid sectors."""
-    return _parse_choice(text, SECTOR_SYNONYMS, "sector", vocab.SECTORS)
+    return _parse_choice(text, _vocabulary("sector", vocabulary), "sector")
 
 
 @functools.lru_cache(maxsize=4096)
-def parse_career_stage(text: str) -> str | Problem:
+def parse_career_stage(text: str, vocabulary: Vocabulary | None = None) -> str | Problem:
     """"Early career" -> "early", "Library school student" -> "student" … or a Problem."""
-    return _parse_choice(text, CAREER_STAGE_SYNONYMS, "career stage", vocab.CAREER_STAGES)
+    return _parse_choice(text, _vocabulary("career_stage", vocabulary), "career stage")
 
 
 def _no_preference(text: str) -> bool:
@@ -163,11 +172,12 @@ def _no_preference(text: str) -> bool:
 
 
 @functools.lru_cache(maxsize=4096)
-def parse_partner(text: str, kind: Literal["sector", "career_stage"]) -> str | Problem | None:
+def parse_partner(text: str, kind: Literal["sector", "career_stage"],
+                  vocabulary: Vocabulary | None = None) -> str | Problem | None:
     """A partner wish: blank or "any" / "no preference" / "open to any match" -> None (no wish)."""
     if _no_preference(text):
         return None
-    problem_or_value = parse_sector(text) if kind == "sector" else parse_career_stage(text)
+    problem_or_value = parse_sector(text, vocabulary) if kind == "sector" else parse_career_stage(text, vocabulary)
     if isinstance(problem_or_value, Problem):
         return Problem(f"{problem_or_value.reason} (a partner wish)",
                        problem_or_value.fix.rstrip(".") + ", or leave it blank for no preference.")
@@ -177,22 +187,20 @@ def parse_partner(text: str, kind: Literal["sector", "career_stage"]) -> str | P
 # --------------------------------------------------------------------------------------------------
 # Interests and languages
 
-_INTERESTS: dict[str, str] = {_key(label): label for label in vocab.INTERESTS}
-
-
 @functools.lru_cache(maxsize=50_000)
-def parse_interests(text: str, partner: bool = False) -> list[str] | Problem:
-    """Interests separated by ';' or ',', matched to workbench.vocab.INTERESTS ignoring case, spacing
-    and punctuation. An unknown interest is a Problem naming the closest valid one. With ``partner``
-    (partner_interests), "any" / "no preference" means no wish: [].
+def parse_interests(text: str, partner: bool = False, vocabulary: Vocabulary | None = None) -> list[str] | Problem:
+    """Interests separated by ';' or ',', matched to the program's areas of interest (values, labels or
+    synonyms, ignoring case, spacing, punctuation and a plural 's'). An unknown interest is a Problem naming
+    the closest valid one. With ``partner`` (partner_interests), "any" / "no preference" means no wish: [].
     """
     if partner and _no_preference(text):
         return []
+    interests = _vocabulary("interest", vocabulary)
     labels: list[str] = []
     for item in split_values(text):
-        label = _INTERESTS.get(_key(item))
+        label = interests.lookup(item)
         if label is None:
-            guess = _closest(_key(item), _INTERESTS, cutoff=0.5)
+            guess = _closest(_term_key(item), interests.index, cutoff=0.5)
             hint = f"Did you mean '{guess}'? " if guess else ""
             return Problem(f"'{item}' is not one of the program's areas of interest",
                            f"{hint}Use the interests as the form lists them (separated by ';' or ','), "
@@ -205,44 +213,28 @@ def parse_interests(text: str, partner: bool = False) -> list[str] | Problem:
     return labels
 
 
-_LANGUAGES: dict[str, str] = {_key(label): label for label in vocab.LANGUAGES}
-
-#: Other names and native names of the working languages (ISO 639 names and codes come from pycountry).
-LANGUAGE_ALIASES: dict[str, str] = {
-    "mandarin": "Chinese", "mandarin chinese": "Chinese", "cantonese": "Chinese", "putonghua": "Chinese",
-    "farsi": "Persian", "filipino": "Tagalog", "pilipino": "Tagalog", "bahasa indonesia": "Indonesian",
-    "bahasa melayu": "Malay", "bahasa malaysia": "Malay", "kiswahili": "Swahili", "bangla": "Bengali",
-    "te reo maori": "Maori", "te reo": "Maori", "myanmar": "Burmese", "castilian": "Spanish",
-    "espanol": "Spanish", "francais": "French", "deutsch": "German", "portugues": "Portuguese",
-    "brazilian portuguese": "Portuguese", "italiano": "Italian", "nederlands": "Dutch", "flemish": "Dutch",
-    "bokmal": "Norwegian", "norwegian bokmal": "Norwegian", "nynorsk": "Norwegian", "divehi": "Dhivehi",
-    "maldivian": "Dhivehi", "modern greek": "Greek", "nepalese": "Nepali", "sinhalese": "Sinhala",
-    "cambodian": "Khmer", "laotian": "Lao", "slovene": "Slovenian", "pushto": "Pashto", "pashtu": "Pashto",
-    "ivrit": "Hebrew", "american english": "English", "british english": "English", "us english": "English",
-    "uk english": "English", "australian english": "English", "english uk": "English",
-    "english us": "English",
-    "swiss german": "German", "canadian french": "French", "latin american spanish": "Spanish",
-    "dari persian": "Dari", "nihongo": "Japanese", "hangul": "Korean", "russkiy": "Russian",
-}
-_LANGUAGE_KEYS: dict[str, str] = {**{_key(k): v for k, v in LANGUAGE_ALIASES.items()}, **_LANGUAGES}
+#: The sample program's other names of the working languages -> the language (workbench.vocab).
+LANGUAGE_ALIASES: dict[str, str] = {word: value for value, words in vocab.LANGUAGE_SYNONYMS.items() for word in words}
 _PARENS = re.compile(r"\s*[(\[][^)\]]*[)\]]\s*")
 
 
-def _language(item: str) -> str | None:
-    key = _key(item)
-    if key in _LANGUAGE_KEYS:
-        return _LANGUAGE_KEYS[key]
-    bare = _key(_PARENS.sub(" ", item))  # "English (native)", "Chinese (Mandarin)"
-    if bare in _LANGUAGE_KEYS:
-        return _LANGUAGE_KEYS[bare]
+def _language(item: str, languages: Vocabulary) -> str | None:
+    found = languages.lookup(item)
+    if found is not None:
+        return found
+    bare = _PARENS.sub(" ", item)  # "English (native)", "Chinese (Mandarin)"
+    found = languages.lookup(bare) if bare.strip() else None
+    if found is not None:
+        return found
     language = _iso639(item.strip())
     if language is None:
         return None
-    name = _key(_PARENS.sub(" ", language))
-    if name in _LANGUAGE_KEYS:
-        return _LANGUAGE_KEYS[name]
-    words = set(name.split())
-    hits = [label for k, label in _LANGUAGES.items() if k in words]
+    name = _PARENS.sub(" ", language)
+    found = languages.lookup(name)
+    if found is not None:
+        return found
+    words = set(_term_key(name).split()) | set(_key(name).split())
+    hits = [t.value for t in languages.terms if _term_key(t.value) in words]
     return hits[0] if len(hits) == 1 else None
 
 
@@ -279,15 +271,16 @@ def _iso639(text: str) -> str | None:
 
 
 @functools.lru_cache(maxsize=20_000)
-def parse_languages(text: str) -> list[str] | Problem:
-    """Working languages separated by ';', ',', '/' or 'and', matched to workbench.vocab.LANGUAGES;
+def parse_languages(text: str, vocabulary: Vocabulary | None = None) -> list[str] | Problem:
+    """Working languages separated by ';', ',', '/' or 'and', matched to the program's working languages;
     ISO 639 names and codes ("es", "fra") are accepted where they map into that list.
     """
+    languages = _vocabulary("language", vocabulary)
     labels: list[str] = []
     for item in split_values(_PARENS.sub(" ", text), names=True):  # "Chinese (Mandarin, Cantonese)"
-        label = _language(item)
+        label = _language(item, languages)
         if label is None:
-            guess = _closest(_key(item), _LANGUAGE_KEYS, cutoff=0.7)
+            guess = _closest(_term_key(item), languages.index, cutoff=0.7)
             hint = f"Did you mean '{guess}'? " if guess else ""
             return Problem(f"'{item}' is not one of the program's working languages",
                            f"{hint}Use languages from the program's list, separated by ';' (for example "

@@ -1,52 +1,48 @@
 """Reading one cell of a check-in or survey answer: ways of keeping in touch, topics, impact codes.
 
 The rules every import shares (text, multi-value cells, emails, yes/no, numbers, dates) are in
-:mod:`workbench.intake.cells`; these are the vocabularies only check-ins and surveys use.
+:mod:`workbench.intake.cells`; these are the vocabularies only check-ins and surveys use. Methods and impact
+codes are matched against the program's vocabularies (passed in by the import, read from its database), or the
+sample program's defaults (``workbench/vocab.py``) when none is given.
 """
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from workbench import vocab
 from workbench.intake.cells import split_values, vocab_key
+from workbench.intake.fields import default_vocabularies
 from workbench.rejections import Problem
 
-__all__ = ["METHOD_SYNONYMS", "parse_codes", "parse_methods", "parse_topics"]
+if TYPE_CHECKING:
+    from workbench.program.vocabularies import Vocabulary
 
-#: Words participants write for the ways they keep in touch -> workbench.vocab.METHODS.
-METHOD_SYNONYMS: dict[str, str] = {
-    **{m: m for m in vocab.METHODS},
-    "e mail": "email", "mail": "email", "gmail": "email", "emails": "email", "outlook": "email",
-    "video": "video call", "video calls": "video call", "videocall": "video call", "skype": "video call",
-    "zoom": "video call", "google hangouts": "video call", "hangouts": "video call", "adobe connect": "video call",
-    "anymeeting": "video call", "facetime": "video call", "webex": "video call", "teams": "video call",
-    "video chat": "video call", "whatsapp": "chat", "instant messaging": "chat", "im": "chat",
-    "messenger": "chat", "wechat": "chat", "viber": "chat", "telegram": "chat", "text": "chat",
-    "sms": "chat", "facebook": "social media", "twitter": "social media", "linkedin": "social media",
-    "instagram": "social media", "social": "social media", "telephone": "phone", "phone call": "phone",
-    "phone calls": "phone", "mobile": "phone", "post": "other", "letter": "other", "letters": "other",
-    "in person": "other", "met in person": "other",
-}
-_METHOD_HINT = ("Use email, video call, chat, social media, phone or other (Skype, Zoom -> video call; "
-                "WhatsApp -> chat; Facebook, Twitter -> social media).")
+__all__ = ["parse_codes", "parse_methods", "parse_topics"]
+
 _NOTHING = frozenset({"none", "nothing", "n a", "na"})
 
 
-def parse_methods(text: str) -> list[str] | Problem:
+def _method_hint(methods: Vocabulary) -> str:
+    examples = [f"{s} -> {t.label.lower()}" for t in methods.terms for s in t.synonyms[:1]][:3]
+    also = f" ({'; '.join(examples)})" if examples else ""
+    return f"Use {', '.join(t.label.lower() for t in methods.terms)}{also}."
+
+
+def parse_methods(text: str, vocabulary: Vocabulary | None = None) -> list[str] | Problem:
     """Ways of keeping in touch, separated as a list of names ("Email, Skype", "email/zoom", "Email and
-    WhatsApp"), in the order of workbench.vocab.METHODS."""
+    WhatsApp"), matched to the program's methods (values, labels or synonyms), in the vocabulary's order."""
+    methods = vocabulary if vocabulary is not None else default_vocabularies()["method"]
     out: list[str] = []
     for item in split_values(text, names=True):
-        key = vocab_key(item)
-        if key in _NOTHING:
+        if vocab_key(item) in _NOTHING:
             continue
-        method = METHOD_SYNONYMS.get(key) or METHOD_SYNONYMS.get(key.rstrip("s"))
+        method = methods.lookup(item)
         if method is None:
-            return Problem(f"'{item}' is not a way of keeping in touch the workbench knows", _METHOD_HINT)
+            return Problem(f"'{item}' is not a way of keeping in touch the workbench knows", _method_hint(methods))
         if method not in out:
             out.append(method)
-    return sorted(out, key=vocab.METHODS.index)
+    return methods.order(out)
 
 
 def parse_topics(text: str, titles: dict[str, int], round_id: str) -> list[int] | Problem:
@@ -75,24 +71,18 @@ def parse_topics(text: str, titles: dict[str, int], round_id: str) -> list[int] 
     return sorted(out)
 
 
-_CODES: dict[str, str] = {
-    **{vocab_key(code): code for code, _, _ in vocab.IMPACT_CATEGORIES},
-    **{vocab_key(label): code for code, label, _ in vocab.IMPACT_CATEGORIES},
-}
-_CODE_ORDER = [c for c, _, _ in vocab.IMPACT_CATEGORIES]
-
-
-def parse_codes(text: str) -> list[str] | Problem:
+def parse_codes(text: str, vocabulary: Vocabulary | None = None) -> list[str] | Problem:
     """Impact categories (codes or labels) separated by ';', '|' or a line break (not ',': a label may hold
     one) -> codes in the coding frame's order."""
+    codes = vocabulary if vocabulary is not None else default_vocabularies()["impact_category"]
     out: list[str] = []
     for item in re.split(r"\s*[;|\r\n]\s*", text):
         if not item:
             continue
-        code = _CODES.get(vocab_key(item))
+        code = codes.lookup(item)
         if code is None:
             return Problem(f"'{item}' is not an impact category",
-                           "Use the codes " + ", ".join(_CODE_ORDER) + " (or their labels), separated by ';'.")
+                           "Use the codes " + ", ".join(codes.values()) + " (or their labels), separated by ';'.")
         if code not in out:
             out.append(code)
-    return sorted(out, key=_CODE_ORDER.index)
+    return codes.order(out)

@@ -7,7 +7,7 @@ import functools
 import math
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import pandas as pd
 
@@ -37,6 +37,9 @@ from workbench.intake.fields import (
 from workbench.intake.headers import APPLICATION_COLUMNS, CANONICAL, REQUIRED, MissingColumns, missing_columns_message
 from workbench.intake.reading import NOTES_ATTR, OVERFLOW_ATTR, ROW_INDEX
 from workbench.rejections import WHOLE_ROW, Problem, Rejection, display_value, rejections_frame
+
+if TYPE_CHECKING:
+    from workbench.program.vocabularies import Vocabulary
 
 __all__ = ["ROW_COLUMNS", "WHOLE_ROW", "CountrySuggestion", "Rejection", "ValidationReport", "validate"]
 
@@ -178,6 +181,7 @@ def validate(
     confirmed_countries: Mapping[str, str] | None = None,
     date_order: Literal["auto", "mdy", "dmy"] = "auto",
     date_window: DateWindow | None = None,
+    vocabularies: Mapping[str, Vocabulary] | None = None,
 ) -> ValidationReport:
     """Check every row of an application file and return clean records and rejections.
 
@@ -188,6 +192,8 @@ def validate(
     ``confirmed_countries`` maps a country as written in the file to the ISO-3 code a coordinator
     confirmed; ``date_order`` overrides the file-wide day/month rule of :func:`infer_date_order`;
     ``date_window`` (the round's, from the import) rejects a submission date outside it.
+    ``vocabularies`` are the program's (:func:`workbench.program.vocabularies.vocabularies`, read by the
+    import from its database); without them the sample program's defaults apply.
     """
     mapping = {c: s for c, s in mapping.items() if s}
     unknown_canonical = [c for c in mapping if c not in CANONICAL]
@@ -334,15 +340,18 @@ def validate(
                 values[position] = value
         return values
 
-    sectors = scalar("sector", parse_sector)
-    stages = scalar("career_stage", parse_career_stage)
-    interests = scalar("interests", parse_interests)
-    languages = scalar("languages", parse_languages) if "languages" in source else {}
-    partner_sectors = scalar("partner_sector", lambda t: parse_partner(t, "sector")) \
+    voc = dict(vocabularies) if vocabularies is not None else {}
+    sector_voc, stage_voc = voc.get("sector"), voc.get("career_stage")
+    interest_voc, language_voc = voc.get("interest"), voc.get("language")
+    sectors = scalar("sector", lambda t: parse_sector(t, sector_voc))
+    stages = scalar("career_stage", lambda t: parse_career_stage(t, stage_voc))
+    interests = scalar("interests", lambda t: parse_interests(t, False, interest_voc))
+    languages = scalar("languages", lambda t: parse_languages(t, language_voc)) if "languages" in source else {}
+    partner_sectors = scalar("partner_sector", lambda t: parse_partner(t, "sector", sector_voc)) \
         if "partner_sector" in source else {}
-    partner_stages = scalar("partner_stage", lambda t: parse_partner(t, "career_stage")) \
+    partner_stages = scalar("partner_stage", lambda t: parse_partner(t, "career_stage", stage_voc)) \
         if "partner_stage" in source else {}
-    partner_interests = scalar("partner_interests", lambda t: parse_interests(t, partner=True)) \
+    partner_interests = scalar("partner_interests", lambda t: parse_interests(t, True, interest_voc)) \
         if "partner_interests" in source else {}
     for position, value in interests.items():
         if not value:
