@@ -15,6 +15,7 @@ import duckdb
 from workbench import db
 from workbench.config import settings
 from workbench.errors import DatabaseBusy, DatabaseExists, WorkbenchError
+from workbench.program.vocabularies import seed_vocabularies
 
 COUNTRIES_CSV = Path(__file__).with_name("data") / "countries.csv"
 
@@ -40,7 +41,11 @@ TABLES: dict[str, dict[str, str]] = {
 
 
 def load_sample(con: db.Connection, sample_dir: Path) -> dict[str, int]:
-    """Insert the countries and every sample CSV into an empty database, in one transaction."""
+    """Insert the countries and every sample CSV into an empty database, in one transaction.
+
+    The sample program's vocabularies (``workbench/vocab.py``, which the generator wrote the CSVs from) are
+    the database's: a new file is seeded with them, and any kind still without terms gets them here.
+    """
     missing = [t for t in TABLES if not (sample_dir / f"{t}.csv").exists()]
     if missing:
         raise WorkbenchError(
@@ -49,6 +54,7 @@ def load_sample(con: db.Connection, sample_dir: Path) -> dict[str, int]:
         )
     counts: dict[str, int] = {}
     with db.transaction(con):
+        seed_vocabularies(con, actor="workbench init")
         con.execute(
             "INSERT INTO countries SELECT * FROM read_csv(?, header = true, all_varchar = true)",
             [str(COUNTRIES_CSV)],

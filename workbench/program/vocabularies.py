@@ -554,7 +554,8 @@ def _rebuild_rewriting(con: db.Connection, table: str, sets: dict[str, str], tou
     their stored definitions (parents first) and refilled by column name, ``table`` with ``sets`` applied.
     Runs inside the caller's transaction: a failure leaves every table as it was.
     """
-    (n,) = con.execute(f"SELECT count(*) FROM {table} WHERE {touched}", params).fetchone()  # type: ignore[misc]
+    (n,) = con.execute(f"SELECT count(*) FROM {table} WHERE {touched}",  # type: ignore[misc]
+                       {"old": params["old"]}).fetchone()
     if not n:
         return
     tables = _descendants(con, table)

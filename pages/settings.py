@@ -1,0 +1,88 @@
+"""Settings (a director's): the program's vocabularies, one tab each. The retention period is on Personal data."""
+
+import streamlit as st
+
+from workbench.access import Action
+from workbench.program import vocabularies as v
+from workbench.ui.auth import current_user
+from workbench.ui.connection import cursor
+from workbench.ui.feedback import reporting_errors, saved, show_feedback
+
+con = cursor()
+user = current_user(con, Action.SETTINGS)
+
+st.title("Settings")
+show_feedback()
+st.write("The program's vocabularies: the values the import accepts (with their synonyms), the matching compares "
+         "and the pages show. Renaming or merging a value rewrites every application, check-in and survey answer "
+         "that uses it, at once; the old value stays a synonym, so next round's form still imports. The retention "
+         "of personal data is set on the *Personal data* page.")
+
+
+def _synonyms(text: str) -> list[str]:
+    return [s.strip() for s in text.replace("\n", ";").split(";") if s.strip()]
+
+
+for kind, tab in zip(v.KINDS, st.tabs([v.KIND_NAMES[k][1].capitalize() for k in v.KINDS]), strict=True):
+    one, many = v.KIND_NAMES[kind]
+    with tab:
+        table = v.terms_table(con, kind)
+        terms = {r.value: r for r in table.itertuples(index=False)}
+        values = list(terms)
+
+        def name(value: str, terms: dict = terms) -> str:
+            term = terms[value]
+            return term.label if term.label == value else f"{term.label} ({value})"
+
+        st.caption(f"{len(table)} {many}; {int(table['used'].sum()):,} uses stored.")
+        st.dataframe(table.assign(synonyms=table["synonyms"].map("; ".join))[
+            ["label", "value", "synonyms", "used", "where"]], hide_index=True, width="stretch",
+            column_config={"used": st.column_config.NumberColumn("rows using it"), "where": "used by"})
+
+        with st.form(f"add_{kind}", clear_on_submit=True):
+            st.markdown(f"**Add a {one}**")
+            cols = st.columns(3)
+            value = cols[0].text_input("Value", key=f"add_value_{kind}")
+            label = cols[1].text_input("Label (optional)", key=f"add_label_{kind}")
+            words = cols[2].text_input("Synonyms (separated by ';')", key=f"add_synonyms_{kind}")
+            if st.form_submit_button(f"Add the {one}"):
+                with reporting_errors():
+                    term = v.add_term(con, kind, value, label=label or None, synonyms=_synonyms(words), by=user)
+                    saved(con, f"Added the {one} '{term.value}'.")
+
+        if not values:
+            continue
+        st.markdown(f"**Rename a {one}**")
+        cols = st.columns(2)
+        old = cols[0].selectbox("Value", values, format_func=name, key=f"rename_old_{kind}")
+        new = cols[1].text_input("New value", key=f"rename_new_{kind}").strip()
+        used = int(terms[old].used)
+        sure = st.checkbox(f"Yes, rename '{old}' to '{new or '…'}' in the {used:,} rows that use it",
+                           key=f"rename_sure_{kind}")
+        if st.button("Rename", disabled=not (new and sure), key=f"rename_{kind}"):
+            with reporting_errors():
+                changed = v.rename_term(con, kind, old, new, by=user, version=int(terms[old].version))
+                saved(con, f"Renamed '{old}' to '{new}' ({sum(changed.values()):,} rows rewritten).")
+
+        if len(values) > 1:
+            st.markdown(f"**Merge two {many}**")
+            cols = st.columns(2)
+            source = cols[0].selectbox("Merge", values, format_func=name, key=f"merge_from_{kind}")
+            others = [x for x in values if x != source]
+            into = cols[1].selectbox("into", others, format_func=name, key=f"merge_into_{kind}")
+            moved = int(terms[source].used)
+            sure = st.checkbox(f"Yes, move the {moved:,} uses of '{source}' to '{into}' and remove '{source}'",
+                               key=f"merge_sure_{kind}")
+            if st.button("Merge", disabled=not sure, key=f"merge_{kind}"):
+                with reporting_errors():
+                    changed = v.merge_terms(con, kind, source, into, by=user, version=int(terms[source].version))
+                    saved(con, f"Merged '{source}' into '{into}' ({sum(changed.values()):,} rows rewritten).")
+
+        st.markdown("**Synonyms**")
+        chosen = st.selectbox("Value", values, format_func=name, key=f"synonyms_of_{kind}")
+        text = st.text_area("Synonyms (one per line or separated by ';')", "\n".join(terms[chosen].synonyms),
+                            key=f"synonyms_{kind}_{chosen}")
+        if st.button("Save the synonyms", key=f"save_synonyms_{kind}"):
+            with reporting_errors():
+                term = v.set_synonyms(con, kind, chosen, _synonyms(text), by=user, version=int(terms[chosen].version))
+                saved(con, f"Saved {len(term.synonyms)} synonym(s) of '{chosen}'.")
