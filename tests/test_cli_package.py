@@ -51,6 +51,10 @@ DB_COMMANDS: dict[str, list[str]] = {
     "retention show": ["retention", "show"],
     "retention set": ["retention", "set", "5"],
     "retention apply": ["retention", "apply"],
+    "vocab list": ["vocab", "list"],
+    "vocab add": ["vocab", "add", "interest", "Makerspaces"],
+    "vocab rename": ["vocab", "rename", "interest", "Library spaces", "Spaces"],
+    "vocab merge": ["vocab", "merge", "sector", "national", "public"],
     "present export": ["present", "export", "--out", "deck.html"],  # also: --format png|svg --out DIR
 }
 

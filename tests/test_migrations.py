@@ -50,6 +50,17 @@ def test_opening_a_version_1_database_upgrades_it_and_keeps_every_row(v1_db: Pat
         expected["rows"]["coordinators"], 0, True)
     assert con.execute("SELECT count(*) FROM interventions AS i JOIN coordinators AS c USING (coordinator_id)"
                        ).fetchone()[0] > 0  # type: ignore[index]
+    # the program's vocabularies: seeded with the sample's lists, and sector and stage no longer fixed by CHECKs
+    from workbench import vocab
+    from workbench.program import vocabularies
+
+    assert vocabularies.vocabularies(con) == vocabularies.default_vocabularies()
+    assert con.execute("SELECT DISTINCT updated_by FROM vocabulary_terms").fetchall() == [("workbench migrate",)]
+    checks = [r[0] for r in con.execute("SELECT constraint_text FROM duckdb_constraints() WHERE table_name = "
+                                        "'applications' AND constraint_type = 'CHECK'").fetchall()]
+    assert checks and not any(word in text for text in checks for word in ("sector", "career_stage", "partner_stage"))
+    stored = con.execute("SELECT list(DISTINCT sector ORDER BY sector) FROM applications").fetchone()[0]  # type: ignore[index]
+    assert set(stored) <= set(vocab.SECTORS)
     # the views and checks work on the upgraded file, and the sequences continue after the old ids
     db.apply_views(con)
     assert all(not rows for rows in db.run_checks(con).values())

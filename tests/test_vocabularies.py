@@ -315,3 +315,124 @@ def matchstore_pool(con: db.Connection) -> dict[int, m.Applicant]:
     from workbench import matchstore
 
     return matchstore._pool(con, "2017A").by_id()
+
+
+# --- the commands ---------------------------------------------------------------------------------
+
+
+def test_vocab_commands_list_add_rename_and_merge(writable_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from workbench.cli import main
+
+    db_arg = ["--db", str(writable_db)]
+    assert main(["vocab", "list", "sector", *db_arg]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "sector (6 sectors)"
+    assert out.splitlines()[1].startswith("  academic  [Academic]  used 3,888  also: university, college")
+
+    assert main(["vocab", "add", "interest", "Makerspaces", "--synonym", "maker space", "--synonym", "fab lab",
+                 *db_arg]) == 0
+    assert capsys.readouterr().out.strip() == "Added the area of interest 'Makerspaces' (also: maker space, fab lab)."
+    assert main(["vocab", "rename", "interest", "Library spaces", "Library buildings", *db_arg]) == 0
+    assert capsys.readouterr().out.startswith(
+        "Renamed the area of interest 'Library spaces' to 'Library buildings'; rewrote 1,935 applications, "
+        "217 partner wishes.")
+    assert main(["vocab", "merge", "method", "phone", "video call", *db_arg]) == 0
+    assert "Merged the way of keeping in touch 'phone' into 'video call'; rewrote" in capsys.readouterr().out
+
+    assert main(["vocab", "list", "interest", "--json", *db_arg]) == 0
+    listed = json.loads(capsys.readouterr().out)["interest"]
+    assert listed[0] == {"value": "Library buildings", "label": "Library buildings", "synonyms": ["Library spaces"],
+                         "position": 1, "version": 2, "used": 1935 + 217}
+    assert listed[-1]["value"] == "Makerspaces" and listed[-1]["used"] == 0
+
+    # refusals: a clear message, exit 1, nothing changed
+    assert main(["vocab", "merge", "sector", "nowhere", "public", *db_arg]) == 1
+    err = capsys.readouterr().err
+    assert "'nowhere' is not a sector of this program." in err and "academic, public" in err
+    assert main(["vocab", "add", "sector", "University", *db_arg]) == 1
+    assert "already names the sector 'Academic'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as usage:
+        main(["vocab", "list", "colours", *db_arg])
+    assert usage.value.code == 2
+    con = db.connect(writable_db, read_only=True)
+    assert con.execute("SELECT actor FROM audit_log WHERE entity = 'vocabulary_terms' ORDER BY audit_id").fetchall() \
+        == [(access.command_line_user().actor,)] * 3
+    con.close()
+
+
+# --- the Settings page ----------------------------------------------------------------------------
+
+
+def _settings_page(account: str):  # type: ignore[no-untyped-def]
+    from streamlit.testing.v1 import AppTest
+
+    from workbench.ui.auth import USER_KEY
+
+    at = AppTest.from_file(str(ROOT / "pages" / "settings.py"), default_timeout=60)
+    at.session_state[USER_KEY] = account
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_the_settings_page_lets_a_director_add_rename_and_merge(app_env: Path) -> None:
+    at = _settings_page("amorgan")
+    assert [t.label for t in at.tabs] == ["Sectors", "Career stages", "Areas of interest", "Working languages",
+                                          "Ways of keeping in touch", "Impact categories"]
+    sectors = at.tabs[0].dataframe[0].value
+    assert list(sectors["value"]) == list(vocab.SECTORS)
+    assert "university" in sectors.set_index("value").loc["academic", "synonyms"]
+    assert sectors["used"].sum() > 0
+
+    at.text_input(key="add_value_interest").set_value("Makerspaces")
+    at.text_input(key="add_synonyms_interest").set_value("maker space; fab lab")
+    next(b for b in at.button if b.label == "Add the area of interest").click().run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success] == ["Added the area of interest 'Makerspaces'."]
+
+    # a rename needs the confirmation
+    at.selectbox(key="rename_old_sector").set_value("national")
+    at.text_input(key="rename_new_sector").set_value("national library").run()
+    assert at.button(key="rename_sector").disabled
+    at.checkbox(key="rename_sure_sector").check().run()
+    assert "in the 383 rows that use it" in at.checkbox(key="rename_sure_sector").label
+    at.button(key="rename_sector").click().run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success] == ["Renamed 'national' to 'national library' (383 rows rewritten)."]
+
+    at.selectbox(key="merge_from_method").set_value("phone")
+    at.selectbox(key="merge_into_method").set_value("video call")
+    at.checkbox(key="merge_sure_method").check().run()
+    at.button(key="merge_method").click().run()
+    assert not at.exception, at.exception
+    assert at.success[0].value.startswith("Merged 'phone' into 'video call' (")
+
+    # a refused change shows its message, not a trace
+    at.text_input(key="add_value_sector").set_value("University")
+    next(b for b in at.button if b.label == "Add the sector").click().run()
+    assert not at.exception, at.exception
+    assert any("already names the sector 'Academic'" in e.value for e in at.error)
+
+    con = db.connect(app_env)  # the same configuration as the app's connection in this process
+    voc = v.vocabularies(con)
+    assert "Makerspaces" in voc["interest"] and "national library" in voc["sector"] and "phone" not in voc["method"]
+    assert con.execute("SELECT count(*) FILTER (WHERE sector = 'national library') + count(*) FILTER "
+                       "(WHERE partner_sector = 'national library'), count(*) FILTER (WHERE 'national' IN "
+                       "(sector, partner_sector)) FROM applications").fetchone() == (383, 0)
+    assert con.execute("SELECT DISTINCT actor FROM audit_log WHERE entity = 'vocabulary_terms'").fetchall() == [
+        ("amorgan",)]
+    con.close()
+
+
+def test_the_settings_page_refuses_a_coordinator(app_env: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from workbench.ui.auth import USER_KEY
+
+    at = AppTest.from_file(str(ROOT / "pages" / "settings.py"), default_timeout=60)
+    at.session_state[USER_KEY] = "tortega"
+    at.run()
+    assert any("may not change the program's settings" in e.value for e in at.error)
+    assert not at.tabs and not at.button
