@@ -41,9 +41,15 @@ st.html(f"""<style>
 section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
 header[data-testid="stHeader"] {{ display: none !important; }}
 .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {{ background: {colours['background']}; }}
-.stApp [data-testid="stMarkdownContainer"], .stApp h1, .stApp h2, .stApp h3, .stApp label, .stApp summary,
+.stApp [data-testid="stMarkdownContainer"], .stApp p, .stApp h1, .stApp h2, .stApp h3, .stApp label, .stApp summary,
 .stApp [data-testid="stCaptionContainer"], .stApp table, .stApp th, .stApp td {{ color: {colours['text']}; }}
 .stApp table, .stApp th, .stApp td {{ background: {colours['background']}; border-color: {colours['grid']}; }}
+.stApp button, .stApp [data-baseweb="select"] > div {{ background: {colours['background']};
+  color: {colours['text']}; border-color: {colours['muted']}; }}
+.stApp button [data-testid="stMarkdownContainer"], .stApp button p, .stApp [data-baseweb="select"] * {{
+  color: {colours['text']}; }}
+.stApp [data-testid="stExpander"] details, .stApp [data-testid="stExpander"] summary {{
+  background: {colours['background']}; border-color: {colours['muted']}; }}
 .stApp h1 {{ font-size: 3rem; line-height: 1.15; }}
 .stApp p.wb-takeaway {{ font-size: 1.9rem; line-height: 1.35; margin: .5rem 0; }}
 .stApp blockquote.wb-quote {{ font-size: 1.4rem; border-left: 4px solid {colours['muted']}; padding-left: 1rem; }}
