@@ -7,9 +7,10 @@ not get this page, and the library refuses them its changes and its lists of peo
 import pandas as pd
 import streamlit as st
 
-from workbench import introductions, matchstore
+from workbench import matchstore
 from workbench.access import Action, may
 from workbench.matching.model import Weights
+from workbench.messages import introductions, outbox, smtp
 from workbench.ui.auth import current_user
 from workbench.ui.connection import cursor
 from workbench.ui.feedback import reporting_errors, saved, show_feedback
@@ -26,6 +27,13 @@ st.title(f"Matching · {rnd['label']}")
 editable = rnd["status"] in {"open", "matching"}
 st.caption(f"Status: {rnd['status']} · {len(pool.applicants):,} accepted applicants · "
            f"{len(pool.rule_rows)} coordinator rule(s)")
+
+
+def closeness(gap: float | None) -> str:
+    """The run's score against the bound, in words (not the solver's status)."""
+    if gap is None or pd.isna(gap):
+        return "no upper bound was computed to compare it with"
+    return f"within {gap:.2%} of the best possible"
 
 
 def label(app_id: int) -> str:
@@ -68,8 +76,8 @@ if editable:
                     con, round_id, matchstore.RunSettings(Weights(**w), float(time_limit), odd), by=user,
                     progress=progress)
                 st.session_state["matching_run"] = run_id
-                saved(con, f"Run {run_id}: {result.matched:,} of {result.people:,} people matched, "
-                           f"within {result.gap:.2%} of the best possible ({result.status}).")
+                saved(con, f"{matchstore.run_label(con, run_id)}: {result.matched:,} of {result.people:,} people "
+                           f"matched, {closeness(result.gap)}.")
 
 runs = matchstore.runs(con, round_id)
 if runs.empty:
@@ -77,12 +85,14 @@ if runs.empty:
     st.stop()
 
 run_ids = [int(r) for r in runs["run_id"]]
+numbers = matchstore.run_numbers(con, round_id)  # "Run 2 of 2017B", not the id across rounds
 chosen = st.session_state.get("matching_run")
 run_id = st.selectbox(
     "Run", run_ids, index=run_ids.index(chosen) if chosen in run_ids else 0,
-    format_func=lambda r: f"Run {r} · {runs.set_index('run_id').loc[r, 'status']} · "
+    format_func=lambda r: f"Run {numbers[r]} of {round_id} · {runs.set_index('run_id').loc[r, 'status']} · "
                           f"{runs.set_index('run_id').loc[r, 'created_by']}",
 )
+run_name = f"run {numbers[run_id]}"
 st.session_state["matching_run"] = run_id
 run = matchstore.run_row(con, run_id)
 quality = runs.set_index("run_id").loc[run_id]
@@ -90,7 +100,8 @@ version_key = f"run_version_{run_id}"
 shown_version = st.session_state.get(version_key, run["version"])  # what this coordinator saw last
 
 cols = st.columns(6)
-cols[0].metric("Matched", f"{int(quality['matched']):,} / {int(quality['people']):,}")
+cols[0].metric("Matched", f"{int(quality['matched']):,}", f"of {int(quality['people']):,}", delta_color="off",
+               delta_arrow="off", help="People with a partner, of the round's accepted applicants")
 cols[1].metric("Pairs · trios", f"{int(quality['pairs'])} · {int(quality['trios'])}")
 cols[2].metric("Sharing an interest", percent(quality["share_sharing_interest"]))
 cols[3].metric("Wishes met", percent(quality["share_wishes_met"]),
@@ -98,7 +109,7 @@ cols[3].metric("Wishes met", percent(quality["share_wishes_met"]),
 cols[4].metric("Countries", int(quality["countries"]))
 gap = quality["gap"]
 cols[5].metric("Gap to the bound", "—" if pd.isna(gap) else f"{gap:.2%}",
-               help="How far the total score is from an upper bound over all feasible pairs")
+               help=f"The total score is {closeness(gap)}: an upper bound over all feasible pairs")
 
 can_edit = editable and run["status"] == "proposed"
 
@@ -200,10 +211,23 @@ with tabs[4]:
 
 with tabs[5]:
     if run["status"] == "proposed" and editable:
-        st.write(f"Publishing makes run {run_id} the partnerships of {rnd['label']} and starts the round.")
-        if st.button(f"Publish run {run_id}", type="primary", key="publish"):
-            act(matchstore.publish_run, run_id, by=user, version=shown_version,
-                success=f"Run {run_id} published: {rnd['label']} is running.")
+        st.write(f"Publishing makes {run_name} the partnerships of {rnd['label']} and starts the round.")
+        queue_too = st.checkbox("Then queue the introductions in the outbox (sent from the Outbox page)",
+                                value=may(user, Action.SEND), disabled=not may(user, Action.SEND),
+                                key="publish_queue")
+        if st.button(f"Publish {run_name}", type="primary", key="publish"):
+            with reporting_errors():
+                queued = matchstore.publish_run(con, run_id, by=user, version=shown_version,
+                                                queue_introductions=queue_too)
+                st.session_state.pop(version_key, None)
+                saved(con, f"{run_name.capitalize()} of {round_id} published: {rnd['label']} is running."
+                      + (f" {queued.summary()} Review and send them on the Outbox page." if queued else ""))
+    elif run["status"] == "published" and may(user, Action.SEND) and st.button(
+            "Queue the introductions in the outbox", key="queue_intros",
+            help="One message per partnership, in a language its members share; queuing twice adds nothing"):
+        with reporting_errors():
+            queued = outbox.queue_introductions(con, round_id, by=user)
+            saved(con, f"{queued.summary()} Review and send them on the Outbox page.")
     if not may(user, Action.EXPORT_PERSONAL):
         st.info(f"{user.describe()} may not export participants' data.")
     elif introductions.published_partnerships(con, round_id, by=user).empty:
@@ -214,14 +238,17 @@ with tabs[5]:
                            f"partnerships-{round_id}.csv", "text/csv")
         subject = st.text_input("Subject", introductions.DEFAULT_SUBJECT, key="intro_subject")
         body = st.text_area("Message", introductions.DEFAULT_BODY, height=300, key="intro_body",
-                            help="Placeholders: " + ", ".join("{" + p + "}" for p in introductions.PLACEHOLDERS))
+                            help="Placeholders: " + ", ".join("{" + p + "}" for p in introductions.PLACEHOLDERS)
+                            + ". Left as it is, each partnership gets the program's template in a language its "
+                              "members share; edited, this text goes to every partnership.")
         with reporting_errors():
             intros = introductions.introductions(con, round_id, by=user, subject=subject, body=body)
             st.caption(f"{len(intros)} introductions. The first one:")
             st.code(f"To: {', '.join(n for n, _ in intros[0].to)}\nSubject: {intros[0].subject}\n\n{intros[0].body}",
                     language=None)
             c1, c2 = st.columns(2)
-            c1.download_button("Introduction emails (.eml in a zip)", introductions.eml_zip(intros),
+            c1.download_button("Introduction emails (.eml in a zip)",
+                               introductions.eml_zip(intros, sender=smtp.identity(con)),
                                f"introductions-{round_id}.zip", "application/zip")
             c2.download_button("Mail-merge CSV", introductions.mail_merge_csv(intros),
                                f"introductions-{round_id}.csv", "text/csv")

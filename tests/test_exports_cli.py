@@ -1,8 +1,8 @@
 """``workbench export partnerships|introductions`` write the Matching page's files, formula-safe.
 
 A participant of the sample's 2016B round is renamed ``=HYPERLINK("http://x","y")`` in a copy of the
-database; the command and the page's function (:func:`workbench.introductions.partnerships_csv`,
-:func:`~workbench.introductions.mail_merge_csv`) must give the same bytes, with the formula neutralised.
+database; the command and the page's function (:func:`workbench.messages.introductions.partnerships_csv`,
+:func:`~workbench.messages.introductions.mail_merge_csv`) must give the same bytes, with the formula neutralised.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from workbench import db, introductions
+from workbench import db
 from workbench.access import User
 from workbench.cli import main
+from workbench.messages import introductions
 
 ROUND = "2016B"
 FORMULA = '=HYPERLINK("http://x","y")'

@@ -9,9 +9,9 @@ from email import message_from_string
 from email.policy import default
 
 from workbench import db
-from workbench import introductions as intro_mod
 from workbench.access import User
-from workbench.introductions import Introduction, eml_zip, introduction_message, mail_merge_csv
+from workbench.messages import introductions as intro_mod
+from workbench.messages.introductions import Introduction, eml_zip, introduction_message, mail_merge_csv
 
 
 def _parse(raw: bytes):  # type: ignore[no-untyped-def]

@@ -49,6 +49,7 @@ TABLE_ORDER = (
     "schema_info", "countries", "rounds", "people", "applications", "match_runs", "partnerships",
     "partnership_members", "match_unmatched", "match_rules", "topics", "checkins", "impact_categories",
     "surveys", "coordinators", "interventions", "audit_log", "schema_migrations", "settings", "vocabulary_terms",
+    "outbox",
 )
 
 Connection = duckdb.DuckDBPyConnection

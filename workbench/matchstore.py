@@ -521,8 +521,27 @@ def remove_rule(con: Connection, rule_id: int, *, by: User) -> None:
                  before={"kind": row[0], "a": row[1], "b": row[2]})
 
 
-def publish_run(con: Connection, run_id: int, *, by: User, version: int | None = None) -> None:
-    """Make a proposed run the round's partnerships: the round starts running."""
+def run_numbers(con: Connection, round_id: str) -> dict[int, int]:
+    """Each run of the round -> its number within the round (1 for the first), as coordinators count them."""
+    rows = con.execute("SELECT run_id, row_number() OVER (ORDER BY run_id) FROM match_runs WHERE round_id = ?",
+                       [round_id]).fetchall()
+    return {int(r): int(n) for r, n in rows}
+
+
+def run_label(con: Connection, run_id: int) -> str:
+    """``Run 2 of 2017B``: the run's number within its round, not its id across rounds."""
+    run = run_row(con, run_id)
+    return f"Run {run_numbers(con, run['round_id'])[run_id]} of {run['round_id']}"
+
+
+def publish_run(con: Connection, run_id: int, *, by: User, version: int | None = None,
+                queue_introductions: bool = False) -> Any:
+    """Make a proposed run the round's partnerships: the round starts running.
+
+    With ``queue_introductions``, the round's introductions are then queued in the outbox
+    (:func:`workbench.messages.outbox.queue_introductions`, which needs the SEND action) and what was queued
+    is returned; otherwise None. Publishing stands even if queuing is refused.
+    """
     require(by, Action.MATCH)
     actor = by.actor
     run = run_row(con, run_id)
@@ -541,6 +560,11 @@ def publish_run(con: Connection, run_id: int, *, by: User, version: int | None =
                     "WHERE run_id = ? AND status = 'proposed'", [run_id])
         db.update_versioned(con, "rounds", "round_id", rnd["round_id"], rnd["version"], {"status": "running"},
                             actor=actor, action="start round")
+    if not queue_introductions:
+        return None
+    from workbench.messages import outbox
+
+    return outbox.queue_introductions(con, rnd["round_id"], by=by)
 
 
 def compare_runs(con: Connection, run_a: int, run_b: int) -> pd.DataFrame:

@@ -257,9 +257,64 @@ def pseudonymise(snap: db.Connection, key: bytes) -> None:
                  "THEN reason ELSE $withheld END", {"standard": list(STANDARD_REASONS), "withheld": WITHHELD})
     snap.execute("UPDATE match_rules SET reason = NULL")
     snap.execute("UPDATE audit_log SET before = NULL, after = NULL")
-    _rewrite_texts(snap, Replacer(mapping, ambiguous=AMBIGUOUS), skip={("interventions", "notes")})
+    replacer = Replacer(mapping, ambiguous=AMBIGUOUS)
+    _pseudonymise_outbox(snap, tokens, replacer)
+    _rewrite_texts(snap, replacer, skip={("interventions", "notes")})
     _pseudonymise_staff(snap)
     strip_secrets(snap)
+
+
+def _outbox_rows(con: db.Connection, application_ids: list[int] | None = None) -> list[tuple[int, list[Any]]]:
+    if application_ids is None:
+        return con.execute("SELECT outbox_id, recipients FROM outbox").fetchall()
+    return con.execute("SELECT outbox_id, recipients FROM outbox WHERE list_has_any(list_transform(recipients, "
+                       "r -> r.application_id), ?)", [application_ids]).fetchall()
+
+
+def _pseudonymise_outbox(snap: db.Connection, tokens: dict[int, str], replacer: Replacer) -> None:
+    """The outbox in the analyst copy: bodies withheld, recipients as their pseudonyms (status kept), the
+    server's words with names and addresses replaced. Subjects are rewritten with the other texts."""
+    snap.execute("UPDATE outbox SET body = ?", [WITHHELD])
+    person = dict(snap.execute("SELECT application_id, person_id FROM applications").fetchall())
+    updates = []
+    for outbox_id, recipients in _outbox_rows(snap):
+        new = []
+        for r in recipients:
+            token = tokens.get(person.get(r["application_id"], -1))
+            new.append({**r, "name": pseudonym_name(token) if token else AMBIGUOUS,
+                        "email": pseudonym_email(token) if token else WITHHELD,
+                        "server_response": replacer.sub(r["server_response"]) if r["server_response"] else None})
+        updates.append((new, outbox_id))
+    if updates:
+        snap.executemany("UPDATE outbox SET recipients = ? WHERE outbox_id = ?", updates)
+
+
+def _erase_outbox(con: db.Connection, application_ids: list[int]) -> int:
+    """The erased people in the outbox: their name and address blanked in every message; a message still waiting
+    for them will not go to them (their part is marked failed, "not sent"). Returns the messages changed."""
+    if not application_ids:
+        return 0
+    from workbench.messages.outbox import ERASED_RESPONSE
+
+    person = dict(con.execute("SELECT application_id, person_id FROM applications WHERE application_id IN ?",
+                              [application_ids]).fetchall())
+    updates = []
+    for outbox_id, recipients in _outbox_rows(con, application_ids):
+        new = []
+        for r in recipients:
+            if r["application_id"] in person:
+                waiting = r["status"] == "queued"
+                r = {**r, "name": ERASED_NAME, "email": erased_email(person[r["application_id"]]),
+                     "status": "failed" if waiting else r["status"],
+                     "server_response": ERASED_RESPONSE if waiting else (ERASED if r["server_response"] else None)}
+            new.append(r)
+        states = {r["status"] for r in new}
+        status = ("queued" if "queued" in states else "sent" if states == {"sent"}
+                  else "partial" if "sent" in states else "failed")
+        updates.append((new, status, outbox_id))
+    if updates:
+        con.executemany("UPDATE outbox SET recipients = ?, status = ? WHERE outbox_id = ?", updates)
+    return len(updates)
 
 
 def _pseudonymise_staff(snap: db.Connection) -> None:
@@ -426,6 +481,7 @@ def erase_people(con: db.Connection, person_ids: list[int], *, actor: str,
             f"{_standard_reason_sql('reason')} THEN reason ELSE $erased END, version = version + 1 "
             "WHERE intervention_id IN $ids",
             {"erased": ERASED, "standard": list(STANDARD_REASONS), "ids": [c[0] for c in cases]})
+    _erase_outbox(con, apps)
     others = _rewrite_texts(con, Replacer(needles))
 
     own = {"people": person_ids, "applications": apps, "surveys": [s for s, _ in surveys], "checkins": checkins,

@@ -258,3 +258,32 @@ CREATE TABLE IF NOT EXISTS vocabulary_terms (
     updated_by VARCHAR NOT NULL,
     PRIMARY KEY (kind, value)
 );
+
+-- The outbox (workbench.messages.outbox): one row per message the program sends, with its rendered subject
+-- and body and its recipients, each with their own status (queued, sent, failed) and the server's answer.
+-- The message's status follows them: queued while any waits, then sent, partial or failed. dedupe_key makes
+-- queuing the same message twice add nothing.
+CREATE TABLE IF NOT EXISTS outbox (
+    outbox_id        INTEGER PRIMARY KEY,
+    kind             VARCHAR NOT NULL CHECK (kind IN ('introduction', 'topic', 'reminder', 'survey')),
+    round_id         VARCHAR NOT NULL REFERENCES rounds (round_id),
+    partnership_id   INTEGER,
+    topic_id         INTEGER,
+    language         VARCHAR NOT NULL,
+    subject          VARCHAR NOT NULL,
+    body             VARCHAR NOT NULL,
+    sender           VARCHAR NOT NULL,
+    reply_to         VARCHAR,
+    list_unsubscribe VARCHAR,
+    recipients       STRUCT(application_id INTEGER, name VARCHAR, email VARCHAR, status VARCHAR,
+                            server_response VARCHAR)[] NOT NULL,
+    countries        VARCHAR[] NOT NULL DEFAULT [],
+    status           VARCHAR NOT NULL CHECK (status IN ('queued', 'sent', 'failed', 'partial')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    last_error       VARCHAR,
+    message_id       VARCHAR NOT NULL,
+    dedupe_key       VARCHAR NOT NULL UNIQUE,
+    created_at       TIMESTAMP NOT NULL,
+    created_by       VARCHAR NOT NULL,
+    sent_at          TIMESTAMP
+);

@@ -1,8 +1,8 @@
 """``workbench export partnerships`` and ``workbench export introductions``: the Matching page's downloads.
 
 Each command writes exactly the file the page offers, from the same library function
-(:func:`workbench.introductions.partnerships_csv`, :func:`~workbench.introductions.mail_merge_csv`,
-:func:`~workbench.introductions.eml_zip`, with the page's default template unless ``--subject`` or
+(:func:`workbench.messages.introductions.partnerships_csv`, :func:`~workbench.messages.introductions.mail_merge_csv`,
+:func:`~workbench.messages.introductions.eml_zip`, with the page's default template unless ``--subject`` or
 ``--body-file`` say otherwise), as :func:`~workbench.access.command_line_user`. An ``.eml`` carries its
 own Date and Message-ID, so two zips of the same round differ in those two headers only.
 Every CSV goes through :mod:`workbench.exports`, so a participant's text never runs as a spreadsheet formula.
@@ -15,10 +15,11 @@ import csv
 import io
 from pathlib import Path
 
-from workbench import introductions, matchstore
+from workbench import matchstore
 from workbench.access import command_line_user
 from workbench.cli._common import Commands, UsageError, add_db_option, reading
 from workbench.errors import WorkbenchError
+from workbench.messages import introductions
 
 FORMATS = ("eml", "mail-merge")
 

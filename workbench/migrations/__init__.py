@@ -209,6 +209,39 @@ def _v6_vocabularies(con: db.Connection) -> None:
     rebuild_tables(con, {"applications": applications})
 
 
+_OUTBOX = """
+CREATE TABLE IF NOT EXISTS outbox (
+    outbox_id        INTEGER PRIMARY KEY,
+    kind             VARCHAR NOT NULL CHECK (kind IN ('introduction', 'topic', 'reminder', 'survey')),
+    round_id         VARCHAR NOT NULL REFERENCES rounds (round_id),
+    partnership_id   INTEGER,
+    topic_id         INTEGER,
+    language         VARCHAR NOT NULL,
+    subject          VARCHAR NOT NULL,
+    body             VARCHAR NOT NULL,
+    sender           VARCHAR NOT NULL,
+    reply_to         VARCHAR,
+    list_unsubscribe VARCHAR,
+    recipients       STRUCT(application_id INTEGER, name VARCHAR, email VARCHAR, status VARCHAR,
+                            server_response VARCHAR)[] NOT NULL,
+    countries        VARCHAR[] NOT NULL DEFAULT [],
+    status           VARCHAR NOT NULL CHECK (status IN ('queued', 'sent', 'failed', 'partial')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    last_error       VARCHAR,
+    message_id       VARCHAR NOT NULL,
+    dedupe_key       VARCHAR NOT NULL UNIQUE,
+    created_at       TIMESTAMP NOT NULL,
+    created_by       VARCHAR NOT NULL,
+    sent_at          TIMESTAMP
+)
+"""
+
+
+def _v7_outbox(con: db.Connection) -> None:
+    """The outbox (``workbench.messages.outbox``): every message the program sends, with its recipients."""
+    con.execute(_OUTBOX)
+
+
 #: Every step after version 1, in order. Append; never edit or renumber a step that has shipped.
 STEPS: tuple[Step, ...] = (
     Step(2, "record each schema upgrade (schema_migrations)", _v2_migration_history),
@@ -217,6 +250,7 @@ STEPS: tuple[Step, ...] = (
     Step(5, "the program's settings (retention, …)", _v5_program_settings),
     Step(6, "the program's vocabularies in the database; sector and career stage no longer fixed lists",
          _v6_vocabularies),
+    Step(7, "the outbox: the program's email, queued and sent from the workbench", _v7_outbox),
 )
 
 #: The schema version this code writes.

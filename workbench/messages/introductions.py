@@ -1,19 +1,23 @@
 """Introduction emails and exports of a round's published partnerships.
 
-One message per partnership from an editable template, as ``.eml`` files in a zip (open them in any
-mail program, or send them with a script) or as a mail-merge CSV (one row per partnership).
+One message per partnership, in a language all its members share (:mod:`workbench.messages.templates`:
+the program's first language when they all speak it), as ``.eml`` files in a zip (open them in any mail
+program), as a mail-merge CSV (one row per partnership), or queued in the outbox
+(:func:`workbench.messages.outbox.queue_introductions`) to be sent from the workbench.
 
 Both readers take the signed-in user as ``by`` and need :attr:`~workbench.access.Action.EXPORT_PERSONAL`.
 A country coordinator gets the partnerships with a member from their countries, the members from
 elsewhere reduced to name and country; an introduction needs every member's address, so they get the
 introductions of the partnerships wholly within their countries only. The Matching page and
 ``workbench export partnerships|introductions`` write the same files from these functions.
+
+The messages' From, Reply-To and List-Unsubscribe come from the mail settings (:mod:`workbench.messages.smtp`)
+and the program's settings (:func:`workbench.messages.smtp.identity`), never from a fixed address.
 """
 
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from dataclasses import dataclass
 from email.headerregistry import Address
@@ -27,31 +31,19 @@ from workbench.access import Action, NotAllowed, User, country_scope, redact_out
 from workbench.db import Connection
 from workbench.errors import WorkbenchError
 from workbench.exports import csv_text, frame_csv_bytes
+from workbench.messages import templates as tpl
+from workbench.messages.smtp import Identity, identity
 
-DEFAULT_SUBJECT = "Meet your {round} partner{s}: {names}"
-DEFAULT_BODY = """Dear {names},
-
-Welcome to round {round}! You have been matched as partners:
-
-{people}
-
-You share an interest in {shared_interests}. Over the coming weeks we will send you a discussion topic
-every fortnight, starting with "Getting to know you". Email is a good way to begin; please reply to
-each other within a week.
-
-If anything gets in the way, just reply to this message and a coordinator will help.
-
-Warm wishes,
-The program coordinators
-"""
+_ENGLISH = tpl.template("English", "introduction")
+#: The English template (the other languages: ``workbench/messages/templates/<code>/introduction.txt``).
+DEFAULT_SUBJECT = _ENGLISH.subject
+DEFAULT_BODY = _ENGLISH.body
 STAGE_WORDS = {"student": "library student", "early": "early career", "mid": "mid career", "senior": "senior"}
-PLACEHOLDERS = ("round", "names", "people", "shared_interests", "s", "partnership_id")
+PLACEHOLDERS = tpl.PLACEHOLDERS["introduction"]
 #: What a country coordinator does not see of a partnership member from outside their countries.
 OUTSIDE_HIDDEN = ("email", "sector", "career_stage", "interests", "languages", "timezone")
 
-
-class TemplateError(WorkbenchError):
-    pass
+TemplateError = tpl.TemplateError
 
 
 @dataclass(frozen=True)
@@ -60,6 +52,8 @@ class Introduction:
     to: list[tuple[str, str]]  # (name, email)
     subject: str
     body: str
+    language: str = "English"
+    note: str | None = None  #: why the language is not one all members share, when it is not
 
 
 def published_partnerships(con: Connection, round_id: str, *, by: User) -> pd.DataFrame:
@@ -103,23 +97,14 @@ def _published(con: Connection, round_id: str) -> pd.DataFrame:
     ).df()
 
 
-def _fill(template: str, values: dict[str, str], field: str) -> str:
-    unknown = sorted(set(re.findall(r"{(\w*)}", template)) - set(PLACEHOLDERS))
-    if unknown:
-        raise TemplateError(
-            f"The {field} uses unknown placeholder(s) {', '.join('{' + u + '}' for u in unknown)}. "
-            f"Use only {', '.join('{' + p + '}' for p in PLACEHOLDERS)}."
-        )
-    try:
-        return template.format(**values)
-    except (ValueError, IndexError, KeyError) as exc:
-        raise TemplateError(f"The {field} is not a valid template ({exc}); write literal braces as {{{{ }}}}.") \
-            from None
+def introductions(con: Connection, round_id: str, *, by: User, subject: str | None = None,
+                  body: str | None = None) -> list[Introduction]:
+    """One introduction per published partnership of the round.
 
-
-def introductions(con: Connection, round_id: str, *, by: User, subject: str = DEFAULT_SUBJECT,
-                  body: str = DEFAULT_BODY) -> list[Introduction]:
-    """One introduction per published partnership of the round, from the templates.
+    Each is written from the program's template in a language all its members share
+    (:func:`~workbench.messages.templates.choose_language`); a coordinator's own ``subject`` and ``body``
+    (English placeholders, :data:`PLACEHOLDERS`) replace the templates for every partnership. Passing the
+    English template itself (:data:`DEFAULT_SUBJECT`, :data:`DEFAULT_BODY`) is the same as passing nothing.
 
     Needs EXPORT_PERSONAL. A country coordinator gets the introductions of the partnerships whose members
     all live in their countries; a partnership with a member from elsewhere is left out (its introduction
@@ -139,24 +124,40 @@ def introductions(con: Connection, round_id: str, *, by: User, subject: str = DE
                 f"None of round {round_id}'s partnerships has all its members in {by.name}'s countries "
                 f"({', '.join(scope) or 'none'}); an introduction carries every member's address, so a director "
                 "or coordinator sends those.")
+    return build(members, round_id, tpl.program_languages(con), subject=subject, body=body)
+
+
+def build(members: pd.DataFrame, round_id: str, program_languages: list[str], *, subject: str | None = None,
+          body: str | None = None) -> list[Introduction]:
+    """The introductions of the partnerships in ``members`` (rows of :func:`_published`; no access check:
+    callers ask :mod:`workbench.access` first)."""
+    custom = None
+    if (subject, body) != (None, None) and (subject, body) != (DEFAULT_SUBJECT, DEFAULT_BODY):
+        custom = tpl.Template("English", "introduction", DEFAULT_SUBJECT if subject is None else subject,
+                              DEFAULT_BODY if body is None else body)
     out = []
     for pid, group in members.groupby("partnership_id", sort=True):
+        spoken = [[x for x in str(langs).split("; ") if x] for langs in group["languages"]]
+        choice = tpl.LanguageChoice("English") if custom else tpl.choose_language(spoken, program_languages)
+        language = choice.language
+        template = custom or tpl.template(language, "introduction")
         interests = [set(x.split("; ")) for x in group["interests"]]
         shared = sorted(set.intersection(*interests)) if interests else []
         names = [str(n) for n in group["name"]]
         values = {
             "round": round_id,
-            "names": " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 2 else " and ".join(names),
+            "names": tpl.join_names(names, language),
             "people": "\n".join(
-                f"- {r.name} ({r.country}; {r.sector} library, {STAGE_WORDS.get(r.career_stage, r.career_stage)}), "
-                f"{r.email.strip()}"
+                tpl.member_line(name=r.name, iso3=r.country_iso3, country=r.country, sector=r.sector,
+                                stage=r.career_stage, email=r.email, language=language)
                 for r in group.itertuples()),
-            "shared_interests": ", ".join(shared) if shared else "librarianship",
+            "shared_interests": ", ".join(shared) if shared else tpl.field_word(language),
             "s": "s" if len(names) > 2 else "",
             "partnership_id": str(pid),
         }
-        out.append(Introduction(int(pid), list(zip(group["name"], group["email"], strict=True)),
-                                _fill(subject, values, "subject"), _fill(body, values, "message")))
+        filled_subject, filled_body = template.render(values)
+        out.append(Introduction(int(pid), list(zip(group["name"], group["email"], strict=True)), filled_subject,
+                                filled_body, language, choice.note))
     return out
 
 
@@ -170,25 +171,41 @@ def address(name: str, email: str) -> Address:
     return Address(display_name=" ".join(str(name).split()), username=local, domain=domain)
 
 
-def introduction_message(intro: Introduction, *, sender: str = "coordinators@example.org") -> EmailMessage:
-    """The introduction as an email: every member a recipient, headers built from structured addresses."""
+def _sender(sender: Identity | str | None) -> Identity:
+    if isinstance(sender, Identity):
+        return sender
+    if isinstance(sender, str):
+        return Identity(sender)
+    return identity(None)
+
+
+def introduction_message(intro: Introduction, *, sender: Identity | str | None = None) -> EmailMessage:
+    """The introduction as an email: every member a recipient, headers built from structured addresses.
+
+    ``sender`` is the From (and Reply-To, List-Unsubscribe) to use; unset, the configured ones
+    (:func:`workbench.messages.smtp.identity`).
+    """
+    who = _sender(sender)
     msg = EmailMessage(policy=SMTPUTF8)
-    msg["From"] = sender
+    msg["From"] = who.from_header()
     msg["To"] = [address(name, email) for name, email in intro.to]
     msg["Subject"] = intro.subject
     msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = make_msgid(domain=sender.split("@")[-1])
+    msg["Message-ID"] = make_msgid(domain=who.domain)
+    who.add_headers(msg)
     msg.set_content(intro.body)
+    msg["Content-Language"] = tpl.LANGUAGE_CODES.get(intro.language, "en")  # after: set_content clears Content-*
     return msg
 
 
-def eml_zip(intros: list[Introduction], *, sender: str = "coordinators@example.org") -> bytes:
+def eml_zip(intros: list[Introduction], *, sender: Identity | str | None = None) -> bytes:
     """A zip of ``.eml`` files, one message per partnership."""
+    who = _sender(sender)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for intro in intros:
             zf.writestr(f"partnership-{intro.partnership_id}.eml",
-                        introduction_message(intro, sender=sender).as_bytes())
+                        introduction_message(intro, sender=who).as_bytes())
     return buf.getvalue()
 
 
