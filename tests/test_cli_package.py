@@ -56,6 +56,12 @@ DB_COMMANDS: dict[str, list[str]] = {
     "vocab rename": ["vocab", "rename", "interest", "Library spaces", "Spaces"],
     "vocab merge": ["vocab", "merge", "sector", "national", "public"],
     "present export": ["present", "export", "--out", "deck.html"],  # also: --format png|svg --out DIR
+    "outbox queue introductions": ["outbox", "queue", "introductions", "--round", "2017A"],
+    "outbox queue topic": ["outbox", "queue", "topic", "--round", "2017A", "--date", "2017-03-13"],
+    "outbox queue reminders": ["outbox", "queue", "reminders", "--round", "2017A"],
+    "outbox queue survey": ["outbox", "queue", "survey", "--round", "2017A"],
+    "outbox send": ["outbox", "send", "--round", "2017A", "--kind", "introductions"],
+    "outbox list": ["outbox", "list", "--json"],
 }
 
 
