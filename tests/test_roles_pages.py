@@ -117,14 +117,14 @@ def test_navigation_lists_the_role_s_pages(app_env: Path, monkeypatch: pytest.Mo
     assert position == "sidebar"
     expected = {
         "director": ["Overview", "Applicants", "Import", "Matching", "Topics", "Follow-up", "Outcomes",
-                     "Impact coding", "Audit log", "Backups"],
+                     "Impact coding", "Present", "Audit log", "Backups"],
         "coordinator": ["Overview", "Applicants", "Import", "Matching", "Topics", "Follow-up", "Outcomes",
-                        "Impact coding"],
-        "country": ["Overview", "Applicants", "Follow-up", "Outcomes"],
-        "analyst": ["Overview", "Outcomes"],
-        "presenter": ["Workbench"],  # the Present page is not written yet
+                        "Impact coding", "Present"],
+        "country": ["Overview", "Applicants", "Follow-up", "Outcomes", "Present"],
+        "analyst": ["Overview", "Outcomes", "Present"],
+        "presenter": ["Present"],  # the presenter's one screen, where they land
     }[role]
-    for optional, title in (("present", "Present"), ("privacy", "Personal data")):
+    for optional, title in (("privacy", "Personal data"),):
         if (ROOT / "pages" / f"{optional}.py").exists() and may(_user(role), page_action(f"pages/{optional}.py")):
             expected = [t for t in expected if t != "Workbench"] + [title]
     assert sorted(titles) == sorted(expected)
