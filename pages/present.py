@@ -92,14 +92,19 @@ with st.expander("Deck, round and settings"):
                       + ("published." if not published else "for signed-in people only."))
     elif user is not None:
         st.caption("Saving a deck changes the program's settings: a director can save this one for you.")
-    chosen_round = st.session_state[ROUND]
-    st.download_button(
-        "Download the deck (HTML, works offline)", key="deck_html", mime="text/html",
-        file_name=f"deck-{chosen_round}.html",
-        data=lambda: decks.deck_html(slide_list.build_slides(con, st.session_state[SLIDES] or None,
-                                                             round_id=chosen_round),
-                                     title=f"{st.session_state[DECK] or 'Deck'} · {labels.get(chosen_round)}",
-                                     theme=theme).encode("utf-8"))
+    chosen_round, chosen_slides = st.session_state[ROUND], list(st.session_state[SLIDES]) or None
+    deck_title = f"{st.session_state.get(DECK) or decks.ALL_SLIDES.name} · {labels.get(chosen_round)}"
+
+    def _deck_file() -> bytes:  # runs on its own thread when clicked: its own cursor, no session state
+        own = con.cursor()
+        try:
+            built = slide_list.build_slides(own, chosen_slides, round_id=chosen_round)
+        finally:
+            own.close()
+        return decks.deck_html(built, title=deck_title, theme=theme).encode("utf-8")
+
+    st.download_button("Download the deck (HTML, works offline)", key="deck_html", mime="text/html",
+                       file_name=f"deck-{chosen_round}.html", data=_deck_file, on_click="ignore")
     if user is not None and st.button("Sign out"):
         auth.sign_out_everywhere()
 

@@ -71,6 +71,18 @@ def test_the_presenter_steps_through_the_slides_offline(sample_db_path: Path, tm
         page.get_by_text("The numbers behind the chart").click()
         expect(page.get_by_role("table").first).to_contain_text("fewer than 5")
 
+        # Downloads: the chart as SVG (kaleido, system Chromium), the whole deck as one HTML file.
+        with page.expect_download(timeout=120_000) as svg:
+            page.get_by_role("button", name="Chart as SVG").click()
+        assert svg.value.suggested_filename == "02-map.svg"
+        assert Path(svg.value.path()).read_text(encoding="utf-8").count("choroplethlocation") > 80
+        page.get_by_text("Deck, round and settings").click()
+        with page.expect_download(timeout=120_000) as deck:
+            page.get_by_role("button", name="Download the deck (HTML, works offline)").click()
+        assert deck.value.suggested_filename == "deck-2017A.html"
+        assert Path(deck.value.path()).read_text(encoding="utf-8").count('<section class="slide"') == len(SLIDES)
+        page.get_by_text("Deck, round and settings").click()
+
         # axe-core: no serious or critical violation, light then dark.
         settle(page)
         light = serious_violations(page)
