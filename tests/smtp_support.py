@@ -147,3 +147,18 @@ def smtp_server(tmp_path: Path, *, tls: bool = False, implicit_tls: bool = False
         yield Server("127.0.0.1", port, handler, cafile)
     finally:
         controller.stop()
+
+
+def publish_round(path: Path, round_id: str = "2017A", *, time_limit: float = 2.0) -> int:
+    """Match and publish ``round_id`` in the database at ``path`` (as the command line); returns the run."""
+    from workbench import db, matchstore
+    from workbench.access import command_line_user
+
+    con = db.connect(path)
+    try:
+        user = command_line_user()
+        run_id, _ = matchstore.run_matching(con, round_id, matchstore.RunSettings(time_limit=time_limit), by=user)
+        matchstore.publish_run(con, run_id, by=user)
+    finally:
+        con.close()
+    return run_id

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.smtp_support import Server, smtp_server
-from workbench import db, matchstore
+from tests.smtp_support import Server, publish_round, smtp_server
+from workbench import db
 from workbench.access import User
 from workbench.messages import outbox, smtp
 from workbench.messages.outbox import Batch
@@ -29,17 +29,9 @@ PILOT = "Pilot"  # 46 published partnerships: the fault tests' batch
 @pytest.fixture(scope="module")
 def published_path(sample_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample with 2017A matched and published (not queued), built once for the module."""
-    from workbench.access import command_line_user
-
     path = tmp_path_factory.mktemp("published") / "workbench.duckdb"
     shutil.copy(sample_db_path, path)
-    con = db.connect(path)
-    try:
-        user = command_line_user()
-        run_id, _ = matchstore.run_matching(con, ROUND, matchstore.RunSettings(time_limit=2.0), by=user)
-        matchstore.publish_run(con, run_id, by=user)
-    finally:
-        con.close()
+    publish_round(path, ROUND)
     return path
 
 
