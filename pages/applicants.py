@@ -3,9 +3,10 @@ countries partnered in a published round."""
 
 import streamlit as st
 
-from workbench import applications, charts, reports, vocab
+from workbench import applications, charts, reports
 from workbench.access import Action, may
 from workbench.countries import country_name
+from workbench.program.vocabularies import vocabularies
 from workbench.ui.auth import current_user
 from workbench.ui.connection import cursor
 from workbench.ui.feedback import reporting_errors, saved, show_feedback
@@ -29,8 +30,12 @@ show_feedback()
 
 # Filters ------------------------------------------------------------------------------------------
 cols = st.columns(4)
-sectors = cols[0].multiselect("Sector", vocab.SECTORS, key="applicants_sector", placeholder="All sectors")
-stages = cols[1].multiselect("Career stage", vocab.CAREER_STAGES, key="applicants_stage", placeholder="All stages")
+program_vocab = vocabularies(con)
+sectors = cols[0].multiselect("Sector", program_vocab["sector"].values(), format_func=program_vocab["sector"].label,
+                              key="applicants_sector", placeholder="All sectors")
+stages = cols[1].multiselect("Career stage", program_vocab["career_stage"].values(),
+                             format_func=program_vocab["career_stage"].label, key="applicants_stage",
+                             placeholder="All stages")
 statuses = cols[2].multiselect("Status", ["accepted", "waitlisted", "withdrawn", "received"],
                                key="applicants_status", placeholder="All statuses")
 who_applied = cols[3].selectbox("New or returning", ["New and returning", "New", "Returning"],

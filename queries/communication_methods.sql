@@ -13,8 +13,7 @@ reporting AS (
     SELECT round_id, count(DISTINCT partnership_id) AS partnerships_reporting FROM reports GROUP BY round_id
 ),
 methods AS (
-    SELECT * FROM (VALUES ('email', 1), ('video call', 2), ('chat', 3), ('social media', 4), ('phone', 5),
-        ('other', 6)) AS m(method, method_seq)
+    SELECT value AS method, position AS method_seq FROM vocabulary_terms WHERE kind = 'method'
 )
 SELECT
     r.round_id,

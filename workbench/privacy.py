@@ -55,7 +55,7 @@ STANDARD_REASONS = (
 #: handled on its own.
 _NO_PARTICIPANT_TEXT = frozenset({
     "schema_info", "schema_migrations", "countries", "impact_categories", "rounds", "coordinators", "audit_log",
-    "settings",
+    "settings", "vocabulary_terms",
 })
 #: Name and email columns, changed by person (never by a text search, which could touch someone else's).
 _IDENTITY_COLUMNS = frozenset({("people", "name"), ("people", "email"), ("applications", "name"),

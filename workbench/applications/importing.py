@@ -38,6 +38,7 @@ from workbench.applications.store import (
 )
 from workbench.errors import NotFound, WorkbenchError
 from workbench.intake import DateWindow, Rejection, match_headers, normalise_email, read_table, validate
+from workbench.program.vocabularies import vocabularies
 
 
 def import_applications(
@@ -81,7 +82,7 @@ def import_applications(
     existing = round_emails(con, round_id) | set(carried["email_normalised"])
     validation = validate(table, mapping, existing_emails=existing, filename=filename,
                           confirmed_countries=confirmed_countries, date_order=date_order,
-                          date_window=date_window(con, round_id))
+                          date_window=date_window(con, round_id), vocabularies=vocabularies(con))
     rows = validation.rows.copy()
     rejected = list(validation.rejections)
     already = list(validation.already_applied)

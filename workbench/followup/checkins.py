@@ -50,6 +50,7 @@ from workbench.intake.cells import (
 from workbench.intake.headers import ColumnSpec, match_columns, word_rule
 from workbench.intake.reading import NOTES_ATTR, OVERFLOW_ATTR, FileUnreadable, read_table
 from workbench.intake.responses import parse_codes, parse_methods, parse_topics
+from workbench.program.vocabularies import vocabularies
 from workbench.rejections import WHOLE_ROW, Problem, Rejection, display_value, rejections_frame
 
 Kind = Literal["checkins", "surveys"]
@@ -305,19 +306,20 @@ def _validate(con: db.Connection, kind: Kind, table: _Table, round_id: str, file
             return value
         return window.problem(value, text) or value.date()
 
+    voc = vocabularies(con)
     parsers: dict[str, Callable[[str], Any]] = {
         "email": parse_email,
         "submitted_on": day,
         "fortnight": lambda t: parse_int(t, 1, 12, "fortnight"),
         "contact_made": parse_yes_no, "partner_replied": parse_yes_no, "used_topics": parse_yes_no,
         "would_return": parse_yes_no,
-        "methods": parse_methods,
+        "methods": lambda t: parse_methods(t, voc["method"]),
         "topics_discussed": lambda t: parse_topics(t, ctx.topic_titles, round_id),
         "rating": lambda t: parse_int(t, 1, 5, "rating"),
         "program_satisfaction": lambda t: parse_int(t, 1, 5, "rating"),
         "partner_satisfaction": lambda t: parse_int(t, 1, 5, "rating"),
         "impact_text": lambda t: t,
-        "impact_codes": parse_codes,
+        "impact_codes": lambda t: parse_codes(t, voc["impact_category"]),
     }
     empty: dict[str, Any] = {"methods": [], "topics_discussed": [], "impact_codes": []}
     first_row: dict[tuple[Any, ...], int] = {}
