@@ -78,20 +78,19 @@ with st.expander("Deck, round and settings"):
     st.multiselect("Slides, in the order shown", list(slide_list.SLIDES), key=SLIDES,
                    format_func=lambda k: slide_list.SLIDES[k].title)
     st.selectbox("Round", list(rounds["round_id"]), key=ROUND, format_func=lambda r: labels.get(r, r))
-    if user is not None and may(user, Action.SETTINGS):
+    if user is not None:  # signed in: every role may save a deck (the library checks it)
         name = st.text_input("Save as deck", placeholder="e.g. IFLA 2016 keynote")
         if st.button("Save deck"):
             with reporting_errors():
                 saved_deck = decks.save_deck(con, name, st.session_state[SLIDES], st.session_state[ROUND], by=user)
                 saved(con, f"Saved the deck “{saved_deck.name}” ({len(saved_deck.slides)} slides).")
+    if user is not None and may(user, Action.SETTINGS):
         published = present.is_published(con)
         if st.toggle("Open this page without sign-in (published)", value=published) != published:
             with reporting_errors():
                 program.set_setting(con, "present_published", not published, by=user)
                 saved(con, "The Present page is now "
                       + ("published." if not published else "for signed-in people only."))
-    elif user is not None:
-        st.caption("Saving a deck changes the program's settings: a director can save this one for you.")
     chosen_round, chosen_slides = st.session_state[ROUND], list(st.session_state[SLIDES]) or None
     deck_title = f"{st.session_state.get(DECK) or decks.ALL_SLIDES.name} · {labels.get(chosen_round)}"
 

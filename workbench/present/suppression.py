@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DEFAULT_THRESHOLD = 5
+from workbench.program.settings import SMALL_COUNT_THRESHOLD as DEFAULT_THRESHOLD
 
 
 def is_small(count: float | int | None, threshold: int) -> bool:

@@ -33,6 +33,7 @@ class Setting:
     description: str
     default: Any
     check: Callable[[Any], Any]  #: returns the value to store (normalised) or raises SettingError
+    action: Action = Action.SETTINGS  #: who may change it (a presenter saves decks; the rest is a director's)
 
 
 def _retention_years(value: Any) -> int | None:
@@ -50,9 +51,81 @@ def _retention_years(value: Any) -> int | None:
     return years
 
 
+SMALL_COUNT_THRESHOLD = 5
+
+
+def _published(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"true", "yes", "on", "1"}:
+        return True
+    if text in {"false", "no", "off", "0", ""}:
+        return False
+    raise SettingError(f"Publishing the Present page is yes or no, not {value!r}.")
+
+
+def _threshold(value: Any) -> int:
+    if isinstance(value, bool):
+        raise SettingError("The small-count threshold is a whole number (5 hides counts from 1 to 4).")
+    try:
+        number = value if isinstance(value, int) else int(str(value).strip())
+    except ValueError:
+        raise SettingError(f"The small-count threshold is a whole number, not {value!r}.") from None
+    if number < 2 or number > 100:
+        raise SettingError(f"The small-count threshold must be between 2 and 100 (got {number}); 5 hides counts "
+                           "from 1 to 4.")
+    return number
+
+
+def _decks(value: Any) -> dict[str, dict[str, Any]]:
+    from workbench.present.slides import SLIDES  # the slide keys (imported late: present imports this)
+
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise SettingError(f"The decks setting is JSON: {exc.msg} at character {exc.pos}.") from None
+    if not isinstance(value, dict):
+        raise SettingError("The decks setting is an object: deck name -> {\"slides\": [...], \"round\": ...}.")
+    out: dict[str, dict[str, Any]] = {}
+    for name, deck in value.items():
+        where = f"Deck {name!r}"
+        if not str(name).strip():
+            raise SettingError("A deck needs a name.")
+        if not isinstance(deck, dict) or not isinstance(deck.get("slides"), list) or not deck["slides"]:
+            raise SettingError(f"{where} needs a list of slides (some of: {', '.join(SLIDES)}).")
+        unknown = [s for s in deck["slides"] if s not in SLIDES]
+        if unknown:
+            raise SettingError(f"{where} names unknown slides {', '.join(map(repr, unknown))}; the slides are: "
+                               f"{', '.join(SLIDES)}.")
+        if len(set(deck["slides"])) != len(deck["slides"]):
+            raise SettingError(f"{where} lists a slide twice; list each slide once.")
+        round_id = deck.get("round")
+        if round_id is not None and not isinstance(round_id, str):
+            raise SettingError(f"{where}: the round is a round id such as \"2016B\", or null for the current round.")
+        out[str(name).strip()] = {"slides": list(deck["slides"]), "round": round_id}
+    return out
+
+
+_PRESENT_SETTINGS = (
+    Setting("present_published", "Present page without sign-in",
+            "When on, the Present page (aggregates only) opens for anyone who reaches the app, without signing "
+            "in; nothing else does.", False, _published),
+    Setting("small_count_threshold", "Small-count threshold",
+            "Counts below this number show as \"fewer than N\" on the Present page, its exports and the HTML deck "
+            "(with complementary suppression).", SMALL_COUNT_THRESHOLD, _threshold),
+    Setting("present_decks", "Presenter decks",
+            "Named decks of the Present page: the slides in order and the round.", {}, _decks,
+            action=Action.PRESENT),
+)
+
+
+
 #: Every setting of the program, with its default.
 SETTINGS: dict[str, Setting] = {
     s.key: s for s in (
+        *_PRESENT_SETTINGS,
         Setting("retention_years", "Retention of personal data (years)",
                 "Personal data of people whose rounds all closed more than this many years ago is erased by "
                 "`workbench retention apply` (or the Personal data page). None keeps it.",
@@ -89,13 +162,13 @@ def retention_years(con: db.Connection) -> int | None:
 
 
 def set_setting(con: db.Connection, key: str, value: Any, *, by: User, version: int | None = None) -> Any:
-    """Store a setting (a director's action); returns the value stored.
+    """Store a setting (a director's action; a presenter's for the decks); returns the value stored.
 
     ``version`` (from :func:`setting_version`) refuses the change if someone else changed the setting since
     it was read; None takes whatever is stored now.
     """
-    require(by, Action.SETTINGS)
     setting = _setting(key)
+    require(by, setting.action)
     stored = setting.check(value)
     now = datetime.now(UTC).replace(tzinfo=None)
     with db.transaction(con):
