@@ -18,9 +18,10 @@ import pandas as pd
 import pytest
 
 from tests.test_matchstore import _greedy_result
-from workbench import db, introductions, matchstore
+from workbench import db, matchstore
 from workbench.access import ROLES, RULES, Action, NotAllowed, User
 from workbench.errors import WorkbenchError
+from workbench.messages import introductions
 
 ROUND = "2017A"  # being matched
 PUBLISHED = "2016B"  # its partnerships are out
