@@ -323,7 +323,8 @@ def queue(con: db.Connection, kind: str, round_id: str, *, by: User, on: dt.date
 def _where(round_id: str | None, kind: str | None, status: str | Sequence[str] | None) -> tuple[str, list[Any]]:
     if kind is not None and kind not in KINDS:
         raise OutboxError(f"There is no kind of message {kind!r}; the kinds are {', '.join(KINDS)}.")
-    clauses, params = ["true"], []
+    clauses: list[str] = ["true"]
+    params: list[Any] = []
     if round_id is not None:
         clauses.append("round_id = ?")
         params.append(round_id)
@@ -449,7 +450,7 @@ _COLUMNS = ("outbox_id, kind, round_id, partnership_id, topic_id, language, subj
 
 
 def _message(row: Sequence[Any]) -> Message:
-    return Message(*row[:11], [dict(r) for r in row[11]], list(row[12]), *row[13:])  # type: ignore[misc]
+    return Message(*row[:11], [dict(r) for r in row[11]], list(row[12]), *row[13:])  # type: ignore[call-arg]
 
 
 def get_message(con: db.Connection, outbox_id: int, *, by: User) -> Message:
@@ -546,20 +547,20 @@ def _deliver(conn: smtplib.SMTP, config: SmtpConfig, message: Message) -> dict[s
     msg = message.email()
     data, options = _serialise(msg, [config.sender_address, *waiting])
     if options and not conn.has_extn("smtputf8"):
-        words = "the server does not accept international (non-ASCII) addresses (no SMTPUTF8)"
-        return dict.fromkeys(waiting, f"553 {words}")
+        words: str | None = "553 the server does not accept international (non-ASCII) addresses (no SMTPUTF8)"
+        return dict.fromkeys(waiting, words)
     try:
         refused = conn.sendmail(config.sender_address, waiting, data, mail_options=options)
     except smtplib.SMTPRecipientsRefused as exc:
-        outcome = {a: f"{code} {_text(text)}" for a, (code, text) in exc.recipients.items()}
+        refusals: dict[str, str | None] = {a: f"{code} {_text(text)}" for a, (code, text) in exc.recipients.items()}
         if all(not _is_permanent(code) for code, _ in exc.recipients.values()):
-            raise _Transient("; ".join(f"{a}: {w}" for a, w in outcome.items()), connection=False) from None
-        return outcome
+            raise _Transient("; ".join(f"{a}: {w}" for a, w in refusals.items()), connection=False) from None
+        return refusals
     except smtplib.SMTPResponseException as exc:  # the sender or the message refused, or a 4xx at any step
-        words = f"{exc.smtp_code} {_text(exc.smtp_error)}"
+        answer = f"{exc.smtp_code} {_text(exc.smtp_error)}"
         if _is_permanent(exc.smtp_code):
-            return dict.fromkeys(waiting, words)
-        raise _Transient(words, connection=False) from None
+            return dict.fromkeys(waiting, answer)
+        raise _Transient(answer, connection=False) from None
     except (smtplib.SMTPServerDisconnected, OSError) as exc:
         raise _Transient(unreachable(config, exc), connection=True) from None
     outcome: dict[str, str | None] = dict.fromkeys(waiting)
