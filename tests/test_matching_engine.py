@@ -100,9 +100,9 @@ def test_every_hard_rule_a_pair_breaks_is_listed_in_words() -> None:
     a = person(1, "AUS", person_id=7)
     b = person(2, "AUS", languages=("Spanish",), past_partners=frozenset({7}))
     found = broken_rules(a, b, frozenset({frozenset((1, 2))}))
-    assert [x.rule for x in found] == ["same_country", "no_shared_language", "repeat_partnership", "forbidden"]
+    assert [x.rule for x in found] == ["cross_border", "no_shared_language", "repeat_partnership", "forbidden"]
     assert [str(x) for x in found] == [
-        "partners must live in different countries (both are in AUS)",
+        "partners must live in different countries (the country rule; both are in AUS)",
         "partners must share a language (Person 1: English; Person 2: Spanish)",
         "they have been partners before (the program never repeats a partnership)",
         "a coordinator forbade this pair",
@@ -110,7 +110,7 @@ def test_every_hard_rule_a_pair_breaks_is_listed_in_words() -> None:
     assert hard_rule_broken(a, b) == found[0].reason
     assert [x.rule for x in broken_rules(a, a)] == ["same_person"]
     assert broken_rules(a, person(3, "USA")) == [] and hard_rule_broken(a, person(3, "USA")) is None
-    assert set(HARD_RULES) == {"same_person", "same_country", "no_shared_language", "repeat_partnership",
+    assert set(HARD_RULES) == {"same_person", "cross_border", "no_shared_language", "repeat_partnership",
                                "forbidden"}
 
 

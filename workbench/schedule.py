@@ -1,22 +1,50 @@
 """A round's schedule: its dates and its fortnightly discussion topics.
 
-Every round starts with "Getting to know you" and sends one topic a fortnight from the day it starts.
-Pure (no database): the topic planner (:mod:`workbench.followup.topics`) and the sample generator
-(:mod:`workbench.sample`) both follow it.
+Every round starts with "Getting to know you" and sends one topic every ``topic_cadence_days`` (a fortnight
+unless the program says otherwise) from the day it starts; it opens, starts :data:`WEEKS_TO_START` weeks later
+and runs ``round_weeks`` weeks (sixteen, about four months, unless the program says otherwise).
+
+The dates are pure (no database): the topic planner (:mod:`workbench.followup.topics`) and the sample
+generator (:mod:`workbench.sample`) both follow them. :func:`topic_cadence` and :func:`round_length` read the
+program's settings (``workbench settings set topic_cadence_days 7``), the defaults being the ILN's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["FIRST_BODY", "FIRST_TOPIC", "FORTNIGHT", "RoundDates", "Topic", "send_day"]
+__all__ = ["FIRST_BODY", "FIRST_TOPIC", "FORTNIGHT", "WEEKS_TO_START", "RoundDates", "Topic", "round_dates_from",
+           "round_length", "send_day", "topic_cadence"]
 
 #: The topic every round starts with, and its text.
 FIRST_TOPIC = "Getting to know you"
 FIRST_BODY = "Introduce yourself, your library and your working day. What made you join?"
-#: The time between two topics.
+#: The time between two topics by default (the setting ``topic_cadence_days``).
 FORTNIGHT = dt.timedelta(days=14)
+#: A round opens for applications and its partnerships start about seven weeks later (domain.md).
+WEEKS_TO_START = 7
+
+
+def topic_cadence(con: Any) -> dt.timedelta:
+    """The time between two topics: the program's ``topic_cadence_days`` (a fortnight by default)."""
+    from workbench.program.settings import get_setting
+
+    return dt.timedelta(days=int(get_setting(con, "topic_cadence_days")))
+
+
+def round_length(con: Any) -> dt.timedelta:
+    """How long a round runs from the day it starts: the program's ``round_weeks`` (sixteen by default)."""
+    from workbench.program.settings import get_setting
+
+    return dt.timedelta(weeks=int(get_setting(con, "round_weeks")))
+
+
+def round_dates_from(opens_on: dt.date, length: dt.timedelta) -> tuple[dt.date, dt.date]:
+    """(starts_on, ends_on) of a round opening on ``opens_on`` and running ``length`` once started."""
+    starts_on = opens_on + dt.timedelta(weeks=WEEKS_TO_START)
+    return starts_on, starts_on + length
 
 
 @dataclass(frozen=True)
@@ -44,6 +72,6 @@ class Topic:
     version: int = 1
 
 
-def send_day(starts_on: dt.date, seq: int) -> dt.date:
-    """The day topic ``seq`` (1 = the first) is sent: one a fortnight from the day the round starts."""
-    return starts_on + (seq - 1) * FORTNIGHT
+def send_day(starts_on: dt.date, seq: int, cadence: dt.timedelta = FORTNIGHT) -> dt.date:
+    """The day topic ``seq`` (1 = the first) is sent: one every ``cadence`` from the day the round starts."""
+    return starts_on + (seq - 1) * cadence

@@ -23,11 +23,18 @@ from workbench.access import Action, User, require
 from workbench.applications.store import OPEN_STATUSES, open_round_row, write_failed
 from workbench.countries import country_name
 from workbench.errors import NotFound, WorkbenchError
+from workbench.program.settings import DEFAULT_COUNTRY_CAP, get_setting
 
 Status = Literal["accepted", "waitlisted", "withdrawn"]
 
-#: A new round's per-country cap (``rounds.country_cap``'s default): 20% of its live applications.
-DEFAULT_CAP = 0.2
+#: The program's default per-country cap, 20%: declared once, with the setting ``country_cap``
+#: (:mod:`workbench.program.settings`); a new round takes the program's setting (:func:`program_cap`).
+DEFAULT_CAP = DEFAULT_COUNTRY_CAP
+
+
+def program_cap(con: db.Connection) -> float:
+    """The cap a new round gets: the program's setting ``country_cap`` (20% unless a director changed it)."""
+    return float(get_setting(con, "country_cap"))
 
 #: Every cap-waitlisted application's reason starts so (manual waitlisting has the coordinator's words).
 CAP_REASON_PREFIX = "country above the"

@@ -17,7 +17,7 @@ import pandas as pd
 
 from workbench import db
 from workbench.access import Action, User, require
-from workbench.applications.admission import DEFAULT_CAP, apply_changes, plan_cap, round_applications
+from workbench.applications.admission import apply_changes, plan_cap, program_cap, round_applications
 from workbench.applications.report import ImportReport, NearMatch
 from workbench.applications.rounds import (
     carry_over_plan,
@@ -110,7 +110,7 @@ def import_applications(
                     and first_rounds.get(int(p), seq) < seq)
 
     # Admission under the cap, for the new rows and the round's undecided ones.
-    cap = float(current["country_cap"]) if current is not None else DEFAULT_CAP
+    cap = float(current["country_cap"]) if current is not None else program_cap(con)
     incoming = [(("carried", i), r.country_iso3, r.submitted_at)
                 for i, r in enumerate(carried[["country_iso3", "submitted_at"]].itertuples(index=False))]
     incoming += [(("new", i), r.country_iso3, r.submitted_at)

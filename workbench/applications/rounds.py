@@ -9,16 +9,13 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from workbench import db
+from workbench import db, schedule
 from workbench.access import Action, User, require
-from workbench.applications.admission import CAP_REASON_PREFIX, DEFAULT_CAP
+from workbench.applications.admission import CAP_REASON_PREFIX, program_cap
 from workbench.applications.store import insert_application_rows, next_seq, round_row, write_failed
 from workbench.errors import WorkbenchError
 
 _ROUND_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _().-]{0,39}$")
-#: A round opens, starts about seven weeks later and runs about four months (domain.md).
-_WEEKS_TO_START = 7
-_WEEKS_RUNNING = 16
 
 
 def check_round_id(round_id: str) -> str:
@@ -81,8 +78,8 @@ def insert_carried(con: db.Connection, carried: pd.DataFrame, round_id: str, *, 
 
 def insert_round(con: db.Connection, round_id: str, seq: int, opens_on: dt.date, cap: float, *, by: User) -> None:
     require(by, Action.IMPORT)
-    starts_on = opens_on + dt.timedelta(weeks=_WEEKS_TO_START)
-    ends_on = starts_on + dt.timedelta(weeks=_WEEKS_RUNNING)
+    # the round's dates follow the program's schedule (the setting round_weeks: sixteen weeks by default)
+    starts_on, ends_on = schedule.round_dates_from(opens_on, schedule.round_length(con))
     con.execute(
         "INSERT INTO rounds (round_id, label, seq, opens_on, starts_on, ends_on, status, country_cap) "
         "VALUES (?, ?, ?, ?, ?, ?, 'open', ?)",
@@ -107,12 +104,15 @@ class RoundOpened:
 
 
 def open_round(con: db.Connection, round_id: str, *, by: User, opens_on: dt.date | None = None,
-               cap: float = DEFAULT_CAP) -> RoundOpened:
+               cap: float | None = None) -> RoundOpened:
     """Create the next round (status open) and carry the latest round's cap-waitlisted applicants into it.
+
+    ``cap``: the round's per-country cap; None takes the program's (the setting ``country_cap``, 20% by default).
 
     Refused (:class:`~workbench.access.NotAllowed`) unless ``by`` may import into rounds."""
     require(by, Action.IMPORT)
     round_id = check_round_id(round_id)
+    cap = program_cap(con) if cap is None else cap
     if not 0 < cap <= 1:
         raise WorkbenchError(f"The country cap must be a share between 0 and 1 (got {cap}).")
     if round_row(con, round_id) is not None:

@@ -51,7 +51,8 @@ def register(commands: Commands) -> None:
         takes_db=True,
     )
     p.add_argument("round_id", metavar="ROUND", help="the new round's id, e.g. 2017B")
-    p.add_argument("--cap", type=float, default=0.2, help="the per-country cap, a share (default 0.2 = 20%%)")
+    p.add_argument("--cap", type=float, default=None,
+                   help="the per-country cap, a share (default: the program's setting country_cap, 0.2 = 20%%)")
 
 
 def _pairs(values: list[str], option: str) -> dict[str, str]:

@@ -18,7 +18,7 @@ from email.utils import format_datetime, formataddr
 from workbench import db
 from workbench.access import Action, User, require
 from workbench.errors import NotFound, WorkbenchError
-from workbench.schedule import FIRST_BODY, FIRST_TOPIC, FORTNIGHT, RoundDates, Topic, send_day
+from workbench.schedule import FIRST_BODY, FIRST_TOPIC, FORTNIGHT, RoundDates, Topic, send_day, topic_cadence
 
 MAX_TITLE = 120
 MAX_BODY = 4000
@@ -107,10 +107,11 @@ def start_from_previous(con: db.Connection, round_id: str, *, by: User,
     else:
         items.insert(0, (FIRST_TOPIC, FIRST_BODY))
     items = items[:MAX_TOPICS]
+    cadence = topic_cadence(con)  # the program's setting topic_cadence_days (a fortnight by default)
     with db.transaction(con):
         ids = db.next_ids(con, "topics", len(items))
         for i, (topic_id, (title, body)) in enumerate(zip(ids, items, strict=True)):
-            send_on = send_day(target.starts_on, i + 1)
+            send_on = send_day(target.starts_on, i + 1, cadence)
             con.execute("INSERT INTO topics (topic_id, round_id, seq, title, body, send_on) VALUES (?, ?, ?, ?, ?, ?)",
                         [topic_id, round_id, i + 1, title, body, send_on])
         db.audit(con, actor=by.actor, action="plan topics", entity="rounds", entity_id=round_id,
@@ -130,7 +131,7 @@ def add_topic(con: db.Connection, round_id: str, *, title: str, body: str, send_
             raise TopicError(f"{target.label} has {MAX_TOPICS} topics already, one for every fortnight a "
                              "check-in can report on. Edit an existing topic instead.")
         if send_on is None:
-            send_on = current[-1].send_on + FORTNIGHT if current else target.starts_on
+            send_on = current[-1].send_on + topic_cadence(con) if current else target.starts_on
         (topic_id,) = db.next_ids(con, "topics")
         seq = len(current) + 1
         con.execute("INSERT INTO topics (topic_id, round_id, seq, title, body, send_on) VALUES (?, ?, ?, ?, ?, ?)",
@@ -176,6 +177,7 @@ def plan_warnings(con: db.Connection, round_id: str) -> list[str]:
     if not topics:
         return []
     out = []
+    cadence = topic_cadence(con).days
     if topics[0].title.casefold() != FIRST_TOPIC.casefold():
         out.append(f"The first topic is '{topics[0].title}'; the program starts every round with "
                    f"'{FIRST_TOPIC}'.")
@@ -184,8 +186,9 @@ def plan_warnings(con: db.Connection, round_id: str) -> list[str]:
         if gap <= 0:
             out.append(f"Topic {after.seq} ('{after.title}') is sent on {after.send_on:%d %b %Y}, not after "
                        f"topic {before.seq} ({before.send_on:%d %b %Y}).")
-        elif gap != 14:
-            out.append(f"Topic {after.seq} follows topic {before.seq} after {gap} days, not a fortnight.")
+        elif gap != cadence:
+            every = "a fortnight" if cadence == 14 else f"the program's {cadence} days"
+            out.append(f"Topic {after.seq} follows topic {before.seq} after {gap} days, not {every}.")
     for t in topics:
         if not target.opens_on <= t.send_on <= target.ends_on + FORTNIGHT:
             out.append(f"Topic {t.seq} ('{t.title}') is sent on {t.send_on:%d %b %Y}, outside the round "

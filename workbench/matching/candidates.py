@@ -141,7 +141,8 @@ def feasible_pair_blocks(pool: Pool, members: np.ndarray | None = None) -> Itera
 def feasible_pairs(
     applicants: Sequence[Applicant], rules: MatchRules | None = None, weights: Weights | None = None
 ) -> Iterator[tuple[int, int, float]]:
-    """Every pair of eligible applicants the hard rules allow, with the score the objective uses.
+    """Every pair of eligible applicants the hard rules allow (the cross-border rule of ``rules``), with the
+    score the objective uses.
 
     Yields ``(a_id, b_id, score)`` with ``a_id < b_id``, in points (to the hundredth). Excluded people
     and forbidden pairs are left out; locks do not restrict this list. This is the set the upper bound
@@ -149,7 +150,7 @@ def feasible_pairs(
     """
     rules = rules or MatchRules()
     eligible = [a for a in applicants if a.application_id not in rules.excluded]
-    pool = Pool(eligible, weights or Weights(), rules.forbidden)
+    pool = Pool(eligible, weights or Weights(), rules.forbidden, cross_border=rules.cross_border)
     for i, j, q in feasible_pair_blocks(pool):
         a, b = pool.ids[i], pool.ids[j]
         lo, hi = np.minimum(a, b), np.maximum(a, b)

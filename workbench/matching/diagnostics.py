@@ -1,8 +1,9 @@
 """Why each unmatched person has no partner, and the smallest change that would place them.
 
 Rules are relaxed one at a time: a person "one change away" breaks exactly one hard rule with them.
-Changes are preferred in this order: add a language, lift a forbid, allow a same-country partner,
-allow a repeat partnership, and a change that pairs them with someone who is also unmatched (so it
+Changes are preferred in this order: add a language, lift a forbid, allow a partner on their side of the
+program's cross-border rule (same country, sub-region or organisation: the reason and the change name the
+rule), allow a repeat partnership, and a change that pairs them with someone who is also unmatched (so it
 places them at once) beats one that only opens a partner who is already matched.
 """
 
@@ -14,12 +15,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from workbench.matching.model import MatchResult, MatchRules, OddPolicy, UnmatchedReason
+from workbench.matching.rules import CROSS_BORDER, side_name
 from workbench.matching.scoring import Pool
 
 if TYPE_CHECKING:
     from workbench.matching.rules import CheckedInput
 
-_RULE_COST = {"language": 1, "forbidden": 1, "country": 2, "past": 2}
+_RULE_COST = {"language": 1, "forbidden": 1, "border": 2, "past": 2}
 
 
 def unmatched_reasons(pool: Pool, checked: CheckedInput, rules: MatchRules, result: MatchResult,
@@ -61,13 +63,13 @@ class _Context:
         """Per hard rule, which pool members it keeps away from person ``i`` (bool arrays)."""
         pool = self.pool
         me = pool.applicants[i]
-        country = pool.country == pool.country[i]
+        border = (pool.side == pool.side[i]) & (pool.side[i] >= 0)  # the cross-border rule keeps them apart
         language = ~np.any(pool.lang_bits & pool.lang_bits[i], axis=1)
         past = np.isin(self.person_ids, list(me.past_partners))
         past[self.listed_by.get(me.person_id, [])] = True
         forbidden = np.zeros(pool.n, dtype=bool)
         forbidden[self.forbidden.get(me.application_id, [])] = True
-        return {"country": country, "language": language, "past": past, "forbidden": forbidden}
+        return {"border": border, "language": language, "past": past, "forbidden": forbidden}
 
 
 def _reason(ctx: _Context, x: int, group_of: dict[int, tuple[int, ...]], locked: dict[int, tuple[int, ...]],
@@ -84,22 +86,27 @@ def _reason(ctx: _Context, x: int, group_of: dict[int, tuple[int, ...]], locked:
     change = _smallest_change(pool, i, blocks, failing, others & is_unmatched, others)
 
     if not len(feasible):
-        other_country = others & ~blocks["country"]
-        if not other_country.any():
-            return UnmatchedReason(x, "same_country_only", f"everyone else in the round is in {me.country}",
-                                   change)
-        if not (other_country & ~blocks["language"]).any():
-            if (others & blocks["country"] & ~blocks["language"]).any():
+        rule = pool.cross_border
+        unit = CROSS_BORDER[rule].unit
+        code = f"same_{'region' if rule == 'region' else unit}_only"
+        mine = side_name(me, rule)
+        named = f"(the {rule} rule: partners must {CROSS_BORDER[rule].must})"
+        other_side = others & ~blocks["border"]
+        if not other_side.any():
+            return UnmatchedReason(x, code, f"everyone else in the round is {_at(rule)} {mine} {named}", change)
+        if not (other_side & ~blocks["language"]).any():
+            if (others & blocks["border"] & ~blocks["language"]).any():
                 return UnmatchedReason(
-                    x, "same_country_only",
-                    f"only same-country candidates: the people who speak {langs} are all in {me.country}",
-                    change)
+                    x, code,
+                    f"only same-{unit} candidates: the people who speak {langs} are all {_at(rule)} {mine} "
+                    f"{named}", change)
             return UnmatchedReason(x, "no_shared_language",
                                    f"no shared language with anyone: no one else lists {langs}", change)
+        elsewhere = f"in another {unit}" if rule != "none" else "in the round"
         return UnmatchedReason(
             x, "past_or_forbidden",
-            "everyone in another country who shares a language was their partner before or is forbidden "
-            "for them", change)
+            f"everyone {elsewhere} who shares a language was their partner before or is forbidden for them",
+            change)
 
     feasible_ids = [int(pool.ids[j]) for j in feasible]
     open_ones = [y for y in feasible_ids if y not in group_of]
@@ -161,14 +168,22 @@ def _smallest_change(pool: Pool, i: int, blocks: dict[str, np.ndarray], failing:
             text = f"add {top} to their languages"
         elif rule == "forbidden":
             text = f"lift the forbid on {me.name}–{other.name}"
-        elif rule == "country":
-            text = f"allow a partner in {me.country}"
+        elif rule == "border":
+            text = (f"allow a partner {_at(pool.cross_border)} {side_name(me, pool.cross_border)} (the "
+                    f"{pool.cross_border} rule forbids it)")
         else:
             text = f"allow a repeat partnership with {other.name}"
         if placed:
             return f"{text} (then {other.name} in {other.country} could partner them: also unmatched)"
         return f"{text} ({len(js)} more possible partner(s), e.g. {other.name}; then re-run)"
-    return f"recruit an applicant from another country who speaks {sorted(me.languages)[0]}"
+    unit = CROSS_BORDER[pool.cross_border].unit
+    elsewhere = f" from another {unit}" if unit else ""
+    return f"recruit an applicant{elsewhere} who speaks {sorted(me.languages)[0]}"
+
+
+def _at(rule: str) -> str:
+    """"in AUS", "in Northern Europe", "at Boston Public Library"."""
+    return "at" if rule == "organisation" else "in"
 
 
 def _trio_partners(pool: Pool, i: int, group_of: dict[int, tuple[int, ...]], feasible_ids: list[int]) -> str:

@@ -49,6 +49,7 @@ class Applicant:
     partner_interests: frozenset[str] = frozenset()  #: the partner should share one of these
     past_partners: frozenset[int] = frozenset()  #: person_ids partnered in earlier rounds
     past_partner_countries: frozenset[str] = frozenset()  #: countries of earlier partners
+    organisation: str | None = None  #: where they work, as given (the organisation rule compares it normalised)
 
     @property
     def is_returner(self) -> bool:
@@ -62,11 +63,14 @@ class MatchRules:
     ``locks``: partnerships (2 or 3 application ids) that must appear exactly as given.
     ``forbidden``: pairs of application ids that must never be partners.
     ``excluded``: application ids left out of this run.
+    ``cross_border``: the program's cross-border rule (``workbench.matching.rules.CROSS_BORDER``): "country"
+    (partners live in different countries; the default), "region", "organisation" or "none".
     """
 
     locks: tuple[tuple[int, ...], ...] = ()
     forbidden: frozenset[frozenset[int]] = frozenset()
     excluded: frozenset[int] = frozenset()
+    cross_border: str = "country"
 
     @classmethod
     def of(
@@ -74,12 +78,14 @@ class MatchRules:
         locks: Iterable[Iterable[int]] = (),
         forbidden: Iterable[Iterable[int]] = (),
         excluded: Iterable[int] = (),
+        cross_border: str = "country",
     ) -> MatchRules:
         """Build rules from any iterables (lists of tuples, sets of pairs...)."""
         return cls(
             locks=tuple(tuple(lock) for lock in locks),
             forbidden=frozenset(frozenset(pair) for pair in forbidden),
             excluded=frozenset(excluded),
+            cross_border=cross_border,
         )
 
 
@@ -144,9 +150,12 @@ class PairExplanation:
     hours_overlap: float  #: hours the two 09:00–17:00 local working days overlap
     wishes: tuple[WishCheck, ...]  #: every wish either side made, met or not
     new_country_for: tuple[int, ...]  #: returners for whom the partner's country is new
+    #: how the pair meets the program's cross-border rule: "different countries (AUS, KEN)"; "" for ``none``
+    cross_border: str = ""
 
     def summary(self) -> str:
         parts = [
+            *([self.cross_border] if self.cross_border else []),
             f"{len(self.shared_interests)} shared interest(s)"
             + (f" ({', '.join(self.shared_interests)})" if self.shared_interests else ""),
             f"languages: {', '.join(self.shared_languages)}",

@@ -3,7 +3,10 @@
 This module is the one home of the hard rules: two people may be partners only when
 
 1. they are two different people;
-2. they live in different countries;
+2. they are on different sides of the program's **cross-border rule** (:data:`CROSS_BORDER`, the setting
+   ``cross_border``): they live in different countries (``country``, the default and the ILN's), come from
+   different UN M49 sub-regions (``region``), work at different organisations (``organisation``, for a
+   program inside one nation) or anything goes (``none``); :func:`cross_border_break` is that rule;
 3. they share at least one working language;
 4. they were never partners before (no repeat partnerships);
 5. no coordinator forbade the pair.
@@ -18,9 +21,12 @@ pair the matching would refuse. Pure Python: no database, no Streamlit.
 
 from __future__ import annotations
 
+import functools
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from workbench.matching.model import (
     Applicant,
@@ -31,11 +37,34 @@ from workbench.matching.model import (
     TooFewPeople,
 )
 
+#: The cross-border rules (the program's setting ``cross_border``).
+CrossBorder = Literal["country", "region", "organisation", "none"]
+CROSS_BORDER_RULES: tuple[CrossBorder, ...] = get_args(CrossBorder)
+
+
+@dataclass(frozen=True)
+class Border:
+    """What a cross-border rule keeps apart, in words: ``unit`` ("country"), what partners must do."""
+
+    rule: CrossBorder
+    unit: str  #: "country", "sub-region", "organisation"
+    must: str  #: "live in different countries"
+
+
+#: Each cross-border rule, in words.
+CROSS_BORDER: dict[CrossBorder, Border] = {
+    "country": Border("country", "country", "live in different countries"),
+    "region": Border("region", "sub-region", "come from different UN M49 sub-regions"),
+    "organisation": Border("organisation", "organisation", "work at different organisations"),
+    "none": Border("none", "", "may be anyone (no cross-border condition)"),
+}
+
 #: The hard rules, by name, in the order they are checked.
-HardRule = Literal["same_person", "same_country", "no_shared_language", "repeat_partnership", "forbidden"]
+HardRule = Literal["same_person", "cross_border", "no_shared_language", "repeat_partnership", "forbidden"]
 HARD_RULES: dict[HardRule, str] = {
     "same_person": "a person cannot be their own partner",
-    "same_country": "partners live in different countries",
+    "cross_border": "partners are on different sides of the program's cross-border rule (different countries, "
+                    "sub-regions or organisations; or none)",
     "no_shared_language": "partners share at least one working language",
     "repeat_partnership": "the program never repeats a partnership",
     "forbidden": "a pair a coordinator forbade is never made",
@@ -54,18 +83,90 @@ class RuleBreak:
         return self.reason
 
 
-def broken_rules(a: Applicant, b: Applicant, forbidden: frozenset[frozenset[int]] = frozenset()
-                 ) -> list[RuleBreak]:
+def check_cross_border(rule: str) -> CrossBorder:
+    """``rule`` if it is a cross-border rule, else a :class:`MatchingError` naming the four."""
+    if rule not in CROSS_BORDER:
+        raise MatchingError(f"the cross-border rule must be one of {', '.join(CROSS_BORDER_RULES)}, not {rule!r}.")
+    return rule  # type: ignore[return-value]
+
+
+def organisation_key(text: str | None) -> str | None:
+    """An organisation as the organisation rule compares it: accents, case, punctuation and a leading "The"
+    ignored, '&' is 'and' ("The Boston Public Library" = "boston public library."); None when blank."""
+    if text is None:
+        return None
+    folded = unicodedata.normalize("NFKD", str(text))
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).casefold().replace("&", " and ")
+    key = re.sub(r"[^0-9a-z]+", " ", folded.replace("'", "").replace("’", "")).strip()
+    key = re.sub(r"^the ", "", key)
+    return key or None
+
+
+@functools.cache
+def _sub_regions() -> dict[str, str]:
+    from workbench.countries import country_table
+
+    table = country_table()
+    return {str(c): str(r) for c, r in zip(table["iso3"], table["un_region"], strict=True) if str(r)}
+
+
+def sub_region(iso3: str) -> str:
+    """The UN M49 sub-region of a country ("Northern Europe"), from the country table
+    (``workbench/data/countries.csv``, made from country_converter); an unknown code is its own region."""
+    return _sub_regions().get(iso3, iso3)
+
+
+def side(a: Applicant, rule: CrossBorder) -> str | None:
+    """What ``rule`` compares for ``a``: their country, sub-region or organisation (normalised); None when the
+    rule has nothing to compare (``none``, or no organisation given under ``organisation``): no one is on
+    their side, so the rule keeps no partner from them."""
+    if rule == "country":
+        return a.country
+    if rule == "region":
+        return sub_region(a.country)
+    if rule == "organisation":
+        return organisation_key(a.organisation)
+    return None
+
+
+def side_name(a: Applicant, rule: CrossBorder) -> str:
+    """``a``'s side as people write it: the country code, the sub-region, the organisation as given."""
+    if rule == "region":
+        return sub_region(a.country)
+    if rule == "organisation":
+        return str(a.organisation or "").strip()
+    return a.country
+
+
+def cross_border_break(a: Applicant, b: Applicant, rule: CrossBorder = "country") -> RuleBreak | None:
+    """The program's cross-border rule for ``a`` and ``b``: None when they may be partners under it, else
+    the break, in words that name the rule and their shared country, sub-region or organisation."""
+    mine = side(a, rule)
+    if mine is None or mine != side(b, rule):
+        return None
+    border = CROSS_BORDER[rule]
+    if rule == "country":
+        where = f"both are in {a.country}"
+    elif rule == "region":
+        where = f"both are in {side_name(a, rule)}: {a.country} and {b.country}"
+    else:
+        where = f"both work at {side_name(a, rule)}"
+    return RuleBreak("cross_border", f"partners must {border.must} (the {rule} rule; {where})")
+
+
+def broken_rules(a: Applicant, b: Applicant, forbidden: frozenset[frozenset[int]] = frozenset(), *,
+                 cross_border: CrossBorder = "country") -> list[RuleBreak]:
     """Every hard rule that keeps ``a`` and ``b`` apart (empty when they may be partners).
 
     ``past_partners`` of each applicant are the person ids they were partnered with before; ``forbidden``
-    holds the pairs of application ids a coordinator forbade.
+    holds the pairs of application ids a coordinator forbade; ``cross_border`` is the program's rule.
     """
     if a.application_id == b.application_id:
         return [RuleBreak("same_person", "a person cannot be their own partner")]
     found: list[RuleBreak] = []
-    if a.country == b.country:
-        found.append(RuleBreak("same_country", f"partners must live in different countries (both are in {a.country})"))
+    border = cross_border_break(a, b, cross_border)
+    if border is not None:
+        found.append(border)
     if not a.languages & b.languages:
         found.append(RuleBreak(
             "no_shared_language",
@@ -80,10 +181,72 @@ def broken_rules(a: Applicant, b: Applicant, forbidden: frozenset[frozenset[int]
     return found
 
 
-def hard_rule_broken(a: Applicant, b: Applicant, forbidden: frozenset[frozenset[int]] = frozenset()) -> str | None:
+def hard_rule_broken(a: Applicant, b: Applicant, forbidden: frozenset[frozenset[int]] = frozenset(), *,
+                     cross_border: CrossBorder = "country") -> str | None:
     """The first hard rule that keeps ``a`` and ``b`` apart, in words, or None when they may be partners."""
-    found = broken_rules(a, b, forbidden)
+    found = broken_rules(a, b, forbidden, cross_border=cross_border)
     return found[0].reason if found else None
+
+
+_THE = ("United ", "Republic ", "Netherlands", "Philippines", "Bahamas", "Maldives", "Gambia", "Czech Republic",
+        "Dominican Republic", "Central African Republic", "Comoros", "Seychelles", "Marshall Islands",
+        "Solomon Islands", "Cayman Islands", "Faroe Islands", "Falkland Islands", "Cook Islands", "Vatican")
+
+
+def _in_country(iso3: str) -> str:
+    """"the United States", "Kenya" (the country table's name, with "the" where English puts one)."""
+    from workbench.countries import country_name, is_country
+
+    name = country_name(iso3) if is_country(iso3) else iso3
+    return f"the {name}" if name.startswith(_THE) or name.endswith(" Islands") else name
+
+
+@dataclass(frozen=True)
+class OneSide:
+    """Every applicant is on the same side of the cross-border rule: no pair is possible."""
+
+    rule: CrossBorder
+    people: int
+    where: str  #: "live in the United States", "come from Northern America", "work at Boston Public Library"
+    instead: CrossBorder  #: the rule to choose instead (the narrowest under which they have partners)
+
+    def __str__(self) -> str:
+        return f"all {self.people} applicants {self.where}"
+
+
+def one_side_only(applicants: Sequence[Applicant], rule: CrossBorder) -> OneSide | None:
+    """When two or more applicants are all on one side of ``rule`` (a national program under the country
+    rule, say), what they share and the rule to choose instead; None when the rule lets some pair form."""
+    if len(applicants) < 2:
+        return None
+    sides = {side(a, rule) for a in applicants}
+    if len(sides) != 1 or None in sides:
+        return None
+    first = applicants[0]
+    if rule == "country":
+        where = f"live in {_in_country(first.country)}"
+    elif rule == "region":
+        where = f"come from {sub_region(first.country)}"
+    else:
+        where = f"work at {side_name(first, rule)}"
+    instead: CrossBorder = "none"
+    for narrower in ("organisation", "country") if rule == "region" else ("organisation",):
+        if narrower != rule and len({side(a, narrower) for a in applicants}) > 1:  # type: ignore[arg-type]
+            instead = narrower  # type: ignore[assignment]
+            break
+    return OneSide(rule, len(applicants), where, instead)
+
+
+class OneSideOnly(MatchingError):
+    """Every eligible applicant is on the same side of the cross-border rule: no one can be matched. The engine
+    still answers such a round (everyone unmatched, each with the reason); the matching in the database
+    (:func:`workbench.matchstore.run_matching`) refuses it with this, naming the rule to choose instead."""
+
+    def __init__(self, found: OneSide) -> None:
+        self.found = found
+        rule = CROSS_BORDER[found.rule]
+        super().__init__(f"{found}: under the {found.rule} rule partners must {rule.must}, so no one can be "
+                         f"matched. Choose the {found.instead} rule instead.")
 
 
 @dataclass(frozen=True)
@@ -100,6 +263,7 @@ def _who(a: Applicant) -> str:
 
 def check_input(applicants: Sequence[Applicant], rules: MatchRules) -> CheckedInput:
     """Validate applicants and rules; raise a ``MatchingError`` subclass saying what to fix."""
+    check_cross_border(rules.cross_border)
     by_id: dict[int, Applicant] = {}
     for a in applicants:
         if a.application_id in by_id:
@@ -164,7 +328,7 @@ def check_input(applicants: Sequence[Applicant], rules: MatchRules) -> CheckedIn
                         f"lock {label} puts together {_who(a)} and {_who(b)}, a pair a coordinator also "
                         "forbade. Drop the lock or the forbid."
                     )
-                broken = hard_rule_broken(a, b)
+                broken = hard_rule_broken(a, b, cross_border=rules.cross_border)
                 if broken:
                     raise LockBreaksRule(
                         f"lock {label} breaks a hard rule: {_who(a)} and {_who(b)}: {broken}. "
@@ -179,3 +343,15 @@ def check_input(applicants: Sequence[Applicant], rules: MatchRules) -> CheckedIn
             "lift exclusions."
         )
     return CheckedInput(by_id, eligible, tuple(locks), frozenset(owner))
+
+
+def unchecked_note(applicants: Sequence[Applicant], rule: CrossBorder) -> str | None:
+    """Under the organisation rule, who gave no organisation (the rule cannot keep them from a colleague)."""
+    if rule != "organisation":
+        return None
+    missing = [a for a in applicants if organisation_key(a.organisation) is None]
+    if not missing:
+        return None
+    names = ", ".join(a.name for a in missing[:3]) + (" …" if len(missing) > 3 else "")
+    return (f"{len(missing)} applicant(s) gave no organisation ({names}): the organisation rule could not keep "
+            "them from a colleague. Add their organisation to the application and re-run to be sure.")

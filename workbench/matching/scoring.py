@@ -17,6 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 
 from workbench.matching.model import Applicant, PairExplanation, Weights, WishCheck
+from workbench.matching.rules import CROSS_BORDER, CrossBorder, check_cross_border, side, side_name
 
 #: Working day, local time, in minutes after midnight.
 DAY_START, DAY_END = 9 * 60, 17 * 60
@@ -74,8 +75,22 @@ def pair_score(a: Applicant, b: Applicant, weights: Weights) -> float:
     return pair_score_cp(a, b, weights) / 100
 
 
-def explain_pair(a: Applicant, b: Applicant, weights: Weights) -> PairExplanation:
-    """Everything a coordinator needs to see why ``a`` and ``b`` make a good (or poor) pair."""
+def border_words(a: Applicant, b: Applicant, rule: CrossBorder = "country") -> str:
+    """How ``a`` and ``b`` meet the cross-border rule, for an explanation: "different countries (AUS, KEN)",
+    "different sub-regions (…)", "different organisations (…)"; "" under ``none``."""
+    if rule == "none":
+        return ""
+    unit = CROSS_BORDER[rule].unit
+    plural = "countries" if unit == "country" else f"{unit}s"
+    if rule == "organisation" and (side(a, rule) is None or side(b, rule) is None):
+        return "organisation not given by " + " and ".join(x.name for x in (a, b) if side(x, rule) is None)
+    return f"different {plural} ({side_name(a, rule)}, {side_name(b, rule)})"
+
+
+def explain_pair(a: Applicant, b: Applicant, weights: Weights, *, cross_border: CrossBorder = "country"
+                 ) -> PairExplanation:
+    """Everything a coordinator needs to see why ``a`` and ``b`` make a good (or poor) pair (and how they meet
+    the program's cross-border rule)."""
     comps = pair_components(a, b, weights)
     wishes: list[WishCheck] = []
     for holder, other in ((a, b), (b, a)):
@@ -103,6 +118,7 @@ def explain_pair(a: Applicant, b: Applicant, weights: Weights) -> PairExplanatio
         hours_overlap=overlap_minutes(a.utc_offset_minutes, b.utc_offset_minutes) / 60,
         wishes=tuple(wishes),
         new_country_for=new_for,
+        cross_border=border_words(a, b, cross_border),
     )
 
 
@@ -128,14 +144,16 @@ class Pool:
     """A round's applicants as arrays, for scoring many pairs at once.
 
     ``scores(rows, cols)`` returns the centipoint score of every (row, col) pair, or -1 where a hard
-    rule (same country, no shared language, an earlier partnership, a forbidden pair, the same person)
-    keeps them apart. It agrees exactly with ``pair_score_cp`` and ``rules.hard_rule_broken``.
+    rule (the cross-border rule ``cross_border``, no shared language, an earlier partnership, a forbidden
+    pair, the same person) keeps them apart. It agrees exactly with ``pair_score_cp`` and
+    ``rules.hard_rule_broken``.
     """
 
     def __init__(self, applicants: Sequence[Applicant], weights: Weights,
-                 forbidden: Iterable[frozenset[int]] = ()) -> None:
+                 forbidden: Iterable[frozenset[int]] = (), *, cross_border: CrossBorder = "country") -> None:
         self.applicants = list(applicants)
         self.weights = weights
+        self.cross_border: CrossBorder = check_cross_border(cross_border)
         self.n = n = len(self.applicants)
         self.ids = np.array([a.application_id for a in self.applicants], dtype=np.int64)
         self.index = {a.application_id: i for i, a in enumerate(self.applicants)}
@@ -143,6 +161,11 @@ class Pool:
         countries = _vocab([[a.country] for a in apps], [a.past_partner_countries for a in apps])
         self.country_names = sorted(countries, key=countries.__getitem__)
         self.country = np.array([countries[a.country] for a in apps], dtype=np.int32)
+        # the cross-border rule's side of each person (-1: nothing to compare, so no one is on their side)
+        sides: dict[str, int] = {}
+        self.side = np.array([-1 if (x := side(a, self.cross_border)) is None else sides.setdefault(x, len(sides))
+                              for a in apps], dtype=np.int64)
+        self.side_names = {i: name for name, i in sides.items()}
         freq: dict[str, int] = {}
         for a in apps:
             for lang in a.languages:
@@ -173,20 +196,20 @@ class Pool:
         diffs = np.arange(-_MAX_DIFF, _MAX_DIFF + 1)
         hours_table = np.array(
             [_hours_points(wq["hours_overlap"], overlap_minutes(int(d), 0)) for d in diffs], dtype=np.int32)
-        # people with the same (country, languages, offset) behave alike for the country and language
+        # people with the same (side, languages, offset) behave alike for the cross-border and language
         # rules and the hours overlap: one small group x group table holds the hours points, or a large
         # negative number where the rules keep the groups apart
-        keys = [(int(self.country[i]), self.lang_bits[i].tobytes(), int(self.offset[i])) for i in range(n)]
+        keys = [(int(self.side[i]), self.lang_bits[i].tobytes(), int(self.offset[i])) for i in range(n)]
         group_of: dict[tuple[int, bytes, int], int] = {}
         self.group = np.array([group_of.setdefault(k, len(group_of)) for k in keys], dtype=np.int32)
         first = np.zeros(len(group_of), dtype=np.int64)
         first[self.group[::-1]] = np.arange(n)[::-1]
-        g_country, g_lang, g_off = self.country[first], self.lang_bits[first], self.offset[first]
+        g_side, g_lang, g_off = self.side[first], self.lang_bits[first], self.offset[first]
         share = np.zeros((len(first), len(first)), dtype=bool)
         for w in range(g_lang.shape[1]):
             share |= (g_lang[:, w][:, None] & g_lang[:, w][None, :]) != 0
         base = hours_table[g_off[:, None] - g_off[None, :] + _MAX_DIFF]
-        base[(g_country[:, None] == g_country[None, :]) | ~share] = _INFEASIBLE
+        base[((g_side[:, None] == g_side[None, :]) & (g_side[:, None] >= 0)) | ~share] = _INFEASIBLE
         self.base = base
         # sparse exclusions: earlier partnerships and forbidden pairs, as index -> indices
         by_person: dict[int, list[int]] = {}

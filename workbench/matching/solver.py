@@ -36,7 +36,7 @@ from workbench.matching.model import (
     OddPolicy,
     Weights,
 )
-from workbench.matching.rules import check_input
+from workbench.matching.rules import check_input, unchecked_note
 from workbench.matching.scoring import Pool, explain_pair
 
 Progress = Callable[[str, float], None]
@@ -58,7 +58,8 @@ def match(
 ) -> MatchResult:
     """Match a round: as many people as possible, then the largest total score.
 
-    ``applicants``: the round's accepted applications. ``rules``: locks, forbidden pairs, exclusions.
+    ``applicants``: the round's accepted applications. ``rules``: locks, forbidden pairs, exclusions and the
+    program's cross-border rule (``rules.cross_border``: country, region, organisation or none).
     ``odd_policy``: "trio" (a person left over joins a pair whose members both suit them) or
     "waitlist" (they stay unmatched, with a reason). ``time_limit``: seconds for the CP-SAT phase
     (the bound and warm start come first; they take a few seconds on 5,000 people). ``k``: candidate
@@ -89,7 +90,7 @@ def match(
         mark[0] = now
 
     checked = check_input(applicants, rules)
-    pool = Pool(checked.eligible, weights, rules.forbidden)
+    pool = Pool(checked.eligible, weights, rules.forbidden, cross_border=rules.cross_border)
     locked_idx = [tuple(pool.index[x] for x in lock) for lock in checked.locks]
     is_free = np.ones(pool.n, dtype=bool)
     for lock in locked_idx:
@@ -147,7 +148,9 @@ def match(
     proved = stats.proved_optimal and graph.is_full and not trios  # a trio is placed after the solve
     result.status = ("greedy-fallback" if fallback else "trivial" if stats.status == "TRIVIAL"
                      else "optimal" if proved or result.gap < 1e-9 else "feasible")
-    result.notes = [*notes, f"CP-SAT: {stats.status}, {stats.solved} model(s) solved, {stats.improved} improved"]
+    unchecked = unchecked_note(checked.eligible, pool.cross_border)
+    result.notes = [*notes, *([unchecked] if unchecked else []),
+                    f"CP-SAT: {stats.status}, {stats.solved} model(s) solved, {stats.improved} improved"]
     lap("explain")
     result.timings = timings
     result.seconds = round(time.monotonic() - started, 3)
@@ -288,7 +291,7 @@ def _assemble(pool: Pool, by_id: dict[int, Applicant], locks: tuple[tuple[int, .
     total = 0.0
     for ids, locked in sorted(groups):
         members = [by_id[x] for x in ids]
-        links = tuple(explain_pair(members[i], members[j], weights)
+        links = tuple(explain_pair(members[i], members[j], weights, cross_border=pool.cross_border)
                       for i in range(len(members)) for j in range(i + 1, len(members)))
         factor = 1.0 if len(ids) == 2 else 0.5
         components: dict[str, float] = {}

@@ -34,6 +34,9 @@ class Setting:
     default: Any
     check: Callable[[Any], Any]  #: returns the value to store (normalised) or raises SettingError
     action: Action = Action.SETTINGS  #: who may change it (a presenter saves decks; the rest is a director's)
+    #: a further check against the program's own data (its vocabularies…): (con, checked value) -> value to store
+    against: Callable[[Any, Any], Any] | None = None
+    choices: tuple[str, ...] = ()  #: the values allowed, when the setting is a choice (for a page's select box)
 
 
 def _retention_years(value: Any) -> int | None:
@@ -122,10 +125,198 @@ _PRESENT_SETTINGS = (
 
 
 
+# --- the program's own settings (issue 11): name, languages, cap, round length, cadence, rules, mail ----------
+
+#: A new round's per-country cap: 20% of its live applications (domain.md: the ILN capped a country at 20%).
+DEFAULT_COUNTRY_CAP = 0.2
+#: A round runs about four months (domain.md): sixteen weeks from the day partnerships start.
+DEFAULT_ROUND_WEEKS = 16
+#: A topic every other week.
+DEFAULT_TOPIC_CADENCE_DAYS = 14
+#: Who may be partners (``workbench.matching.rules.CROSS_BORDER``): the key and what it asks of partners.
+CROSS_BORDER_CHOICES: dict[str, str] = {
+    "country": "live in different countries",
+    "region": "come from different UN M49 sub-regions",
+    "organisation": "work at different organisations",
+    "none": "no cross-border condition",
+}
+
+
+def _text(what: str, *, longest: int) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        text = "" if value is None else " ".join(str(value).split())
+        if len(text) > longest:
+            raise SettingError(f"The {what} is at most {longest} characters (this one has {len(text)}).")
+        return text or None
+    return check
+
+
+def _program_name(value: Any) -> str:
+    text = _text("program's name", longest=120)(value)
+    if not text:
+        raise SettingError("The program needs a name (e.g. \"Mentoring Across America\"); it cannot be blank.")
+    return text
+
+
+def _language_list(value: Any) -> str:
+    items = value.split(",") if isinstance(value, str) else list(value or [])
+    names = [" ".join(str(x).split()) for x in items if str(x).strip()]
+    if not names:
+        raise SettingError("The program runs in at least one language: list them separated by commas, the main "
+                           "one first (e.g. \"French, English\").")
+    return ", ".join(names)
+
+
+def _languages_known(con: Any, value: str) -> str:
+    from workbench.program.vocabularies import KIND_NAMES, vocabulary
+
+    voc = vocabulary(con, "language")
+    found: list[str] = []
+    for name in value.split(", "):
+        term = voc.lookup(name)
+        if term is None:
+            raise SettingError(
+                f"{name!r} is not one of the program's {KIND_NAMES['language'][1]} ({voc.names()}). Add it to the "
+                f"vocabulary first (`workbench vocab add language {name}` or the Settings page), or correct it.")
+        if term in found:
+            raise SettingError(f"{term} is listed twice in the program's languages; list each language once.")
+        found.append(term)
+    return ", ".join(found)
+
+
+def _country_cap(value: Any) -> float:
+    if isinstance(value, bool):
+        raise SettingError("The country cap is a share such as 0.2 or 20%.")
+    text = str(value).strip()
+    try:
+        share = float(text.removesuffix("%")) / (100 if text.endswith("%") else 1)
+    except ValueError:
+        raise SettingError(f"The country cap is a share such as 0.2 or 20%, not {value!r}.") from None
+    if not 0 < share <= 1:
+        raise SettingError(f"The country cap must be more than 0 and at most 1 (100%), got {value!r}: 0.2 (or 20%) "
+                           "lets no country have more than a fifth of a round's places; 1 switches the cap off.")
+    return round(share, 4)
+
+
+def _whole(what: str, low: int, high: int, unit: str, example: str) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if isinstance(value, bool):
+            raise SettingError(f"The {what} is a whole number of {unit} ({example}).")
+        try:
+            number = value if isinstance(value, int) else int(str(value).strip())
+        except ValueError:
+            raise SettingError(f"The {what} is a whole number of {unit} ({example}), not {value!r}.") from None
+        if not low <= number <= high:
+            raise SettingError(f"The {what} must be between {low} and {high} {unit} (got {number}); {example}.")
+        return number
+    return check
+
+
+def _cross_border(value: Any) -> str:
+    text = str(value or "").strip().lower().replace("organization", "organisation")
+    if text not in CROSS_BORDER_CHOICES:
+        choices = "; ".join(f"{k} (partners {v})" if k != "none" else f"{k} ({v})"
+                            for k, v in CROSS_BORDER_CHOICES.items())
+        raise SettingError(f"The cross-border rule is one of: {choices}. {value!r} is not one of them.")
+    return text
+
+
+def _form_link(value: Any) -> str | None:
+    text = _text("survey form link", longest=2000)(value)
+    if text is None:
+        return None
+    if not text.startswith(("https://", "http://")) or " " in text or "." not in text.split("/")[2:3][0]:
+        raise SettingError(f"The survey form link is a web address starting with https:// (e.g. "
+                           f"https://forms.example.org/end-of-round), not {text!r}.")
+    return text
+
+
+def _email(what: str, *, links: bool = False) -> Callable[[Any], str | None]:
+    from email.utils import parseaddr
+
+    def check(value: Any) -> str | None:
+        text = _text(what, longest=320)(value)
+        if text is None:
+            return None
+        if links and text.startswith(("https://", "http://", "mailto:")):
+            return text
+        address = parseaddr(text)[1]
+        local, _, domain = address.rpartition("@")
+        if not local or "." not in domain or " " in address:
+            raise SettingError(f"The {what} is an email address such as coordinators@program.example.org"
+                               f"{' (or a web address for unsubscribing)' if links else ''}, not {text!r}.")
+        return text
+    return check
+
+
+_PROGRAM_SETTINGS = (
+    Setting("program_name", "Program name",
+            "The program's name, shown on the pages and in its messages.", "My mentoring program", _program_name),
+    Setting("languages", "Languages",
+            "The languages the program runs in, separated by commas, the main one first. An introduction is "
+            "written in a language all partners share, preferring the first. Each must be a working language of "
+            "the program's vocabulary.", "English", _language_list, against=_languages_known),
+    Setting("country_cap", "Per-country cap (new rounds)",
+            "A new round's cap: no country may have more than this share of the round's applications (the "
+            "earliest get in, the rest are offered the next round). 0.2 is 20%; 1 switches the cap off.",
+            DEFAULT_COUNTRY_CAP, _country_cap),
+    Setting("round_weeks", "Round length (weeks)",
+            "How long a new round runs, in weeks, from the day its partnerships start.",
+            DEFAULT_ROUND_WEEKS, _whole("round length", 4, 52, "weeks", "16 is about four months")),
+    Setting("topic_cadence_days", "Topic cadence (days)",
+            "Days between two discussion topics (14: one a fortnight).",
+            DEFAULT_TOPIC_CADENCE_DAYS, _whole("topic cadence", 7, 31, "days", "14 is one topic a fortnight")),
+    Setting("cross_border", "Who may be partners",
+            "The cross-border rule: country (partners live in different countries), region (different UN M49 "
+            "sub-regions), organisation (different organisations: a program inside one nation), none.",
+            "country", _cross_border, choices=tuple(CROSS_BORDER_CHOICES)),
+    Setting("survey_form_link", "Survey form link",
+            "The end-of-round survey form the program's survey message links to.", None, _form_link),
+    Setting("reply_to", "Reply-to address",
+            "Where replies to the program's messages go (the mail settings' reply_to, if set, wins).", None,
+            _email("reply-to address")),
+    Setting("unsubscribe_address", "Unsubscribe address",
+            "The address (or web page) the program's messages offer for unsubscribing (List-Unsubscribe).",
+            None, _email("unsubscribe address", links=True)),
+)
+
+
 #: Every setting of the program, with its default.
+def _form_mappings(value: Any) -> dict[str, dict[str, Any]]:
+    """{signature: {"columns": [the form's headers], "mapping": {header: application field or null}}}."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise SettingError(f"The form mappings setting is JSON: {exc.msg} at character {exc.pos}.") from None
+    if not isinstance(value, dict):
+        raise SettingError("The form mappings setting is an object: a form's signature -> {\"columns\": [...], "
+                           "\"mapping\": {header: field}}.")
+    out: dict[str, dict[str, Any]] = {}
+    for signature, form in value.items():
+        if not isinstance(form, dict) or not isinstance(form.get("columns"), list) \
+                or not isinstance(form.get("mapping"), dict):
+            raise SettingError(f"The form mapping {signature!r} needs \"columns\" (the headers, in order) and "
+                               "\"mapping\" (header -> application field, or null to ignore the column).")
+        mapping = {str(k): (None if v in (None, "") else str(v)) for k, v in form["mapping"].items()}
+        out[str(signature)] = {"columns": [str(c) for c in form["columns"]], "mapping": mapping,
+                               **{k: form[k] for k in ("saved_at", "file") if k in form}}
+    return out
+
+
+#: Remembered column mappings of application forms (written by an import, so a coordinator may change it).
+_IMPORT_SETTINGS = (
+    Setting("form_mappings", "Remembered form mappings",
+            "How the columns of each application form were mapped by hand on import, remembered for the next "
+            "export of the same form (the same header row).", {}, _form_mappings, action=Action.IMPORT),
+)
+
+
 SETTINGS: dict[str, Setting] = {
     s.key: s for s in (
+        *_PROGRAM_SETTINGS,
         *_PRESENT_SETTINGS,
+        *_IMPORT_SETTINGS,
         Setting("retention_years", "Retention of personal data (years)",
                 "Personal data of people whose rounds all closed more than this many years ago is erased by "
                 "`workbench retention apply` (or the Personal data page). None keeps it.",
@@ -161,6 +352,14 @@ def retention_years(con: db.Connection) -> int | None:
     return None if value is None else int(value)
 
 
+def check_setting(con: db.Connection, key: str, value: Any) -> Any:
+    """The value ``key`` would store for ``value`` (normalised), or :class:`SettingError` saying what is wrong;
+    nothing is written (a form's preview, the CLI's dry check)."""
+    setting = _setting(key)
+    stored = setting.check(value)
+    return setting.against(con, stored) if setting.against is not None and stored is not None else stored
+
+
 def set_setting(con: db.Connection, key: str, value: Any, *, by: User, version: int | None = None) -> Any:
     """Store a setting (a director's action; a presenter's for the decks); returns the value stored.
 
@@ -170,6 +369,8 @@ def set_setting(con: db.Connection, key: str, value: Any, *, by: User, version: 
     setting = _setting(key)
     require(by, setting.action)
     stored = setting.check(value)
+    if setting.against is not None and stored is not None:
+        stored = setting.against(con, stored)
     now = datetime.now(UTC).replace(tzinfo=None)
     with db.transaction(con):
         row = con.execute("SELECT value, version FROM settings WHERE key = ?", [key]).fetchone()
