@@ -35,27 +35,23 @@ SCREENS = [
     ("followup", "pages/followup.py", "Follow-up", ":material/support_agent:", "Round"),
     ("outcomes", "pages/outcomes.py", "Outcomes", ":material/insights:", "Reports"),
     ("impact", "pages/impact.py", "Impact coding", ":material/label:", "Reports"),
+    ("outbox", "pages/outbox.py", "Outbox", ":material/outbox:", "Round"),
     ("present", "pages/present.py", "Present", ":material/slideshow:", "Reports"),
     ("audit", "pages/audit.py", "Audit log", ":material/history:", "Admin"),
     ("privacy", "pages/privacy.py", "Personal data", ":material/shield_person:", "Admin"),
     ("backups", "pages/backups.py", "Backups", ":material/backup:", "Admin"),
+    ("settings", "pages/settings.py", "Settings", ":material/settings:", "Admin"),
 ]
 
 #: The Present page: when the program publishes it (setting present_published), it alone opens without sign-in.
 PRESENT_FILE = "pages/present.py"
 
-#: Screens whose action access.PAGES does not list (yet).
-_OTHER_ACTIONS = {"privacy": Action.ERASE}
-
-
 def screen_action(key: str) -> Action:
-    return access.PAGES[key] if key in access.PAGES else _OTHER_ACTIONS[key]
+    return access.PAGES[key]
 
 
 def allowed_screens(user: User) -> set[str]:
-    allowed = set(access.pages_for(user))
-    return allowed | {key for key, action in _OTHER_ACTIONS.items() if key not in access.PAGES
-                      and access.may(user, action)}
+    return set(access.pages_for(user))
 
 
 def existing_screens() -> list[tuple[str, str, str, str, str]]:
