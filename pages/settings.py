@@ -3,6 +3,8 @@
 import streamlit as st
 
 from workbench.access import Action
+from workbench.errors import WorkbenchError
+from workbench.messages import smtp
 from workbench.program import vocabularies as v
 from workbench.ui.auth import current_user
 from workbench.ui.connection import cursor
@@ -86,3 +88,18 @@ for kind, tab in zip(v.KINDS, st.tabs([v.KIND_NAMES[k][1].capitalize() for k in 
             with reporting_errors():
                 term = v.set_synonyms(con, kind, chosen, _synonyms(text), by=user, version=int(terms[chosen].version))
                 saved(con, f"Saved {len(term.synonyms)} synonym(s) of '{chosen}'.")
+
+st.header("Sending email")
+st.write("The mail server the Outbox sends through, from `WORKBENCH_SMTP_*` variables or `[smtp]` in "
+         "`.streamlit/secrets.toml` (see the README's *Sending email*). The password is never shown.")
+try:
+    mail = smtp.smtp_config()
+except WorkbenchError as exc:
+    st.warning(str(exc))
+else:
+    shown = mail.shown()
+    st.dataframe([{"setting": key, "value": str(value)} for key, value in shown.items()], hide_index=True,
+                 width="stretch")
+    if st.button(f"Send a test message to me ({user.email})", key="smtp_test", disabled=not user.email):
+        with reporting_errors(), st.spinner("Sending…"):
+            st.success(smtp.send_test_message(user.email, by=user, config=mail))
