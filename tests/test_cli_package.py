@@ -55,6 +55,8 @@ DB_COMMANDS: dict[str, list[str]] = {
     "vocab add": ["vocab", "add", "interest", "Makerspaces"],
     "vocab rename": ["vocab", "rename", "interest", "Library spaces", "Spaces"],
     "vocab merge": ["vocab", "merge", "sector", "national", "public"],
+    "settings show": ["settings", "show"],
+    "settings set": ["settings", "set", "cross_border", "organisation"],
     "present export": ["present", "export", "--out", "deck.html"],  # also: --format png|svg --out DIR
     "outbox queue introductions": ["outbox", "queue", "introductions", "--round", "2017A"],
     "outbox queue topic": ["outbox", "queue", "topic", "--round", "2017A", "--date", "2017-03-13"],

@@ -181,8 +181,8 @@ def test_the_rematch_asks_the_matchings_function(sample: db.Connection, monkeypa
     options = rematch.candidates(sample, person.application_id, by=by)
     partner = int(options[options["feasible"]].iloc[0]["application_id"])
 
-    def stricter(a: rules.Applicant, b: rules.Applicant, forbidden: frozenset[frozenset[int]] = frozenset()
-                 ) -> list[rules.RuleBreak]:
+    def stricter(a: rules.Applicant, b: rules.Applicant, forbidden: frozenset[frozenset[int]] = frozenset(), *,
+                 cross_border: rules.CrossBorder = "country") -> list[rules.RuleBreak]:
         return [rules.RuleBreak("forbidden", "a new rule refuses everyone")]
 
     monkeypatch.setattr(rules, "broken_rules", stricter)

@@ -1,18 +1,22 @@
-"""Build the workbench database from the CSVs in ``sample_data/`` (and regenerate those CSVs).
+"""Build a workbench database: the sample program from the CSVs in ``sample_data/``, or a new, empty program.
 
 ``build_database(path)`` is what ``workbench init`` and ``make run`` call; the tests and the browser
 tests build their databases the same way, so everyone works on the same program.
+``build_empty_database(path, name=…)`` is ``workbench init --empty``: a program of one's own, with no people,
+the default settings and vocabularies, and its name. One database file holds one program.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 
 from workbench import db
+from workbench.access import User
 from workbench.config import settings
 from workbench.errors import DatabaseBusy, DatabaseExists, WorkbenchError
 from workbench.program.vocabularies import seed_vocabularies
@@ -55,10 +59,7 @@ def load_sample(con: db.Connection, sample_dir: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
     with db.transaction(con):
         seed_vocabularies(con, actor="workbench init")
-        con.execute(
-            "INSERT INTO countries SELECT * FROM read_csv(?, header = true, all_varchar = true)",
-            [str(COUNTRIES_CSV)],
-        )
+        load_countries(con)
         for table, conversions in TABLES.items():
             columns = [r[0] for r in con.execute(
                 "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index", [table]
@@ -82,6 +83,14 @@ def load_sample(con: db.Connection, sample_dir: Path) -> dict[str, int]:
     return counts
 
 
+def load_countries(con: db.Connection) -> int:
+    """The country table (``workbench/data/countries.csv``: ISO codes, names, UN M49 sub-regions, time zones)."""
+    con.execute("INSERT INTO countries SELECT * FROM read_csv(?, header = true, all_varchar = true)",
+                [str(COUNTRIES_CSV)])
+    (count,) = con.execute("SELECT count(*) FROM countries").fetchone()  # type: ignore[misc]
+    return int(count)
+
+
 def build_database(path: str | Path | None = None, *, force: bool = False,
                    sample_dir: Path | None = None, queries_dir: Path | None = None) -> Path:
     """Build a database file from ``sample_data/``: written aside, then moved into place.
@@ -92,12 +101,39 @@ def build_database(path: str | Path | None = None, *, force: bool = False,
     building and checked again just before the replacement, since the holder's later edits would
     otherwise go to the replaced file and be lost.
     """
+    return _build(path, force=force, queries_dir=queries_dir, what="a fresh copy of the sample program",
+                  fill=lambda con: load_sample(con, sample_dir or settings().sample_dir))
+
+
+def build_empty_database(path: str | Path | None = None, *, name: str, by: User, force: bool = False,
+                         queries_dir: Path | None = None) -> Path:
+    """Start a new program in a database file of its own: the tables, the country table, the default
+    vocabularies (``workbench/vocab.py``: a director changes them with ``workbench vocab`` or on the Settings
+    page), every setting at its default, and the program's name (the setting ``program_name``, set as ``by``).
+    No rounds, people or applications. The same refusals as :func:`build_database`: an existing file is kept
+    unless ``force``, and a file another program holds open is never replaced.
+    """
+    from workbench.program.settings import SETTINGS, set_setting
+
+    SETTINGS["program_name"].check(name)  # a blank or overlong name is refused before anything is written
+
+    def fill(con: db.Connection) -> None:
+        with db.transaction(con):
+            seed_vocabularies(con, actor="workbench init --empty")
+            load_countries(con)
+        set_setting(con, "program_name", name, by=by)
+
+    return _build(path, force=force, queries_dir=queries_dir, what="an empty program", fill=fill)
+
+
+def _build(path: str | Path | None, *, force: bool, queries_dir: Path | None, what: str,
+           fill: Callable[[db.Connection], object]) -> Path:
+    """Write a new database aside with ``fill``, then move it into place (see :func:`build_database`)."""
     target = Path(path) if path is not None else settings().db_path
     if target.exists() and not force:
         raise DatabaseExists(
             f"{target} already exists and was left untouched. Use `workbench init --force` to replace it "
-            "with a fresh copy of the sample program (everything in it will be lost), or pass another "
-            "--db path."
+            f"with {what} (everything in it will be lost), or pass another --db path."
         )
     _refuse_if_held(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -107,7 +143,7 @@ def build_database(path: str | Path | None = None, *, force: bool = False,
     try:
         con = db.connect(tmp, create=True)
         try:
-            load_sample(con, sample_dir or settings().sample_dir)
+            fill(con)
             db.apply_views(con, queries_dir)
             con.execute("CHECKPOINT")
         finally:

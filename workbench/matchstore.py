@@ -29,7 +29,7 @@ from workbench.access import Action, User, country_scope, require, scope_frame
 from workbench.db import Connection
 from workbench.errors import NotFound, StaleEdit, WorkbenchError
 from workbench.matching import model as m
-from workbench.matching.rules import hard_rule_broken
+from workbench.matching.rules import OneSideOnly, hard_rule_broken, one_side_only
 from workbench.matching.scoring import explain_pair
 from workbench.program.vocabularies import Vocabulary, vocabularies
 
@@ -78,8 +78,8 @@ def load_pool(con: Connection, round_id: str, *, by: User) -> Pool:
     if scope is None:
         return pool
     rows = _scope_rules(pool.rule_rows, scope)
-    return Pool(round_id, [a for a in pool.applicants if a.country in scope], _rules_from(rows), rows,
-                pool.vocabularies)
+    return Pool(round_id, [a for a in pool.applicants if a.country in scope],
+                _rules_from(rows, pool.rules.cross_border), rows, pool.vocabularies)
 
 
 class _Canonical:
@@ -119,7 +119,7 @@ def _pool(con: Connection, round_id: str) -> Pool:
         )
         SELECT a.application_id, a.person_id, a.name, a.country_iso3, a.sector, a.career_stage, a.interests,
             a.languages, a.utc_offset_minutes, a.partner_sector, a.partner_stage, a.partner_interests,
-            coalesce(h.partners, []), coalesce(h.countries, [])
+            coalesce(h.partners, []), coalesce(h.countries, []), a.organisation
         FROM applications AS a LEFT JOIN history AS h ON h.person_id = a.person_id
         WHERE a.round_id = ? AND a.status = 'accepted'
         ORDER BY a.application_id
@@ -135,12 +135,19 @@ def _pool(con: Connection, round_id: str) -> Pool:
             languages=term.many("language", r[7]), utc_offset_minutes=r[8],
             partner_sector=term.one("sector", r[9]), partner_stage=term.one("career_stage", r[10]),
             partner_interests=term.many("interest", r[11]),
-            past_partners=frozenset(r[12]), past_partner_countries=frozenset(r[13]),
+            past_partners=frozenset(r[12]), past_partner_countries=frozenset(r[13]), organisation=r[14],
         )
         for r in rows
     ]
     rules = _rule_table(con, round_id)
-    return Pool(round_id, applicants, _rules_from(rules), rules, voc)
+    return Pool(round_id, applicants, _rules_from(rules, cross_border(con)), rules, voc)
+
+
+def cross_border(con: Connection) -> str:
+    """The program's cross-border rule (the setting ``cross_border``: country, region, organisation, none)."""
+    from workbench.program.settings import get_setting
+
+    return str(get_setting(con, "cross_border"))
 
 
 def rule_table(con: Connection, round_id: str, *, by: User) -> pd.DataFrame:
@@ -176,12 +183,13 @@ def _rule_table(con: Connection, round_id: str) -> pd.DataFrame:
     ).df()
 
 
-def _rules_from(rules: pd.DataFrame) -> m.MatchRules:
+def _rules_from(rules: pd.DataFrame, cross_border: str = "country") -> m.MatchRules:
     locks = [(int(r.application_a_id), int(r.application_b_id)) for r in rules.itertuples() if r.kind == "lock"]
     forbidden = [(int(r.application_a_id), int(r.application_b_id)) for r in rules.itertuples()
                  if r.kind == "forbid"]
     excluded = [int(r.application_a_id) for r in rules.itertuples() if r.kind == "exclude"]
-    return m.MatchRules.of(locks=_merge_locks(locks), forbidden=forbidden, excluded=excluded)
+    return m.MatchRules.of(locks=_merge_locks(locks), forbidden=forbidden, excluded=excluded,
+                           cross_border=cross_border)
 
 
 def _merge_locks(pairs: Iterable[tuple[int, int]]) -> list[tuple[int, ...]]:
@@ -448,11 +456,11 @@ def check_pairing(con: Connection, round_id: str, ids: Sequence[int], *, by: Use
     warnings: list[str] = []
     for i, a in enumerate(ids):
         for b in ids[i + 1:]:
-            why = hard_rule_broken(people[a], people[b], pool.rules.forbidden)
+            why = hard_rule_broken(people[a], people[b], pool.rules.forbidden, cross_border=pool.rules.cross_border)
             if why:
                 raise RuleViolation(f"{people[a].name} ({people[a].country}) and {people[b].name} "
                                     f"({people[b].country}) cannot be partners: {why}.")
-            exp = explain_pair(people[a], people[b], m.Weights())
+            exp = explain_pair(people[a], people[b], m.Weights(), cross_border=pool.rules.cross_border)
             if not exp.shared_interests:
                 warnings.append(f"{people[a].name} and {people[b].name} share no interest.")
             unmet = [w for w in exp.wishes if not w.met]
@@ -471,8 +479,10 @@ def pair_by_hand(con: Connection, run_id: int, ids: Sequence[int], version: int,
     ids = sorted(int(a) for a in ids)
     run = run_row(con, run_id)
     warnings = check_pairing(con, run["round_id"], ids, by=by, run_id=run_id)
-    people = _pool(con, run["round_id"]).by_id()
-    links = [explain_pair(people[a], people[b], m.Weights()) for i, a in enumerate(ids) for b in ids[i + 1:]]
+    pool = _pool(con, run["round_id"])
+    people = pool.by_id()
+    links = [explain_pair(people[a], people[b], m.Weights(), cross_border=pool.rules.cross_border)
+             for i, a in enumerate(ids) for b in ids[i + 1:]]
     score = sum(link.score for link in links) / (1 if len(ids) == 2 else 2)
     with db.transaction(con):
         new = _bump_run(con, run_id, version, actor=actor, action="pair by hand", detail={"members": ids})
@@ -623,11 +633,17 @@ def run_matching(con: Connection, round_id: str, settings: RunSettings | None = 
     from workbench.matching import match
 
     pool = _pool(con, round_id)
+    one_side = one_side_only([a for a in pool.applicants if a.application_id not in pool.rules.excluded],
+                             pool.rules.cross_border)  # type: ignore[arg-type]
+    if one_side is not None:  # a national program under the country rule, say: say what to choose instead
+        raise WorkbenchError(f"{one_side}: choose the {one_side.instead} rule in Settings (`workbench settings set "
+                             f"cross_border {one_side.instead}`)") from OneSideOnly(one_side)
     previous = [p for p in previous_result(con, round_id)
                 if not any(a in pool.rules.excluded for a in p)] or None
     result = match(pool.applicants, pool.rules, settings.weights, time_limit=settings.time_limit,
                    odd_policy=settings.odd_policy, previous=previous, progress=progress)
-    params = {**settings.as_dict(), "locks": [list(x) for x in pool.rules.locks],
+    params = {**settings.as_dict(), "cross_border": pool.rules.cross_border,
+              "locks": [list(x) for x in pool.rules.locks],
               "forbidden": sorted(sorted(x) for x in pool.rules.forbidden), "excluded": sorted(pool.rules.excluded)}
     run_id = save_run(con, round_id, result, params, by=by)
     return run_id, result

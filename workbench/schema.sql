@@ -61,6 +61,8 @@ CREATE TABLE IF NOT EXISTS applications (
     status_reason      VARCHAR,
     source             VARCHAR NOT NULL,
     version            INTEGER NOT NULL DEFAULT 1,
+    -- where the applicant works, as given (optional; the organisation cross-border rule compares it, normalised)
+    organisation       VARCHAR,
     UNIQUE (round_id, person_id)
 );
 

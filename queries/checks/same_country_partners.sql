@@ -1,8 +1,26 @@
--- Partnerships (in any run) with two members from the same country. Must return no rows.
-SELECT p.run_id, p.partnership_id, a.country_iso3, a.application_id AS application_a, b.application_id AS application_b
+-- Partnerships (in any run) whose members the program's cross-border rule keeps apart (the setting cross_border: country by default, region, organisation, none). Must return no rows.
+WITH rule AS (
+    SELECT coalesce((SELECT value::JSON ->> '$' FROM settings WHERE key = 'cross_border'), 'country') AS cross_border
+),
+member AS (
+    SELECT pm.partnership_id, a.application_id, a.country_iso3, c.un_region,
+        -- the organisation as workbench.matching.rules.organisation_key compares it
+        nullif(regexp_replace(trim(regexp_replace(
+            replace(replace(replace(lower(strip_accents(coalesce(a.organisation, ''))), '&', ' and '), '''', ''), '’', ''),
+            '[^0-9a-z]+', ' ', 'g')), '^the ', ''), '') AS organisation_key
+    FROM partnership_members AS pm
+    JOIN applications AS a ON a.application_id = pm.application_id
+    JOIN countries AS c ON c.iso3 = a.country_iso3
+)
+SELECT p.run_id, p.partnership_id, rule.cross_border, a.country_iso3, a.application_id AS application_a,
+    b.application_id AS application_b
 FROM partnerships AS p
-JOIN partnership_members AS ma ON ma.partnership_id = p.partnership_id
-JOIN partnership_members AS mb ON mb.partnership_id = p.partnership_id AND ma.application_id < mb.application_id
-JOIN applications AS a ON a.application_id = ma.application_id
-JOIN applications AS b ON b.application_id = mb.application_id
-WHERE a.country_iso3 = b.country_iso3
+JOIN member AS a ON a.partnership_id = p.partnership_id
+JOIN member AS b ON b.partnership_id = p.partnership_id AND a.application_id < b.application_id
+CROSS JOIN rule
+WHERE CASE rule.cross_border
+    WHEN 'country' THEN a.country_iso3 = b.country_iso3
+    WHEN 'region' THEN a.un_region = b.un_region
+    WHEN 'organisation' THEN a.organisation_key = b.organisation_key
+    ELSE false
+END

@@ -33,7 +33,7 @@ def check_round_id(round_id: str) -> str:
 _CARRY_COLUMNS = [
     "application_id", "person_id", "submitted_at", "name", "email", "email_normalised", "country_iso3", "sector",
     "career_stage", "interests", "languages", "timezone", "utc_offset_minutes", "partner_sector",
-    "partner_stage", "partner_interests", "version",
+    "partner_stage", "partner_interests", "version", "organisation",
 ]
 
 
@@ -50,7 +50,7 @@ def carry_over_plan(con: db.Connection) -> pd.DataFrame:
         """
         SELECT a.application_id, a.person_id, a.submitted_at, a.name, a.email, p.email AS email_normalised,
             a.country_iso3, a.sector, a.career_stage, a.interests, a.languages, a.timezone,
-            a.utc_offset_minutes, a.partner_sector, a.partner_stage, a.partner_interests, a.version
+            a.utc_offset_minutes, a.partner_sector, a.partner_stage, a.partner_interests, a.version, a.organisation
         FROM applications AS a JOIN people AS p USING (person_id)
         WHERE a.round_id = ? AND a.status = 'waitlisted' AND starts_with(coalesce(a.status_reason, ''), ?)
         ORDER BY a.submitted_at, a.application_id

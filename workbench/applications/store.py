@@ -73,17 +73,19 @@ def first_seq(con: db.Connection, person_ids: list[int]) -> dict[int, int]:
 def insert_application_rows(con: db.Connection, frame: pd.DataFrame) -> None:
     """Insert application rows (the columns of ``applications``) from a frame, in one statement."""
     name = f"incoming_{uuid.uuid4().hex}"
+    if "organisation" not in frame.columns:  # optional: a form without the column, an older carry-over
+        frame = frame.assign(organisation=None)
     con.register(name, frame)
     try:
         con.execute(
             f"""
             INSERT INTO applications (application_id, round_id, person_id, submitted_at, name, email, country_iso3,
                 sector, career_stage, interests, languages, timezone, utc_offset_minutes, partner_sector,
-                partner_stage, partner_interests, status, status_reason, source, version)
+                partner_stage, partner_interests, status, status_reason, source, version, organisation)
             SELECT application_id, round_id, person_id, submitted_at, name, email, country_iso3, sector,
                 career_stage, interests::VARCHAR[], languages::VARCHAR[], timezone, utc_offset_minutes,
                 partner_sector::VARCHAR, partner_stage::VARCHAR, coalesce(partner_interests::VARCHAR[], []),
-                status, status_reason::VARCHAR, source, 1
+                status, status_reason::VARCHAR, source, 1, nullif(trim(organisation::VARCHAR), '')
             FROM {name} ORDER BY application_id
             """
         )

@@ -23,12 +23,24 @@ from collections.abc import Sequence
 
 import duckdb
 
-from workbench.cli import accounts, applications, database, exports, followup, matching, outbox, present, privacy, vocab
+from workbench.cli import (
+    accounts,
+    applications,
+    database,
+    exports,
+    followup,
+    matching,
+    outbox,
+    present,
+    privacy,
+    settings,
+    vocab,
+)
 from workbench.cli._common import Commands, first_line
 from workbench.errors import WorkbenchError
 
 #: The command groups, in the order ``workbench --help`` lists them.
-GROUPS = (database, applications, followup, matching, exports, outbox, accounts, privacy, present, vocab)
+GROUPS = (database, applications, followup, matching, exports, outbox, accounts, privacy, present, vocab, settings)
 
 
 def build_parser() -> argparse.ArgumentParser:

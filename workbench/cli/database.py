@@ -16,11 +16,28 @@ from workbench.config import settings
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
-    from workbench.build import build_database
+    from workbench.build import build_database, build_empty_database
 
     target = db_path(args)
+    if args.name is not None and not args.empty:
+        raise UsageError("--name names a new, empty program: use it with --empty (`workbench init --empty --name "
+                         "\"My program\"`). The sample program is the ILN.")
     if args.if_missing and target.exists():
-        print(f"{target} exists; kept it (use --force to rebuild it from sample_data/).")
+        what = "start a new program in it" if args.empty else "rebuild it from sample_data/"
+        print(f"{target} exists; kept it (use --force to {what}).")
+        return 0
+    if args.empty:
+        from workbench.access import command_line_user
+
+        path = build_empty_database(target, name=args.name or "My mentoring program", by=command_line_user(),
+                                    force=args.force)
+        with changing(args) as con:
+            vocabularies, countries = con.execute(
+                "SELECT (SELECT count(DISTINCT kind) FROM vocabulary_terms), (SELECT count(*) FROM countries)"
+            ).fetchone()  # type: ignore[misc]
+        print(f"Started the program {args.name or 'My mentoring program'!r} in {path}: no rounds and no people yet; "
+              f"{countries} countries, {vocabularies} vocabularies and every setting at its default. Next: "
+              f"`workbench settings show --db {path}`, then `workbench import applications FILE ROUND --db {path}`.")
         return 0
     path = build_database(target, force=args.force)
     with changing(args) as con:
@@ -113,7 +130,13 @@ def _cmd_restore(args: argparse.Namespace) -> int:
 def register(commands: Commands) -> None:
     """Add ``init``, ``snapshot``, ``views``, ``checks`` and ``generate``."""
     p = commands.add("init", _cmd_init, "Build the database from sample_data/ (refuses to overwrite without --force).",
+                     description="Build the database: the sample program (the ILN, from sample_data/), or with "
+                                 "--empty a new program of your own with no data and the default settings. One "
+                                 "database file holds one program; run several programs as several files (--db).",
                      takes_db=True)
+    p.add_argument("--empty", action="store_true",
+                   help="start a new program: no rounds or people, default settings and vocabularies")
+    p.add_argument("--name", default=None, help="the new program's name (with --empty)")
     p.add_argument("--force", action="store_true",
                    help="replace an existing database file (refused while another program has it open)")
     p.add_argument("--if-missing", action="store_true", help="do nothing if the database already exists")

@@ -5,9 +5,11 @@ going well: each is ended, or has an open case. The **waitlist** of a round is i
 admitted or waitlisted but placed in no partnership.
 
 A re-match keeps the matching's hard rules by asking the matching's own function,
-:func:`workbench.matching.rules.broken_rules` (different people, different countries, a shared working
-language, never partners before, in any round and this one included, and not a pair a coordinator
-forbade in the round's matching rules), so it can never make a pair the matching would refuse. It adds
+:func:`workbench.matching.rules.broken_rules` (different people, on different sides of the program's
+cross-border rule, the setting ``cross_border``: different countries by default, or sub-regions, or
+organisations; a shared working language, never partners before, in any round and this one included, and not
+a pair a coordinator forbade in the round's matching rules), so it can never make a pair the matching would
+refuse. It adds
 only what is specific to a re-match:
 
 - each person is in at most one live partnership: both must be stranded or on the waitlist (the
@@ -68,6 +70,7 @@ class Person:
     live: tuple[int, ...]        # live (not ended) partnerships in the published run
     faltering: tuple[int, ...]   # of those, the ones with an open case
     ended: tuple[int, ...]
+    organisation: str | None = None  #: where they work, as given (the organisation rule compares it)
 
     @property
     def healthy(self) -> tuple[int, ...]:
@@ -87,7 +90,7 @@ class Person:
             application_id=self.application_id, person_id=self.person_id, name=self.name,
             country=self.country_iso3, sector=self.sector, career_stage=self.career_stage,
             interests=frozenset(self.interests), languages=frozenset(self.languages),
-            utc_offset_minutes=self.utc_offset_minutes, past_partners=past_partners,
+            utc_offset_minutes=self.utc_offset_minutes, past_partners=past_partners, organisation=self.organisation,
         )
 
 
@@ -114,7 +117,8 @@ SELECT a.application_id, a.person_id, a.round_id, a.name, a.country_iso3, c.name
     coalesce(list(pl.partnership_id ORDER BY pl.partnership_id) FILTER (WHERE pl.status <> 'ended'), []),
     coalesce(list(pl.partnership_id ORDER BY pl.partnership_id)
         FILTER (WHERE pl.status <> 'ended' AND pl.has_open_case), []),
-    coalesce(list(pl.partnership_id ORDER BY pl.partnership_id) FILTER (WHERE pl.status = 'ended'), [])
+    coalesce(list(pl.partnership_id ORDER BY pl.partnership_id) FILTER (WHERE pl.status = 'ended'), []),
+    a.organisation
 FROM applications AS a
 JOIN countries AS c ON c.iso3 = a.country_iso3
 LEFT JOIN placed AS pl ON pl.application_id = a.application_id
@@ -131,7 +135,7 @@ def _people(con: db.Connection, round_id: str, application_ids: list[int] | None
         params["ids"] = application_ids
     rows = con.execute(_PEOPLE_SQL.format(extra=extra), params).fetchall()
     return [Person(r[0], r[1], r[2], r[3], r[4], r[5], tuple(r[6]), tuple(r[7]), r[8], r[9], r[10], r[11],
-                   tuple(r[12]), tuple(r[13]), tuple(r[14])) for r in rows]
+                   tuple(r[12]), tuple(r[13]), tuple(r[14]), r[15]) for r in rows]
 
 
 def _person(con: db.Connection, application_id: int) -> Person:
@@ -177,10 +181,14 @@ class _Context:
 
     past: dict[int, tuple[str, int]]  #: person_id -> (round, partnership) of their earlier partners
     forbidden: frozenset[frozenset[int]]
+    cross_border: rules.CrossBorder = "country"  #: the program's cross-border rule, as the matching reads it
 
     @classmethod
     def of(cls, con: db.Connection, a: Person) -> _Context:
-        return cls(_past_partners(con, a.person_id), _forbidden(con, a.round_id))
+        from workbench.matchstore import cross_border
+
+        return cls(_past_partners(con, a.person_id), _forbidden(con, a.round_id),
+                   rules.check_cross_border(cross_border(con)))
 
 
 def _languages(items: tuple[str, ...]) -> str:
@@ -190,14 +198,24 @@ def _languages(items: tuple[str, ...]) -> str:
 def _hard_rule_problems(a: Person, b: Person, context: _Context) -> list[str]:
     """The matching's hard rules (:func:`workbench.matching.rules.broken_rules`), as sentences."""
     found = []
-    for broken in rules.broken_rules(a.as_applicant(frozenset(context.past)), b.as_applicant(), context.forbidden):
+    for broken in rules.broken_rules(a.as_applicant(frozenset(context.past)), b.as_applicant(), context.forbidden,
+                                     cross_border=context.cross_border):
         if broken.rule == "same_person":
             found.append("Pick two different people: a participant cannot be their own partner.")
             continue
         text = f"{a.name} and {b.name} cannot be partners: {broken.reason}."
-        if broken.rule == "same_country":
-            text = (f"{a.name} and {b.name} both live in {a.country} ({a.country_iso3}): partners must live in "
-                    "different countries.")
+        if broken.rule == "cross_border":
+            rule = context.cross_border
+            must = rules.CROSS_BORDER[rule].must
+            if rule == "country":
+                where = f"both live in {a.country} ({a.country_iso3})"
+            elif rule == "region":
+                where = (f"({a.country_iso3}) and {b.name} ({b.country_iso3}) both come from "
+                         f"{rules.sub_region(a.country_iso3)}")
+            else:
+                where = f"both work at {a.organisation}"
+            names = f"{a.name} {where}" if rule == "region" else f"{a.name} and {b.name} {where}"
+            text = f"{names}: partners must {must} (the program's {rule} rule)."
         elif broken.rule == "no_shared_language":
             text = (f"{a.name} works in {_languages(a.languages)} and {b.name} in {_languages(b.languages)}: "
                     "partners need at least one working language in common.")

@@ -33,14 +33,14 @@ __all__ = [
 #: The application columns, in the order the workbench shows them.
 CANONICAL: tuple[str, ...] = (
     "submitted_at", "name", "email", "country", "sector", "career_stage", "interests",
-    "languages", "timezone", "partner_sector", "partner_stage", "partner_interests",
+    "languages", "timezone", "partner_sector", "partner_stage", "partner_interests", "organisation",
 )
 #: Columns every file must have (a missing one stops the import: nothing can be checked without it).
 REQUIRED: tuple[str, ...] = (
     "submitted_at", "name", "email", "country", "sector", "career_stage", "interests",
 )
 #: Columns that get a default when the file lacks them (languages: English; timezone: the country's main
-#: zone; partner wishes: none).
+#: zone; partner wishes: none; organisation: not given).
 OPTIONAL: tuple[str, ...] = tuple(c for c in CANONICAL if c not in REQUIRED)
 
 #: Whole headers (after :func:`header_key`) that name a column exactly: form-export names included.
@@ -78,6 +78,12 @@ _EXACT: dict[str, tuple[str, ...]] = {
                       "career stage of partner", "partner experience level"),
     "partner_interests": ("partner interests", "partner s interests", "preferred partner interests",
                           "partner areas of interest", "interests of partner"),
+    "organisation": ("organisation", "organization", "institution", "library", "employer", "workplace",
+                     "organisation name", "organization name", "institution name", "library name", "employer name",
+                     "your organisation", "your organization", "your institution", "your library", "your employer",
+                     "name of your library", "name of your institution", "name of your organisation",
+                     "name of your organization", "library or institution", "institution or library",
+                     "institution organisation", "institution organization", "affiliation", "company"),
 }
 
 # Keyword rules for question-like headers ("Which country do you work in?"); a header that mentions a
@@ -135,6 +141,10 @@ _APPLICATION_RULES: dict[str, tuple[int, re.Pattern[str], str]] = {  # rank, rul
     "partner_sector": (10, _SECTOR_RULE, "the sector they would like their partner in"),
     "partner_stage": (11, _STAGE_RULE, "the career stage they would like their partner at"),
     "partner_interests": (12, _INTEREST_RULE, "the interests they would like their partner to share"),
+    "organisation": (13, re.compile(r"\b(organi[sz]ations?|institutions?|employers?|workplace|affiliation|"
+                                    r"library name|name of (your )?library|etablissement|employeur|organisme|"
+                                    r"institucion|organizacion|empleador)\b"),
+                     "the organisation they work at (optional)"),
 }
 
 #: The application columns as :func:`match_columns` reads them.

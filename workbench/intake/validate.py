@@ -49,7 +49,7 @@ T = TypeVar("T")
 ROW_COLUMNS: tuple[str, ...] = (
     "source_row", "submitted_at", "name", "email", "email_normalised", "country_iso3", "sector",
     "career_stage", "interests", "languages", "timezone", "utc_offset_minutes", "partner_sector",
-    "partner_stage", "partner_interests",
+    "partner_stage", "partner_interests", "organisation",
 )
 
 #: Longest text accepted: a name, an email address (RFC 5321); any other cell: cells.MAX_CELL.
@@ -60,7 +60,7 @@ _LABELS: dict[str, str] = {
     "submitted_at": "submission date", "name": "name", "email": "email address", "country": "country",
     "sector": "sector", "career_stage": "career stage", "interests": "interests", "languages": "languages",
     "timezone": "time zone", "partner_sector": "partner's sector", "partner_stage": "partner's career stage",
-    "partner_interests": "partner's interests",
+    "partner_interests": "partner's interests", "organisation": "organisation",
 }
 _MULTI = frozenset({"interests", "languages", "partner_interests"})
 _PLURAL = _MULTI
@@ -231,7 +231,7 @@ def validate(
         values = [_as_text(v) for v in df[column].tolist()]
         multiline = canonical in _MULTI
         cleaned = _per_distinct(values, functools.partial(clean_text, multiline=multiline))
-        limit = MAX_NAME if canonical == "name" else MAX_EMAIL if canonical == "email" else MAX_CELL
+        limit = MAX_NAME if canonical in ("name", "organisation") else MAX_EMAIL if canonical == "email" else MAX_CELL
         raw[canonical] = values
         text[canonical] = [c[0] for c in cleaned]
         flagged: set[int] = set()
@@ -416,6 +416,7 @@ def validate(
         records["partner_sector"].append(partner_sectors.get(position))
         records["partner_stage"].append(partner_stages.get(position))
         records["partner_interests"].append(list(partner_interests.get(position) or []))
+        records["organisation"].append(text["organisation"][position] or None if "organisation" in text else None)
 
     rejections = [
         r for position in sorted(collect.by_position) if position not in already_positions

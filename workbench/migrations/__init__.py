@@ -242,6 +242,12 @@ def _v7_outbox(con: db.Connection) -> None:
     con.execute(_OUTBOX)
 
 
+def _v8_organisation(con: db.Connection) -> None:
+    """Applications get an optional ``organisation`` (where the applicant works, from the form's Institution,
+    Library, Employer… column): the organisation cross-border rule keeps colleagues apart."""
+    con.execute("ALTER TABLE applications ADD COLUMN IF NOT EXISTS organisation VARCHAR")
+
+
 #: Every step after version 1, in order. Append; never edit or renumber a step that has shipped.
 STEPS: tuple[Step, ...] = (
     Step(2, "record each schema upgrade (schema_migrations)", _v2_migration_history),
@@ -251,6 +257,7 @@ STEPS: tuple[Step, ...] = (
     Step(6, "the program's vocabularies in the database; sector and career stage no longer fixed lists",
          _v6_vocabularies),
     Step(7, "the outbox: the program's email, queued and sent from the workbench", _v7_outbox),
+    Step(8, "applications: the applicant's organisation (for the organisation cross-border rule)", _v8_organisation),
 )
 
 #: The schema version this code writes.

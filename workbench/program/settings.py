@@ -175,9 +175,14 @@ def _languages_known(con: Any, value: str) -> str:
     for name in value.split(", "):
         term = voc.lookup(name)
         if term is None:
+            import difflib
+
+            close = difflib.get_close_matches(name, [t.label for t in voc.terms], n=1, cutoff=0.7)
+            hint = f"Did you mean {close[0]}? " if close else ""
             raise SettingError(
-                f"{name!r} is not one of the program's {KIND_NAMES['language'][1]} ({voc.names()}). Add it to the "
-                f"vocabulary first (`workbench vocab add language {name}` or the Settings page), or correct it.")
+                f"{name!r} is not one of the program's {KIND_NAMES['language'][1]}. {hint}Correct it, or add it to "
+                f"the vocabulary first (`workbench vocab add language {name}` or the Settings page). The program's "
+                f"languages: {voc.names()}.")
         if term in found:
             raise SettingError(f"{term} is listed twice in the program's languages; list each language once.")
         found.append(term)
