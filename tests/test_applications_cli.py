@@ -50,7 +50,8 @@ def test_json_report(writable_db: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert code == 0
     body = json.loads(out)
     assert (body["imported"], body["returning"], body["waitlisted"]) == (12, 3, 0)
-    assert [r["row"] for r in body["rejected"]] == [12, 13, 14, 15, 16, 17, 18]
+    assert [r["row"] for r in body["rejected"]] == [12, 13, 15, 16, 17, 18]
+    assert [r["row"] for r in body["resubmitted"]] == [2] and body["keep"] == "latest"
     assert set(body["rejected"][0]) >= {"row", "column", "value", "reason"}
     assert body["round_created"] is True and body["carried_over"] == 20
 

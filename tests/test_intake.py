@@ -48,6 +48,7 @@ FORM_HEADERS: dict[str, str] = {
     "partner_sector": "Preferred partner sector",
     "partner_stage": "Partner's career stage",
     "partner_interests": "Partner interests",
+    "organisation": "Organisation",
 }
 
 GOOD: dict[str, str] = {
@@ -63,6 +64,7 @@ GOOD: dict[str, str] = {
     "partner_sector": "",
     "partner_stage": "",
     "partner_interests": "",
+    "organisation": "",
 }
 
 
@@ -183,10 +185,14 @@ def test_xlsx_first_sheet_dates_and_row_numbers() -> None:
     assert table.iloc[1]["Time zone"] == "10"  # a number cell comes back as text
 
     report = read_applications(buffer.getvalue(), "form.xlsx")
-    assert report.rows["source_row"].tolist() == [3]
-    assert report.rows["submitted_at"].tolist() == [pd.Timestamp("2017-01-12 14:03:22")]
-    assert report.rows["country_iso3"].tolist() == ["MEX"]
-    assert [(r.row, r.column) for r in report.rejections] == [(5, "Time zone")]
+    assert report.rows["source_row"].tolist() == [3, 5]
+    assert report.rows["submitted_at"].tolist() == [pd.Timestamp("2017-01-12 14:03:22"), pd.Timestamp("2017-01-13")]
+    assert report.rows["country_iso3"].tolist() == ["MEX", "NAM"]
+    assert report.rejections == []
+    # "10" is no time zone: Namibia's main zone is used, with a warning naming the row and the zone
+    assert report.rows["timezone"].tolist()[1] == "Africa/Windhoek"
+    assert [(w.row, w.column) for w in report.warnings] == [(5, "Time zone")]
+    assert "Africa/Windhoek" in report.warnings[0].reason
 
 
 @pytest.mark.parametrize(
@@ -220,7 +226,7 @@ def test_header_only_file_has_nothing_to_import() -> None:
 
 
 def test_blank_rows_are_skipped_but_row_numbers_stay_true() -> None:
-    data = csv_bytes([row(), {c: "" for c in CANONICAL}, row(email="b@example.org", sector="Zoo")])
+    data = csv_bytes([row(), {c: "" for c in CANONICAL}, row(email="b@example.org", name="")])
     report = read_applications(data, "gaps.csv")
     assert report.total_rows == 2
     assert report.rows["source_row"].tolist() == [2]
@@ -289,7 +295,8 @@ def test_names_that_are_not_the_applicants_name() -> None:
     match = match_headers(["Library name", "First name", "Username", "Email"])
     assert "name" not in match.mapping
     assert "name" in match.missing_required
-    assert match.unknown == ["Library name", "First name", "Username"]
+    assert match.mapping.get("organisation") == "Library name"  # the library is where they work
+    assert match.unknown == ["First name", "Username"]
 
 
 def test_the_stronger_header_wins() -> None:
@@ -388,11 +395,11 @@ def test_a_frame_with_missing_values_treats_them_as_blank() -> None:
 
 
 def test_plain_frame_rows_are_numbered_from_two() -> None:
-    frame = pd.DataFrame([row(), row(email="b@example.org", sector="Zoo")])
+    frame = pd.DataFrame([row(), row(email="b@example.org", career_stage="")])
     report = validate(frame, {c: c for c in CANONICAL})
     assert report.rows["source_row"].tolist() == [2]
     assert report.rejections[0].row == 3
-    assert report.rejections[0].column == "sector"
+    assert report.rejections[0].column == "career_stage"
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -433,20 +440,40 @@ def test_email_is_trimmed_and_normalised() -> None:
     assert report.rows["email_normalised"].tolist() == ["ana.garcia@example.org"]
 
 
-def test_duplicate_in_the_file_rejects_the_later_row_naming_the_earlier() -> None:
-    rows = [row(), row(email="b@example.org"), row(email=" ANA@example.ORG ", name="Ana again")]
+def test_someone_who_submitted_twice_keeps_the_latest_submission() -> None:
+    rows = [row(), row(email="b@example.org"), row(email=" ANA@example.ORG ", name="Ana again",
+                                                   submitted_at="1/13/2017 09:00:00")]
     report = check(rows)
-    number, column, reason = only_rejection(report)
-    assert (number, column) == (4, "Email Address")
-    assert "row 2" in reason
-    assert report.rows["source_row"].tolist() == [2, 3]
-    assert "row 2" in report.rejections[0].fix
+    assert report.rejections == []
+    assert report.rows["source_row"].tolist() == [3, 4]
+    assert report.rows["name"].tolist() == ["Ana García", "Ana again"]
+    assert [(r.row, r.column) for r in report.resubmitted] == [(2, "Email Address")]
+    assert "row 4" in report.resubmitted[0].reason and "latest" in report.resubmitted[0].reason
+    assert "--keep first" in report.resubmitted[0].fix
+    assert "1 earlier submission(s) replaced by the latest one" in report.summary()
 
 
-def test_a_later_valid_row_is_kept_when_the_earlier_one_is_rejected() -> None:
-    report = check([row(sector="Zoo"), row(name="Ana, corrected")])
+def test_the_latest_submission_is_decided_by_its_date_not_its_place_in_the_file() -> None:
+    rows = [row(name="Ana, corrected", submitted_at="1/20/2017 09:00:00"), row(name="Ana, first try")]
+    assert check(rows).rows["name"].tolist() == ["Ana, corrected"]
+    assert check(rows, keep="first").rows["name"].tolist() == ["Ana, first try"]
+
+
+def test_keeping_the_first_submission_instead() -> None:
+    rows = [row(), row(name="Ana again", submitted_at="1/13/2017 09:00:00")]
+    report = check(rows, keep="first")
+    assert report.rows["name"].tolist() == ["Ana García"]
+    assert [r.row for r in report.resubmitted] == [3]
+    assert "first submission" in report.resubmitted[0].reason
+    with pytest.raises(WorkbenchError, match="'latest' or 'first'"):
+        check(rows, keep="last")  # type: ignore[arg-type]
+
+
+def test_a_valid_row_is_kept_when_the_other_submission_is_rejected() -> None:
+    report = check([row(name="Ana, corrected", submitted_at="next week"), row()])
     assert report.rows["source_row"].tolist() == [3]
-    assert [(r.row, r.column) for r in report.rejections] == [(2, "Library sector")]
+    assert [(r.row, r.column) for r in report.rejections] == [(2, "Timestamp")]
+    assert report.resubmitted == []
 
 
 def test_already_in_the_round_is_reported_not_rejected() -> None:
@@ -485,11 +512,13 @@ def test_sector_synonyms(typed: str, sector: str) -> None:
 
 
 @pytest.mark.parametrize("typed", ["Zoo", "Bookshop", "Public; School"])
-def test_unknown_sector_is_rejected_with_the_valid_ones(typed: str) -> None:
+def test_an_unknown_sector_is_kept_as_written_not_rejected(typed: str) -> None:
     report = check([row(sector=typed)])
-    number, column, _ = only_rejection(report)
-    assert (number, column) == (2, "Library sector")
-    assert "academic, public, school, special, national, other" in report.rejections[0].fix
+    assert report.rejections == []
+    assert report.rows["sector"].tolist() == [typed]
+    [unknown] = report.unknown_values
+    assert (unknown.column, unknown.source, unknown.value, unknown.rows) == ("sector", "Library sector", typed, (2,))
+    assert unknown.suggestion is None and unknown.kept
 
 
 @pytest.mark.parametrize(
@@ -505,13 +534,11 @@ def test_career_stage_synonyms(typed: str, stage: str) -> None:
     assert report.rows["career_stage"].tolist() == [stage], report.rejections
 
 
-def test_unknown_career_stage_is_rejected_with_a_suggestion() -> None:
+def test_an_unknown_career_stage_is_kept_with_a_suggestion() -> None:
     report = check([row(career_stage="Senoir")])
-    number, column, reason = only_rejection(report)
-    assert (number, column) == (2, "Career stage")
-    assert "'Senoir'" in reason
-    assert "'senior'" in report.rejections[0].fix
-    assert "student, early, mid, senior" in report.rejections[0].fix
+    assert report.rejections == []
+    assert report.rows["career_stage"].tolist() == ["Senoir"]
+    assert [(u.column, u.value, u.suggestion) for u in report.unknown_values] == [("career_stage", "Senoir", "senior")]
 
 
 @pytest.mark.parametrize(
@@ -528,12 +555,11 @@ def test_interests_are_split_and_matched(typed: str, expected: list[str]) -> Non
     assert report.rows["interests"].tolist() == [expected], report.rejections
 
 
-def test_unknown_interest_is_rejected_with_the_closest_one() -> None:
+def test_an_unknown_interest_is_kept_with_the_closest_one() -> None:
     report = check([row(interests="Library spaces; Social meda")])
-    number, column, reason = only_rejection(report)
-    assert (number, column) == (2, "Areas of interest")
-    assert "'Social meda'" in reason
-    assert "'Social media'" in report.rejections[0].fix
+    assert report.rejections == []
+    assert report.rows["interests"].tolist() == [["Library spaces", "Social meda"]]
+    assert [(u.value, u.suggestion) for u in report.unknown_values] == [("Social meda", "Social media")]
 
 
 def test_more_than_ten_interests_is_rejected() -> None:
@@ -558,16 +584,17 @@ def test_languages(typed: str, expected: list[str]) -> None:
     assert report.rows["languages"].tolist() == [expected], report.rejections
 
 
-def test_unknown_language_is_rejected_with_a_suggestion() -> None:
+def test_an_unknown_language_is_kept_with_a_suggestion() -> None:
     report = check([row(languages="English; Sapnish")])
-    number, column, reason = only_rejection(report)
-    assert (number, column) == (2, "Languages you can work in")
-    assert "'Sapnish'" in reason
-    assert "'Spanish'" in report.rejections[0].fix
+    assert report.rejections == []
+    assert report.rows["languages"].tolist() == [["English", "Sapnish"]]
+    assert [(u.column, u.value, u.suggestion) for u in report.unknown_values] == [("languages", "Sapnish", "Spanish")]
 
 
-def test_a_real_language_outside_the_program_list_is_rejected() -> None:
-    assert "Klingon" in only_rejection(check([row(languages="Klingon")]))[2]
+def test_a_real_language_outside_the_program_list_is_kept_without_a_suggestion() -> None:
+    report = check([row(languages="Klingon")])
+    assert report.rejections == [] and report.rows["languages"].tolist() == [["Klingon"]]
+    assert [(u.value, u.suggestion) for u in report.unknown_values] == [("Klingon", None)]
 
 
 @pytest.mark.parametrize(
@@ -587,10 +614,13 @@ def test_time_zones(typed: str, zone: str, offset: int) -> None:
 
 
 @pytest.mark.parametrize("typed", ["UTC+15", "GMT-13", "UTC+05:17", "Mars/Olympus", "Australia/Sidney!", "soon"])
-def test_impossible_time_zones_are_rejected(typed: str) -> None:
-    number, column, reason = only_rejection(check([row(timezone=typed)]))
-    assert (number, column) == (2, "Time zone")
-    assert "time zone" in reason
+def test_an_unreadable_time_zone_falls_back_to_the_countrys_with_a_warning(typed: str) -> None:
+    report = check([row(timezone=typed)])  # an applicant in Australia
+    assert report.rejections == []
+    assert report.rows[["timezone", "utc_offset_minutes"]].values.tolist() == [["Australia/Sydney", 600]]
+    [warning] = report.warnings
+    assert (warning.row, warning.column, warning.value) == (2, "Time zone", typed)
+    assert "the country's main time zone (Australia/Sydney, UTC+10:00) is used" in warning.reason
 
 
 def test_time_zone_defaults_to_the_countrys_main_zone() -> None:
@@ -624,9 +654,13 @@ def test_partner_wishes_use_the_synonyms() -> None:
 
 @pytest.mark.parametrize(("canonical", "value"), [("partner_sector", "Aquarium"), ("partner_stage", "Ancient"),
                                                  ("partner_interests", "Basket weaving")])
-def test_unknown_partner_wishes_are_rejected(canonical: str, value: str) -> None:
-    number, column, _ = only_rejection(check([row(**{canonical: value})]))
-    assert (number, column) == (2, FORM_HEADERS[canonical])
+def test_unknown_partner_wishes_are_kept_as_written(canonical: str, value: str) -> None:
+    report = check([row(**{canonical: value})])
+    assert report.rejections == []
+    assert [(u.column, u.source, u.value) for u in report.unknown_values] == [
+        (canonical, FORM_HEADERS[canonical], value)]
+    stored = report.rows[canonical].tolist()[0]
+    assert stored == ([value] if canonical == "partner_interests" else value)
 
 
 def test_missing_optional_columns_get_defaults() -> None:
@@ -776,20 +810,20 @@ def test_unknown_country_is_rejected() -> None:
 
 
 def test_a_row_with_several_faults_reports_each() -> None:
-    report = check([row(email="nope", sector="Zoo", career_stage="Ancient")])
-    assert [r.column for r in report.rejections] == ["Email Address", "Library sector", "Career stage"]
+    report = check([row(email="nope", submitted_at="soon", country="Atlantis")])
+    assert [r.column for r in report.rejections] == ["Timestamp", "Email Address", "Which country do you work in?"]
     assert report.rejected_rows == [2]
 
 
 def test_rejections_frame_for_download() -> None:
-    report = check([row(name="=HYPERLINK(\"http://x\")", email="bad"), row(email="b@example.org", sector="Zoo")])
+    report = check([row(name="=HYPERLINK(\"http://x\")", email="bad"), row(email="b@example.org", country="Zoo")])
     frame = report.rejections_frame()
     assert list(frame.columns) == ["row", "column", "value", "reason", "fix"]
     assert frame["row"].tolist() == [2, 3]
     assert frame["value"].tolist()[0] == "bad"
-    raw = check([row(name="=1+1", sector="Zoo")]).rejections_frame()
+    raw = check([row(name="=1+1", country="Zoo")]).rejections_frame()
     assert raw["value"].tolist() == ["Zoo"]
-    formula = check([row(sector="=1+1")])
+    formula = check([row(country="=1+1")])
     assert formula.rejections_frame()["value"].tolist() == ["'=1+1"]
     assert formula.rejections_frame(escape_formulas=False)["value"].tolist() == ["=1+1"]
     assert frame.to_csv(index=False).startswith("row,column,value,reason,fix")
@@ -836,13 +870,6 @@ def test_ten_thousand_rows_validate() -> None:
 BROKEN_EXPECTED: list[tuple[int, str, str]] = [
     (3, "Full name", "name is missing"),
     (4, "Email Address", "not an email address"),
-    (5, "Email Address", "same email address as row 2"),
-    (6, "Library sector", "'Zoo' is not a sector"),
-    (7, "Career stage", "'Astronaut' is not a career stage"),
-    (8, "Areas of interest", "'Library spacez' is not one of the program's areas of interest"),
-    (9, "Languages you can work in", "'Klingon' is not one of the program's working languages"),
-    (10, "Time zone", "UTC+15:00 is not a time zone anywhere on Earth"),
-    (11, "Time zone", "'Mars/Olympus' is not a time zone"),
     (12, "Timestamp", "'next Tuesday' is not a date"),
     (13, "Timestamp", "'2017-02-30 09:00:00' is not a date that exists"),
     (14, "Full name", "250 characters; the limit is 200"),
@@ -851,7 +878,6 @@ BROKEN_EXPECTED: list[tuple[int, str, str]] = [
     (17, "Which country do you work in?", "'Atlantis' is not a country"),
     (18, "Which country do you work in?", "it may be Australia (AUS)"),
     (19, "Timestamp", "cannot be read month first"),
-    (20, "Preferred partner sector", "'Aquarium' is not a sector"),
     (21, "(whole row)", "13 cells but the header has 12 columns"),
     (24, "Which country do you work in?", "country is missing"),
     (25, "Areas of interest", "11 interests"),
@@ -874,14 +900,26 @@ def test_broken_file_is_rejected_row_by_row(broken: ValidationReport) -> None:
 
 def test_broken_file_keeps_its_good_rows(broken: ValidationReport) -> None:
     assert broken.total_rows == 23  # 24 data rows, one of them blank
-    assert broken.rows["source_row"].tolist() == [2, 23]
-    ana, bob = broken.rows.to_dict("records")
-    assert (ana["name"], ana["country_iso3"], ana["languages"]) == ("Ana García", "MEX", ["Spanish", "English"])
+    # row 5 resubmits row 2's email at the same time: the later row is the latest submission
+    assert broken.rows["source_row"].tolist() == [5, 6, 7, 8, 9, 10, 11, 20, 23]
+    assert [(r.row, r.column) for r in broken.resubmitted] == [(2, "Email Address")]
+    records = broken.rows.to_dict("records")
+    ana, bob = records[0], records[-1]
+    assert (ana["name"], ana["country_iso3"], ana["languages"]) == ("Ana again", "AUS", ["English"])
     assert (bob["name"], bob["email"], bob["country_iso3"]) == ("Bob Smith", "bob@example.org", "USA")
     assert (bob["sector"], bob["career_stage"]) == ("public", "senior")
     assert bob["interests"] == ["Library advocacy", "Social media"]
     assert (bob["timezone"], bob["utc_offset_minutes"]) == ("Etc/GMT-10", 600)
     assert (bob["partner_sector"], bob["partner_stage"], bob["partner_interests"]) == (None, None, [])
+
+
+def test_broken_file_values_outside_the_lists_and_time_zones_are_kept(broken: ValidationReport) -> None:
+    assert [(u.column, u.value, u.rows, u.suggestion) for u in broken.unknown_values] == [
+        ("sector", "Zoo", (6,), None), ("career_stage", "Astronaut", (7,), None),
+        ("interests", "Library spacez", (8,), "Library spaces"), ("languages", "Klingon", (9,), None),
+        ("partner_sector", "Aquarium", (20,), None)]
+    assert [(w.row, w.value) for w in broken.warnings] == [(10, "UTC+15"), (11, "Mars/Olympus")]
+    assert "UTC+15:00 is not a time zone anywhere on Earth" in broken.warnings[0].reason
 
 
 def test_broken_file_suggestions_and_download(broken: ValidationReport) -> None:
@@ -896,5 +934,5 @@ def test_broken_file_imported_twice_adds_nothing(broken: ValidationReport) -> No
     again = read_applications(data, "broken_applications.csv",
                               existing_emails=set(broken.rows["email_normalised"]))
     assert again.valid_count == 0
-    assert [a.row for a in again.already_applied] == [2, 5, 23]  # row 5 repeats row 2's email
-    assert [r.row for r in again.rejections] == [n for n, _, _ in BROKEN_EXPECTED if n != 5]
+    assert [a.row for a in again.already_applied] == [2, 5, 6, 7, 8, 9, 10, 11, 20, 23]  # row 2 = row 5's email
+    assert [r.row for r in again.rejections] == [n for n, _, _ in BROKEN_EXPECTED]

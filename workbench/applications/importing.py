@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import functools
 import re
 import unicodedata
@@ -16,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from workbench import db
-from workbench.access import Action, User, require
+from workbench.access import Action, User, may, require
 from workbench.applications.admission import apply_changes, plan_cap, program_cap, round_applications
 from workbench.applications.report import ImportReport, NearMatch
 from workbench.applications.rounds import (
@@ -38,7 +37,11 @@ from workbench.applications.store import (
 )
 from workbench.errors import NotFound, WorkbenchError
 from workbench.intake import DateWindow, Rejection, match_headers, normalise_email, read_table, validate
-from workbench.program.vocabularies import vocabularies
+from workbench.intake.headers import form_signature
+from workbench.intake.validate import Keep
+from workbench.intake.values import ADD, COLUMN_KINDS, Decisions
+from workbench.program.settings import get_setting, set_setting
+from workbench.program.vocabularies import add_term, vocabularies
 
 
 def import_applications(
@@ -53,6 +56,10 @@ def import_applications(
     confirmed_people: Mapping[str, int] | None = None,
     date_order: Literal["auto", "mdy", "dmy"] = "auto",
     dry_run: bool = False,
+    values: Mapping[tuple[str, str], str] | None = None,
+    add_values: bool = False,
+    keep: Keep = "latest",
+    cap: float | None = None,
 ) -> ImportReport:
     """Import an application file (CSV or XLSX) into ``round_id``; see :mod:`workbench.applications`.
 
@@ -67,10 +74,22 @@ def import_applications(
     ``by`` must be allowed to import (:class:`~workbench.access.NotAllowed` otherwise), for the dry run
     too: its report names known people (near-matches) with their emails. Writing also applies the cap,
     an admission decision, so it needs the right to decide on applications as well.
+
+    Values outside the program's vocabularies never reject a row (:mod:`workbench.intake.values`): ``values``
+    maps ``(column, value)`` to a known value, ``"add"`` or ``"drop"``; ``add_values`` adds every value
+    without a decision. Adding a value to a vocabulary is a director's change (``Action.SETTINGS``): for anyone
+    else "add" keeps the value as written, for a director to confirm on the Settings page. ``keep`` says which
+    submission of someone who submitted twice is imported (the latest by default). ``cap`` is a new round's
+    per-country cap (None: the program's). ``manual`` None uses the mapping remembered for this form (the same
+    header row) if a coordinator mapped it by hand before; a mapping made by hand is remembered when the import
+    writes.
     """
     require(by, Action.IMPORT)
     round_id = check_round_id(round_id)
     table = read_table(data, filename)
+    remembered = remembered_mapping(con, table.columns) if manual is None else None
+    if remembered is not None:
+        manual = remembered
     mapping = match_headers(table.columns, manual, filename=filename).require()
     current = round_row(con, round_id)
     if current is not None and current["status"] not in OPEN_STATUSES:
@@ -80,9 +99,12 @@ def import_applications(
         )
     carried = carry_over_plan(con) if current is None else empty_carry()
     existing = round_emails(con, round_id) | set(carried["email_normalised"])
+    program_vocabularies = vocabularies(con)
+    decisions = Decisions(values, add_all=add_values, vocabularies=program_vocabularies)
     validation = validate(table, mapping, existing_emails=existing, filename=filename,
                           confirmed_countries=confirmed_countries, date_order=date_order,
-                          date_window=date_window(con, round_id), vocabularies=vocabularies(con))
+                          date_window=date_window(con, round_id), vocabularies=program_vocabularies,
+                          decisions=decisions, keep=keep)
     rows = validation.rows.copy()
     rejected = list(validation.rejections)
     already = list(validation.already_applied)
@@ -110,7 +132,9 @@ def import_applications(
                     and first_rounds.get(int(p), seq) < seq)
 
     # Admission under the cap, for the new rows and the round's undecided ones.
-    cap = float(current["country_cap"]) if current is not None else program_cap(con)
+    if cap is not None and not 0 < cap <= 1:
+        raise WorkbenchError(f"The country cap must be a share between 0 and 1 (got {cap}).")
+    cap = float(current["country_cap"]) if current is not None else (cap if cap is not None else program_cap(con))
     incoming = [(("carried", i), r.country_iso3, r.submitted_at)
                 for i, r in enumerate(carried[["country_iso3", "submitted_at"]].itertuples(index=False))]
     incoming += [(("new", i), r.country_iso3, r.submitted_at)
@@ -133,11 +157,21 @@ def import_applications(
         waitlisted_by_country=dict(Counter(waitlisted_rows["country_iso3"])),
         near_matches=near, country_suggestions=list(validation.suggestions),
         mapping=dict(validation.mapping), ignored_columns=list(validation.ignored_columns),
-        notes=list(validation.notes),
+        notes=list(validation.notes), unknown_values=list(validation.unknown_values),
+        warnings=list(validation.warnings), resubmitted=list(validation.resubmitted), keep=keep,
+        mapping_remembered=remembered is not None,
     )
+    may_add = may(by, Action.SETTINGS)
+    to_add = list(dict.fromkeys((u.kind, u.value) for u in validation.unknown_values if u.decision == ADD))
+    if may_add:
+        report.values_added = [f"{kind}:{value}" for kind, value in to_add]
     if dry_run or not len(rows):
         return report
     require(by, Action.ADMIT)  # writing applies the cap: admission decisions
+    if may_add:  # each its own audited change, before the import's transaction
+        for kind, value in to_add:
+            if program_vocabularies[kind].lookup(value) is None:
+                add_term(con, kind, value, by=by)
     try:
         with db.transaction(con):
             if current is None:
@@ -149,7 +183,66 @@ def import_applications(
             _record_import(con, report, by=by)
     except duckdb.Error as exc:
         raise write_failed(exc, round_id) from None
+    if manual is not None and remembered is None:
+        remember_mapping(con, table.columns, manual, by=by, filename=filename)
     return report
+
+
+# --- remembered form mappings ----------------------------------------------------------------------
+
+
+def remembered_mapping(con: db.Connection, columns: Any) -> dict[str, str | None] | None:
+    """The mapping made by hand for a form with these headers (the setting ``form_mappings``), or None."""
+    columns = [str(c) for c in columns]
+    form = (get_setting(con, "form_mappings") or {}).get(form_signature(columns))
+    if not form or [str(c) for c in form.get("columns", [])] != columns:
+        return None
+    return {str(k): v for k, v in form["mapping"].items() if str(k) in columns}
+
+
+def remember_mapping(con: db.Connection, columns: Any, manual: Mapping[str, str | None], *, by: User,
+                     filename: str = "") -> bool:
+    """Remember ``manual`` for the next export of this form when it differs from the automatic match
+    (returns whether it was stored). Needs ``Action.IMPORT``, like the import that calls it."""
+    columns = [str(c) for c in columns]
+    automatic = {source: canonical for canonical, source in match_headers(columns).mapping.items()}
+    chosen = {c: (manual[c] or None) if c in manual else automatic.get(c) for c in columns}
+    if all(chosen[c] == automatic.get(c) for c in columns):
+        return False
+    stored = dict(get_setting(con, "form_mappings") or {})
+    signature = form_signature(columns)
+    if (stored.get(signature) or {}).get("mapping") == chosen:
+        return False
+    stored[signature] = {"columns": columns, "mapping": chosen, "file": filename,
+                         "saved_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")}
+    set_setting(con, "form_mappings", stored, by=by)
+    return True
+
+
+# --- values outside the vocabularies, after the import ---------------------------------------------
+
+
+def unconfirmed_values(con: db.Connection, round_id: str) -> pd.DataFrame:
+    """The values of ``round_id``'s applications outside the program's vocabularies (kept as written at the
+    import, for a director to add, merge or rename on the Settings page): kind, value and how many
+    applications hold it (their own answers or their partner wishes). Empty when every value is known."""
+    parts = []
+    for column, kind in COLUMN_KINDS.items():
+        picked = f"unnest({column})" if column in ("interests", "languages", "partner_interests") else column
+        parts.append(f"SELECT '{kind}' AS kind, {picked} AS value, application_id FROM applications "
+                     "WHERE round_id = $round")
+    return con.execute(
+        f"""
+        WITH used AS ({' UNION ALL '.join(parts)})
+        SELECT kind, value, count(DISTINCT application_id)::BIGINT AS applications
+        FROM used
+        WHERE value IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM vocabulary_terms AS t WHERE t.kind = used.kind AND t.value = used.value)
+        GROUP BY kind, value
+        ORDER BY list_position($kinds, kind), applications DESC, value
+        """,
+        {"round": round_id, "kinds": list(dict.fromkeys(COLUMN_KINDS.values()))},
+    ).df()
 
 
 def date_window(con: db.Connection, round_id: str, *, today: dt.date | None = None) -> DateWindow:
@@ -227,47 +320,70 @@ def name_key(name: str) -> str:
     return " ".join(sorted(words))
 
 
+def _email_parts(email: str) -> tuple[str, str]:
+    local, _, domain = str(email).rpartition("@")
+    return re.sub(r"[._+-]", "", local.split("+", 1)[0]), domain
+
+
 def _near_matches(con: db.Connection, new_rows: pd.DataFrame) -> list[NearMatch]:
-    """New emails whose name and country are close to a known person's (latest application)."""
+    """New emails that are perhaps someone already known, strong matches only: the same name (words in any
+    order, accents and case ignored) in the same country, or an email that differs by a slip from a known one
+    (one or two characters of the name before the '@' at the same domain, or the same name before the '@' at
+    another domain) with a name that shares a word. At most three candidates per row."""
     if new_rows.empty:
         return []
     known = con.execute(
         """
         SELECT a.person_id, p.name, p.email, a.country_iso3, a.round_id
         FROM applications AS a JOIN people AS p USING (person_id) JOIN rounds AS r USING (round_id)
-        WHERE a.country_iso3 IN (SELECT unnest(?::VARCHAR[]))
         QUALIFY row_number() OVER (PARTITION BY a.person_id ORDER BY r.seq DESC) = 1
         ORDER BY r.seq DESC, a.person_id
         """,
-        [sorted(set(new_rows["country_iso3"]))],
     ).fetchall()
-    exact: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
-    by_word: dict[tuple[str, str], list[tuple[str, tuple[Any, ...]]]] = {}
+    by_name: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+    by_domain: dict[str, list[tuple[str, tuple[Any, ...]]]] = {}
+    by_local: dict[str, list[tuple[Any, ...]]] = {}
     for person in known:
         key = name_key(person[1])
-        if not key:
-            continue
-        exact.setdefault((person[3], key), []).append(person)
-        by_word.setdefault((person[3], max(key.split(), key=len)), []).append((key, person))
+        if key:
+            by_name.setdefault((person[3], key), []).append(person)
+        local, domain = _email_parts(person[2])
+        by_domain.setdefault(domain, []).append((local, person))
+        if len(local) >= 6:
+            by_local.setdefault(local, []).append(person)
     found: list[NearMatch] = []
-    for record in new_rows[["source_row", "name", "email", "country_iso3"]].itertuples(index=False):
+    for record in new_rows[["source_row", "name", "email", "email_normalised", "country_iso3"]].itertuples(
+            index=False):
         key = name_key(record.name)
-        if not key:
-            continue
-        candidates = exact.get((record.country_iso3, key))
-        if not candidates:
-            close = by_word.get((record.country_iso3, max(key.split(), key=len)), [])
-            candidates = [p for k, p in close if _similar(k, key)]
-        for person in candidates[:3]:
+        words = set(key.split())
+        hits: dict[int, tuple[tuple[Any, ...], str]] = {}
+        for person in by_name.get((record.country_iso3, key), []) if key else []:
+            hits.setdefault(int(person[0]), (person, "name"))
+        local, domain = _email_parts(record.email_normalised)
+        close = [p for other, p in by_domain.get(domain, []) if len(local) >= 5 and one_slip(other, local)]
+        close += [p for p in by_local.get(local, []) if _email_parts(p[2])[1] != domain]
+        for person in close:
+            if words & set(name_key(person[1]).split()):
+                hits.setdefault(int(person[0]), (person, "email"))
+        for person, reason in list(hits.values())[:3]:
             found.append(NearMatch(int(record.source_row), str(record.name), str(record.email),
                                    str(record.country_iso3), int(person[0]), str(person[1]), str(person[2]),
-                                   str(person[4])))
+                                   str(person[4]), reason))
     return found
 
 
-def _similar(a: str, b: str, cutoff: float = 0.85) -> bool:
-    matcher = difflib.SequenceMatcher(None, a, b)
-    return matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff and matcher.ratio() >= cutoff
+def one_slip(a: str, b: str) -> bool:
+    """True when ``b`` is ``a`` with one slip of typing: a letter changed, added or dropped, or two neighbouring
+    letters swapped (the same text is not a slip)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+                                  and a[diff[1]] == b[diff[0]])
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    i = next((k for k, (x, y) in enumerate(zip(short, long, strict=False)) if x != y), len(short))
+    return short[i:] == long[i + 1:]
 
 
 # --- writing ---------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import pandas as pd
 
 from workbench.countries import country_name
 from workbench.intake import CountrySuggestion
+from workbench.intake.values import ADD, UnknownValue
 from workbench.rejections import Rejection, rejections_frame
 
 __all__ = ["ImportReport", "NearMatch"]
@@ -16,7 +17,8 @@ __all__ = ["ImportReport", "NearMatch"]
 
 @dataclass(frozen=True)
 class NearMatch:
-    """A new email whose name and country are close to someone already known: perhaps the same person.
+    """A new email that is perhaps someone already known: the same name and country (``reason`` "name"), or an
+    email that differs from theirs by a slip (``reason`` "email": "ana.lopez@" and "ana.lopes@" at one domain).
 
     Confirm with ``confirmed_people={email: person_id}``; otherwise a new person is created."""
 
@@ -28,13 +30,19 @@ class NearMatch:
     known_name: str
     known_email: str
     last_round: str
+    reason: str = "name"
+
+    @property
+    def why(self) -> str:
+        """Why they may be the same person, in words."""
+        return "the same name and country" if self.reason == "name" else "a near-identical email"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     def describe(self) -> str:
         return (f"Row {self.row}: {self.name} <{self.email}> ({country_name(self.country_iso3)}) may be "
-                f"{self.known_name} <{self.known_email}>, who applied to {self.last_round}.")
+                f"{self.known_name} <{self.known_email}>, who applied to {self.last_round} ({self.why}).")
 
 
 @dataclass
@@ -44,7 +52,11 @@ class ImportReport:
     ``imported`` counts the applications added; ``rejected`` the problems of the rejected rows (row,
     column, value, reason, fix); ``already_applied`` the rows whose person is already in the round;
     ``returning`` the imported applicants who applied in an earlier round; ``accepted`` and
-    ``waitlisted`` the cap's decisions on them; ``near_matches`` the people to confirm.
+    ``waitlisted`` the cap's decisions on them; ``near_matches`` the people to confirm. ``unknown_values`` are
+    the values outside the program's vocabularies with what was decided (``new_values()``: those kept as
+    written, for a director to confirm), ``values_added`` the ones added to the vocabularies ("interest:
+    advocacy"), ``warnings`` what was read with a fallback (time zones), ``resubmitted`` the earlier (or later,
+    with ``keep="first"``) submissions of someone who submitted twice, set aside.
     """
 
     filename: str
@@ -70,6 +82,19 @@ class ImportReport:
     ignored_columns: list[str] = field(default_factory=list)
     application_ids: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    unknown_values: list[UnknownValue] = field(default_factory=list)
+    values_added: list[str] = field(default_factory=list)
+    warnings: list[Rejection] = field(default_factory=list)
+    resubmitted: list[Rejection] = field(default_factory=list)
+    keep: str = "latest"
+    mapping_remembered: bool = False
+
+    def new_values(self) -> list[UnknownValue]:
+        """The values outside the vocabularies imported as written (no decision, or "add as new" by someone who
+        may not change the vocabularies): a director confirms them on the Settings page."""
+        added = set(self.values_added)
+        return [u for u in self.unknown_values
+                if u.kept and not (u.decision == ADD and f"{u.kind}:{u.value}" in added)]
 
     @property
     def rejected_rows(self) -> list[int]:
@@ -113,6 +138,19 @@ class ImportReport:
             if self.already_applied:
                 parts.append(f"{len(self.already_applied)} row(s) already applied to {self.round_id} "
                              "(kept as they were).")
+            if self.resubmitted:
+                which = "latest" if self.keep == "latest" else "first"
+                parts.append(f"{len(self.resubmitted)} applicant(s) submitted more than once: the {which} submission "
+                             f"of each is {'kept' if self.dry_run else 'imported'}.")
+            kept = self.new_values()
+            if kept:
+                parts.append(f"{len(kept)} value(s) outside the program's lists "
+                             f"{'would be' if self.dry_run else 'were'} kept as written.")
+            if self.values_added:
+                parts.append(f"{len(self.values_added)} new value(s) {'would be' if self.dry_run else 'were'} added "
+                             "to the program's lists.")
+            if self.warnings:
+                parts.append(f"{len(self.warnings)} time zone(s) could not be read: the country's main zone is used.")
         if self.near_matches:
             parts.append(f"{len(self.near_matches)} applicant(s) may be someone already known under another email: "
                          "confirm or leave them as new people.")
@@ -145,6 +183,14 @@ class ImportReport:
             "waitlisted": self.waitlisted,
             "waitlisted_by_country": self.waitlisted_by_country,
             "near_matches": [m.as_dict() for m in self.near_matches],
+            "new_values": [u.as_dict() for u in self.new_values()],
+            "values_added": self.values_added,
+            "values_decided": [{**u.as_dict(), "decision": u.decision} for u in self.unknown_values
+                               if not u.kept],
+            "warnings": [w.as_dict() for w in self.warnings],
+            "resubmitted": [r.as_dict() for r in self.resubmitted],
+            "keep": self.keep,
+            "mapping_remembered": self.mapping_remembered,
             "country_suggestions": [
                 {"row": s.row, "column": s.column, "value": s.value,
                  "candidates": [{"iso3": c, "name": n} for c, n in s.candidates]}

@@ -19,6 +19,7 @@ from workbench.access import command_line_user
 from workbench.cli._common import Commands, UsageError, changing, first_line, reading
 from workbench.errors import WorkbenchError
 from workbench.intake import CANONICAL
+from workbench.intake.values import ADD, COLUMN_KINDS, DROP
 
 
 def register(commands: Commands) -> None:
@@ -43,6 +44,15 @@ def register(commands: Commands) -> None:
     p.add_argument("--date-order", choices=["auto", "mdy", "dmy"], default="auto",
                    help="numeric dates month first (mdy) or day first (dmy); auto decides per file")
     p.add_argument("--dry-run", action="store_true", help="check the file and report, write nothing")
+    p.add_argument("--value", action="append", default=[], metavar="COLUMN:VALUE=KNOWN",
+                   help="decide a value outside the program's lists (repeatable): map it to a known value "
+                        "(--value 'interests:advocacy=Library advocacy'), add it as new (=+), or drop it (= with "
+                        "nothing after it); without a decision it is kept as written. Columns: "
+                        + ", ".join(COLUMN_KINDS))
+    p.add_argument("--add-values", action="store_true",
+                   help="add every value outside the program's lists without a --value decision to the lists")
+    p.add_argument("--keep", choices=["latest", "first"], default="latest",
+                   help="who submitted twice in the file: import their latest submission (default) or their first")
 
     p = commands.add(
         "open-round", _cmd_open_round, "Open a new round, carrying over the latest round's waitlisted applicants.",
@@ -62,6 +72,23 @@ def _pairs(values: list[str], option: str) -> dict[str, str]:
         if not sep or not key.strip():
             raise UsageError(f"{option} takes KEY=VALUE (got '{value}').")
         out[key.strip()] = target.strip()
+    return out
+
+
+def _values(options: list[str]) -> dict[tuple[str, str], str]:
+    """``--value COLUMN:VALUE=KNOWN`` options -> {(column, value): known value, "add" or "drop"}."""
+    out: dict[tuple[str, str], str] = {}
+    for option in options:
+        left, sep, target = option.partition("=")
+        column, colon, value = left.partition(":")
+        if not sep or not colon or not column.strip() or not value.strip():
+            raise UsageError(f"--value takes COLUMN:VALUE=KNOWN (got '{option}'), for example "
+                             "--value 'interests:advocacy=Library advocacy'; =+ adds the value, = drops it.")
+        if column.strip() not in COLUMN_KINDS:
+            raise UsageError(f"--value '{option}': '{column.strip()}' is not a column with a list of values; use one "
+                             f"of: {', '.join(COLUMN_KINDS)}.")
+        target = target.strip()
+        out[(column.strip(), value.strip())] = ADD if target == "+" else target if target else DROP
     return out
 
 
@@ -101,7 +128,8 @@ def _run_import(args: argparse.Namespace) -> applications.ImportReport:
             return applications.import_applications(
                 con, data, path.name, args.round_id, by=command_line_user(), manual=manual or None,
                 confirmed_countries=countries or None, confirmed_people=people or None,
-                date_order=args.date_order, dry_run=args.dry_run,
+                date_order=args.date_order, dry_run=args.dry_run, values=_values(args.value) or None,
+                add_values=args.add_values, keep=args.keep,
             )
         except duckdb.Error as exc:
             raise WorkbenchError(f"The import failed and nothing was saved: {first_line(exc)}") from None
@@ -118,6 +146,27 @@ def _print_report(report: applications.ImportReport) -> None:
         print("\nPerhaps the same person (confirm with --same-person EMAIL=PERSON_ID, or leave as a new person):")
         for m in report.near_matches:
             print(f"  {m.describe()}  [--same-person {m.email}={m.person_id}]")
+    kept = report.new_values()
+    if kept:
+        print("\nValues outside the program's lists, kept as written (decide with --value COLUMN:VALUE=KNOWN, "
+              "=+ to add, = to drop; or --add-values):")
+        for u in kept:
+            rows = ", ".join(map(str, u.rows[:8])) + (", …" if len(u.rows) > 8 else "")
+            hint = f"  [--value '{u.column}:{u.value}={u.suggestion}']" if u.suggestion else ""
+            print(f"  {u.column}: '{u.value}' in {len(u.rows)} row(s) ({rows})"
+                  + (f", perhaps '{u.suggestion}'" if u.suggestion else "") + hint)
+    if report.values_added:
+        print("\nAdded to the program's lists: " + ", ".join(report.values_added))
+    if report.resubmitted:
+        which = "latest" if report.keep == "latest" else "first"
+        print(f"\nSubmitted more than once (the {which} submission is imported; --keep "
+              f"{'first' if which == 'latest' else 'latest'} for the other):")
+        for r in report.resubmitted:
+            print(f"  row {r.row}, '{r.value}': {r.reason}")
+    if report.warnings:
+        print("\nRead with a fallback (imported):")
+        for w in report.warnings:
+            print(f"  row {w.row}, {w.column}, '{w.value}': {w.reason}")
     if report.country_suggestions:
         print("\nCountries to confirm (with --country VALUE=ISO3):")
         for value, candidates in {s.value: s.candidates for s in report.country_suggestions}.items():

@@ -7,6 +7,10 @@ cell parsers of every import: applications (here), check-ins and surveys (:mod:`
 - :mod:`~workbench.intake.cells`: the cell rules every import shares (text, lists, emails, yes/no,
   numbers, dates and the round's date window);
 - :mod:`~workbench.intake.fields`: application vocabularies and time zones;
+- :mod:`~workbench.intake.values`: values outside the program's vocabularies (grouped, suggested when sure,
+  mapped, added, dropped or kept as written: never a rejection);
+- :mod:`~workbench.intake.timezones`: an applicant's time zone read with their country (decimal hours,
+  abbreviations, cities; what cannot be read falls back to the country's main zone with a warning);
 - :mod:`~workbench.intake.responses`: check-in and survey vocabularies;
 - :mod:`~workbench.intake.validate`: an application file, row by row.
 
@@ -95,12 +99,17 @@ from workbench.intake.headers import (
 )
 from workbench.intake.limits import MAX_BYTES, MAX_ROWS, ImportLimits, import_limits
 from workbench.intake.reading import NOTES_ATTR, OVERFLOW_ATTR, ROW_INDEX, FileUnreadable, read_table
-from workbench.intake.validate import ROW_COLUMNS, CountrySuggestion, Rejection, ValidationReport, validate
+from workbench.intake.timezones import ZoneReading, resolve_timezone
+from workbench.intake.validate import ROW_COLUMNS, CountrySuggestion, Keep, Rejection, ValidationReport, validate
+from workbench.intake.values import ADD, DROP, KEEP, Decisions, UnknownValue, suggest
 
 __all__ = [
+    "ADD",
     "APPLICATION_COLUMNS",
     "CANONICAL",
     "CAREER_STAGE_SYNONYMS",
+    "DROP",
+    "KEEP",
     "LANGUAGE_ALIASES",
     "MAX_BYTES",
     "MAX_CELL",
@@ -117,14 +126,18 @@ __all__ = [
     "ColumnSpec",
     "CountrySuggestion",
     "DateWindow",
+    "Decisions",
     "FileUnreadable",
     "HeaderMatch",
     "ImportLimits",
+    "Keep",
     "MissingColumns",
     "Problem",
     "Rejection",
     "TimeZoneValue",
+    "UnknownValue",
     "ValidationReport",
+    "ZoneReading",
     "header_key",
     "import_limits",
     "infer_date_order",
@@ -143,7 +156,9 @@ __all__ = [
     "parse_yes_no",
     "read_applications",
     "read_table",
+    "resolve_timezone",
     "split_values",
+    "suggest",
     "validate",
     "word_rule",
 ]
@@ -158,9 +173,12 @@ def read_applications(
     confirmed_countries: Mapping[str, str] | None = None,
     date_order: Literal["auto", "mdy", "dmy"] = "auto",
     date_window: DateWindow | None = None,
+    decisions: Decisions | None = None,
+    keep: Keep = "latest",
 ) -> ValidationReport:
     """Read, match headers and validate in one call (raises FileUnreadable, ImportTooLarge or MissingColumns)."""
     table = read_table(data, filename)
     mapping = match_headers(table.columns, manual, filename=filename).require()
     return validate(table, mapping, existing_emails=existing_emails, filename=filename,
-                    confirmed_countries=confirmed_countries, date_order=date_order, date_window=date_window)
+                    confirmed_countries=confirmed_countries, date_order=date_order, date_window=date_window,
+                    decisions=decisions, keep=keep)

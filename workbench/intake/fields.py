@@ -380,6 +380,16 @@ _ABBREVIATIONS: dict[str, int] = {
 }
 
 
+#: What follows the dot of an offset: minutes as people write them ("GMT+5.30", "UTC+9.30", "+5.45") or a
+#: decimal fraction of an hour ("+5.5", "+9.50", "+5.75").
+_FRACTIONS: dict[str, int] = {"0": 0, "00": 0, "30": 30, "45": 45, "5": 30, "50": 30, "75": 45}
+
+
+def _fraction_minutes(fraction: str) -> int:
+    """The minutes of "5.30" (30), "5.5" (30) or "5.75" (45); anything else (-1) is not an offset."""
+    return _FRACTIONS.get(fraction, -1)
+
+
 def _offset_value(text: str) -> TimeZoneValue | Problem | None:
     match = _OFFSET.match(text)
     if not match or not (match.group("prefix") or match.group("sign")):
@@ -391,14 +401,14 @@ def _offset_value(text: str) -> TimeZoneValue | Problem | None:
         return TimeZoneValue(None, 0) if not rest.strip() or text.startswith("(") else None
     hours = int(match.group("hours"))
     if match.group("fraction") is not None:
-        minutes = round(float("0." + match.group("fraction")) * 60)
+        minutes = _fraction_minutes(match.group("fraction"))
     else:
         minutes = int(match.group("minutes") or 0)
     total = hours * 60 + minutes
     sign = -1 if match.group("sign") in "-−–" else 1
     offset = sign * total
     if minutes not in (0, 30, 45) or not -720 <= offset <= 840:
-        shown = f"UTC{'+' if sign > 0 else '-'}{hours:02d}:{minutes:02d}"
+        shown = f"UTC{'+' if sign > 0 else '-'}{hours:02d}:{minutes:02d}" if minutes >= 0 else f"'{text}'"
         return Problem(f"{shown} is not a time zone anywhere on Earth (offsets run from UTC-12:00 to "
                        "UTC+14:00, in whole or half hours or UTC+05:45-style quarters)",
                        "Write the applicant's time zone as an IANA name such as 'Australia/Sydney' or an "

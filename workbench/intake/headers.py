@@ -24,6 +24,7 @@ __all__ = [
     "ColumnSpec",
     "HeaderMatch",
     "MissingColumns",
+    "form_signature",
     "header_key",
     "match_columns",
     "match_headers",
@@ -86,13 +87,42 @@ _EXACT: dict[str, tuple[str, ...]] = {
                      "institution organisation", "institution organization", "affiliation", "company"),
 }
 
+#: The same columns as forms in French, Spanish and Portuguese head them (accents folded by :func:`header_key`).
+_TRANSLATED: dict[str, tuple[str, ...]] = {
+    "submitted_at": ("horodatage", "marca temporal", "marca de tiempo", "carimbo de data hora", "date de soumission",
+                     "fecha de envio", "fecha"),
+    "name": ("nom", "nom complet", "nom et prenom", "prenom et nom", "votre nom", "nombre", "nombre completo",
+             "nombre y apellido", "nombre y apellidos", "su nombre", "nome", "nome completo"),
+    "email": ("courriel", "adresse courriel", "adresse e mail", "adresse electronique", "correo", "correo electronico",
+              "direccion de correo electronico", "direccion de correo", "e mail adresse", "endereco de e mail",
+              "endereco de email"),
+    "country": ("pays", "pais", "pays de travail", "pais de trabajo", "pays de residence", "pais de residencia",
+                "dans quel pays travaillez vous", "en que pais trabaja", "en que pais trabajas"),
+    "sector": ("secteur", "secteur de bibliotheque", "type de bibliotheque", "sector de la biblioteca",
+               "sector de biblioteca", "tipo de biblioteca", "setor", "tipo de biblioteca"),
+    "career_stage": ("etape de carriere", "stade de carriere", "niveau d experience", "etapa profesional",
+                     "etapa de la carrera", "etapa de carrera", "nivel de experiencia", "etapa da carreira"),
+    "interests": ("intereses", "areas de interes", "temas de interes", "centres d interet", "domaines d interet",
+                  "interets", "interesses", "areas de interesse"),
+    "languages": ("langues", "langue", "langues de travail", "idiomas", "idioma", "idiomas de trabajo", "linguas",
+                  "lenguas"),
+    "timezone": ("fuseau horaire", "zona horaria", "fuso horario", "huso horario"),
+    "partner_sector": ("secteur du partenaire", "sector del companero", "sector de la pareja"),
+    "partner_stage": ("etape de carriere du partenaire", "etapa del companero"),
+    "partner_interests": ("interets du partenaire", "intereses del companero"),
+    "organisation": ("organisme", "organisation", "etablissement", "employeur", "bibliotheque", "institution",
+                     "organizacion", "institucion", "empleador", "biblioteca", "organizacao", "instituicao"),
+}
+_EXACT = {name: (*aliases, *_TRANSLATED.get(name, ())) for name, aliases in _EXACT.items()}
+
 # Keyword rules for question-like headers ("Which country do you work in?"); a header that mentions a
 # partner is only ever matched to a partner column.
-_PARTNER = re.compile(r"\b(partner|partners|mentor|match)\b")
+_PARTNER = re.compile(r"\b(partner|partners|mentor|match|partenaire|companero|pareja|parceiro)\b")
 # "Library name", "First name", "Username": names, but not the applicant's full name.
 _NOT_A_PERSON = re.compile(
     r"\b(library|institution|organi[sz]ation|employer|workplace|company|school|university|first|last|"
-    r"given|family|user|sur|middle|preferred|nick)\b"
+    r"given|family|user|sur|middle|preferred|nick|bibliotheque|biblioteca|institucion|etablissement|prenom|"
+    r"apellido|usuario|utilisateur)\b"
 )
 
 
@@ -125,19 +155,22 @@ class ColumnSpec:
     rank: int = 0
 
 
-_SECTOR_RULE = re.compile(r"\b(sector|type of library|library type|kind of library)\b")
-_STAGE_RULE = re.compile(r"\b(career|stage)\b")
-_INTEREST_RULE = re.compile(r"\b(interests?|areas|topics)\b")
+_SECTOR_RULE = re.compile(r"\b(sector|type of library|library type|kind of library|secteur|setor|"
+                          r"type de bibliotheque|tipo de biblioteca)\b")
+_STAGE_RULE = re.compile(r"\b(career|stage|carriere|carrera|carreira|etapa|etape)\b")
+_INTEREST_RULE = re.compile(r"\b(interests?|areas|topics|interets?|intereses|interes|interesses|temas)\b")
 _APPLICATION_RULES: dict[str, tuple[int, re.Pattern[str], str]] = {  # rank, rule, what the column holds
-    "submitted_at": (3, re.compile(r"\b(timestamp|submitted|submission)\b"), "the date the application was sent"),
-    "name": (9, re.compile(r"\bname\b"), "the applicant's full name"),
-    "email": (1, re.compile(r"\b(e ?mail|email address)\b"), "the applicant's email address"),
-    "country": (5, re.compile(r"\b(country|countries|nation)\b"), "the country they work in"),
+    "submitted_at": (3, re.compile(r"\b(timestamp|submitted|submission|horodatage)\b"),
+                     "the date the application was sent"),
+    "name": (9, re.compile(r"\b(name|nom|nombre|nome)\b"), "the applicant's full name"),
+    "email": (1, re.compile(r"\b(e ?mail|email address|courriel|correo)\b"), "the applicant's email address"),
+    "country": (5, re.compile(r"\b(country|countries|nation|pays|pais)\b"), "the country they work in"),
     "sector": (7, _SECTOR_RULE, "their library sector"),
     "career_stage": (6, _STAGE_RULE, "their career stage"),
     "interests": (8, _INTEREST_RULE, "their areas of interest"),
-    "languages": (4, re.compile(r"\blanguages?\b"), "the languages they can work in"),
-    "timezone": (2, re.compile(r"\b(time ?zone|utc|gmt)\b"), "their time zone"),
+    "languages": (4, re.compile(r"\b(languages?|langues?|idiomas?|lenguas?|linguas?)\b"),
+                  "the languages they can work in"),
+    "timezone": (2, re.compile(r"\b(time ?zone|utc|gmt|fuseau|zona horaria|huso horario|fuso)\b"), "their time zone"),
     "partner_sector": (10, _SECTOR_RULE, "the sector they would like their partner in"),
     "partner_stage": (11, _STAGE_RULE, "the career stage they would like their partner at"),
     "partner_interests": (12, _INTEREST_RULE, "the interests they would like their partner to share"),
@@ -299,6 +332,15 @@ def match_columns(columns: Iterable[str], specs: Sequence[ColumnSpec],
     missing = [spec.name for spec in specs if spec.required and spec.name not in ordered]
     return HeaderMatch(ordered, unknown, missing, columns, {spec.name: spec.label for spec in specs}, record,
                        filename)
+
+
+def form_signature(columns: Iterable[str]) -> str:
+    """A form's header row as one key (each header through :func:`header_key`, in order, hashed): the same
+    form exported again, for the next round, has the same signature, so a mapping made by hand is remembered."""
+    import hashlib
+
+    joined = "\x1f".join(header_key(str(c)) for c in columns)
+    return hashlib.sha1(joined.encode("utf-8")).hexdigest()[:16]
 
 
 def match_headers(columns: Iterable[str], manual: Mapping[str, str | None] | None = None, *,

@@ -24,24 +24,32 @@ from workbench.intake.cells import (
     parse_email,
     too_long,
 )
-from workbench.intake.fields import (
-    TimeZoneValue,
-    parse_career_stage,
-    parse_interests,
-    parse_languages,
-    parse_partner,
-    parse_sector,
-    parse_timezone,
-    zone_for_offset,
-)
+from workbench.intake.fields import MAX_INTERESTS, default_vocabularies
 from workbench.intake.headers import APPLICATION_COLUMNS, CANONICAL, REQUIRED, MissingColumns, missing_columns_message
 from workbench.intake.reading import NOTES_ATTR, OVERFLOW_ATTR, ROW_INDEX
+from workbench.intake.timezones import resolve_timezone
+from workbench.intake.values import (
+    ADD,
+    COLUMN_KINDS,
+    DROP,
+    KEEP,
+    Decisions,
+    UnknownValue,
+    read_choice,
+    read_list,
+    suggest,
+    value_key,
+)
 from workbench.rejections import WHOLE_ROW, Problem, Rejection, display_value, rejections_frame
 
 if TYPE_CHECKING:
     from workbench.program.vocabularies import Vocabulary
 
-__all__ = ["ROW_COLUMNS", "WHOLE_ROW", "CountrySuggestion", "Rejection", "ValidationReport", "validate"]
+__all__ = ["ROW_COLUMNS", "WHOLE_ROW", "CountrySuggestion", "Keep", "Rejection", "ValidationReport", "validate"]
+
+#: Which of someone's submissions in one file is imported: the latest (forms are resubmitted to correct
+#: answers) or the first.
+Keep = Literal["latest", "first"]
 
 T = TypeVar("T")
 
@@ -85,7 +93,10 @@ class ValidationReport:
     ``rows`` holds the clean records (columns :data:`ROW_COLUMNS`), ``rejections`` the problems of the
     rejected rows (a row may have several), ``already_applied`` the rows whose email already applied
     to this round (not an error of the file: importing the same file twice adds nothing), and
-    ``suggestions`` the rows whose country needs a coordinator's confirmation.
+    ``suggestions`` the rows whose country needs a coordinator's confirmation. ``unknown_values`` are the values
+    outside the program's vocabularies (column -> value -> rows, with what was decided), ``warnings`` what was
+    read with a fallback (a time zone the country's main one replaced), ``resubmitted`` the rows set aside
+    because the same person submitted again in the file (``keep`` says which submission was kept).
     """
 
     rows: pd.DataFrame
@@ -98,6 +109,14 @@ class ValidationReport:
     ignored_columns: list[str] = field(default_factory=list)
     date_order: DateOrder = "mdy"
     notes: list[str] = field(default_factory=list)
+    unknown_values: list[UnknownValue] = field(default_factory=list)
+    warnings: list[Rejection] = field(default_factory=list)
+    resubmitted: list[Rejection] = field(default_factory=list)
+    keep: Keep = "latest"
+
+    def kept_values(self) -> list[UnknownValue]:
+        """The values outside the vocabularies that go into the applications as written."""
+        return [u for u in self.unknown_values if u.kept]
 
     @property
     def rejected_rows(self) -> list[int]:
@@ -132,6 +151,13 @@ class ValidationReport:
         waiting = {s.value for s in self.suggestions}
         if waiting:
             parts.append(f"{len(waiting)} country spelling(s) to confirm")
+        if self.resubmitted:
+            parts.append(f"{len(self.resubmitted)} earlier submission(s) replaced by the {self.keep} one"
+                         if self.keep == "latest" else
+                         f"{len(self.resubmitted)} later submission(s) set aside for the first one")
+        kept = self.kept_values()
+        if kept:
+            parts.append(f"{len(kept)} value(s) outside the program's lists kept as written")
         return " ".join([name + ", ".join(parts) + ".", *self.notes])
 
 
@@ -182,6 +208,8 @@ def validate(
     date_order: Literal["auto", "mdy", "dmy"] = "auto",
     date_window: DateWindow | None = None,
     vocabularies: Mapping[str, Vocabulary] | None = None,
+    decisions: Decisions | None = None,
+    keep: Keep = "latest",
 ) -> ValidationReport:
     """Check every row of an application file and return clean records and rejections.
 
@@ -193,8 +221,14 @@ def validate(
     confirmed; ``date_order`` overrides the file-wide day/month rule of :func:`infer_date_order`;
     ``date_window`` (the round's, from the import) rejects a submission date outside it.
     ``vocabularies`` are the program's (:func:`workbench.program.vocabularies.vocabularies`, read by the
-    import from its database); without them the sample program's defaults apply.
+    import from its database); without them the sample program's defaults apply. A value outside them never
+    rejects a row: it is kept as written unless ``decisions`` map it to a known value or drop it
+    (:mod:`workbench.intake.values`). A time zone that cannot be read gives the country's main zone and a
+    warning. Someone who submitted twice (the same normalised email) keeps their latest submission, or with
+    ``keep="first"`` their first; the others are listed in ``resubmitted``.
     """
+    if keep not in ("latest", "first"):
+        raise WorkbenchError(f"keep is 'latest' or 'first' (which of someone's submissions to import), not {keep!r}.")
     mapping = {c: s for c, s in mapping.items() if s}
     unknown_canonical = [c for c in mapping if c not in CANONICAL]
     if unknown_canonical:
@@ -330,34 +364,92 @@ def validate(
                         "Write the country's English name or its ISO code (for example 'Australia' or 'AUS') "
                         "and import again.")
 
-    # 5. Vocabularies.
-    def scalar(canonical: str, fn: Callable[[str], Any]) -> dict[int, Any]:
-        values: dict[int, Any] = {}
-        for position, value in parsed(canonical, fn).items():
-            if isinstance(value, Problem):
-                report(canonical, position, value)
-            else:
-                values[position] = value
-        return values
+    # 5. Vocabularies: a value outside them is kept as written, mapped or dropped; it never rejects the row.
+    voc = dict(default_vocabularies())
+    voc.update(vocabularies or {})
+    decided = decisions if decisions is not None else Decisions()
+    found: dict[str, dict[int, tuple[list[str], list[str]]]] = {}
+    for canonical, kind in COLUMN_KINDS.items():
+        if canonical not in source:
+            continue
+        vocabulary, partner = voc[kind], canonical.startswith("partner_")
+        if canonical in _MULTI:
+            reader: Callable[[str], tuple[list[str], list[str]]] = functools.partial(
+                read_list, vocabulary=vocabulary, partner=partner)
+        else:
+            def reader(t: str, vocabulary: Vocabulary = vocabulary, partner: bool = partner
+                       ) -> tuple[list[str], list[str]]:
+                value, unknown = read_choice(t, vocabulary, partner=partner)
+                return ([value] if value else []), unknown
+        found[canonical] = parsed(canonical, reader)
+    # One spelling per unknown value and vocabulary (the first one met), so "Advocacy" and "advocacy" are one.
+    spelling: dict[tuple[str, str], str] = {}
+    for canonical, cells_found in found.items():
+        for position in sorted(cells_found):
+            for item in cells_found[position][1]:
+                spelling.setdefault((COLUMN_KINDS[canonical], value_key(item)), item)
+    unknown_at: dict[tuple[str, str], list[int]] = {}
+    chosen: dict[str, dict[int, list[str]]] = {}
+    for canonical, cells_found in found.items():
+        kind = COLUMN_KINDS[canonical]
+        out: dict[int, list[str]] = {}
+        for position, (known, unknown) in cells_found.items():
+            values = list(known)
+            for item in unknown:
+                key = value_key(item)
+                unknown_at.setdefault((canonical, key), []).append(position)
+                decision = decided.decision(canonical, item)
+                if decision == DROP:
+                    continue
+                values.append(spelling[(kind, key)] if decision in (KEEP, ADD) else decision)
+            out[position] = list(dict.fromkeys(values))
+        chosen[canonical] = out
 
-    voc = dict(vocabularies) if vocabularies is not None else {}
-    sector_voc, stage_voc = voc.get("sector"), voc.get("career_stage")
-    interest_voc, language_voc = voc.get("interest"), voc.get("language")
-    sectors = scalar("sector", lambda t: parse_sector(t, sector_voc))
-    stages = scalar("career_stage", lambda t: parse_career_stage(t, stage_voc))
-    interests = scalar("interests", lambda t: parse_interests(t, False, interest_voc))
-    languages = scalar("languages", lambda t: parse_languages(t, language_voc)) if "languages" in source else {}
-    partner_sectors = scalar("partner_sector", lambda t: parse_partner(t, "sector", sector_voc)) \
-        if "partner_sector" in source else {}
-    partner_stages = scalar("partner_stage", lambda t: parse_partner(t, "career_stage", stage_voc)) \
-        if "partner_stage" in source else {}
-    partner_interests = scalar("partner_interests", lambda t: parse_interests(t, True, interest_voc)) \
-        if "partner_interests" in source else {}
+    def single(canonical: str) -> dict[int, str | None]:
+        return {p: (v[0] if v else None) for p, v in chosen.get(canonical, {}).items()}
+
+    sectors, stages = single("sector"), single("career_stage")
+    for canonical, values_at in (("sector", sectors), ("career_stage", stages)):
+        for position, value in values_at.items():
+            if value is None:
+                report(canonical, position, Problem(
+                    f"the {_LABELS[canonical]} '{text[canonical][position]}' was dropped at the check, so the row "
+                    f"has no {_LABELS[canonical]}",
+                    f"Map the value to a {_LABELS[canonical]} of the program, or keep it, and import again."))
+    interests = chosen.get("interests", {})
     for position, value in interests.items():
         if not value:
-            report("interests", position, Problem("lists no area of interest",
+            report("interests", position, Problem("lists no area of interest (every value was dropped)"
+                                                  if found["interests"][position][1] else "lists no area of interest",
                                                   "List at least one interest and import again."))
-    zones = scalar("timezone", parse_timezone) if "timezone" in source else {}
+        elif len(value) > MAX_INTERESTS:
+            report("interests", position, Problem(
+                f"lists {len(value)} interests; at most {MAX_INTERESTS} are allowed",
+                f"Keep the {MAX_INTERESTS} that matter most to the applicant and import again."))
+    languages = chosen.get("languages", {})
+    partner_sectors, partner_stages = single("partner_sector"), single("partner_stage")
+    partner_interests = chosen.get("partner_interests", {})
+    for position, value in partner_interests.items():
+        if len(value) > MAX_INTERESTS:
+            report("partner_interests", position, Problem(
+                f"lists {len(value)} interests; at most {MAX_INTERESTS} are allowed",
+                f"Keep the {MAX_INTERESTS} that matter most to the applicant and import again."))
+
+    # Time zones (optional): read with the applicant's country; what cannot be read gives the country's main
+    # zone and a warning, never a rejection.
+    zones: dict[int, tuple[str, int]] = {}
+    warnings_at: dict[int, Rejection] = {}
+    if "timezone" in source:
+        for position, zone_text in each("timezone"):
+            iso3 = countries_found.get(position)
+            if iso3 is None:
+                continue
+            reading = resolve_timezone(zone_text, iso3)
+            zones[position] = (reading.zone, reading.offset_minutes)
+            if reading.warning is not None:
+                warnings_at[position] = Rejection(
+                    row_numbers[position], source["timezone"], _display(raw["timezone"][position]),
+                    reading.warning.reason[0].upper() + reading.warning.reason[1:] + ".", reading.warning.fix)
 
     # 6. Already in the round (takes precedence: nothing of such a row would be imported anyway).
     already: list[Rejection] = []
@@ -371,35 +463,42 @@ def validate(
                 "Nothing to do: the earlier application is kept. To change it, edit it in the workbench.",
             ))
 
-    # 7. Duplicates inside the file, among the rows that are otherwise fine.
-    first_row: dict[str, int] = {}
+    # 7. Someone who submitted twice in the file (the same normalised email, among the rows otherwise fine):
+    # the latest submission is kept (or, with keep="first", the first); the others are set aside and listed.
+    by_email: dict[str, list[int]] = {}
     for position in range(count):
         if collect.rejected(position) or position in already_positions or position not in emails:
             continue
-        key = normalise_email(emails[position])
-        if key in first_row:
-            earlier = first_row[key]
-            collect.add(position, source["email"], raw["email"][position],
-                        f"The same email address as row {earlier}: someone applied twice.",
-                        f"Only the first application (row {earlier}) is imported. If this later one is "
-                        f"the one to keep, delete row {earlier} from the file and import again.")
-        else:
-            first_row[key] = row_numbers[position]
+        by_email.setdefault(normalise_email(emails[position]), []).append(position)
+    superseded: dict[int, Rejection] = {}
+    for positions in by_email.values():
+        if len(positions) < 2:
+            continue
+        ordered = sorted(positions, key=lambda p: (submitted[p], p))
+        kept = ordered[-1] if keep == "latest" else ordered[0]
+        when = f"{submitted[kept]:%d %b %Y %H:%M}"
+        for position in positions:
+            if position == kept:
+                continue
+            if keep == "latest":
+                why = (f"Submitted again: row {row_numbers[kept]} ({when}) is the latest submission of this email, "
+                       "and it is the one imported.")
+                fix = ("Nothing to do: forms are resubmitted to correct answers. To import the first submission "
+                       "instead, choose 'the first submission' on the Import page (or --keep first).")
+            else:
+                why = (f"Submitted again: row {row_numbers[kept]} ({when}) is the first submission of this email, "
+                       "and it is the one imported (as asked).")
+                fix = "To import the latest submission instead, choose 'the latest submission' (or --keep latest)."
+            superseded[position] = Rejection(row_numbers[position], source["email"],
+                                             _display(raw["email"][position]), why, fix)
 
     # 8. The clean records.
     records: dict[str, list[Any]] = {c: [] for c in ROW_COLUMNS}
     for position in range(count):
-        if collect.rejected(position) or position in already_positions:
+        if collect.rejected(position) or position in already_positions or position in superseded:
             continue
         iso3 = countries_found[position]
-        zone_value = zones.get(position)
-        if isinstance(zone_value, TimeZoneValue):
-            if zone_value.zone:
-                zone, offset = zone_value.zone, zone_value.offset_minutes
-            else:
-                zone, offset = zone_for_offset(zone_value.offset_minutes, prefer=countries.main_timezone(iso3))
-        else:
-            zone, offset = countries.main_timezone(iso3), countries.main_utc_offset(iso3)
+        zone, offset = zones.get(position) or (countries.main_timezone(iso3), countries.main_utc_offset(iso3))
         email = emails[position]
         records["source_row"].append(row_numbers[position])
         records["submitted_at"].append(submitted[position])
@@ -425,6 +524,18 @@ def validate(
         if position not in shifted or r.column == WHOLE_ROW
     ]
     suggestions = [s for s in suggestions if s.row not in {a.row for a in already}]
+    imported = {p for p in range(count)
+                if not collect.rejected(p) and p not in already_positions and p not in superseded}
+    unknown_values = []
+    for (canonical, key), positions in unknown_at.items():
+        rows = tuple(sorted({row_numbers[p] for p in positions if p in imported}))
+        if not rows:
+            continue
+        value = spelling[(COLUMN_KINDS[canonical], key)]
+        unknown_values.append(UnknownValue(
+            canonical, source[canonical], COLUMN_KINDS[canonical], value, rows,
+            suggest(value, voc[COLUMN_KINDS[canonical]]), decided.decision(canonical, value)))
+    unknown_values.sort(key=lambda u: (list(COLUMN_KINDS).index(u.column), -len(u.rows), value_key(u.value)))
     used = set(source.values())
     return ValidationReport(
         rows=_frame(records),
@@ -437,6 +548,10 @@ def validate(
         ignored_columns=[str(c) for c in df.columns if str(c) not in used],
         date_order=order,
         notes=list(df.attrs.get(NOTES_ATTR) or []),
+        unknown_values=unknown_values,
+        warnings=[w for p, w in sorted(warnings_at.items()) if p in imported],
+        resubmitted=sorted(superseded.values(), key=lambda r: r.row),
+        keep=keep,
     )
 
 
