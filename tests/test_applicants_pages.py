@@ -55,21 +55,36 @@ def test_import_page_asks_for_a_file(app_env: Path) -> None:
     assert "Upload a CSV or XLSX file" in at.info[0].value
 
 
+def frame_with(at: AppTest, *columns: str) -> Any:
+    """The first table on the page with these columns."""
+    return next(d.value for d in at.dataframe if set(columns) <= set(d.value.columns))
+
+
 def test_import_page_previews_checks_and_imports(app_env: Path) -> None:
     at = open_page("pages/import.py")
-    at.selectbox(key="import_round").set_value("A new round…").run()
+    assert at.radio(key="import_target").value == "A new round"  # no round is open: the sample's 2017A is matching
     at.text_input(key="import_new_round").input("2017B").run()
     with_file(at)
     assert not at.exception, at.exception
     assert at.dataframe[0].value.shape == (20, 12)  # the preview
     shown = metrics(at)
-    assert shown == {"Ready to import": "12", "Rejected rows": "7", "Already in the round": "1", "Returning": "3",
+    assert shown == {"Ready to import": "12", "Rejected rows": "6", "Already in the round": "1", "Returning": "3",
                      "Waitlisted by the cap": "0"}
-    assert "Round 2017B did not exist: it would be created, carrying over 20" in at.markdown[0].value
-    rejections = at.dataframe[1].value
+    assert any("Round 2017B did not exist: it would be created, carrying over 20" in m.value for m in at.markdown)
+    assert at.button(key="import_confirm").label == "Import 12 application(s) into 2017B"
+    assert [t.label for t in at.tabs] == ["Values outside the lists (0)", "Countries to confirm (1)",
+                                          "Perhaps the same person (1)", "Submitted twice (1)", "Time zones (0)",
+                                          "Rejected rows (6)"]
+    rejections = frame_with(at, "what to do")
     assert list(rejections.columns) == ["row", "column", "value", "reason", "what to do"]
-    assert rejections["row"].tolist() == [8, 12, 13, 14, 15, 16, 17, 18]
+    assert rejections["row"].tolist() == [12, 13, 15, 16, 17, 18]  # the row already in the round is not listed
+    assert any("1 row(s) already applied to 2017B" in c.value for c in at.caption)
     assert at.get("download_button"), "the rejections can be downloaded"
+    # the ambiguous country shows its rows beside the choice
+    beside = frame_with(at, "name", "timezone", "languages")
+    assert beside.index.tolist() == [17] and beside["name"].tolist() == ["Oz Typo"]
+    # Drita Berisha submitted twice: the later submission (row 14) is kept
+    assert frame_with(at, "row set aside")["row set aside"].tolist() == [2]
     assert query(app_env, "SELECT count(*) FROM rounds WHERE round_id = '2017B'") == [(0,)]  # nothing written yet
 
     # Confirm the suggested country and the near-match, then import.
@@ -79,14 +94,20 @@ def test_import_page_previews_checks_and_imports(app_env: Path) -> None:
     at.button(key="import_confirm").click().run()
     assert not at.exception, at.exception
     assert "imported 13 of 20 application(s) into 2017B (4 returning, 1 waitlisted" in at.success[0].value
+    assert "the latest submission of each is imported" in at.success[0].value
     assert query(app_env, "SELECT count(*) FROM applications WHERE round_id = '2017B'") == [(33,)]
     assert query(app_env, "SELECT person_id FROM applications WHERE email = 'sam.fraser@home.example.net'") == [(58,)]
     snapshot = Path(str(app_env).replace("workbench.duckdb", "analytics.duckdb"))
     assert db.wait_for_snapshots(60)
     assert snapshot.exists(), "the analyst snapshot is published after the import"
-    # Straight after, the same file has nothing new to add.
+    # The result is at the top and the form starts again: no file, no check, no questions left.
+    assert not at.metric and not at.checkbox and not at.tabs
+    assert "Upload a CSV or XLSX file" in at.info[0].value
+    assert at.radio(key="import_target").value == "An open round" and at.selectbox(key="import_round").value == "2017B"
+    # The same file again has nothing new to add.
+    with_file(at)
     assert metrics(at)["Ready to import"] == "0"
-    assert metrics(at)["Already in the round"] == "15"  # the 13 imported, the carried-over one, row 14
+    assert metrics(at)["Already in the round"] == "15"  # the 13 imported, the carried-over one, row 2
 
 
 def test_import_page_maps_an_unknown_column_by_hand(app_env: Path, tmp_path: Path) -> None:
@@ -245,7 +266,6 @@ def test_only_coordinators_and_directors_can_open_the_import(app_env: Path, role
 
 def test_a_director_imports_and_the_audit_log_names_them(app_env: Path) -> None:
     at = open_page("pages/import.py", "director")
-    at.selectbox(key="import_round").set_value("A new round…").run()
     at.text_input(key="import_new_round").input("2017B").run()
     with_file(at)
     at.button(key="import_confirm").click().run()
