@@ -1,10 +1,12 @@
-"""Settings (a director's): the program's vocabularies, one tab each. The retention period is on Personal data."""
+"""Settings (a director's): the program (name, languages, cap, round length, cadence, who may be partners, mail
+addresses) and its vocabularies, one tab each. The retention period is on Personal data."""
 
 import streamlit as st
 
 from workbench.access import Action
 from workbench.errors import WorkbenchError
 from workbench.messages import smtp
+from workbench.program import settings as program_settings
 from workbench.program import vocabularies as v
 from workbench.ui.auth import current_user
 from workbench.ui.connection import cursor
@@ -25,7 +27,49 @@ def _synonyms(text: str) -> list[str]:
     return [s.strip() for s in text.replace("\n", ";").split(";") if s.strip()]
 
 
-for kind, tab in zip(v.KINDS, st.tabs([v.KIND_NAMES[k][1].capitalize() for k in v.KINDS]), strict=True):
+#: The Program tab's settings, in order (each declared in workbench/program/settings.py).
+PROGRAM_KEYS = ("program_name", "languages", "country_cap", "round_weeks", "topic_cadence_days", "cross_border",
+                "survey_form_link", "reply_to", "unsubscribe_address")
+
+program_tab, *vocabulary_tabs = st.tabs(["Program", *[v.KIND_NAMES[k][1].capitalize() for k in v.KINDS]])
+with program_tab:
+    current = {row["key"]: row for row in program_settings.all_settings(con) if row["key"] in PROGRAM_KEYS}
+    st.caption("One workbench holds one program (one database file). A new round takes the cap, length and cadence "
+               "below; rounds already open keep theirs.")
+    with st.form("program_settings"):
+        asked = {
+            "program_name": st.text_input("Program name", current["program_name"]["value"]),
+            "languages": st.text_input("Languages (separated by commas, the main one first)",
+                                       current["languages"]["value"],
+                                       help="Each must be a working language of the program's vocabulary."),
+            "country_cap": st.number_input("Per-country cap for new rounds (% of a round's applications)", 1, 100,
+                                           round(float(current["country_cap"]["value"]) * 100),
+                                           help="100 switches the cap off (a program inside one nation).") / 100,
+            "round_weeks": st.number_input("Round length (weeks, from the day partnerships start)", 4, 52,
+                                           int(current["round_weeks"]["value"])),
+            "topic_cadence_days": st.number_input("Days between two discussion topics", 7, 31,
+                                                  int(current["topic_cadence_days"]["value"])),
+            "cross_border": st.selectbox(
+                "Who may be partners", list(program_settings.CROSS_BORDER_CHOICES),
+                index=list(program_settings.CROSS_BORDER_CHOICES).index(current["cross_border"]["value"]),
+                format_func=lambda k: f"{k}: partners {program_settings.CROSS_BORDER_CHOICES[k]}" if k != "none"
+                else "none: no cross-border condition"),
+            "survey_form_link": st.text_input("Survey form link", current["survey_form_link"]["value"] or ""),
+            "reply_to": st.text_input("Reply-to address", current["reply_to"]["value"] or ""),
+            "unsubscribe_address": st.text_input("Unsubscribe address", current["unsubscribe_address"]["value"] or ""),
+        }
+        if st.form_submit_button("Save the program's settings"):
+            with reporting_errors():
+                changed = []
+                for key, value in asked.items():
+                    before = current[key]["value"]
+                    if (before or "") == (value or "") or (key == "country_cap" and abs(float(before) - value) < 1e-9):
+                        continue
+                    program_settings.set_setting(con, key, value, by=user, version=int(current[key]["version"]))
+                    changed.append(program_settings.SETTINGS[key].label.lower())
+                saved(con, f"Saved: {', '.join(changed)}." if changed else "Nothing changed.")
+
+for kind, tab in zip(v.KINDS, vocabulary_tabs, strict=True):
     one, many = v.KIND_NAMES[kind]
     with tab:
         table = v.terms_table(con, kind)

@@ -379,9 +379,9 @@ def _settings_page(account: str):  # type: ignore[no-untyped-def]
 
 def test_the_settings_page_lets_a_director_add_rename_and_merge(app_env: Path) -> None:
     at = _settings_page("amorgan")
-    assert [t.label for t in at.tabs] == ["Sectors", "Career stages", "Areas of interest", "Working languages",
-                                          "Ways of keeping in touch", "Impact categories"]
-    sectors = at.tabs[0].dataframe[0].value
+    assert [t.label for t in at.tabs] == ["Program", "Sectors", "Career stages", "Areas of interest",
+                                          "Working languages", "Ways of keeping in touch", "Impact categories"]
+    sectors = at.tabs[1].dataframe[0].value
     assert list(sectors["value"]) == list(vocab.SECTORS)
     assert "university" in sectors.set_index("value").loc["academic", "synonyms"]
     assert sectors["used"].sum() > 0
