@@ -110,7 +110,7 @@ def read_list(text: str, vocabulary: Vocabulary, *, partner: bool = False) -> tu
 # --- suggestions -----------------------------------------------------------------------------------
 
 #: Words that say nothing about which term is meant.
-_STOP = frozenset({"and", "or", "of", "the", "in", "for", "to", "a", "an", "with", "on", "at", "library",
+_STOP = frozenset({"and", "or", "of", "the", "in", "for", "to", "a", "an", "with", "on", "at", "library", "librarie",
                    "librarian", "librarianship", "service", "services", "work", "studies", "study", "general",
                    "other", "area", "topic", "issue", "practice", "program", "programme"})
 
