@@ -143,11 +143,12 @@ def _pool(con: Connection, round_id: str) -> Pool:
     return Pool(round_id, applicants, _rules_from(rules, cross_border(con)), rules, voc)
 
 
-def cross_border(con: Connection) -> str:
+def cross_border(con: Connection) -> m.CrossBorder:
     """The program's cross-border rule (the setting ``cross_border``: country, region, organisation, none)."""
+    from workbench.matching.rules import check_cross_border
     from workbench.program.settings import get_setting
 
-    return str(get_setting(con, "cross_border"))
+    return check_cross_border(str(get_setting(con, "cross_border")))
 
 
 def rule_table(con: Connection, round_id: str, *, by: User) -> pd.DataFrame:
@@ -183,7 +184,7 @@ def _rule_table(con: Connection, round_id: str) -> pd.DataFrame:
     ).df()
 
 
-def _rules_from(rules: pd.DataFrame, cross_border: str = "country") -> m.MatchRules:
+def _rules_from(rules: pd.DataFrame, cross_border: m.CrossBorder = "country") -> m.MatchRules:
     locks = [(int(r.application_a_id), int(r.application_b_id)) for r in rules.itertuples() if r.kind == "lock"]
     forbidden = [(int(r.application_a_id), int(r.application_b_id)) for r in rules.itertuples()
                  if r.kind == "forbid"]
@@ -634,7 +635,7 @@ def run_matching(con: Connection, round_id: str, settings: RunSettings | None = 
 
     pool = _pool(con, round_id)
     one_side = one_side_only([a for a in pool.applicants if a.application_id not in pool.rules.excluded],
-                             pool.rules.cross_border)  # type: ignore[arg-type]
+                             pool.rules.cross_border)
     if one_side is not None:  # a national program under the country rule, say: say what to choose instead
         raise WorkbenchError(f"{one_side}: choose the {one_side.instead} rule in Settings (`workbench settings set "
                              f"cross_border {one_side.instead}`)") from OneSideOnly(one_side)

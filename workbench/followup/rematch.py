@@ -187,8 +187,7 @@ class _Context:
     def of(cls, con: db.Connection, a: Person) -> _Context:
         from workbench.matchstore import cross_border
 
-        return cls(_past_partners(con, a.person_id), _forbidden(con, a.round_id),
-                   rules.check_cross_border(cross_border(con)))
+        return cls(_past_partners(con, a.person_id), _forbidden(con, a.round_id), cross_border(con))
 
 
 def _languages(items: tuple[str, ...]) -> str:

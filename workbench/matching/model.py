@@ -13,6 +13,8 @@ from typing import Any, Literal
 from workbench.errors import WorkbenchError
 
 OddPolicy = Literal["trio", "waitlist"]
+#: The program's cross-border rules (the setting ``cross_border``; :mod:`workbench.matching.rules` says what each asks).
+CrossBorder = Literal["country", "region", "organisation", "none"]
 
 
 class MatchingError(WorkbenchError):
@@ -70,7 +72,7 @@ class MatchRules:
     locks: tuple[tuple[int, ...], ...] = ()
     forbidden: frozenset[frozenset[int]] = frozenset()
     excluded: frozenset[int] = frozenset()
-    cross_border: str = "country"
+    cross_border: CrossBorder = "country"
 
     @classmethod
     def of(
@@ -78,7 +80,7 @@ class MatchRules:
         locks: Iterable[Iterable[int]] = (),
         forbidden: Iterable[Iterable[int]] = (),
         excluded: Iterable[int] = (),
-        cross_border: str = "country",
+        cross_border: CrossBorder = "country",
     ) -> MatchRules:
         """Build rules from any iterables (lists of tuples, sets of pairs...)."""
         return cls(

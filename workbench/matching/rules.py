@@ -31,6 +31,7 @@ from typing import Literal, get_args
 from workbench.matching.model import (
     Applicant,
     ContradictoryRules,
+    CrossBorder,
     LockBreaksRule,
     MatchingError,
     MatchRules,
@@ -38,7 +39,6 @@ from workbench.matching.model import (
 )
 
 #: The cross-border rules (the program's setting ``cross_border``).
-CrossBorder = Literal["country", "region", "organisation", "none"]
 CROSS_BORDER_RULES: tuple[CrossBorder, ...] = get_args(CrossBorder)
 
 
@@ -87,7 +87,7 @@ def check_cross_border(rule: str) -> CrossBorder:
     """``rule`` if it is a cross-border rule, else a :class:`MatchingError` naming the four."""
     if rule not in CROSS_BORDER:
         raise MatchingError(f"the cross-border rule must be one of {', '.join(CROSS_BORDER_RULES)}, not {rule!r}.")
-    return rule  # type: ignore[return-value]
+    return rule
 
 
 def organisation_key(text: str | None) -> str | None:
@@ -231,8 +231,8 @@ def one_side_only(applicants: Sequence[Applicant], rule: CrossBorder) -> OneSide
         where = f"work at {side_name(first, rule)}"
     instead: CrossBorder = "none"
     for narrower in ("organisation", "country") if rule == "region" else ("organisation",):
-        if narrower != rule and len({side(a, narrower) for a in applicants}) > 1:  # type: ignore[arg-type]
-            instead = narrower  # type: ignore[assignment]
+        if narrower != rule and len({side(a, narrower) for a in applicants}) > 1:
+            instead = narrower
             break
     return OneSide(rule, len(applicants), where, instead)
 
