@@ -100,11 +100,11 @@ def import_applications(
     carried = carry_over_plan(con) if current is None else empty_carry()
     existing = round_emails(con, round_id) | set(carried["email_normalised"])
     program_vocabularies = vocabularies(con)
-    decisions = Decisions(values, add_all=add_values, vocabularies=program_vocabularies)
+    value_decisions = Decisions(values, add_all=add_values, vocabularies=program_vocabularies)
     validation = validate(table, mapping, existing_emails=existing, filename=filename,
                           confirmed_countries=confirmed_countries, date_order=date_order,
                           date_window=date_window(con, round_id), vocabularies=program_vocabularies,
-                          decisions=decisions, keep=keep)
+                          decisions=value_decisions, keep=keep)
     rows = validation.rows.copy()
     rejected = list(validation.rejections)
     already = list(validation.already_applied)

@@ -381,7 +381,7 @@ def validate(
                        ) -> tuple[list[str], list[str]]:
                 value, unknown = read_choice(t, vocabulary, partner=partner)
                 return ([value] if value else []), unknown
-        found[canonical] = parsed(canonical, reader)
+        found[canonical] = parsed(canonical, reader)  # type: ignore[assignment]  # readers return no Problem
     # One spelling per unknown value and vocabulary (the first one met), so "Advocacy" and "advocacy" are one.
     spelling: dict[tuple[str, str], str] = {}
     for canonical, cells_found in found.items():
@@ -410,29 +410,29 @@ def validate(
 
     sectors, stages = single("sector"), single("career_stage")
     for canonical, values_at in (("sector", sectors), ("career_stage", stages)):
-        for position, value in values_at.items():
-            if value is None:
+        for position, choice in values_at.items():
+            if choice is None:
                 report(canonical, position, Problem(
                     f"the {_LABELS[canonical]} '{text[canonical][position]}' was dropped at the check, so the row "
                     f"has no {_LABELS[canonical]}",
                     f"Map the value to a {_LABELS[canonical]} of the program, or keep it, and import again."))
     interests = chosen.get("interests", {})
-    for position, value in interests.items():
-        if not value:
+    for position, listed in interests.items():
+        if not listed:
             report("interests", position, Problem("lists no area of interest (every value was dropped)"
                                                   if found["interests"][position][1] else "lists no area of interest",
                                                   "List at least one interest and import again."))
-        elif len(value) > MAX_INTERESTS:
+        elif len(listed) > MAX_INTERESTS:
             report("interests", position, Problem(
-                f"lists {len(value)} interests; at most {MAX_INTERESTS} are allowed",
+                f"lists {len(listed)} interests; at most {MAX_INTERESTS} are allowed",
                 f"Keep the {MAX_INTERESTS} that matter most to the applicant and import again."))
     languages = chosen.get("languages", {})
     partner_sectors, partner_stages = single("partner_sector"), single("partner_stage")
     partner_interests = chosen.get("partner_interests", {})
-    for position, value in partner_interests.items():
-        if len(value) > MAX_INTERESTS:
+    for position, listed in partner_interests.items():
+        if len(listed) > MAX_INTERESTS:
             report("partner_interests", position, Problem(
-                f"lists {len(value)} interests; at most {MAX_INTERESTS} are allowed",
+                f"lists {len(listed)} interests; at most {MAX_INTERESTS} are allowed",
                 f"Keep the {MAX_INTERESTS} that matter most to the applicant and import again."))
 
     # Time zones (optional): read with the applicant's country; what cannot be read gives the country's main
