@@ -130,7 +130,7 @@ def scaled_database(sample: Path, target: Path, applications: int) -> int:
                 SELECT application_id + {copy} * {top_app}, round_id, person_id + {copy} * {top_person},
                     submitted_at + INTERVAL ({copy}) SECOND, name, 'copy{copy}.' || email, country_iso3, sector,
                     career_stage, interests, languages, timezone, utc_offset_minutes, partner_sector,
-                    partner_stage, partner_interests, status, status_reason, 'scaled', 1
+                    partner_stage, partner_interests, status, status_reason, 'scaled', 1, organisation
                 FROM applications WHERE application_id <= {top_app} ORDER BY application_id LIMIT {need}
                 """
             )
@@ -144,7 +144,6 @@ def scaled_database(sample: Path, target: Path, applications: int) -> int:
 
 def render_times(db_path: Path, work: Path, renders: int) -> tuple[float, list[float], str]:
     from streamlit.testing.v1 import AppTest
-
 
     from workbench.ui.auth import USER_KEY
 

@@ -59,7 +59,7 @@ _NO_PARTICIPANT_TEXT = frozenset({
 })
 #: Name and email columns, changed by person (never by a text search, which could touch someone else's).
 _IDENTITY_COLUMNS = frozenset({("people", "name"), ("people", "email"), ("applications", "name"),
-                               ("applications", "email")})
+                               ("applications", "email"), ("applications", "organisation")})
 
 ERASED_NAME = "Erased person"
 
@@ -92,6 +92,14 @@ def pseudonym_key(con: db.Connection) -> bytes:
 def pseudonym(key: bytes, person_id: int) -> str:
     """The person's stable token: a keyed hash (HMAC-SHA256) of their id, 10 hex digits."""
     return hmac.new(key, f"person:{int(person_id)}".encode(), hashlib.sha256).hexdigest()[:10]
+
+
+def organisation_pseudonym(key: bytes, organisation: str) -> str:
+    """A workplace's stable stand-in: the same organisation (as the cross-border rule compares it) keeps one."""
+    from workbench.matching.rules import organisation_key
+
+    digest = hmac.new(key, f"organisation:{organisation_key(organisation)}".encode(), hashlib.sha256).hexdigest()
+    return f"Organisation {digest[:8]}"
 
 
 def pseudonym_name(token: str) -> str:
@@ -252,6 +260,16 @@ def pseudonymise(snap: db.Connection, key: bytes) -> None:
                          f"WHERE {table}.person_id = p.person_id")
     finally:
         snap.unregister("_pseudonyms")
+    organisations = [r[0] for r in snap.execute(
+        "SELECT DISTINCT organisation FROM applications WHERE organisation IS NOT NULL").fetchall()]
+    if organisations:
+        snap.register("_organisations", pd.DataFrame({
+            "organisation": organisations, "stand_in": [organisation_pseudonym(key, o) for o in organisations]}))
+        try:
+            snap.execute("UPDATE applications SET organisation = o.stand_in FROM _organisations AS o "
+                         "WHERE applications.organisation = o.organisation")
+        finally:
+            snap.unregister("_organisations")
     snap.execute("UPDATE surveys SET impact_text = ? WHERE impact_text IS NOT NULL AND NOT is_cleared", [WITHHELD])
     snap.execute(f"UPDATE interventions SET notes = '', reason = CASE WHEN {_standard_reason_sql('reason')} "
                  "THEN reason ELSE $withheld END", {"standard": list(STANDARD_REASONS), "withheld": WITHHELD})
@@ -470,7 +488,8 @@ def erase_people(con: db.Connection, person_ids: list[int], *, actor: str,
     con.execute("UPDATE people SET name = $name, email = 'erased-' || person_id || '@erased.invalid' "
                 "WHERE person_id IN $p", {"p": person_ids, "name": ERASED_NAME})
     con.execute("UPDATE applications SET name = $name, email = 'erased-' || person_id || '@erased.invalid', "
-                "version = version + 1 WHERE person_id IN $p", {"p": person_ids, "name": ERASED_NAME})
+                "organisation = NULL, version = version + 1 WHERE person_id IN $p",
+                {"p": person_ids, "name": ERASED_NAME})
     with_text = [sid for sid, t in surveys if t is not None]
     if with_text:
         con.execute("UPDATE surveys SET impact_text = ?, is_cleared = false, version = version + 1 "
