@@ -9,6 +9,7 @@ import streamlit as st
 
 from workbench import matchstore
 from workbench.access import Action, may
+from workbench.applications.importing import unconfirmed_values
 from workbench.matching.model import Weights
 from workbench.messages import introductions, outbox, smtp
 from workbench.ui.auth import current_user
@@ -42,6 +43,17 @@ def label(app_id: int) -> str:
 
 
 show_feedback()
+
+if editable:
+    unconfirmed = unconfirmed_values(con, round_id)
+    if not unconfirmed.empty:
+        listed = "; ".join(f"{r.kind} '{r.value}' ({r.applications})" for r in unconfirmed.head(8).itertuples())
+        more = f" and {len(unconfirmed) - 8} more" if len(unconfirmed) > 8 else ""
+        st.warning(
+            f"{len(unconfirmed)} value(s) in this round's applications are not in the program's vocabularies yet: "
+            f"{listed}{more}. The matching compares them as written, so a value that means a known one counts as "
+            "different. A director adds, renames or merges them on the Settings page before you match.",
+            icon=":material/translate:")
 
 # --- run ----------------------------------------------------------------------------------------
 if editable:

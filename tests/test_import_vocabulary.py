@@ -327,3 +327,16 @@ def test_the_1200_row_export_stores_the_time_zones_read(live: db.Connection, use
     for number in export_1200.unreadable_zones:
         record = records[number - 2]
         assert stored[record["Email Address"]][0] in ("Africa/Nairobi", "Africa/Lagos", "Africa/Accra")
+
+
+def test_the_matching_page_warns_while_a_round_has_unconfirmed_values(app_env: Path) -> None:
+
+    con = db.connect(app_env)
+    (app_id,) = con.execute("SELECT min(application_id) FROM applications WHERE round_id = '2017A' "
+                            "AND status = 'accepted'").fetchone()  # type: ignore[misc]
+    con.execute("UPDATE applications SET interests = list_append(interests, 'digital literacy') "
+                "WHERE application_id = ?", [app_id])
+    con.close()
+    at = app_as("coordinator", "pages/matching.py")
+    warning = next(w.value for w in at.warning if "not in the program's vocabularies" in w.value)
+    assert "interest 'digital literacy' (1)" in warning
