@@ -79,7 +79,8 @@ def partnerships_csv(con: Connection, round_id: str, *, by: User) -> bytes:
     return frame_csv_bytes(published_partnerships(con, round_id, by=by))
 
 
-def _published(con: Connection, round_id: str) -> pd.DataFrame:
+def _published(con: Connection, round_id: str, statuses: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Members of the round's published partnerships (not broken; or only those with ``statuses``)."""
     return con.execute(
         """
         SELECT p.partnership_id, p.kind, p.status, p.score, a.application_id, a.name, a.email, a.country_iso3,
@@ -90,10 +91,10 @@ def _published(con: Connection, round_id: str) -> pd.DataFrame:
         JOIN partnership_members AS pm ON pm.partnership_id = p.partnership_id
         JOIN applications AS a ON a.application_id = pm.application_id
         JOIN countries AS c ON c.iso3 = a.country_iso3
-        WHERE p.round_id = ? AND p.status <> 'broken'
+        WHERE p.round_id = ? AND p.status <> 'broken' AND (? IS NULL OR list_contains(?, p.status))
         ORDER BY p.partnership_id, a.application_id
         """,
-        [round_id],
+        [round_id, None if statuses is None else list(statuses), None if statuses is None else list(statuses)],
     ).df()
 
 

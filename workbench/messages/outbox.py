@@ -128,19 +128,7 @@ def _recipient(application_id: int, name: str, email: str) -> dict[str, Any]:
 
 def _members(con: db.Connection, round_id: str, statuses: Sequence[str]) -> pd.DataFrame:
     """Members of the round's published partnerships with these statuses (the introductions' rows)."""
-    return con.execute(
-        """
-        SELECT p.partnership_id, p.kind, p.status, p.score, a.application_id, a.name, a.email, a.country_iso3,
-            c.name AS country, a.sector, a.career_stage, array_to_string(a.interests, '; ') AS interests,
-            array_to_string(a.languages, '; ') AS languages, a.timezone
-        FROM partnerships AS p
-        JOIN match_runs AS r ON r.run_id = p.run_id AND r.status = 'published'
-        JOIN partnership_members AS pm ON pm.partnership_id = p.partnership_id
-        JOIN applications AS a ON a.application_id = pm.application_id
-        JOIN countries AS c ON c.iso3 = a.country_iso3
-        WHERE p.round_id = ? AND p.status IN ?
-        ORDER BY p.partnership_id, a.application_id
-        """, [round_id, list(statuses)]).df()
+    return intro._published(con, round_id, tuple(statuses))
 
 
 def _round(con: db.Connection, round_id: str) -> tuple[str, dt.date, dt.date, str]:
