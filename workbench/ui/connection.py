@@ -2,9 +2,16 @@
 
 DuckDB lets one process write to a file; the Streamlit server is that process and its sessions are
 threads. A shared connection is not thread-safe, so each script run works on its own ``.cursor()``.
+
+The connection and the backup keeper are one cached resource: when Streamlit releases it (a client's
+"Clear cache", a server-side ``st.cache_resource.clear()``), the keeper's thread stops and the connection
+closes, so clearing the cache and running again leaks neither a thread nor a connection.
 """
 
 from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -13,25 +20,45 @@ from workbench.config import settings
 from workbench.errors import WorkbenchError
 
 
-@st.cache_resource(show_spinner=False)
-def _connection(path: str) -> db.Connection:
+@dataclass
+class _Server:
+    """What the server process keeps for one database: its connection and the keeper of its dated backups."""
+
+    con: db.Connection
+    keeper: backups.BackupKeeper
+
+
+def _release(server: _Server) -> None:
+    """When Streamlit lets go of the resource (a client's "Clear cache", ``st.cache_resource.clear()``): stop
+    the keeper's thread and close the connection (its cursors with it), so a clear leaks neither."""
+    server.keeper.stop()
+    thread = getattr(server.keeper, "_thread", None)
+    if isinstance(thread, threading.Thread) and thread.is_alive() and thread is not threading.current_thread():
+        thread.join(timeout=30)  # it wakes at once; a backup being written is finished first
+    server.con.close()
+
+
+@st.cache_resource(show_spinner=False, on_release=_release)
+def _server(path: str) -> _Server:
     con = db.connect(path)
-    db.apply_views(con)
-    _keeper(path, con)
-    return con
+    try:
+        db.apply_views(con)
+        conf = settings()
+        keeper = backups.BackupKeeper(con, conf.backup_dir, conf.backup_keep, conf.backup_every_hours).start()
+    except BaseException:
+        con.close()
+        raise
+    return _Server(con, keeper)
 
 
-@st.cache_resource(show_spinner=False)
-def _keeper(path: str, _con: db.Connection) -> backups.BackupKeeper:
-    """The server's dated backups (one per WORKBENCH_BACKUP_EVERY_HOURS, the last N kept)."""
-    conf = settings()
-    return backups.BackupKeeper(_con, conf.backup_dir, conf.backup_keep, conf.backup_every_hours).start()
+def server_connection() -> db.Connection:
+    """The server's connection to the configured database (one per process; pages use :func:`cursor`)."""
+    return _server(str(settings().db_path)).con
 
 
 def backup_keeper() -> backups.BackupKeeper:
     """The running keeper of dated backups for the configured database."""
-    path = str(settings().db_path)
-    return _keeper(path, _connection(path))
+    return _server(str(settings().db_path)).keeper
 
 
 def entry_point() -> None:
@@ -77,7 +104,7 @@ def cursor() -> db.Connection:
         )
         st.stop()
     try:
-        return _connection(str(path)).cursor()
+        return _server(str(path)).con.cursor()
     except WorkbenchError as exc:
         st.error(str(exc))
         st.stop()
