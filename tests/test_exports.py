@@ -18,6 +18,14 @@ def test_formula_cells_become_text() -> None:
         assert safe_cell(fine) == fine
 
 
+def test_full_width_formula_starts_become_text() -> None:
+    """＝ (U+FF1D), ＋, － and ＠ are read as = + - @ by spreadsheets in East Asian locales."""
+    for risky in ('＝HYPERLINK("http://evil.example/","click")', "＋1+1", "－2+3", "＠SUM(A1)"):
+        assert safe_cell(risky) == "'" + risky
+    rows = list(csv.reader(io.StringIO(frame_csv(pd.DataFrame({"name": ["＝1+1", "Ｊｏｓé"]})))))
+    assert rows == [["name"], ["'＝1+1"], ["Ｊｏｓé"]]
+
+
 def test_a_frame_keeps_numbers_lists_and_accents() -> None:
     frame = pd.DataFrame({"name": ['=HYPERLINK("x")', "José Nuñez"], "score": [-1.5, 2.0], "n": [3, -4],
                           "langs": [np.array(["English", "French"]), []], "missing": [None, "ok"]})

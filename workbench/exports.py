@@ -1,7 +1,8 @@
 """Every CSV the workbench writes goes through here, so a spreadsheet never runs a participant's text.
 
 A cell whose text starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is a formula to
-Excel, LibreOffice and Google Sheets (a participant named ``=HYPERLINK("http://…")`` becomes a link,
+Excel, LibreOffice and Google Sheets (and so is one starting with the full-width ``＝``, ``＋``, ``－`` or ``＠``,
+which some spreadsheets read as their ASCII forms) (a participant named ``=HYPERLINK("http://…")`` becomes a link,
 worse ones run commands). Such a cell gets a leading apostrophe, which the spreadsheet shows as text
 and hides. Numbers stay numbers: a negative number is written as a number, not neutralised.
 """
@@ -18,8 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-#: The characters that make a spreadsheet read a cell as a formula (OWASP's list).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: The characters that make a spreadsheet read a cell as a formula (OWASP's list), and the full-width forms
+#: (U+FF1D, U+FF0B, U+FF0D, U+FF20) that spreadsheets in East Asian locales read as the same.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def safe_cell(value: Any) -> Any:
