@@ -1,9 +1,13 @@
 """Accounts: who can sign in, with which role, and the sign-in itself.
 
-Passwords are hashed with argon2 (argon2-cffi) and never stored or logged in clear. Repeated failures
-slow down sign-in for that account (each try after the third waits twice as long as the last), and the
-account locks for :data:`LOCK_MINUTES` after :data:`LOCK_AFTER` failures. Every change to an account, and
-every sign-in, is in the audit log under the person who made it.
+Passwords are hashed with argon2 (argon2-cffi) and never stored or logged in clear. Every refused
+password sign-in gets the same answer (:data:`WRONG`), whether the email is unknown, the account is
+disabled or has no password, the password is wrong or the account is locked, so the form does not tell
+a stranger which emails have accounts. :data:`LOCK_AFTER` failures in a row lock the account for
+:data:`LOCK_MINUTES`, counted atomically (parallel tries each count); failures while it is locked do not
+move its end, so nobody can keep an account locked for longer than that without going on failing after
+it ends. A director's new password unlocks it at once. Every change to an account, and every sign-in,
+is in the audit log under the person who made it.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ import contextlib
 import re
 import secrets
 import unicodedata
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
@@ -25,10 +28,7 @@ from workbench.errors import NotFound, WorkbenchError
 
 #: The shortest password accepted.
 MIN_PASSWORD_LENGTH = 12
-#: Failures before each further try must wait (1 s, 2 s, 4 s, … up to :data:`MAX_WAIT_SECONDS`).
-SLOW_DOWN_AFTER = 3
-MAX_WAIT_SECONDS = 60
-#: Failures that lock the account, and for how long.
+#: Failures in a row that lock the account, and for how long (the lock's end never moves: see authenticate).
 LOCK_AFTER = 8
 LOCK_MINUTES = 30
 
@@ -40,7 +40,8 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class SignInRefused(WorkbenchError):
-    """The email and password do not match an active account (or the account is locked or must wait)."""
+    """The sign-in is refused: the password form always says :data:`WRONG`; the identity provider's path
+    says what is wrong (the provider has already shown who the person is)."""
 
 
 class AccountError(WorkbenchError):
@@ -199,79 +200,92 @@ def set_password(con: db.Connection, email: str, password: str, *, by: User) -> 
                  after={"password": "changed"})
 
 
-@dataclass(frozen=True)
-class Throttle:
-    failures: int
-    wait_seconds: float
-    locked_until: datetime | None
+WRONG = (f"The email or password is not right. Check both and try again. After {LOCK_AFTER} failed tries in a "
+         f"row an account is locked for {LOCK_MINUTES} minutes, even for the right password: wait, or ask a "
+         "director to set a new password (`workbench user set-password`). An account without a password here "
+         "signs in with your organisation's account.")
 
 
-def _throttle(failures: int, last_failed: datetime | None, locked_until: datetime | None, now: datetime) -> Throttle:
-    if locked_until is not None and locked_until > now:
-        return Throttle(failures, (locked_until - now).total_seconds(), locked_until)
-    wait = 0.0
-    if failures >= SLOW_DOWN_AFTER and last_failed is not None:
-        delay = min(2 ** (failures - SLOW_DOWN_AFTER), MAX_WAIT_SECONDS)
-        wait = max(0.0, (last_failed + timedelta(seconds=delay) - now).total_seconds())
-    return Throttle(failures, wait, None)
+def _failed(con: db.Connection, user_id: str, at: datetime) -> tuple[int, datetime | None]:
+    """Count one failed password for ``user_id``, atomically; returns (failures in a row, locked until).
 
-
-WRONG = "The email or password is not right. Check both and try again."
+    One ``UPDATE … SET failed_sign_ins = failed_sign_ins + 1`` and the read of its result, both inside the
+    process's write lock (:func:`workbench.db.transaction`), so parallel tries each count and the lock is
+    decided from the counted value. (Not ``UPDATE … RETURNING``: DuckDB runs that as a delete and insert,
+    which the foreign keys to ``coordinators`` refuse.) While the account is locked, failures still count
+    but leave ``locked_until`` as it is; the first failure after the lock has ended starts a new count at 1.
+    """
+    lock_ended = "(locked_until IS NOT NULL AND locked_until <= $at)"
+    count = f"CASE WHEN {lock_ended} THEN 1 ELSE failed_sign_ins + 1 END"
+    with db.transaction(con):
+        con.execute(
+            f"UPDATE coordinators SET failed_sign_ins = {count}, last_failed_at = $at, "
+            "locked_until = CASE WHEN locked_until > $at THEN locked_until "
+            f"WHEN {count} >= $lock_after THEN $until ELSE NULL END WHERE coordinator_id = $id",
+            {"at": at, "id": user_id, "lock_after": LOCK_AFTER, "until": at + timedelta(minutes=LOCK_MINUTES)})
+        row = con.execute("SELECT failed_sign_ins, locked_until FROM coordinators WHERE coordinator_id = ?",
+                          [user_id]).fetchone()
+        if row is None:  # the account was removed meanwhile
+            return 0, None
+        failures, locked_until = int(row[0]), row[1]
+        db.audit(con, actor=user_id, action="sign-in failed", entity="coordinators", entity_id=user_id,
+                 after={"failures": failures, "locked_until": locked_until})
+    return failures, locked_until
 
 
 def authenticate(con: db.Connection, email: str, password: str, *, now: datetime | None = None) -> User:
-    """The account whose email and password these are; :class:`SignInRefused` (in plain words) otherwise."""
+    """The account whose email and password these are; :class:`SignInRefused` with :data:`WRONG` otherwise
+    (unknown email, disabled account, no password, wrong password, locked account: one answer, and the
+    same argon2 work for each, so neither the text nor the time tells them apart)."""
     at = now or _now()
     address = normalise_email(email)
     row = con.execute(
-        "SELECT coordinator_id, email, name, role, countries, is_active, password_hash, failed_sign_ins, "
-        "last_failed_at, locked_until FROM coordinators WHERE lower(email) = ?", [address]).fetchone()
+        "SELECT coordinator_id, email, name, role, countries, is_active, password_hash "
+        "FROM coordinators WHERE lower(email) = ?", [address]).fetchone()
     if row is None or not row[5] or row[6] is None:
         with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password + "x")
-        if row is not None and not row[5]:
-            raise SignInRefused(WRONG)
-        if row is not None and row[6] is None:
-            raise SignInRefused(f"{address} has no password here: sign in with your organisation's account, or ask "
-                                "a director to set one (`workbench user set-password`).")
         raise SignInRefused(WRONG)
-    user_id = row[0]
-    throttle = _throttle(row[7], row[8], row[9], at)
-    if throttle.locked_until is not None:
-        raise SignInRefused(
-            f"This account is locked after {LOCK_AFTER} failed sign-ins, until {throttle.locked_until:%H:%M} UTC. "
-            "Try again then, or ask a director to set a new password (`workbench user set-password`), which "
-            "unlocks it.")
-    if throttle.wait_seconds > 0:
-        raise SignInRefused(f"Too many failed sign-ins for this account: wait {int(throttle.wait_seconds) + 1} "
-                            "seconds before trying again.")
+    user_id, stored = row[0], row[6]
     try:
-        _hasher.verify(row[6], password)
+        _hasher.verify(stored, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        failures = row[7] + 1
-        locked = at + timedelta(minutes=LOCK_MINUTES) if failures >= LOCK_AFTER else None
-        with db.transaction(con):
-            con.execute("UPDATE coordinators SET failed_sign_ins = ?, last_failed_at = ?, locked_until = ? "
-                        "WHERE coordinator_id = ?", [0 if locked else failures, at, locked, user_id])
-            db.audit(con, actor=user_id, action="sign-in failed", entity="coordinators", entity_id=user_id,
-                     after={"failures": failures, "locked": locked is not None})
-        if locked:
-            raise SignInRefused(f"This account is now locked for {LOCK_MINUTES} minutes after {LOCK_AFTER} failed "
-                                "sign-ins. Ask a director to set a new password if you have forgotten it.") from None
-        left = LOCK_AFTER - failures
-        raise SignInRefused(WRONG + (f" {left} more failed tries lock the account." if left <= 3 else "")) from None
+        _failed(con, user_id, at)
+        raise SignInRefused(WRONG) from None
     with db.transaction(con):
-        con.execute("UPDATE coordinators SET failed_sign_ins = 0, last_failed_at = NULL, locked_until = NULL, "
-                    "last_sign_in_at = ? WHERE coordinator_id = ?", [at, user_id])
-        if _hasher.check_needs_rehash(row[6]):
-            con.execute("UPDATE coordinators SET password_hash = ? WHERE coordinator_id = ?",
-                        [_hasher.hash(password), user_id])
-        db.audit(con, actor=user_id, action="sign in", entity="coordinators", entity_id=user_id)
+        # Signed in only if, at this moment, the account is active, unlocked and has this password.
+        (done,) = con.execute(  # type: ignore[misc]  # an UPDATE returns the number of rows it changed
+            "UPDATE coordinators SET failed_sign_ins = 0, last_failed_at = NULL, locked_until = NULL, "
+            "last_sign_in_at = $at WHERE coordinator_id = $id AND is_active AND password_hash = $hash "
+            "AND (locked_until IS NULL OR locked_until <= $at)",
+            {"at": at, "id": user_id, "hash": stored}).fetchone()
+        if not done:
+            db.audit(con, actor=user_id, action="sign-in refused (locked)", entity="coordinators",
+                     entity_id=user_id)
+        else:
+            if _hasher.check_needs_rehash(stored):
+                con.execute("UPDATE coordinators SET password_hash = ? WHERE coordinator_id = ?",
+                            [_hasher.hash(password), user_id])
+            db.audit(con, actor=user_id, action="sign in", entity="coordinators", entity_id=user_id)
+    if not done:
+        raise SignInRefused(WRONG)
     return _user(row[:5])
 
 
-def record_identity_sign_in(con: db.Connection, email: str) -> User:
-    """Sign-in through the identity provider: the email must belong to an active account."""
+def email_is_verified(claim: object) -> bool:
+    """An OpenID Connect ``email_verified`` claim that says yes: true (or "true", as some providers send it)."""
+    return claim is True or (isinstance(claim, str) and claim.strip().lower() == "true")
+
+
+def record_identity_sign_in(con: db.Connection, email: str, *, email_verified: object) -> User:
+    """Sign-in through the identity provider: the provider must vouch for the email (its ``email_verified``
+    claim, passed as it came), and the email must belong to an active account."""
+    if not email_is_verified(email_verified):
+        raise SignInRefused(
+            f"The identity provider signed you in as {email} but did not confirm that this email address is "
+            "verified (its email_verified claim), so the workbench cannot use it to find your account. Sign in "
+            "with your email and password instead, or ask a director, who can set a password for you "
+            "(`workbench user set-password`) or ask the provider's administrators to confirm emails.")
     user = user_for_email(con, email)
     if user is None:
         raise SignInRefused(f"{email} signed in with the identity provider, but has no active account in this "

@@ -5,12 +5,13 @@ The session keeps only the account id and when it was last used. Each script run
 click, and a session idle for longer than ``WORKBENCH_SESSION_IDLE_MINUTES`` (30) is signed out.
 Pages call :func:`current_user` and pass the user to the library, which decides (``workbench.access``).
 
-Two ways in, both rendered by :func:`sign_in_form`: an email and password (argon2, slow-down and
+Two ways in, both rendered by :func:`sign_in_form`: an email and password (argon2, and
 lock-out in :func:`workbench.accounts.authenticate`), and, when ``.streamlit/secrets.toml`` configures
 an identity provider (``[auth]``), ``st.login``. Streamlit keeps the provider's identity in a cookie for
 30 days; the workbench accepts it only for :func:`idle_limit_seconds` after the provider signed the
-person in (the ID token's ``iat``), and only for an active account's email, so a browser left alone
-does not stay signed in through the cookie once the idle limit has passed.
+person in (the ID token's ``iat``), and only for an active account's email that the provider says is
+verified (``email_verified``), so a browser left alone does not stay signed in through the cookie once
+the idle limit has passed. Signing out (or the idle limit) clears the session's whole state.
 """
 
 from __future__ import annotations
@@ -66,9 +67,14 @@ def sign_in_as(user: User, *, method: str = "password") -> None:
 
 
 def sign_out(*, expired: bool = False) -> None:
-    """End this session's sign-in (``expired``: the form then says it was the idle limit)."""
-    for key in (USER_KEY, SEEN_KEY, METHOD_KEY):
-        st.session_state.pop(key, None)
+    """End this session's sign-in (``expired``: the form then says it was the idle limit).
+
+    Clears the whole session state: whatever the pages kept (a prepared backup with the accounts' password
+    hashes, uploads, a chosen round) goes with the sign-in, for the next person at this browser. Only the
+    notice for the form and the flag that stops the identity provider's cookie signing the session in again
+    are set afresh.
+    """
+    st.session_state.clear()
     st.session_state[IDENTITY_USED_KEY] = True  # the provider's cookie does not sign this session in again
     if expired:
         st.session_state[EXPIRED_KEY] = True
@@ -172,7 +178,8 @@ def identity_sign_in(con: Connection) -> User | None:
         return None  # an old cookie: the person signs in again with the button
     email = str(info.get("email") or "")
     try:
-        user = accounts.record_identity_sign_in(con, email) if email else None
+        user = accounts.record_identity_sign_in(con, email, email_verified=info.get("email_verified")) \
+            if email else None
     except accounts.SignInRefused as exc:
         st.session_state[REFUSED_KEY] = str(exc)
         return None
