@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from workbench.config import settings
 from workbench.errors import CopyFailed, DatabaseBusy, DatabaseMissing, EditConflict, StaleEdit, WorkbenchError
@@ -375,13 +376,15 @@ def copy_database(con: Connection, out: Path, *, queries_dir: Path | None = None
                   transform: Any = None, stamp: dict[str, str] | None = None, mode: int | None = None) -> Path:
     """Write a consistent copy of the database behind ``con`` to ``out``, atomically.
 
-    The copy is built in a private folder (owner-only) beside ``out``: the same schema and macros, then
-    every table's rows read in ONE transaction of the source (so a matching run being saved meanwhile is
-    in the copy whole or not at all), then the views, then ``os.replace``. Any failure is raised to the
-    caller and leaves no temporary file behind; ``out`` is untouched until the copy is complete.
-    ``transform(copy_con)`` may rewrite the copy before it is sealed (the snapshot's pseudonyms); ``mode``
-    (e.g. ``0o600``) is set on the file before it takes ``out``'s place, so it is never readable by others,
-    not even while it is written. The folder ``out`` is in is left as it is.
+    Every table's rows are read in ONE transaction of the source (so a matching run being saved meanwhile is
+    in the copy whole or not at all) into memory (Arrow tables). ``transform(tables)`` may then change them
+    there, before anything is written: the analyst snapshot's pseudonyms and the removal of secrets happen on
+    the way in, so the raw values never reach the copy's file, not even a checkpoint of it that a later one
+    replaced. The copy is built in a private folder (owner-only) beside ``out``: the same schema and macros,
+    the rows, the views, then ``os.replace``. Any failure is raised to the caller and leaves no temporary
+    file behind; ``out`` is untouched until the copy is complete. ``mode`` (e.g. ``0o600``) is set on the
+    file before it takes ``out``'s place, so it is never readable by others, not even while it is written.
+    The folder ``out`` is in is left as it is.
     """
     with _copy_lock:
         work = out.with_name(f".{out.name}.tmp-{os.getpid()}-{next(_copy_counter)}")
@@ -390,40 +393,20 @@ def copy_database(con: Connection, out: Path, *, queries_dir: Path | None = None
             out.parent.mkdir(parents=True, exist_ok=True)
             shutil.rmtree(work, ignore_errors=True)
             work.mkdir(mode=0o700)
+            tables = read_tables(con)
+            if transform is not None:
+                tables = transform(tables)
             fresh = _open(tmp)
             try:
                 apply_schema(fresh, path=tmp)
+                write_tables(fresh, tables)
+                reset_sequences(fresh)
+                apply_views(fresh, queries_dir)
+                for key, value in (stamp or {}).items():
+                    fresh.execute("INSERT OR REPLACE INTO schema_info VALUES (?, ?)", [key, value])
+                fresh.execute("CHECKPOINT")
             finally:
                 fresh.close()
-            alias = f"copy_{os.getpid()}_{next(_copy_counter)}"
-            (source,) = con.execute("SELECT current_database()").fetchone()  # type: ignore[misc]
-            src = quote_identifier(str(source))
-            con.execute(f"ATTACH {_quote(str(tmp))} AS {alias}")
-            try:
-                con.execute("BEGIN TRANSACTION")
-                try:
-                    con.execute(f"DELETE FROM {alias}.main.schema_info")
-                    con.execute(f"DELETE FROM {alias}.main.vocabulary_terms")  # the source's, not the seed
-                    # Parents before children: the copy's foreign keys hold at every step.
-                    for table in TABLE_ORDER:
-                        con.execute(f"INSERT INTO {alias}.main.{table} BY NAME SELECT * FROM {src}.main.{table}")
-                    con.execute("COMMIT")
-                except BaseException:
-                    _rollback(con)
-                    raise
-            finally:
-                con.execute(f"DETACH {alias}")
-            snap = _open(tmp)
-            try:
-                reset_sequences(snap)
-                apply_views(snap, queries_dir)
-                if transform is not None:
-                    transform(snap)
-                for key, value in (stamp or {}).items():
-                    snap.execute("INSERT OR REPLACE INTO schema_info VALUES (?, ?)", [key, value])
-                snap.execute("CHECKPOINT")
-            finally:
-                snap.close()
             if mode is not None:
                 os.chmod(tmp, mode)
             os.replace(tmp, out)
@@ -437,6 +420,38 @@ def copy_database(con: Connection, out: Path, *, queries_dir: Path | None = None
         finally:
             shutil.rmtree(work, ignore_errors=True)
     return out
+
+
+def read_tables(con: Connection) -> dict[str, pa.Table]:
+    """Every table of the database behind ``con`` as an Arrow table, all read in one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        tables = {table: con.execute(f"SELECT * FROM main.{table}").to_arrow_table() for table in TABLE_ORDER}
+        con.execute("COMMIT")
+    except BaseException:
+        _rollback(con)
+        raise
+    return tables
+
+
+def write_tables(con: Connection, tables: dict[str, pa.Table]) -> None:
+    """Fill a new database (the schema applied, no rows of its own but the seeded lists) with ``tables``,
+    parents before children, in one transaction."""
+    # A private file no one else has open: no need to queue behind the process's other writes.
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM schema_info")
+        con.execute("DELETE FROM vocabulary_terms")  # the source's, not the seed
+        for table in TABLE_ORDER:
+            con.register("_copy_rows", tables[table])
+            try:
+                con.execute(f"INSERT INTO main.{table} BY NAME SELECT * FROM _copy_rows")
+            finally:
+                con.unregister("_copy_rows")
+        con.execute("COMMIT")
+    except BaseException:
+        _rollback(con)
+        raise
 
 
 #: ``schema_info.snapshot_kind`` of the two kinds of analyst snapshot.
@@ -465,9 +480,10 @@ def publish_snapshot(con: Connection, out_path: str | Path | None = None,
         transform = privacy.strip_secrets
     else:
         key = privacy.pseudonym_key(con)
+        columns = privacy.text_columns(con)
 
-        def transform(snap: Connection) -> None:
-            privacy.pseudonymise(snap, key)
+        def transform(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
+            return privacy.pseudonymise(tables, key, columns)
 
     return copy_database(con, out, queries_dir=queries_dir, transform=transform, mode=0o600,
                          stamp={"snapshot_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -29,6 +29,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from workbench import db
 from workbench.access import Action, User, require
@@ -113,7 +114,7 @@ def pseudonym_email(token: str) -> str:
 # --- finding texts ------------------------------------------------------------------------------
 
 
-def _trie_pattern(words: Iterable[str]) -> str:
+def trie_pattern(words: Iterable[str]) -> str:
     """One regular expression matching any of ``words`` (lowercase), as a trie: fast for thousands of them."""
     trie: dict[str, Any] = {}
     for word in words:
@@ -158,7 +159,7 @@ class Replacer:
                 else:
                     table[key] = replacement
         self._table = table
-        self._regex = (re.compile(r"(?<!\w)" + _trie_pattern(table) + r"(?!\w)", re.IGNORECASE)
+        self._regex = (re.compile(r"(?<!\w)" + trie_pattern(table) + r"(?!\w)", re.IGNORECASE)
                        if table else None)
 
     def __bool__(self) -> bool:
@@ -225,61 +226,147 @@ def _rewrite_texts(con: db.Connection, replacer: Replacer, *, skip: Iterable[tup
 
 
 # --- the snapshot -------------------------------------------------------------------------------
+# The analyst copy is made from the live database's rows in memory (``db.copy_database`` reads them as
+# Arrow tables): the functions below change those tables before anything is written, so a raw name, email,
+# note, password hash or the key never reaches the copy's file.
+
+Tables = dict[str, pa.Table]
 
 
-def strip_secrets(snap: db.Connection) -> None:
-    """Remove what no copy may carry: password hashes, sign-in failures and locks, the pseudonym key."""
-    snap.execute("UPDATE coordinators SET password_hash = NULL, failed_sign_ins = 0, last_failed_at = NULL, "
-                 "locked_until = NULL")
-    snap.execute("DELETE FROM schema_info WHERE key = ?", [PSEUDONYM_KEY])
+def _values(table: pa.Table, column: str) -> list[Any]:
+    return table.column(column).to_pylist()
+
+
+def _set(table: pa.Table, column: str, values: list[Any]) -> pa.Table:
+    index = table.schema.get_field_index(column)
+    field_ = table.schema.field(index)
+    return table.set_column(index, field_, pa.array(values, type=field_.type))
+
+
+def _to_day(values: list[Any]) -> list[Any]:
+    return [v.replace(hour=0, minute=0, second=0, microsecond=0) if v is not None else None for v in values]
+
+
+def strip_secrets(tables: Tables) -> Tables:
+    """What no copy may carry, removed before the copy is written: password hashes, sign-in failures and
+    locks, the pseudonym key."""
+    out = dict(tables)
+    staff = out["coordinators"]
+    n = staff.num_rows
+    for column, value in (("password_hash", None), ("failed_sign_ins", 0), ("last_failed_at", None),
+                          ("locked_until", None)):
+        staff = _set(staff, column, [value] * n)
+    out["coordinators"] = staff
+    info = out["schema_info"]
+    out["schema_info"] = info.filter(pa.array([k != PSEUDONYM_KEY for k in _values(info, "key")]))
+    return out
+
+
+def _is_standard_reason(reason: str | None) -> bool:
+    return bool(reason) and set(str(reason).split("; ")) <= set(STANDARD_REASONS)
 
 
 def _standard_reason_sql(column: str) -> str:
     return f"list_has_all($standard, string_split({column}, '; '))"
 
 
-def pseudonymise(snap: db.Connection, key: bytes) -> None:
-    """Rewrite the analyst copy ``snap`` (never the live database): see the module's docstring."""
-    people = snap.execute(
-        "SELECT person_id, name, email FROM people UNION SELECT person_id, name, email FROM applications").fetchall()
-    tokens = {pid: pseudonym(key, pid) for pid in {p for p, _, _ in people}}
+#: The columns that, together, can single out an application in the analyst copy (with the round).
+QUASI_IDENTIFIERS = ("round_id", "country_iso3", "sector", "career_stage")
+
+
+def pseudonymise(tables: Tables, key: bytes, columns: Iterable[tuple[str, str]], *,
+                 min_group: int | None = None) -> Tables:
+    """The analyst copy's rows (see the module's docstring), from the live database's ``tables``.
+
+    ``columns`` are the text columns that may name a participant (:func:`text_columns`). Submission times
+    are cut to the day. ``min_group`` (the program's ``snapshot_min_group``): an application whose round,
+    country, sector and career stage it shares with fewer than that many others has its sector and career
+    stage withheld.
+    """
+    out = dict(tables)
+    people, apps = out["people"], out["applications"]
+    identities = list(zip(_values(people, "person_id"), _values(people, "name"), _values(people, "email"),
+                          strict=True))
+    identities += zip(_values(apps, "person_id"), _values(apps, "name"), _values(apps, "email"), strict=True)
+    tokens = {pid: pseudonym(key, pid) for pid, _, _ in identities}
     mapping: dict[str, str] = {}
-    for pid, name, email in people:
+    for pid, name, email in identities:
         for text, new in ((name, pseudonym_name(tokens[pid])), (email, pseudonym_email(tokens[pid]))):
             if text and mapping.get(text.lower(), new) != new:
                 mapping[text.lower()] = AMBIGUOUS
             elif text:
                 mapping[text.lower()] = new
-    frame = pd.DataFrame({"person_id": list(tokens), "token": list(tokens.values())})
-    frame["name"] = frame["token"].map(pseudonym_name)
-    frame["email"] = frame["token"].map(pseudonym_email)
-    snap.register("_pseudonyms", frame)
-    try:
-        for table in ("people", "applications"):
-            snap.execute(f"UPDATE {table} SET name = p.name, email = p.email FROM _pseudonyms AS p "
-                         f"WHERE {table}.person_id = p.person_id")
-    finally:
-        snap.unregister("_pseudonyms")
-    organisations = [r[0] for r in snap.execute(
-        "SELECT DISTINCT organisation FROM applications WHERE organisation IS NOT NULL").fetchall()]
-    if organisations:
-        snap.register("_organisations", pd.DataFrame({
-            "organisation": organisations, "stand_in": [organisation_pseudonym(key, o) for o in organisations]}))
-        try:
-            snap.execute("UPDATE applications SET organisation = o.stand_in FROM _organisations AS o "
-                         "WHERE applications.organisation = o.organisation")
-        finally:
-            snap.unregister("_organisations")
-    snap.execute("UPDATE surveys SET impact_text = ? WHERE impact_text IS NOT NULL AND NOT is_cleared", [WITHHELD])
-    snap.execute(f"UPDATE interventions SET notes = '', reason = CASE WHEN {_standard_reason_sql('reason')} "
-                 "THEN reason ELSE $withheld END", {"standard": list(STANDARD_REASONS), "withheld": WITHHELD})
-    snap.execute("UPDATE match_rules SET reason = NULL")
-    snap.execute("UPDATE audit_log SET before = NULL, after = NULL")
+    for name in ("people", "applications"):
+        table = out[name]
+        pids = _values(table, "person_id")
+        table = _set(table, "name", [pseudonym_name(tokens[p]) for p in pids])
+        table = _set(table, "email", [pseudonym_email(tokens[p]) for p in pids])
+        stamp = "created_at" if name == "people" else "submitted_at"
+        out[name] = _set(table, stamp, _to_day(_values(table, stamp)))
+    apps = out["applications"]
+    apps = _set(apps, "organisation", [organisation_pseudonym(key, o) if o else o
+                                       for o in _values(apps, "organisation")])
+    if min_group and min_group > 1:
+        apps = _generalise(apps, min_group)
+    out["applications"] = apps
+    surveys = out["surveys"]
+    out["surveys"] = _set(surveys, "impact_text", [
+        WITHHELD if text is not None and not cleared else text
+        for text, cleared in zip(_values(surveys, "impact_text"), _values(surveys, "is_cleared"), strict=True)])
+    cases = out["interventions"]
+    cases = _set(cases, "notes", [""] * cases.num_rows)
+    out["interventions"] = _set(cases, "reason", [r if _is_standard_reason(r) else WITHHELD
+                                                  for r in _values(cases, "reason")])
+    out["match_rules"] = _set(out["match_rules"], "reason", [None] * out["match_rules"].num_rows)
+    log = out["audit_log"]
+    out["audit_log"] = _set(_set(log, "before", [None] * log.num_rows), "after", [None] * log.num_rows)
     replacer = Replacer(mapping, ambiguous=AMBIGUOUS)
-    _pseudonymise_outbox(snap, tokens, replacer)
-    _rewrite_texts(snap, replacer, skip={("interventions", "notes")})
-    _pseudonymise_staff(snap)
-    strip_secrets(snap)
+    out["outbox"] = _pseudonymise_outbox(out["outbox"], tables["applications"], tokens, replacer)
+    for table_name, column in columns:
+        if (table_name, column) == ("interventions", "notes") or not replacer:
+            continue
+        table = out[table_name]
+        values = _values(table, column)
+        changed = [replacer.sub(v) if v else v for v in values]
+        if changed != values:
+            out[table_name] = _set(table, column, changed)
+    staff = out["coordinators"]
+    ids = _values(staff, "coordinator_id")
+    staff = _set(staff, "name", [f"Staff {i}" for i in ids])
+    out["coordinators"] = _set(staff, "email", [f"{i}@staff.invalid" for i in ids])
+    return strip_secrets(out)
+
+
+def _generalise(apps: pa.Table, min_group: int) -> pa.Table:
+    """Sector and career stage withheld where the quasi-identifiers single out fewer than ``min_group``."""
+    keys = list(zip(*(_values(apps, c) for c in QUASI_IDENTIFIERS), strict=True))
+    sizes: dict[tuple[Any, ...], int] = {}
+    for k in keys:
+        sizes[k] = sizes.get(k, 0) + 1
+    rare = [sizes[k] < min_group for k in keys]
+    for column in ("sector", "career_stage"):
+        apps = _set(apps, column, [WITHHELD if r else v for r, v in zip(rare, _values(apps, column), strict=True)])
+    return apps
+
+
+def unique_applications(con: db.Connection, *, min_group: int | None = None) -> dict[str, int]:
+    """How many applications the quasi-identifiers (round, country, sector, career stage) single out: in the
+    live data, and in the analyst copy once ``min_group`` withholds sector and career stage of small groups."""
+    keys = ", ".join(QUASI_IDENTIFIERS)
+    (total, unique, small) = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE n = 1), count(*) FILTER (WHERE n < $k) FROM "
+        f"(SELECT count(*) OVER (PARTITION BY {keys}) AS n FROM applications)",
+        {"k": max(int(min_group or 0), 2)}).fetchone()  # type: ignore[misc]
+    (after,) = con.execute(
+        f"""SELECT count(*) FILTER (WHERE n = 1) FROM (
+              SELECT count(*) OVER (PARTITION BY round_id, country_iso3, g_sector, g_stage) AS n FROM (
+                SELECT round_id, country_iso3,
+                       CASE WHEN n < $k THEN NULL ELSE sector END AS g_sector,
+                       CASE WHEN n < $k THEN NULL ELSE career_stage END AS g_stage
+                FROM (SELECT *, count(*) OVER (PARTITION BY {keys}) AS n FROM applications)))""",
+        {"k": int(min_group or 0)}).fetchone()  # type: ignore[misc]
+    return {"applications": int(total), "unique": int(unique), "in_small_groups": int(small),
+            "unique_in_snapshot": int(after)}
 
 
 def _outbox_rows(con: db.Connection, application_ids: list[int] | None = None) -> list[tuple[int, list[Any]]]:
@@ -289,22 +376,21 @@ def _outbox_rows(con: db.Connection, application_ids: list[int] | None = None) -
                        "r -> r.application_id), ?)", [application_ids]).fetchall()
 
 
-def _pseudonymise_outbox(snap: db.Connection, tokens: dict[int, str], replacer: Replacer) -> None:
+def _pseudonymise_outbox(outbox: pa.Table, apps: pa.Table, tokens: dict[int, str], replacer: Replacer) -> pa.Table:
     """The outbox in the analyst copy: bodies withheld, recipients as their pseudonyms (status kept), the
     server's words with names and addresses replaced. Subjects are rewritten with the other texts."""
-    snap.execute("UPDATE outbox SET body = ?", [WITHHELD])
-    person = dict(snap.execute("SELECT application_id, person_id FROM applications").fetchall())
-    updates = []
-    for outbox_id, recipients in _outbox_rows(snap):
+    person = dict(zip(_values(apps, "application_id"), _values(apps, "person_id"), strict=True))
+    recipients = []
+    for row in _values(outbox, "recipients"):
         new = []
-        for r in recipients:
+        for r in row:
             token = tokens.get(person.get(r["application_id"], -1))
             new.append({**r, "name": pseudonym_name(token) if token else AMBIGUOUS,
                         "email": pseudonym_email(token) if token else WITHHELD,
                         "server_response": replacer.sub(r["server_response"]) if r["server_response"] else None})
-        updates.append((new, outbox_id))
-    if updates:
-        snap.executemany("UPDATE outbox SET recipients = ? WHERE outbox_id = ?", updates)
+        recipients.append(new)
+    outbox = _set(outbox, "body", [WITHHELD] * outbox.num_rows)
+    return _set(outbox, "recipients", recipients)
 
 
 def _erase_outbox(con: db.Connection, application_ids: list[int]) -> int:
@@ -333,23 +419,6 @@ def _erase_outbox(con: db.Connection, application_ids: list[int]) -> int:
     if updates:
         con.executemany("UPDATE outbox SET recipients = ?, status = ? WHERE outbox_id = ?", updates)
     return len(updates)
-
-
-def _pseudonymise_staff(snap: db.Connection) -> None:
-    """Staff accounts keep their id (cases and the audit log name them by it) and role; not their name or
-    email. DuckDB cannot change the indexed email of a row other tables reference, so those rows are set
-    aside for the moment (in the copy)."""
-    referencing = [r[0] for r in snap.execute(
-        "SELECT DISTINCT table_name FROM duckdb_constraints() WHERE database_name = current_database() "
-        "AND constraint_type = 'FOREIGN KEY' AND constraint_text LIKE '%REFERENCES coordinators%'").fetchall()]
-    for table in referencing:
-        snap.execute(f"CREATE TEMP TABLE _aside_{table} AS SELECT * FROM main.{table}")
-        snap.execute(f"DELETE FROM main.{table}")
-    snap.execute("UPDATE coordinators SET name = 'Staff ' || coordinator_id, "
-                 "email = coordinator_id || '@staff.invalid'")
-    for table in referencing:
-        snap.execute(f"INSERT INTO main.{table} SELECT * FROM _aside_{table}")
-        snap.execute(f"DROP TABLE _aside_{table}")
 
 
 # --- erasure ------------------------------------------------------------------------------------
