@@ -15,7 +15,7 @@ from workbench.messages import outbox, smtp
 from workbench.ui.auth import current_user
 from workbench.ui.connection import cursor
 from workbench.ui.feedback import reporting_errors, saved, show_feedback
-from workbench.ui.widgets import round_picker
+from workbench.ui.widgets import md_text, round_picker, safe_table
 
 con = cursor()
 user = current_user(con, Action.SEND)
@@ -27,7 +27,7 @@ show_feedback()
 try:
     config = smtp.smtp_config()
     per_minute = (f"at most {config.per_minute:g} a minute" if config.per_minute else "with no rate limit")
-    st.caption(f"Sending through **{config.host}:{config.port}** ({config.security}) as **{config.sender}**, "
+    st.caption(f"Sending through **{config.host}:{config.port}** ({config.security}) as **{md_text(config.sender)}**, "
                f"{per_minute}.")
 except WorkbenchError as exc:
     config = None
@@ -66,16 +66,16 @@ if waiting.empty:
     st.info(f"No message of {round_id} is waiting to be sent." + ("" if counts["messages"] else
             " Queue some above, or publish a matching run with its introductions."))
 else:
-    recipients = int(waiting["to"].str.count("@").sum())
+    recipients = int(waiting["recipients"].sum())
     st.subheader(f"{len(waiting):,} messages waiting, to {recipients:,} recipients")
     ids = [int(x) for x in waiting["outbox_id"]]
     sample = st.selectbox("A message of the batch", ids, key="outbox_sample",
                           format_func=lambda i: f"{i}: {waiting.set_index('outbox_id').loc[i, 'subject']}")
     with reporting_errors():
-        st.code(outbox.get_message(con, sample, by=user).text(), language=None)
-    st.dataframe(waiting[["outbox_id", "kind", "language", "to", "subject", "attempts", "error"]], hide_index=True,
-                 width="stretch", height=260, column_config={"outbox_id": "id", "to": "recipients",
-                                                             "error": "last answer"})
+        st.code(outbox.review_text(con, sample, by=user), language=None)
+    st.dataframe(safe_table(waiting[["outbox_id", "kind", "language", "to", "subject", "attempts", "error"]]),
+                 hide_index=True, width="stretch", height=260,
+                 column_config={"outbox_id": "id", "to": "recipients", "error": "last answer"})
     if st.button(f"Send {len(waiting):,} messages", type="primary", disabled=config is None, key="outbox_send"):
         bar = st.progress(0.0, text=f"Sending {len(waiting):,} messages…")
 
@@ -91,13 +91,13 @@ columns = ["outbox_id", "kind", "language", "to", "subject", "status", "error", 
 config_columns = {"outbox_id": "id", "to": "recipients", "error": "server's answer"}
 with sent_tab:
     done = outbox.messages(con, by=user, round_id=round_id, kind=kind, status=("sent", "partial"))
-    st.dataframe(done[columns], hide_index=True, width="stretch", column_config=config_columns)
+    st.dataframe(safe_table(done[columns]), hide_index=True, width="stretch", column_config=config_columns)
 with refused_tab:
     refused = outbox.messages(con, by=user, round_id=round_id, kind=kind, status=("failed", "partial"))
     if refused.empty:
         st.success("No address was refused.")
     else:
-        st.dataframe(refused[columns], hide_index=True, width="stretch", column_config=config_columns)
+        st.dataframe(safe_table(refused[columns]), hide_index=True, width="stretch", column_config=config_columns)
         again = st.selectbox("Try a refused message's addresses again (after correcting them)",
                              [int(x) for x in refused["outbox_id"]], key="outbox_retry")
         if st.button("Queue it again", key="outbox_requeue"):
@@ -105,5 +105,5 @@ with refused_tab:
                 outbox.reset_failed(con, again, by=user)
                 saved(con, f"Message {again} is waiting again for its refused recipients.")
 with waiting_tab:
-    st.dataframe(waiting[["outbox_id", "kind", "language", "to", "subject", "attempts", "error"]] if not waiting.empty
-                 else waiting, hide_index=True, width="stretch", column_config=config_columns)
+    st.dataframe(safe_table(waiting[["outbox_id", "kind", "language", "to", "subject", "attempts", "error"]]),
+                 hide_index=True, width="stretch", column_config=config_columns)

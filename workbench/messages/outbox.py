@@ -23,14 +23,16 @@ A message's status follows its recipients: ``queued`` while any waits, then ``se
 that message may go out again, with the same Message-ID, which lets mail programs drop the copy.
 
 **Access.** Queuing and sending need :attr:`~workbench.access.Action.SEND`; a country coordinator queues
-and sends only the messages whose partnerships involve their countries. A queue and a batch are each one
-audit entry, with counts (no addresses).
+and sends only the messages whose partnerships involve their countries, and reads in them (:func:`messages`,
+:func:`review_text`) the addresses of their countries' members only (:func:`workbench.access.scope_frame`).
+A queue and a batch are each one audit entry, with counts (no addresses).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import smtplib
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -44,7 +46,7 @@ from typing import Any
 import pandas as pd
 
 from workbench import db
-from workbench.access import Action, NotAllowed, User, country_scope, require
+from workbench.access import Action, NotAllowed, User, country_scope, require, scope_frame
 from workbench.errors import NotFound, WorkbenchError
 from workbench.messages import introductions as intro
 from workbench.messages import templates as tpl
@@ -330,6 +332,7 @@ def _where(round_id: str | None, kind: str | None, status: str | Sequence[str] |
 
 
 def _scoped(by: User, frame: pd.DataFrame) -> pd.DataFrame:
+    """The messages that involve the user's countries (every message for roles without a country scope)."""
     scope = country_scope(by)
     if scope is None or frame.empty:
         return frame
@@ -337,11 +340,48 @@ def _scoped(by: User, frame: pd.DataFrame) -> pd.DataFrame:
     return frame[keep].reset_index(drop=True)
 
 
+#: Stands for a recipient's address outside a country coordinator's countries.
+OUTSIDE_ADDRESS = "(an address outside your countries)"
+
+
+def _recipient_frame(con: db.Connection, recipients: Sequence[Sequence[dict[str, Any]]]) -> pd.DataFrame:
+    """One row per recipient of these messages, with the country of their application (``message`` is the
+    message's position in ``recipients``)."""
+    rows = [(i, int(r["application_id"]), str(r["email"])) for i, rs in enumerate(recipients) for r in rs]
+    frame = pd.DataFrame(rows, columns=["message", "application_id", "email"])
+    ids = sorted(set(frame["application_id"]))
+    countries = dict(con.execute("SELECT application_id, country_iso3 FROM applications WHERE application_id IN ?",
+                                 [ids or [0]]).fetchall())
+    frame["country_iso3"] = frame["application_id"].map(countries)
+    return frame
+
+
+def _outside_addresses(con: db.Connection, by: User, recipients: Sequence[Sequence[dict[str, Any]]]) -> set[str]:
+    """The addresses among ``recipients`` outside the user's countries (none for roles without a country
+    scope): a country coordinator sees a partnership's other members by name and country only."""
+    if country_scope(by) is None or not recipients:
+        return set()
+    frame = _recipient_frame(con, recipients)
+    inside = set(scope_frame(by, frame)["email"])
+    return {e for e in frame["email"] if e not in inside and e}
+
+
+def _hide(text: Any, outside: set[str]) -> Any:
+    """``text`` with every address of ``outside`` replaced by :data:`OUTSIDE_ADDRESS`."""
+    if not outside or not isinstance(text, str):
+        return text
+    for address in sorted(outside, key=len, reverse=True):
+        text = re.sub(re.escape(address), OUTSIDE_ADDRESS, text, flags=re.IGNORECASE)
+    return text
+
+
 def messages(con: db.Connection, *, by: User, round_id: str | None = None, kind: str | None = None,
              status: str | Sequence[str] | None = None) -> pd.DataFrame:
-    """One row per message: ``outbox_id, kind, round, partnership_id, topic_id, language, subject, to, status,
-    error, attempts, created_at, sent_at`` (``to``: the recipients' addresses; ``error``: the server's words
-    for what failed or waits). Needs SEND; a country coordinator sees their countries' messages."""
+    """One row per message: ``outbox_id, kind, round, partnership_id, topic_id, language, subject, to,
+    recipients, status, error, attempts, created_at, sent_at`` (``to``: the recipients' addresses;
+    ``recipients``: how many; ``error``: the server's words for what failed or waits). Needs SEND; a country
+    coordinator sees their countries' messages, and in them the addresses of their countries' members only
+    (the others are counted, not shown)."""
     require(by, Action.SEND, what="The outbox")
     where, params = _where(round_id, kind, status)
     frame = con.execute(
@@ -349,10 +389,19 @@ def messages(con: db.Connection, *, by: User, round_id: str | None = None, kind:
                    countries, status, attempts, last_error, created_at, sent_at
             FROM outbox WHERE {where} ORDER BY outbox_id""", params).df()
     frame = _scoped(by, frame)
-    frame["to"] = [", ".join(r["email"] for r in rs) for rs in frame["recipients"]]
-    frame["error"] = [_error(rs, last) for rs, last in zip(frame["recipients"], frame["last_error"], strict=True)]
-    return frame[["outbox_id", "kind", "round", "partnership_id", "topic_id", "language", "subject", "to", "status",
-                  "error", "attempts", "created_at", "sent_at"]]
+    outside = _outside_addresses(con, by, list(frame["recipients"]))
+    frame["to"] = [_to(rs, outside) for rs in frame["recipients"]]
+    frame["error"] = [_hide(_error([r for r in rs if r["email"] not in outside], last), outside)
+                      for rs, last in zip(frame["recipients"], frame["last_error"], strict=True)]
+    frame["recipients"] = [len(rs) for rs in frame["recipients"]]
+    return frame[["outbox_id", "kind", "round", "partnership_id", "topic_id", "language", "subject", "to",
+                  "recipients", "status", "error", "attempts", "created_at", "sent_at"]]
+
+
+def _to(recipients: Sequence[dict[str, Any]], outside: set[str]) -> str:
+    shown = [r["email"] for r in recipients if r["email"] not in outside]
+    hidden = len(recipients) - len(shown)
+    return ", ".join(shown + ([f"{hidden} outside your countries"] if hidden else []))
 
 
 def _error(recipients: Sequence[dict[str, Any]], last_error: Any) -> str | None:
@@ -368,7 +417,7 @@ def summary(con: db.Connection, *, by: User, round_id: str | None = None, kind: 
     frame = messages(con, by=by, round_id=round_id, kind=kind)
     counts = {s: int((frame["status"] == s).sum()) for s in STATUSES}
     counts["messages"] = len(frame)
-    counts["recipients"] = int(sum(len(str(t).split(", ")) for t in frame["to"])) if len(frame) else 0
+    counts["recipients"] = int(frame["recipients"].sum()) if len(frame) else 0
     return counts
 
 
@@ -450,6 +499,14 @@ def get_message(con: db.Connection, outbox_id: int, *, by: User) -> Message:
     message = _message(row)
     require(by, Action.SEND, message.countries, what=f"Message {outbox_id}")
     return message
+
+
+def review_text(con: db.Connection, outbox_id: int, *, by: User) -> str:
+    """The message as a person reviewing it reads it (:meth:`Message.text`). A country coordinator sees the
+    addresses of their countries' members; another member's address (in To and in the body) shows as
+    :data:`OUTSIDE_ADDRESS`, their name and country as written."""
+    message = get_message(con, outbox_id, by=by)
+    return str(_hide(message.text(), _outside_addresses(con, by, [message.recipients])))
 
 
 # --- sending -------------------------------------------------------------------------------------
@@ -704,6 +761,6 @@ def as_json_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     for row in frame.to_dict("records"):
         out.append({k: (None if v is None or (not isinstance(v, list | str) and pd.isna(v)) else
                         v.isoformat() if isinstance(v, dt.datetime | pd.Timestamp) else
-                        int(v) if k in {"outbox_id", "partnership_id", "topic_id", "attempts"} else v)
+                        int(v) if k in {"outbox_id", "partnership_id", "topic_id", "attempts", "recipients"} else v)
                     for k, v in row.items()})
     return json.loads(json.dumps(out, default=str))
