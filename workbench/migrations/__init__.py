@@ -3,7 +3,8 @@
 Version 1 is the schema the workbench had before migrations existed. Each later version is one step in
 :data:`STEPS`, applied in its own transaction together with the new version number, so a crash between
 steps leaves the database at a whole version, never between two. Before the first step the file is
-copied aside byte for byte (``backups/<name>-schema-v<N>-<time>.duckdb`` beside it).
+copied aside byte for byte (``backups/<name>-schema-v<N>-<time>.duckdb`` beside it), owner-only like every
+file the workbench writes (the copy 0600, a ``backups`` folder it creates 0700: :mod:`workbench.files`).
 
 A fresh database gets ``schema.sql`` directly, at :data:`LATEST`; ``schema.sql`` and the steps must
 describe the same tables (``tests/test_migrations.py`` compares a migrated file with a fresh one).
@@ -14,13 +15,12 @@ Steps run when a database is opened read-write (:func:`workbench.db.connect`), o
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from workbench import db
+from workbench import db, files
 from workbench.errors import WorkbenchError
 
 
@@ -318,9 +318,8 @@ def upgrade(con: db.Connection, found: int, *, path: Path | None = None) -> Upgr
     if path is not None and path.exists():
         con.execute("CHECKPOINT")  # everything in the main file, so a byte copy is the whole database
         backup = backup_path_for(path, found)
-        backup.parent.mkdir(parents=True, exist_ok=True)
         try:
-            shutil.copy2(path, backup)
+            files.copy_private(path, backup)  # 0600 from its first byte, in a folder created 0700
         except OSError as exc:
             raise MigrationFailed(
                 f"Before upgrading {path} from schema version {found}, the workbench copies it to {backup}, and "
