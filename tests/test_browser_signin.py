@@ -108,7 +108,11 @@ def test_sign_in_with_an_identity_provider(sample_db_path: Path, tmp_path: Path,
     chromium = require_chromium()
     monkeypatch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")  # the local provider speaks plain http
     db_path = copy_db(sample_db_path, tmp_path)
-    with run_server_in_thread() as provider_server:
+    from oidc_provider_mock import User as ProviderUser
+
+    verified = [ProviderUser(sub=email, claims={"email": email, "email_verified": True})
+                for email in ("stranger@example.org", "alex.morgan@coord.example.org")]
+    with run_server_in_thread(user_claims=verified) as provider_server:
         provider = f"http://localhost:{provider_server.server_port}"
         secrets = SECRETS.format(provider=provider)
         with streamlit_server(db_path, tmp_path, secrets=secrets) as url, \
