@@ -454,6 +454,35 @@ def write_tables(con: Connection, tables: dict[str, pa.Table]) -> None:
         raise
 
 
+def rewrite_file(path: str | Path, *, queries_dir: Path | None = None) -> Path:
+    """Rewrite the database file at ``path`` so that it holds its current state and nothing else.
+
+    DuckDB keeps the previous checkpoint's blocks in the file (its older header still names them) and never
+    clears freed blocks, so a value changed or erased through SQL can still be read from the file's bytes.
+    After an erasure the file is copied, as it is now, to a new file (:func:`copy_database`) that takes its
+    place atomically: a crash before the swap leaves the old file whole. No other connection may have the
+    file open meanwhile (the app closes its own first: ``workbench.ui.connection.rewrite_live_database``);
+    another program holding it gives :class:`DatabaseBusy`.
+    """
+    target = Path(path)
+    with writing():
+        con = connect(target)
+        try:
+            con.execute("CHECKPOINT")
+            fresh = copy_database(con, target.with_name(f".{target.name}.rewrite"), queries_dir=queries_dir,
+                                  mode=0o600)
+        finally:
+            con.close()
+        try:
+            os.replace(fresh, target)
+        except OSError as exc:
+            _remove_file(fresh)
+            raise CopyFailed(f"{target} could not be replaced by its rewritten copy ({exc}); the database is as "
+                             "it was. Check the folder is writable, then erase again.") from exc
+        target.with_name(target.name + ".wal").unlink(missing_ok=True)
+    return target
+
+
 #: ``schema_info.snapshot_kind`` of the two kinds of analyst snapshot.
 PSEUDONYMISED, FULL = "pseudonymised", "full"
 

@@ -25,6 +25,7 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -34,6 +35,7 @@ import pyarrow as pa
 from workbench import db
 from workbench.access import Action, User, require
 from workbench.errors import NotFound, WorkbenchError
+from workbench.intake.cells import normalise_email
 
 #: The ``schema_info`` key of the live database's pseudonym key (hex); removed from every copy.
 PSEUDONYM_KEY = "pseudonym_key"
@@ -205,24 +207,6 @@ def text_columns(con: db.Connection) -> list[tuple[str, str]]:
         "AND c.data_type = 'VARCHAR' ORDER BY c.table_name, c.ordinal_position").fetchall()
     return [(t, c) for t, c in rows if t not in _NO_PARTICIPANT_TEXT and not c.endswith("_id")
             and (t, c) not in checked and (t, c) not in _IDENTITY_COLUMNS]
-
-
-def _rewrite_texts(con: db.Connection, replacer: Replacer, *, skip: Iterable[tuple[str, str]] = ()) -> int:
-    """Apply ``replacer`` to every cell of :func:`text_columns`; returns the number of cells changed."""
-    if not replacer:
-        return 0
-    skipped = set(skip)
-    changed = 0
-    for table, column in text_columns(con):
-        if (table, column) in skipped:
-            continue
-        col = db.quote_identifier(column)
-        rows = con.execute(f"SELECT rowid, {col} FROM {table} WHERE {col} IS NOT NULL AND {col} <> ''").fetchall()
-        updates = [(new, rowid) for rowid, old in rows if (new := replacer.sub(old)) != old]
-        if updates:
-            con.executemany(f"UPDATE {table} SET {col} = ? WHERE rowid = ?", updates)
-            changed += len(updates)
-    return changed
 
 
 # --- the snapshot -------------------------------------------------------------------------------
@@ -467,7 +451,8 @@ class Erasure:
 
 
 def _normalise(email: str) -> str:
-    return email.strip().lower()
+    """The person's email key, as the import stores it (one home: ``intake.cells.normalise_email``)."""
+    return normalise_email(email)
 
 
 def _is_erased_sql(alias: str) -> str:
@@ -533,7 +518,14 @@ def forget(con: db.Connection, email: str, *, by: User) -> Erasure:
 def erase_people(con: db.Connection, person_ids: list[int], *, actor: str,
                  detail: dict[str, Any] | None = None) -> Erasure:
     """The erasure itself, inside the caller's transaction (no permission check: :func:`forget` and
-    :func:`apply_retention` ask first). One audit entry per person: ``erase person``, counts only."""
+    :func:`apply_retention` ask first). One audit entry per person: ``erase person``, counts only.
+
+    By record, never by a search of the whole database: the person's own rows (people, applications, survey
+    answers, check-ins, the reasons a run left them unmatched), the cases about their partnerships or raised
+    by them, the rules about them, the messages addressed to them, the audit entries of all of these, and
+    the reasons other people of the same runs were left unmatched where they name them. Another person's
+    text is never touched for holding the same words (a namesake's introduction, "Will" in a survey answer).
+    """
     if not person_ids:
         return Erasure(())
     apps = _applications(con, person_ids)
@@ -545,20 +537,30 @@ def erase_people(con: db.Connection, person_ids: list[int], *, actor: str,
     cases = _cases(con, apps)
     checkins = [r[0] for r in con.execute("SELECT checkin_id FROM checkins WHERE application_id IN ?",
                                           [apps or [-1]]).fetchall()]
+    rules = con.execute("SELECT rule_id, reason FROM match_rules WHERE application_a_id IN $a OR "
+                        "application_b_id IN $a", {"a": apps or [-1]}).fetchall()
+    partnerships = [r[0] for r in con.execute(
+        "SELECT DISTINCT partnership_id FROM partnership_members WHERE application_id IN ?", [apps or [-1]]).fetchall()]
     needles: dict[str, str] = {}
     for name, email in identities:
         needles[name] = ERASED
         needles[email] = ERASED
     texts = [t for _, t in surveys if t and t != ERASED]
     texts += [n for _, _, n in cases if n and n != ERASED]
-    texts += [r for _, r, _ in cases if r and not set(r.split("; ")) <= set(STANDARD_REASONS) and r != ERASED]
+    texts += [r for _, r, _ in cases if r and not _is_standard_reason(r) and r != ERASED]
+    texts += [r for _, r in rules if r and r != ERASED]
+    own_words = Replacer(needles)
     replacer = Replacer({**needles, **dict.fromkeys(texts, ERASED)})
 
     con.execute("UPDATE people SET name = $name, email = 'erased-' || person_id || '@erased.invalid' "
                 "WHERE person_id IN $p", {"p": person_ids, "name": ERASED_NAME})
+    status_reasons = con.execute("SELECT application_id, status_reason FROM applications WHERE person_id IN ? "
+                                 "AND status_reason IS NOT NULL", [person_ids]).fetchall()
     con.execute("UPDATE applications SET name = $name, email = 'erased-' || person_id || '@erased.invalid', "
                 "organisation = NULL, version = version + 1 WHERE person_id IN $p",
                 {"p": person_ids, "name": ERASED_NAME})
+    others = _rewrite_rows(con, "applications", "application_id", ["status_reason"],
+                           [a for a, _ in status_reasons], own_words)
     with_text = [sid for sid, t in surveys if t is not None]
     if with_text:
         con.execute("UPDATE surveys SET impact_text = ?, is_cleared = false, version = version + 1 "
@@ -569,8 +571,14 @@ def erase_people(con: db.Connection, person_ids: list[int], *, actor: str,
             f"{_standard_reason_sql('reason')} THEN reason ELSE $erased END, version = version + 1 "
             "WHERE intervention_id IN $ids",
             {"erased": ERASED, "standard": list(STANDARD_REASONS), "ids": [c[0] for c in cases]})
+    with_reason = [rid for rid, r in rules if r]
+    if with_reason:
+        con.execute("UPDATE match_rules SET reason = ? WHERE rule_id IN ?", [ERASED, with_reason])
+    others += len(with_reason)
+    others += _erase_unmatched(con, apps, person_ids, identities)
+    messages = [m for m, _ in _outbox_rows(con, apps)] if apps else []
     _erase_outbox(con, apps)
-    others = _rewrite_texts(con, Replacer(needles))
+    others += _rewrite_rows(con, "outbox", "outbox_id", ["subject", "body"], messages, own_words)
 
     own = {"people": person_ids, "applications": apps, "surveys": [s for s, _ in surveys], "checkins": checkins,
            "interventions": [c[0] for c in cases]}
@@ -585,11 +593,13 @@ def erase_people(con: db.Connection, person_ids: list[int], *, actor: str,
                     "after = CASE WHEN after IS NULL THEN NULL ELSE $m END WHERE entity = $e AND entity_id IN $ids",
                     {"m": ERASED_JSON, "e": entity, "ids": [str(i) for i in ids]})
         marked += int(n)
+    about = {"match_rules": [r for r, _ in rules], "partnerships": partnerships, "outbox": messages}
     rewritten = 0
-    if replacer:
-        rows = con.execute("SELECT audit_id, before, after FROM audit_log WHERE (before IS NOT NULL OR after IS NOT "
-                           "NULL) AND coalesce(before, '') <> $m AND coalesce(after, '') <> $m",
-                           {"m": ERASED_JSON}).fetchall()
+    for entity, ids in about.items():
+        if not ids:
+            continue
+        rows = con.execute("SELECT audit_id, before, after FROM audit_log WHERE entity = ? AND entity_id IN ? "
+                           "AND (before IS NOT NULL OR after IS NOT NULL)", [entity, [str(i) for i in ids]]).fetchall()
         updates = []
         for audit_id, before, after in rows:
             new_before, new_after = replacer.sub_json(before), replacer.sub_json(after)
@@ -597,7 +607,7 @@ def erase_people(con: db.Connection, person_ids: list[int], *, actor: str,
                 updates.append((new_before, new_after, audit_id))
         if updates:
             con.executemany("UPDATE audit_log SET before = ?, after = ? WHERE audit_id = ?", updates)
-        rewritten = len(updates)
+        rewritten += len(updates)
 
     result = Erasure(tuple(person_ids), applications=len(apps), surveys=len(with_text), cases=len(cases),
                      texts=others, audit_entries=marked + rewritten)
@@ -606,12 +616,153 @@ def erase_people(con: db.Connection, person_ids: list[int], *, actor: str,
     return result
 
 
+def _rewrite_rows(con: db.Connection, table: str, key: str, columns: list[str], ids: list[int],
+                  replacer: Replacer) -> int:
+    """Apply ``replacer`` to ``columns`` of the rows ``ids`` of ``table`` (and only those); cells changed."""
+    if not ids or not replacer:
+        return 0
+    changed = 0
+    for column in columns:
+        col = db.quote_identifier(column)
+        rows = con.execute(f"SELECT {key}, {col} FROM {table} WHERE {key} IN ? AND {col} IS NOT NULL",
+                           [ids]).fetchall()
+        updates = [(new, row_id) for row_id, old in rows if (new := replacer.sub(old)) != old]
+        if updates:
+            con.executemany(f"UPDATE {table} SET {col} = ? WHERE {key} = ?", updates)
+            changed += len(updates)
+    return changed
+
+
+def _erase_unmatched(con: db.Connection, apps: list[int], person_ids: list[int],
+                     identities: list[tuple[str, str]]) -> int:
+    """The reasons runs left people unmatched: the erased people's own, and those of others in the same runs
+    that name them. A name another (not erased) person of the same round also has is left in others' reasons:
+    it may be theirs."""
+    if not apps:
+        return 0
+    own = con.execute("SELECT run_id, application_id FROM match_unmatched WHERE application_id IN ?", [apps]).fetchall()
+    needles = {text: ERASED for pair in identities for text in pair if text}
+    changed = 0
+    for column in ("reason", "change"):
+        rows = con.execute(f"SELECT run_id, application_id, {column} FROM match_unmatched WHERE application_id IN ?",
+                           [apps]).fetchall()
+        updates = [(new, run, app) for run, app, old in rows if (new := Replacer(needles).sub(old)) != old]
+        if updates:
+            con.executemany(f"UPDATE match_unmatched SET {column} = ? WHERE run_id = ? AND application_id = ?",
+                            updates)
+            changed += len(updates)
+    runs = sorted({run for run, _ in own} | {r[0] for r in con.execute(
+        "SELECT DISTINCT p.run_id FROM partnerships AS p JOIN partnership_members AS m USING (partnership_id) "
+        "WHERE m.application_id IN ?", [apps]).fetchall()})
+    if not runs:
+        return changed
+    shared = {r[0].lower() for r in con.execute(
+        "SELECT DISTINCT a.name FROM applications AS a WHERE a.person_id NOT IN $p AND a.round_id IN "
+        "(SELECT round_id FROM match_runs WHERE run_id IN $runs)", {"p": person_ids, "runs": runs}).fetchall()}
+    theirs = Replacer({t: ERASED for t in needles if t.lower() not in shared})
+    for column in ("reason", "change"):
+        rows = con.execute(f"SELECT run_id, application_id, {column} FROM match_unmatched WHERE run_id IN ? AND "
+                           "application_id NOT IN ?", [runs, apps]).fetchall()
+        updates = [(new, run, app) for run, app, old in rows if (new := theirs.sub(old)) != old]
+        if updates:
+            con.executemany(f"UPDATE match_unmatched SET {column} = ? WHERE run_id = ? AND application_id = ?",
+                            updates)
+            changed += len(updates)
+    return changed
+
+
 def _log_erasures(con: db.Connection, person_ids: list[int], *, actor: str, after: dict[str, Any]) -> None:
     ids = db.next_ids(con, "audit_log", len(person_ids))
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     con.executemany("INSERT INTO audit_log VALUES (?, ?, ?, 'erase person', 'people', ?, NULL, ?)",
                     [[audit_id, now, actor, str(pid), json.dumps(after, default=str)]
                      for audit_id, pid in zip(ids, person_ids, strict=True)])
+
+
+# --- copies the erasure cannot reach --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeldCopy:
+    """A file beside the database that still holds an erased person: a backup made before the erasure."""
+
+    path: Path
+    kind: str  #: "dated backup", "pre-upgrade copy" or "replaced by a restore"
+    made_at: dt.datetime
+    removed_by: dt.datetime | None  #: when the workbench deletes it on its own; None: kept until deleted by hand
+
+    def describe(self) -> str:
+        until = (f"removed by the workbench around {self.removed_by:%Y-%m-%d %H:%M} UTC" if self.removed_by
+                 else "kept until someone deletes it")
+        return f"{self.path} ({self.kind}, made {self.made_at:%Y-%m-%d %H:%M} UTC): {until}"
+
+
+def _copies_beside(db_path: Path) -> list[tuple[Path, str]]:
+    from workbench import backups
+    from workbench.config import settings
+
+    found: dict[Path, str] = {}
+    for folder in {settings().backup_dir, db_path.parent / "backups"}:
+        for path in backups.dated_backups(folder):
+            found[path.resolve()] = "dated backup"
+        if folder.exists():
+            for path in folder.glob(f"{db_path.stem}-schema-v*"):
+                found[path.resolve()] = "pre-upgrade copy"
+    for path in db_path.parent.glob(f"{db_path.stem}.replaced-*"):
+        found[path.resolve()] = "replaced by a restore"
+    return sorted(found.items())
+
+
+def copies_holding(person_ids: Iterable[int], db_path: str | Path) -> list[HeldCopy]:
+    """The backups and other copies of the database at ``db_path`` in which any of these people is not erased.
+
+    Dated backups are removed by the app as newer ones are made (the last ``WORKBENCH_BACKUP_KEEP``, one
+    every ``WORKBENCH_BACKUP_EVERY_HOURS``); pre-upgrade copies and files a restore replaced stay until
+    someone deletes them. A file that cannot be read is listed too: it may hold them.
+    """
+    from workbench.config import settings
+
+    ids = [int(p) for p in person_ids]
+    conf = settings()
+    life = dt.timedelta(hours=conf.backup_keep * conf.backup_every_hours) if conf.backup_every_hours > 0 else None
+    held = []
+    for path, kind in _copies_beside(Path(db_path)):
+        try:
+            copy = db.connect(path, read_only=True)
+        except (WorkbenchError, duckdb.Error):
+            holds = True
+        else:
+            try:
+                (n,) = copy.execute(f"SELECT count(*) FROM people AS p WHERE person_id IN ? AND NOT "
+                                    f"{_is_erased_sql('p')}", [ids]).fetchone()  # type: ignore[misc]
+                holds = n > 0
+            except duckdb.Error:
+                holds = True
+            finally:
+                copy.close()
+        if holds:
+            made = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(tzinfo=None)
+            removed = made + life if kind == "dated backup" and life is not None else None
+            held.append(HeldCopy(path, kind, made, removed))
+    return held
+
+
+def held_copies_summary(held: list[HeldCopy]) -> str:
+    """One paragraph for ``forget`` and the Personal data page: how many copies still hold the person."""
+    if not held:
+        return "No backup or other copy beside the database holds them any more."
+    dated = [h for h in held if h.removed_by is not None]
+    kept = [h for h in held if h.removed_by is None]
+    parts = []
+    if dated:
+        last = max(h.removed_by for h in dated if h.removed_by is not None)
+        parts.append(f"{len(dated)} dated backup(s) made before the erasure still hold them; the workbench removes "
+                     f"them as newer backups replace them, the last around {last:%Y-%m-%d} (UTC)")
+    if kept:
+        parts.append(f"{len(kept)} other cop{'y' if len(kept) == 1 else 'ies'} (pre-upgrade copies, files a "
+                     "restore replaced, or backups the app no longer rotates) still hold them and stay until "
+                     "someone deletes them: " + ", ".join(str(h.path) for h in kept))
+    return "; ".join(parts) + "."
 
 
 # --- retention ----------------------------------------------------------------------------------

@@ -12,9 +12,9 @@ import datetime as dt
 import json
 import sys
 
-from workbench import privacy, program
+from workbench import db, privacy, program
 from workbench.access import command_line_user
-from workbench.cli._common import Commands, UsageError, add_db_option, changing, reading
+from workbench.cli._common import Commands, UsageError, add_db_option, changing, db_path, reading
 
 
 def _confirm(question: str) -> bool:
@@ -36,7 +36,16 @@ def _cmd_forget(args: argparse.Namespace) -> int:
     with changing(args) as con:
         done = privacy.forget(con, args.email, by=user)
     print(done.summary())
+    _rewrite(args, done.person_ids)
     return 0
+
+
+def _rewrite(args: argparse.Namespace, person_ids: tuple[int, ...]) -> None:
+    """After an erasure: the file rewritten so no old block holds the erased data, and the copies that still do."""
+    path = db_path(args)
+    db.rewrite_file(path)
+    print(f"The database file {path} was rewritten: its bytes no longer hold what was erased.")
+    print(privacy.held_copies_summary(privacy.copies_holding(person_ids, path)))
 
 
 def _cmd_retention_show(args: argparse.Namespace) -> int:
@@ -83,6 +92,8 @@ def _cmd_retention_apply(args: argparse.Namespace) -> int:
     with changing(args) as con:
         found = privacy.apply_retention(con, by=user, today=today)
     print(found.summary())
+    if found.erasure is not None:
+        _rewrite(args, found.erasure.person_ids)
     return 0
 
 
