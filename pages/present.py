@@ -2,7 +2,8 @@
 
 Full width, no sidebar, large type, a light and a dark theme. "Previous"/"Next" (or the left and right
 arrow keys) move between slides; the slide refreshes from the database on a timer, and can advance on its
-own. Each slide's chart downloads as PNG and SVG; the whole deck as one HTML file that works offline.
+own. Signed in, each slide's chart is made as PNG or SVG (one export at a time in the server, the library
+decides: :mod:`workbench.present.images`); the whole deck downloads as one HTML file that works offline.
 """
 
 import html
@@ -20,12 +21,14 @@ from workbench.present import slides as slide_list
 from workbench.ui import auth
 from workbench.ui.connection import cursor
 from workbench.ui.feedback import reporting_errors, saved, show_feedback
+from workbench.ui.widgets import html_text, md_text
 
 #: Seconds between refreshes of the slide from the database when it does not advance on its own.
 REFRESH_SECONDS = 30
 ADVANCE_CHOICES = {"Off": 0, "every 10 s": 10, "every 20 s": 20, "every 30 s": 30, "every 60 s": 60}
 INDEX, THEME, DECK, ROUND, SLIDES, LAST = ("present_index", "present_theme", "present_deck", "present_round",
                                             "present_slides", "present_last_advance")
+IMAGE = "present_image"  # the chart image made last: (slide key, format, theme, file name, bytes)
 
 con = cursor()
 user = auth.signed_in_user(con)
@@ -78,12 +81,12 @@ with st.expander("Deck, round and settings"):
     st.multiselect("Slides, in the order shown", list(slide_list.SLIDES), key=SLIDES,
                    format_func=lambda k: slide_list.SLIDES[k].title)
     st.selectbox("Round", list(rounds["round_id"]), key=ROUND, format_func=lambda r: labels.get(r, r))
-    if user is not None:  # signed in: every role may save a deck (the library checks it)
+    if decks.may_edit_decks(user):  # directors, coordinators, presenters (the library checks it)
         name = st.text_input("Save as deck", placeholder="e.g. IFLA 2016 keynote")
         if st.button("Save deck"):
             with reporting_errors():
                 saved_deck = decks.save_deck(con, name, st.session_state[SLIDES], st.session_state[ROUND], by=user)
-                saved(con, f"Saved the deck “{saved_deck.name}” ({len(saved_deck.slides)} slides).")
+                saved(con, f"Saved the deck “{md_text(saved_deck.name)}” ({len(saved_deck.slides)} slides).")
     if user is not None and may(user, Action.SETTINGS):
         published = present.is_published(con)
         if st.toggle("Open this page without sign-in (published)", value=published) != published:
@@ -141,18 +144,25 @@ def show_slide() -> None:
     st.html(f'<p class="wb-position">Slide {index + 1} of {len(keys)} · {html.escape(ctx.round_label)}</p>')
     st.title(slide.title)
     st.plotly_chart(themed(slide.figure, theme), width="stretch", config=map_config, key="slide_chart")
-    st.markdown(f'<p class="wb-takeaway">{html.escape(slide.takeaway)}</p>', unsafe_allow_html=True)
-    if slide.quote:
-        st.markdown(f'<blockquote class="wb-quote">{html.escape(slide.quote)}</blockquote>', unsafe_allow_html=True)
+    st.markdown(f'<p class="wb-takeaway">{html_text(slide.takeaway)}</p>', unsafe_allow_html=True)
+    if slide.quote:  # a participant's words: text, never markup
+        st.markdown(f'<blockquote class="wb-quote">{html_text(slide.quote)}</blockquote>', unsafe_allow_html=True)
     with st.expander("The numbers behind the chart"):
         st.caption(slide.caption)
         st.table(slide.table.set_index(slide.table.columns[0]))
-    downloads = st.columns(6)
-    for column, fmt in zip(downloads, images.FORMATS, strict=False):
-        column.download_button(
-            f"Chart as {fmt.upper()}", key=f"download_{fmt}", file_name=f"{index + 1:02d}-{slide.key}.{fmt}",
-            mime="image/png" if fmt == "png" else "image/svg+xml", on_click="ignore",
-            data=lambda fmt=fmt, slide=slide: images.render([slide], fmt, theme=theme)[0])
+    if user is None:  # published: the public sees the slides; chart images (a browser each) need sign-in
+        return
+    buttons = st.columns(6)
+    for column, fmt in zip(buttons, images.FORMATS, strict=False):
+        if column.button(f"Chart as {fmt.upper()}", key=f"make_{fmt}"):
+            with reporting_errors(), st.spinner(f"Drawing the chart as {fmt.upper()}…"):
+                data = images.render([slide], fmt, theme=theme, by=user)[0]  # one at a time; busy: try again
+                st.session_state[IMAGE] = (slide.key, fmt, theme, f"{index + 1:02d}-{slide.key}.{fmt}", data)
+    made = st.session_state.get(IMAGE)
+    if made and made[:3] in {(slide.key, fmt, theme) for fmt in images.FORMATS}:
+        _, fmt, _, file_name, data = made
+        buttons[2].download_button(f"Download {file_name}", data, file_name=file_name, key="download_image",
+                                   mime="image/png" if fmt == "png" else "image/svg+xml", on_click="ignore")
 
 
 show_slide()

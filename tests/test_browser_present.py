@@ -71,9 +71,11 @@ def test_the_presenter_steps_through_the_slides_offline(sample_db_path: Path, tm
         page.get_by_text("The numbers behind the chart").click()
         expect(page.get_by_role("table").first).to_contain_text("fewer than 5")
 
-        # Downloads: the chart as SVG (kaleido, system Chromium), the whole deck as one HTML file.
+        # Downloads: the chart as SVG (kaleido, system Chromium; signed in, one export at a time), then the whole
+        # deck as one HTML file.
+        page.get_by_role("button", name="Chart as SVG").click()
         with page.expect_download(timeout=120_000) as svg:
-            page.get_by_role("button", name="Chart as SVG").click()
+            page.get_by_role("button", name="Download 02-map.svg").click(timeout=120_000)
         assert svg.value.suggested_filename == "02-map.svg"
         assert Path(svg.value.path()).read_text(encoding="utf-8").count("choroplethlocation") > 80
         page.get_by_text("Deck, round and settings").click()
@@ -114,6 +116,9 @@ def test_published_the_page_opens_signed_out_and_nothing_else(sample_db_path: Pa
         expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
         page.get_by_role("button", name="Next").click()
         expect(page.get_by_role("heading", name=TITLES[1], level=1)).to_be_visible(timeout=60_000)
+        settle(page)
+        expect(page.get_by_role("button", name="Chart as PNG")).to_have_count(0)  # a browser each: signed in only
+        expect(page.get_by_role("button", name="Chart as SVG")).to_have_count(0)
         for address in ("matching", "applicants", "overview"):
             page.goto(f"{url}/{address}")
             expect(page.get_by_role("heading", name="Sign in")).to_be_visible(timeout=60_000)

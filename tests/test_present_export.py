@@ -90,7 +90,7 @@ def test_the_html_deck_draws_every_chart_offline(deck_file: Path) -> None:
 
 
 @pytest.mark.slow
-def test_png_and_svg_per_slide_offline(sample_db_path: Path, tmp_path: Path) -> None:
+def test_png_and_svg_per_slide_offline(sample_db_path: Path, tmp_path: Path, users: dict) -> None:
     require_chromium()
     con = db.connect(sample_db_path, read_only=True)
     try:
@@ -111,7 +111,7 @@ def test_png_and_svg_per_slide_offline(sample_db_path: Path, tmp_path: Path) -> 
     assert map_svg.count("choroplethlocation") > 80  # the countries, drawn from the vendored geometry
     assert "Participants and countries per round" in svgs[0].read_text(encoding="utf-8")
     with pytest.raises(images.ImageExportFailed, match=r"Chart images are png or svg, not .gif.\."):
-        images.render(built, "gif")
+        images.render(built, "gif", by=users["director"])
 
 
 def test_no_chromium_is_said_plainly(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -8,6 +8,11 @@ explicitly (``WORKBENCH_CHROMIUM``, default ``/usr/bin/chromium``) and never dow
 The page kaleido renders in loads plotly.js from the plotly package (a local file), no MathJax (kaleido's
 default is a CDN), and a local script that registers the vendored world map with plotly.js, so a geo
 chart draws without fetching its topology.
+
+Each export starts a Chromium (several processes, about 1 GB for a deck), so it is a signed-in action
+(:func:`render` refuses without a user: the published Present page offers no image to the public) and the
+process draws one export at a time (:data:`QUEUE`): a second export waits for the first up to
+``WORKBENCH_IMAGE_WAIT_SECONDS`` (default 20 s), then is told the export is busy, to try again.
 """
 
 from __future__ import annotations
@@ -15,9 +20,14 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
-from collections.abc import Sequence
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
+from workbench.access import Action, NotAllowed, User, command_line_user, require
 from workbench.charts.present import themed
 from workbench.errors import WorkbenchError
 from workbench.present.slides import Slide
@@ -26,8 +36,51 @@ FORMATS = ("png", "svg")
 WIDTH, HEIGHT = 1600, 900
 
 
+#: How long an export waits for the one being drawn before it is told to try again (seconds).
+DEFAULT_WAIT_SECONDS = 20.0
+
+
 class ImageExportFailed(WorkbenchError):
     """The chart images could not be made (no browser, or the browser failed)."""
+
+
+class ImageExportBusy(ImageExportFailed):
+    """Another export was being drawn all the time this one waited."""
+
+
+class ExportQueue:
+    """One export at a time in this process: a lock taken with a timeout. ``history`` keeps when each of the
+    last exports held it (``time.monotonic()`` start and end), which shows that they never overlap."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.history: deque[tuple[float, float]] = deque(maxlen=100)
+
+    @contextmanager
+    def slot(self, wait: float) -> Iterator[None]:
+        """Hold the one slot; wait up to ``wait`` seconds for it, then :class:`ImageExportBusy`."""
+        if not self._lock.acquire(timeout=max(float(wait), 0.0)):
+            raise ImageExportBusy(f"Another chart image is being drawn: busy, try again in a moment (waited "
+                                  f"{float(wait):g} s; images are drawn one at a time).")
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.history.append((started, time.monotonic()))
+            self._lock.release()
+
+
+#: The process's one queue of image exports.
+QUEUE = ExportQueue()
+
+
+def wait_seconds() -> float:
+    """``$WORKBENCH_IMAGE_WAIT_SECONDS`` (default :data:`DEFAULT_WAIT_SECONDS`)."""
+    raw = os.environ.get("WORKBENCH_IMAGE_WAIT_SECONDS", "").strip()
+    try:
+        return float(raw) if raw else DEFAULT_WAIT_SECONDS
+    except ValueError:
+        return DEFAULT_WAIT_SECONDS
 
 
 def chromium_path() -> Path:
@@ -62,12 +115,22 @@ async def _render(slides: Sequence[Slide], fmt: str, theme: str, browser: Path, 
     return out
 
 
-def render(slides: Sequence[Slide], fmt: str, *, theme: str = "light") -> list[bytes]:
-    """Each slide's chart (with its title) as ``fmt`` bytes, in order."""
+def render(slides: Sequence[Slide], fmt: str, *, by: User | None, theme: str = "light",
+           wait: float | None = None) -> list[bytes]:
+    """Each slide's chart (with its title) as ``fmt`` bytes, in order, for the signed-in ``by``.
+
+    Refused without a user (:class:`~workbench.access.NotAllowed`); drawn one export at a time (:data:`QUEUE`),
+    waiting up to ``wait`` seconds (default :func:`wait_seconds`) for the one before, else
+    :class:`ImageExportBusy`.
+    """
+    if by is None:
+        raise NotAllowed("Sign in to export chart images: each one starts a browser on the server.")
+    require(by, Action.PRESENT)
     if fmt not in FORMATS:
         raise ImageExportFailed(f"Chart images are {' or '.join(FORMATS)}, not {fmt!r}.")
     browser = chromium_path()
-    with tempfile.TemporaryDirectory(prefix="workbench-kaleido-") as work:
+    with QUEUE.slot(wait_seconds() if wait is None else wait), \
+            tempfile.TemporaryDirectory(prefix="workbench-kaleido-") as work:
         try:
             return asyncio.run(_render(slides, fmt, theme, browser, Path(work)))
         except WorkbenchError:
@@ -78,12 +141,18 @@ def render(slides: Sequence[Slide], fmt: str, *, theme: str = "light") -> list[b
                 f"{browser} starts (`{browser} --headless=new --version`), then try again.") from exc
 
 
-def export_images(slides: Sequence[Slide], out_dir: Path, fmt: str, *, theme: str = "light") -> list[Path]:
-    """Write one ``NN-key.fmt`` file per slide into ``out_dir`` (created); returns the paths."""
+def export_images(slides: Sequence[Slide], out_dir: Path, fmt: str, *, theme: str = "light",
+                  by: User | None = None) -> list[Path]:
+    """Write one ``NN-key.fmt`` file per slide into ``out_dir`` (created); returns the paths.
+
+    For ``workbench present export``: ``by`` defaults to the command line's operator
+    (:func:`~workbench.access.command_line_user`), who can read the database file anyway.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    images = render(slides, fmt, theme=theme, by=by or command_line_user())
     written = []
-    for i, (slide, data) in enumerate(zip(slides, render(slides, fmt, theme=theme), strict=True), start=1):
+    for i, (slide, data) in enumerate(zip(slides, images, strict=True), start=1):
         path = out_dir / _file_name(i, slide, fmt)
         path.write_bytes(data)
         written.append(path)

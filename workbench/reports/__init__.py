@@ -48,6 +48,7 @@ from workbench.reports.followup import (
     waitlist,
 )
 from workbench.reports.outcomes import (
+    NAME_STAND_IN,
     CodingProgress,
     OutcomesGlance,
     cleared_quotes,
@@ -58,6 +59,7 @@ from workbench.reports.outcomes import (
     impact_overall,
     new_and_returning,
     outcomes_glance,
+    quote_scrubber,
     retention,
     retention_matrix,
     satisfaction_by_returning,
@@ -66,6 +68,7 @@ from workbench.reports.outcomes import (
 )
 
 __all__ += [
+    "NAME_STAND_IN",
     "CodingProgress",
     "HealthSummary",
     "OutcomesGlance",
@@ -87,6 +90,7 @@ __all__ += [
     "outcomes_glance",
     "partnership_health",
     "partnership_members",
+    "quote_scrubber",
     "rematch_candidates",
     "retention",
     "retention_matrix",

@@ -3,11 +3,16 @@ retention from round to round, and the coded impact answers.
 
 All are aggregates except two: :func:`impact_answers` (the answers' text, for coding: personal data, so it
 takes the signed-in user) and :func:`cleared_quotes` (only the answers a coordinator cleared for public
-use, with round and country and nothing that names the person)."""
+use, with round and country and nothing that names the person). A cleared answer is scrubbed before it is
+quoted (:func:`quote_scrubber`): the name of any known participant or staff member becomes
+:data:`NAME_STAND_IN`, and email addresses and phone numbers are removed, as the analyst snapshot does with
+names (:class:`workbench.privacy.Replacer`)."""
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -15,9 +20,11 @@ import pandas as pd
 from workbench.access import Action, User, country_scope, require
 from workbench.db import Connection
 from workbench.followup.impact import LABELS, suggest
+from workbench.privacy import Replacer
 from workbench.vocab import IMPACT_SHARES
 
 __all__ = [
+    "NAME_STAND_IN",
     "CodingProgress",
     "OutcomesGlance",
     "cleared_quotes",
@@ -28,6 +35,7 @@ __all__ = [
     "impact_overall",
     "new_and_returning",
     "outcomes_glance",
+    "quote_scrubber",
     "retention",
     "retention_matrix",
     "satisfaction_by_returning",
@@ -162,11 +170,55 @@ def impact_answers(con: Connection, round_id: str, *, by: User, which: str = "aw
     return frame
 
 
+#: What the name of a participant or a staff member becomes in a public quote.
+NAME_STAND_IN = "[name]"
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+%'-]+@[\w-]+(?:\.[\w-]+)+")
+#: A run of digits with the separators phone numbers are written with; a phone number if it has 7 to 15 digits
+#: and is not a date or a span of years (:func:`_is_phone`).
+_PHONE_LIKE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d\s().\-/]{5,}\d(?!\w)")
+_NOT_PHONES = (re.compile(r"\d{4}\s*[-–/]\s*\d{2,4}"),  # 2015-2017, 2016/17
+               re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}"),  # 12/05/2016
+               re.compile(r"\d{4}[./-]\d{1,2}[./-]\d{1,2}"))  # 2016-05-12
+
+
+def _is_phone(candidate: str) -> bool:
+    digits = sum(c.isdigit() for c in candidate)
+    return 7 <= digits <= 15 and not any(p.fullmatch(candidate.strip()) for p in _NOT_PHONES)
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"\(\s*\)|\[\s*\]|<\s*>", "", text)  # brackets left empty by a removed address
+    text = re.sub(r"[ \t]{2,}", " ", text)
+    text = re.sub(r"\(\s+", "(", text)
+    return re.sub(r"\s+([,.;:!?)])", r"\1", text).strip()
+
+
+def quote_scrubber(con: Connection) -> Callable[[str], str]:
+    """A function that makes an answer fit to quote in public: every known participant's and staff member's
+    name (whole words, any case) becomes :data:`NAME_STAND_IN`; email addresses and phone numbers go.
+
+    A coordinator clears an answer when it names nobody; this catches what a reader missed. It knows the names
+    the database holds (a first name alone, or a person the program never met, stays)."""
+    names = [r[0] for r in con.execute(
+        "SELECT name FROM people UNION SELECT name FROM applications UNION SELECT name FROM coordinators").fetchall()
+        if r[0]]
+    replacer = Replacer(dict.fromkeys(names, NAME_STAND_IN), ambiguous=NAME_STAND_IN)
+
+    def scrub(text: str) -> str:
+        text = _EMAIL.sub("", str(text))  # first: an address often holds the person's name
+        text = _PHONE_LIKE.sub(lambda m: "" if _is_phone(m.group(0)) else m.group(0), text)
+        return _tidy(replacer.sub(text))
+
+    return scrub
+
+
 def cleared_quotes(con: Connection, *, round_id: str | None = None) -> pd.DataFrame:
     """The impact answers cleared for public use, to quote where the public sees them: the text with its
     round, country and confirmed categories, and nothing that names the person (no name, email or id).
 
-    Only answers a coordinator marked cleared (:func:`workbench.followup.impact.set_cleared`) appear."""
+    Only answers a coordinator marked cleared (:func:`workbench.followup.impact.set_cleared`) appear, and
+    their text is scrubbed (:func:`quote_scrubber`): names, email addresses and phone numbers do not reach the
+    public."""
     frame = con.execute(
         """SELECT s.round_id, r.label AS round_label, a.country_iso3, c.name AS country, s.impact_text,
                s.impact_codes
@@ -175,6 +227,9 @@ def cleared_quotes(con: Connection, *, round_id: str | None = None) -> pd.DataFr
            WHERE s.is_cleared AND s.impact_text IS NOT NULL AND trim(s.impact_text) <> ''
              AND ($round IS NULL OR s.round_id = $round)
            ORDER BY r.seq, c.name, s.impact_text""", {"round": round_id}).df()
+    if len(frame):
+        scrub = quote_scrubber(con)
+        frame["impact_text"] = [scrub(t) for t in frame["impact_text"]]
     frame["impact_codes"] = [list(codes) for codes in frame["impact_codes"]]
     frame["labels"] = [", ".join(LABELS[c] for c in codes) for codes in frame["impact_codes"]]
     return frame
