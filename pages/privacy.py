@@ -1,14 +1,24 @@
 """Personal data: erase a person's data everywhere (a director's), and the retention period."""
 
+import pandas as pd
 import streamlit as st
 
 from workbench import privacy, program
 from workbench.access import Action, may
+from workbench.config import settings
 from workbench.ui.auth import current_user
-from workbench.ui.connection import cursor
+from workbench.ui.connection import cursor, rewrite_live_database
 from workbench.ui.feedback import reporting_errors, saved, show_feedback
+from workbench.ui.widgets import md_text, safe_table
 
 ERASED_KEY = "privacy_erased_email"
+
+
+def held_frame(held: list[privacy.HeldCopy]) -> pd.DataFrame:
+    return pd.DataFrame({"file": [str(h.path) for h in held], "kind": [h.kind for h in held],
+                         "made (UTC)": [h.made_at for h in held],
+                         "removed (UTC)": [h.removed_by if h.removed_by else "when someone deletes it" for h in held]})
+
 
 con = cursor()
 user = current_user(con, Action.ERASE)
@@ -19,22 +29,33 @@ show_feedback()
 st.subheader("Erase a person")
 st.write("Erases the person's name, email, survey answers' text and case notes everywhere, the audit log's copies "
          "included. Their rows stay (as *Erased person*), so counts and reports do not change. This cannot be "
-         "undone; a backup made before still holds the data.")
+         "undone. The database file is rewritten afterwards, so its bytes keep nothing of them; backups made "
+         "before keep them until they are removed (the copies that hold the person are listed before you erase).")
 email = st.text_input("Email of the person to erase", key="erase_email").strip()
 if email and email.lower() == st.session_state.get(ERASED_KEY):
-    st.info(f"{email} has been erased.")
+    st.info(md_text(f"{email} has been erased."))
 elif email:
     person = None
     with reporting_errors():
         person = privacy.find_person(con, email, by=user)
     if person is not None:
-        st.write(person.describe())
-        sure = st.checkbox(f"Yes, erase {person.name}'s personal data for good", key="erase_sure")
+        st.text(person.describe())
+        held = privacy.copies_holding([person.person_id], settings().db_path)
+        if held:
+            st.write(f"{len(held)} backup(s) or other copies hold this person. The erasure does not reach into "
+                     "them; they go as the table says.")
+            st.dataframe(held_frame(held), hide_index=True, width="stretch")
+        sure = st.checkbox("Yes, erase this person's personal data for good", key="erase_sure")
         if st.button("Erase this person", type="primary", disabled=not sure, key="erase_person"):
             with reporting_errors():
                 done = privacy.forget(con, person.email, by=user)
                 st.session_state[ERASED_KEY] = person.email
-                saved(con, done.summary())
+                con.close()
+                rewrite_live_database()  # no old block of the file keeps what was erased
+                con = cursor()
+                left = privacy.held_copies_summary(privacy.copies_holding(done.person_ids, settings().db_path))
+                saved(con, f"{done.summary()} The database file was rewritten, so its bytes no longer hold what "
+                      f"was erased. {left}")
 
 st.subheader("Retention")
 years = program.retention_years(con)
@@ -57,9 +78,15 @@ with reporting_errors():
 if due is not None and due.years is not None:
     st.write(due.summary())
     if not due.due.empty:
-        st.dataframe(due.due.assign(rounds=due.due["rounds"].map(", ".join)), hide_index=True, width="stretch")
+        st.dataframe(safe_table(due.due.assign(rounds=due.due["rounds"].map(", ".join))), hide_index=True,
+                     width="stretch")
         sure = st.checkbox(f"Yes, erase these {len(due.due)} people's personal data for good", key="retention_sure")
         if st.button(f"Erase {len(due.due)} people", type="primary", disabled=not sure, key="apply_retention"):
             with reporting_errors():
                 done = privacy.apply_retention(con, by=user)
-                saved(con, done.summary())
+                con.close()
+                rewrite_live_database()  # no old block of the file keeps what was erased
+                con = cursor()
+                erased = done.erasure.person_ids if done.erasure else ()
+                left = privacy.held_copies_summary(privacy.copies_holding(erased, settings().db_path))
+                saved(con, f"{done.summary()} The database file was rewritten. {left}")

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from workbench import db, privacy, program
+from tests.disk_support import all_text, found_in, found_in_bytes, previous_checkpoint
+from workbench import backups, db, privacy, program
 from workbench.access import ROLES, NotAllowed, User
 from workbench.errors import NotFound
 
@@ -252,17 +254,35 @@ def test_workbench_retention_set_and_apply(writable_db: Path) -> None:
 def test_a_director_erases_a_person_and_sets_retention_on_the_page(app_env: Path) -> None:
     from tests.app_support import app_as
 
+    con = db.connect(app_env)
+    con.execute("UPDATE people SET name = ? WHERE person_id = 3", [NAME])  # a name no one else has
+    con.execute("UPDATE applications SET name = ? WHERE person_id = 3", [NAME])
+    con.execute("CHECKPOINT")
+    dated, _ = backups.keep_dated(con, app_env.parent / "backups", 3)  # made before: it will still hold her
+    con.close()
     at = app_as("director", "pages/privacy.py")
     assert at.title[0].value == "Personal data"
     assert any("no retention period is set" in m.value for m in at.markdown)
     at.text_input(key="erase_email").input(EMAIL).run()
-    assert any("Hannah Murphy <hannah.murphy@lib9.au.example.org> (person 3)" in m.value for m in at.markdown)
+    assert any(f"{NAME} <hannah.murphy@lib9.au.example.org> (person 3)" in t.value for t in at.text)
+    held = at.dataframe[0].value
+    assert held["file"].tolist() == [str(dated)] and held["kind"].tolist() == ["dated backup"]
     assert at.button(key="erase_person").disabled  # not before the confirmation
     at.checkbox(key="erase_sure").check().run()
     at.button(key="erase_person").click().run()
     assert not at.exception, at.exception
-    assert any("Erased the personal data of person 3" in s.value for s in at.success)
+    done = [s.value for s in at.success if "Erased the personal data of person 3" in s.value]
+    assert done and "The database file was rewritten" in done[0]
+    assert "1 other copy" in done[0] or "1 dated backup(s)" in done[0]
     assert _name(app_env, read_only=False) == "Erased person"  # the app holds the file open read-write
+    # the app's file was rewritten under it: nothing of her in its previous checkpoint or its bytes
+    copy = app_env.parent / "now.duckdb"
+    shutil.copy(app_env, copy)
+    older = previous_checkpoint(copy, app_env.parent / "older.duckdb")
+    gone = {NAME, EMAIL}
+    assert found_in(all_text(copy), gone) == set()
+    assert older is None or found_in(all_text(older), gone) == set()
+    assert found_in_bytes(app_env, {NAME}) == set()
 
     at.number_input(key="retention_years").set_value(5)
     submit = [b for b in at.button if b.label == "Save the retention period"]

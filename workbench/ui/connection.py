@@ -104,8 +104,28 @@ def cursor() -> db.Connection:
         )
         st.stop()
     try:
-        return _server(str(path)).con.cursor()
+        with _swapping:  # not while the file is being rewritten (an erasure): wait for the new one
+            return _server(str(path)).con.cursor()
     except WorkbenchError as exc:
         st.error(str(exc))
         st.stop()
         raise  # unreachable: st.stop() raises
+
+
+#: Held while the live file is rewritten: a script run asking for a cursor meanwhile waits for the new file.
+_swapping = threading.Lock()
+
+
+def rewrite_live_database() -> None:
+    """After an erasure: rewrite the live file so no old block holds the erased data (``db.rewrite_file``).
+
+    The server's connection is the only one open on the file; it is closed (the resource released, the
+    backup keeper stopped), the file copied to a fresh one and swapped in, and the next cursor opens the new
+    file. Writes of other sessions wait on the write lock meanwhile; a page that was reading at that moment
+    shows an error once and works again on its next run. Cursors taken before are closed: take a new one.
+    """
+    path = settings().db_path
+    db.wait_for_snapshots()  # a background snapshot reads through the connection about to close
+    with _swapping, db.writing():
+        _server.clear()
+        db.rewrite_file(path)
