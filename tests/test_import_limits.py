@@ -1,5 +1,6 @@
-"""Import limits and faults, with real files: a zip bomb, a workbook of three sheets, a 200,000-character
-cell, too many rows or bytes, internationalised emails end to end, dates outside the round."""
+"""Import limits and faults, with real files: a zip bomb, a workbook of three sheets, a 100,000-character
+cell (the longest read at all: tests/test_import_bounds.py refuses longer ones, and rows and tables too large),
+too many rows or bytes, internationalised emails end to end, dates outside the round."""
 
 from __future__ import annotations
 
@@ -200,25 +201,25 @@ def test_check_ins_can_come_as_a_workbook(con: db.Connection, users: dict[str, U
 
 
 # ---------------------------------------------------------------------------------------------------
-# A 200,000-character cell
+# A 100,000-character cell: the longest a file may hold; it rejects its row, not the file
 
 
-def test_a_200000_character_cell_rejects_its_row_not_the_file(con: db.Connection, users: dict[str, User]) -> None:
+def test_a_100000_character_cell_rejects_its_row_not_the_file(con: db.Connection, users: dict[str, User]) -> None:
     lines = (FOLLOWUP / "broken_checkins.csv").read_text().splitlines()
     header = next(csv.reader([lines[0]]))
     good = next(csv.reader([lines[1]]))
     huge = list(good)
-    huge[header.index("Which topics did you discuss?")] = "x" * 200_000
+    huge[header.index("Which topics did you discuss?")] = "x" * 100_000
     huge[header.index("Fortnight")] = "4"
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows([header, good, huge])
     data = buffer.getvalue().encode()
-    assert len(data) > 200_000
+    assert len(data) > 100_000
     report = ck.validate_checkins(con, data, "2016B", filename="huge.csv", by=users["coordinator"])  # no _csv.Error
     assert [r["row"] for r in report.records] == [2]
     (rejection,) = report.rejections
     assert (rejection.row, rejection.column) == (3, "Which topics did you discuss?")
-    assert rejection.reason == f"The cell holds 200,000 characters; the limit is {MAX_CELL:,}."
+    assert rejection.reason == f"The cell holds 100,000 characters; the limit is {MAX_CELL:,}."
     assert "Shorten it to at most 1,000 characters" in rejection.fix
     assert len(rejection.value) == 200  # the report shows the start of the cell, not all of it
 
@@ -238,13 +239,13 @@ def test_free_text_may_run_to_ten_thousand_characters(con: db.Connection, users:
             assert "10,001 characters; the limit is 10,000" in report.rejections[0].reason
 
 
-def test_a_200000_character_cell_in_an_application_file_rejects_its_row() -> None:
-    data = application_csv([applicant("a@example.org"), applicant("b@example.org", name="N" * 200_000)])
+def test_a_100000_character_cell_in_an_application_file_rejects_its_row() -> None:
+    data = application_csv([applicant("a@example.org"), applicant("b@example.org", name="N" * 100_000)])
     report = read_applications(data, "huge.csv")
     assert report.rows["email"].tolist() == ["a@example.org"]
     (rejection,) = report.rejections
     assert (rejection.row, rejection.column) == (3, "Full name")
-    assert "200,000 characters; the limit is 200" in rejection.reason
+    assert "100,000 characters; the limit is 200" in rejection.reason
 
 
 # ---------------------------------------------------------------------------------------------------
