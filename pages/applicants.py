@@ -10,7 +10,7 @@ from workbench.program.vocabularies import vocabularies
 from workbench.ui.auth import current_user
 from workbench.ui.connection import cursor
 from workbench.ui.feedback import reporting_errors, saved, show_feedback
-from workbench.ui.widgets import round_picker
+from workbench.ui.widgets import md_text, round_picker, safe_table
 
 PAGE_SIZE = 50
 MAP_KEY = "applicant_map"
@@ -117,9 +117,9 @@ where = names.get(country, country) if country else ("your countries" if user.is
 st.subheader(f"Applicants from {where}")
 st.caption(f"{listing.total:,} applicant(s), earliest first; showing {len(listing.rows):,} from "
            f"number {listing.offset + 1 if listing.total else 0:,}.")
-st.dataframe(
-    listing.rows[["application_id", "name", "email", "country", "sector", "career_stage", "submitted_at", "status",
-                  "status_reason", "is_returning"]],
+st.dataframe(  # participants' text: formula-safe for the table's own CSV download
+    safe_table(listing.rows[["application_id", "name", "email", "country", "sector", "career_stage", "submitted_at",
+                             "status", "status_reason", "is_returning"]]),
     hide_index=True, width="stretch",
     column_config={"application_id": st.column_config.NumberColumn("id", format="%d"),
                    "is_returning": st.column_config.CheckboxColumn("Returning"),
@@ -131,8 +131,8 @@ may_decide = may(user, Action.ADMIT) and admission.is_open
 if not admission.is_open:
     st.caption(f"{admission.label} is {admission.status}: admission decisions are closed.")
 elif not may(user, Action.ADMIT):
-    st.caption(f"{user.describe()} can read these applicants but not decide on them: a coordinator or a director "
-               "decides.")
+    st.caption(f"{md_text(user.describe())} can read these applicants but not decide on them: a coordinator or a "
+               "director decides.")
 elif len(listing.rows):
     with st.expander("Accept, waitlist or withdraw an applicant"):
         rows = listing.rows.set_index("application_id")
@@ -149,7 +149,7 @@ elif len(listing.rows):
             with reporting_errors():
                 done = applications.decide(con, int(picked), decision, version=int(rows.at[picked, "version"]),
                                            reason=reason, by=user)
-                saved(con, done.message)
+                saved(con, md_text(done.message))  # names the applicant and quotes the reason
 
 if may_decide:
     over = applications.over_cap(con, round_id)

@@ -9,6 +9,7 @@ from workbench.access import Action
 from workbench.ui.auth import current_user
 from workbench.ui.connection import cursor
 from workbench.ui.feedback import show_feedback
+from workbench.ui.widgets import safe_table
 
 con = cursor()
 user = current_user(con, Action.VIEW_AUDIT)
@@ -36,8 +37,8 @@ if log.empty:
     st.info("No entry matches these filters." if actor or action or since or until
             else "Nothing has been changed yet.")
 else:
-    st.dataframe(
-        log[["logged_at", "actor_name", "actor", "action", "entity", "entity_id", "before", "after"]],
+    st.dataframe(  # before/after quote participants' text
+        safe_table(log[["logged_at", "actor_name", "actor", "action", "entity", "entity_id", "before", "after"]]),
         hide_index=True, width="stretch",
         column_config={
             "logged_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm:ss"),

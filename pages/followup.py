@@ -10,7 +10,7 @@ from workbench.followup import checkins, health, interventions, rematch
 from workbench.ui.auth import current_user
 from workbench.ui.connection import cursor
 from workbench.ui.feedback import reporting_errors, saved, show_feedback
-from workbench.ui.widgets import percent, round_picker
+from workbench.ui.widgets import md_text, percent, round_picker, safe_table
 
 con = cursor()
 user = current_user(con, Action.CASES)
@@ -18,7 +18,7 @@ round_id = round_picker(con, matched_only=True)
 scope = None if (countries := country_scope(user)) is None else list(countries)
 
 st.title("Follow-up")
-st.caption(f"Round **{round_id}** · {user.name}: {reports.coordinator_scope(user)}")
+st.caption(f"Round **{round_id}** · {md_text(user.name)}: {reports.coordinator_scope(user)}")
 
 show_feedback()
 
@@ -44,8 +44,8 @@ with queue_tab:
     if queue.empty:
         st.info("No cases here. Flagged partnerships without a case are in the next tab.")
     else:
-        st.dataframe(queue[["intervention_id", "status", "members", "reason", "opened_on", "coordinator",
-                            "closed_on"]], hide_index=True, width="stretch",
+        st.dataframe(safe_table(queue[["intervention_id", "status", "members", "reason", "opened_on", "coordinator",
+                                       "closed_on"]]), hide_index=True, width="stretch",
                      column_config={"intervention_id": "Case", "opened_on": "Opened", "closed_on": "Closed"})
         labels = {int(r.intervention_id): f"Case {r.intervention_id} · {r.status} · {r.members} · {r.reason}"
                   for r in queue.itertuples()}
@@ -54,11 +54,11 @@ with queue_tab:
         left, right = st.columns([3, 2])
         with left:
             raised_by = case.raised_by if isinstance(case.raised_by, str) else "a coordinator"
-            st.markdown(f"**Partnership {case.partnership_id}** · raised by {raised_by} "
-                        f"on {case.opened_on:%d %b %Y} · {case.reason}")
-            st.dataframe(reports.partnership_members(con, int(case.partnership_id), by=user)[
-                ["name", "email", "country", "languages", "timezone"]], hide_index=True, width="stretch")
-            st.dataframe(reports.case_checkins(con, int(case.partnership_id), by=user), hide_index=True,
+            st.markdown(f"**Partnership {case.partnership_id}** · raised by {md_text(raised_by)} "
+                        f"on {case.opened_on:%d %b %Y} · {md_text(case.reason)}")
+            st.dataframe(safe_table(reports.partnership_members(con, int(case.partnership_id), by=user)[
+                ["name", "email", "country", "languages", "timezone"]]), hide_index=True, width="stretch")
+            st.dataframe(safe_table(reports.case_checkins(con, int(case.partnership_id), by=user)), hide_index=True,
                          width="stretch", height=240)
         with right:
             st.text_area("Notes so far", case.notes or "(none)", disabled=True, height=120, key=f"notes_{case_id}")
@@ -86,15 +86,16 @@ with flagged_tab:
     flagged = reports.partnership_health(con, round_id, by=user, flagged_only=True)
     st.caption("A partnership is flagged when check-ins report no contact for two fortnights running, a partner "
                "says the other has not replied within a week, or a rating of 2 or less.")
-    st.dataframe(flagged[["partnership_id", "members", "reasons", "longest_silence", "lowest_rating",
-                          "fortnights_with_contact", "fortnights_reported", "interventions", "open_interventions"]],
+    st.dataframe(safe_table(flagged[["partnership_id", "members", "reasons", "longest_silence", "lowest_rating",
+                                     "fortnights_with_contact", "fortnights_reported", "interventions",
+                                     "open_interventions"]]),
                  hide_index=True, width="stretch", column_config={
                      "partnership_id": "Partnership", "longest_silence": "Fortnights silent",
                      "open_interventions": "Open cases", "interventions": "Cases"})
     needed = health.needing_a_case(con, round_id, countries=scope)
     if needed:
         st.write(f"{len(needed)} flagged partnership(s) never had a case: "
-                 + ", ".join(f"{n.partnership_id} ({'; '.join(n.reasons)})" for n in needed))
+                 + ", ".join(f"{n.partnership_id} ({md_text('; '.join(n.reasons))})" for n in needed))
         if st.button(f"Open cases for {len(needed)} flagged partnership(s)"):
             with reporting_errors():
                 opened = health.open_cases_from_flags(con, round_id, by=user)
@@ -124,15 +125,17 @@ with rematch_tab:
                    "hard rules: different countries, a shared language, no repeat of a past partnership, not "
                    "forbidden by a coordinator, one live partnership each, and the country cap for someone "
                    "joining from the waitlist.")
-        st.dataframe(stranded[["name", "country", "languages", "reason"]], hide_index=True, width="stretch")
+        st.dataframe(safe_table(stranded[["name", "country", "languages", "reason"]]), hide_index=True,
+                     width="stretch")
         stranded_names = {int(r.application_id): f"{r.name} ({r.country}) · {r.reason}" for r in stranded.itertuples()}
         person = st.selectbox("Re-match", list(stranded_names), format_func=stranded_names.__getitem__,
                               key="rematch_person")
         options = reports.rematch_candidates(con, int(person), by=user)
         feasible = options[options["feasible"]]
         st.write(f"{len(feasible)} of {len(options)} stranded or waitlisted people keep every hard rule.")
-        st.dataframe(options[["name", "country", "source", "shared_interests", "shared_languages", "hours_apart",
-                              "feasible", "problems"]].head(50), hide_index=True, width="stretch")
+        st.dataframe(safe_table(options[["name", "country", "source", "shared_interests", "shared_languages",
+                                         "hours_apart", "feasible", "problems"]].head(50)), hide_index=True,
+                     width="stretch")
         if not feasible.empty:
             partner_names = {int(r.application_id): f"{r.name} ({r.country}, {r.source}) · {r.shared_interests} "
                              f"shared interests · {r.hours_apart:g} h apart" for r in feasible.itertuples()}
@@ -143,8 +146,8 @@ with rematch_tab:
             if go:
                 with reporting_errors():
                     new_pid = rematch.rematch(con, int(person), int(partner), by=user, note=rematch_note)
-                    saved(con, f"New partnership {new_pid}: {stranded_names[int(person)].split(' · ')[0]} with "
-                               f"{partner_names[int(partner)].split(' · ')[0]}.")
+                    saved(con, f"New partnership {new_pid}: {md_text(stranded_names[int(person)].split(' · ')[0])} "
+                               f"with {md_text(partner_names[int(partner)].split(' · ')[0])}.")
 
 if rest:  # the import tab: only for those who may import
     with rest[0]:
@@ -161,16 +164,16 @@ if rest:  # the import tab: only for those who may import
                 validate = checkins.validate_checkins if kind == "checkins" else checkins.validate_surveys
                 report = validate(con, data, round_id, filename=upload.name, by=user)
             if report is not None:
-                (st.warning if report.rejections else st.info)(report.summary())
+                (st.warning if report.rejections else st.info)(md_text(report.summary()))  # names the file
                 if report.rejections:
-                    st.dataframe(report.rejections_frame(), hide_index=True, width="stretch")
+                    st.dataframe(safe_table(report.rejections_frame()), hide_index=True, width="stretch")
                 if report.changed:
                     st.caption("Stored with other answers:")
-                    st.dataframe(report.changed_frame(), hide_index=True, width="stretch")
+                    st.dataframe(safe_table(report.changed_frame()), hide_index=True, width="stretch")
                 replace = st.checkbox("Replace stored answers that differ", value=False, disabled=not report.changed)
                 n = len(report.records) + (len(report.changed) if replace else 0)
                 if st.button(f"Import {n:,} rows", type="primary", disabled=not n):
                     with reporting_errors():
                         done = checkins.import_responses(con, kind, data, round_id, by=user, filename=upload.name,
                                                          replace=replace)
-                        saved(con, done.summary())
+                        saved(con, md_text(done.summary()))

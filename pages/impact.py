@@ -9,7 +9,7 @@ from workbench.followup import impact
 from workbench.ui.auth import current_user
 from workbench.ui.connection import cursor
 from workbench.ui.feedback import reporting_errors, saved, show_feedback
-from workbench.ui.widgets import round_picker
+from workbench.ui.widgets import md_text, round_picker, safe_table
 
 PAGE_SIZE = 10
 
@@ -51,11 +51,11 @@ with awaiting_tab:
         with st.form(f"coding_{round_id}_{page}"):
             chosen = {}
             for row in shown.itertuples():
-                st.markdown(f"**Answer {row.survey_id}** ({row.country_iso3}): {row.impact_text}")
+                st.markdown(f"**Answer {row.survey_id}** ({row.country_iso3}): {md_text(row.impact_text)}")
                 chosen[int(row.survey_id)] = (int(row.version), st.multiselect(
                     "Codes", codes, default=list(row.suggested_codes), format_func=impact.LABELS.__getitem__,
                     key=f"codes_{row.survey_id}", label_visibility="collapsed"))
-                st.caption(f"Suggested because of {row.why}" if row.why else "No category suggested.")
+                st.caption(f"Suggested because of {md_text(row.why)}" if row.why else "No category suggested.")
             confirm = st.form_submit_button(f"Confirm these {len(shown)} answers", type="primary")
         if confirm:
             with reporting_errors():
@@ -66,7 +66,8 @@ with awaiting_tab:
 with coded_tab:
     search = st.text_input("Find answers containing", placeholder="e.g. network")
     coded = reports.impact_answers(con, round_id, by=user, which="coded", search=search, limit=200)
-    st.dataframe(coded[["survey_id", "impact_text", "labels", "is_cleared"]], hide_index=True, width="stretch",
+    st.dataframe(safe_table(coded[["survey_id", "impact_text", "labels", "is_cleared"]]), hide_index=True,
+                 width="stretch",
                  column_config={"survey_id": "Answer", "impact_text": "Answer text", "labels": "Codes",
                                 "is_cleared": "Cleared for public use"})
     if not coded.empty:

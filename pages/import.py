@@ -17,6 +17,7 @@ from workbench.program.vocabularies import KIND_NAMES, vocabularies
 from workbench.ui.auth import current_user
 from workbench.ui.connection import cursor
 from workbench.ui.feedback import reporting_errors, saved, show_feedback
+from workbench.ui.widgets import md_text, safe_table
 
 FILE_KEY = "import_file"          # {"name", "data", "from_uploader"}: the file being imported
 RESULT_KEY = "import_result"      # the round of the last import, linked to once
@@ -38,7 +39,7 @@ imported_into = st.session_state.pop(RESULT_KEY, None)
 if imported_into is not None:
     st.session_state["import_target"] = EXISTING  # more files go into the round just filled
     st.session_state["import_round"] = imported_into
-    st.page_link("pages/applicants.py", label=f"See {imported_into}'s applicants on the map", icon="🗺")
+    st.page_link("pages/applicants.py", label=f"See {md_text(imported_into)}'s applicants on the map", icon="🗺")
 
 
 def _key(*parts: str) -> str:
@@ -76,7 +77,8 @@ if target == NEW:
     if latest is not None:
         st.caption(f"The applicants {latest} waitlisted under its country cap are carried over into the new round.")
     if round_id in set(table_of_rounds["round_id"]):
-        st.error(f"Round {round_id} already exists. Choose “{EXISTING}” to add applications to it, or another id.")
+        st.error(f"Round {md_text(round_id)} already exists. Choose “{EXISTING}” to add applications to it, or "
+                 "another id.")
         st.stop()
 else:
     labels = dict(zip(open_rounds["round_id"], open_rounds["label"] + " · " + open_rounds["status"], strict=True))
@@ -101,8 +103,9 @@ digest = hashlib.sha1(data).hexdigest()[:10]
 with reporting_errors(stop=True):
     table = read_table(data, name)
 
-with st.expander(f"The file: **{name}**, {len(table):,} rows, {len(table.columns)} columns (the first 20 rows)"):
-    st.dataframe(table.head(20), width="stretch")
+with st.expander(f"The file: **{md_text(name)}**, {len(table):,} rows, {len(table.columns)} columns "
+                 "(the first 20 rows)"):
+    st.dataframe(safe_table(table.head(20)), width="stretch")
 
 # 3. Columns: matched automatically (or as remembered for this form), changed by hand -----------------
 header = match_headers(table.columns)
@@ -118,7 +121,8 @@ with st.expander("Columns", expanded=bool(header.missing_required) and remembere
     for i, column in enumerate(table.columns):
         fields = [IGNORE, *CANONICAL]
         default = matched.get(str(column)) or IGNORE
-        picked = grid[i % 3].selectbox(f"“{column}”", fields, index=fields.index(default) if default in fields else 0,
+        picked = grid[i % 3].selectbox(f"“{md_text(column)}”", fields,
+                                       index=fields.index(default) if default in fields else 0,
                                        key=f"map_{digest}_{i}")
         manual[str(column)] = None if picked == IGNORE else picked
 
@@ -156,7 +160,7 @@ for unknown in preview.unknown_values:
 
 # 5. The check, and the Import button at its top ------------------------------------------------------
 st.subheader("Check")
-st.write(preview.summary())
+st.write(md_text(preview.summary()))  # names the file, quotes its values
 cols = st.columns(5)
 cols[0].metric("Ready to import", f"{preview.imported:,}", help=f"of {preview.total_rows:,} rows")
 cols[1].metric("Rejected rows", f"{len(preview.rejected_rows):,}")
@@ -175,8 +179,9 @@ def _reset_form() -> None:
 
 
 if not may(user, Action.ADMIT):  # importing applies the country cap
-    st.caption(f"{user.describe()} can check a file but not import it: importing also applies the country cap.")
-elif st.button(f"Import {preview.imported:,} application(s) into {round_id}", type="primary",
+    st.caption(f"{md_text(user.describe())} can check a file but not import it: importing also applies the "
+               "country cap.")
+elif st.button(f"Import {preview.imported:,} application(s) into {md_text(round_id)}", type="primary",
                disabled=preview.imported == 0, key="import_confirm"):
     with reporting_errors():
         done = applications.import_applications(
@@ -189,7 +194,7 @@ elif st.button(f"Import {preview.imported:,} application(s) into {round_id}", ty
         if done.new_values() and not may(user, Action.SETTINGS):
             message += (" The values kept as written wait for a director to add, merge or rename them on the "
                         "Settings page.")
-        saved(con, message)
+        saved(con, md_text(message))
 
 # 6. What needs a decision, one tab each --------------------------------------------------------------
 kept_values = preview.unknown_values
@@ -223,15 +228,15 @@ with tabs[0]:
         for column in dict.fromkeys(u.column for u in kept_values):
             group = [u for u in kept_values if u.column == column]
             voc = program[group[0].kind]
-            st.markdown(f"**{column}** (“{group[0].source}”): {len(group)} value(s) outside the "
+            st.markdown(f"**{md_text(column)}** (“{md_text(group[0].source)}”): {len(group)} value(s) outside the "
                         f"{KIND_NAMES[group[0].kind][1]}")
             choices = {KEEP: "keep as written", ADD: "add as a new value" if director else "keep for a director",
                        DROP: "drop it", **{t.value: f"→ {t.label}" for t in voc.terms}}
             grid = st.columns(2)
             for i, u in enumerate(group):
                 rows = ", ".join(map(str, u.rows[:6])) + (", …" if len(u.rows) > 6 else "")
-                hint = f" — perhaps {voc.label(u.suggestion)}" if u.suggestion else ""
-                grid[i % 2].selectbox(f"“{u.value}”: {len(u.rows)} row(s) ({rows}){hint}", list(choices),
+                hint = f" — perhaps {md_text(voc.label(u.suggestion))}" if u.suggestion else ""
+                grid[i % 2].selectbox(f"“{md_text(u.value)}”: {len(u.rows)} row(s) ({rows}){hint}", list(choices),
                                       format_func=choices.__getitem__, key=f"value_{digest}_{_key(u.column, u.value)}")
 
 with tabs[1]:
@@ -240,14 +245,14 @@ with tabs[1]:
     for value, candidates in suggested.items():
         names = {LEAVE: LEAVE, **{code: f"{country} ({code})" for code, country in candidates}}
         left, right = st.columns([1, 2])
-        left.selectbox(f"“{value}” is", list(names), key=f"country_{digest}_{_key(value)}",
+        left.selectbox(f"“{md_text(value)}” is", list(names), key=f"country_{digest}_{_key(value)}",
                        format_func=names.__getitem__)
         rows = sorted({s.row for s in preview.country_suggestions if s.value == value})
         shown = {field: preview.mapping[field] for field in ("name", "timezone", "languages", "organisation")
                  if field in preview.mapping}
         if rows:
-            right.dataframe(table.loc[[r for r in rows if r in table.index], list(shown.values())].rename(
-                columns={v: k for k, v in shown.items()}).rename_axis("row"), width="stretch")
+            right.dataframe(safe_table(table.loc[[r for r in rows if r in table.index], list(shown.values())].rename(
+                columns={v: k for k, v in shown.items()}).rename_axis("row")), width="stretch")
         else:
             right.caption("Confirmed: its rows are ready to import.")
 
@@ -265,7 +270,7 @@ with tabs[2]:
             page = st.number_input(f"Page (of {pages}, {PAGE} at a time)", 1, pages, 1, key=f"near_page_{digest}") \
                 if pages > 1 else 1
             for key, match in matches[(page - 1) * PAGE: page * PAGE]:
-                st.checkbox(f"{match.describe()}", key=f"person_{digest}_{key}")
+                st.checkbox(md_text(match.describe()), key=f"person_{digest}_{key}")
         else:
             st.write(f"{len({m.row for m in offered.values()})} applicant(s): "
                      + ("each is added as a new person." if mode == ALL_NEW else "each is linked to the known person "
@@ -278,23 +283,24 @@ with tabs[3]:
         st.radio("Of someone who submitted twice, import", ["latest", "first"], horizontal=True,
                  format_func=lambda k: "the latest submission (forms are resubmitted to correct answers)"
                  if k == "latest" else "the first submission", key=f"keep_{digest}")
-        st.dataframe(pd.DataFrame([r.as_dict() for r in preview.resubmitted])[["row", "value", "reason"]]
-                     .rename(columns={"row": "row set aside", "value": "email"}), hide_index=True, width="stretch")
+        st.dataframe(safe_table(pd.DataFrame([r.as_dict() for r in preview.resubmitted])[["row", "value", "reason"]]
+                                .rename(columns={"row": "row set aside", "value": "email"})), hide_index=True,
+                     width="stretch")
 
 with tabs[4]:
     if not preview.warnings:
         st.caption("Every time zone was read.")
     else:
         st.caption("Time zones that could not be read: the country's main zone is used (the rows are imported).")
-        st.dataframe(pd.DataFrame([w.as_dict() for w in preview.warnings]).rename(columns={"fix": "what to do"}),
-                     hide_index=True, width="stretch")
+        st.dataframe(safe_table(pd.DataFrame([w.as_dict() for w in preview.warnings]).rename(
+            columns={"fix": "what to do"})), hide_index=True, width="stretch")
 
 with tabs[5]:
     if preview.already_applied:
-        st.caption(f"{len(preview.already_applied):,} row(s) already applied to {round_id}: nothing to do, the "
-                   "earlier application is kept.")
+        st.caption(f"{len(preview.already_applied):,} row(s) already applied to {md_text(round_id)}: nothing to do, "
+                   "the earlier application is kept.")
     if len(rejections):
-        st.dataframe(rejections, hide_index=True, width="stretch",
+        st.dataframe(safe_table(rejections), hide_index=True, width="stretch",
                      column_config={"row": st.column_config.NumberColumn("row", format="%d")})
         st.download_button("Download the rejected rows (CSV)", frame_csv_bytes(rejections),
                            file_name=f"{name.rsplit('.', 1)[0]}-rejections.csv", mime="text/csv")

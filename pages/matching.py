@@ -15,7 +15,7 @@ from workbench.messages import introductions, outbox, smtp
 from workbench.ui.auth import current_user
 from workbench.ui.connection import cursor
 from workbench.ui.feedback import reporting_errors, saved, show_feedback
-from workbench.ui.widgets import percent, round_picker
+from workbench.ui.widgets import md_text, percent, round_picker, safe_table
 
 con = cursor()
 user = current_user(con, Action.MATCH)
@@ -47,7 +47,8 @@ show_feedback()
 if editable:
     unconfirmed = unconfirmed_values(con, round_id)
     if not unconfirmed.empty:
-        listed = "; ".join(f"{r.kind} '{r.value}' ({r.applications})" for r in unconfirmed.head(8).itertuples())
+        listed = "; ".join(f"{r.kind} '{md_text(r.value)}' ({r.applications})"  # as the applicants wrote them
+                           for r in unconfirmed.head(8).itertuples())
         more = f" and {len(unconfirmed) - 8} more" if len(unconfirmed) > 8 else ""
         st.warning(
             f"{len(unconfirmed)} value(s) in this round's applications are not in the program's vocabularies yet: "
@@ -141,7 +142,8 @@ tabs = st.tabs(["Partnerships", "Unmatched", "Pair by hand", "Rules", "Compare r
 with tabs[0]:
     parts = matchstore.run_partnerships(con, run_id, by=user)
     st.dataframe(
-        parts[["partnership_id", "kind", "is_locked", "score", "person_a", "person_b", "person_c", "explanation"]],
+        safe_table(parts[["partnership_id", "kind", "is_locked", "score", "person_a", "person_b", "person_c",
+                          "explanation"]]),
         hide_index=True, width="stretch", height=420,
         column_config={"partnership_id": "id", "is_locked": "locked", "person_c": "third (trio)",
                        "score": st.column_config.NumberColumn(format="%.1f")},
@@ -172,8 +174,8 @@ with tabs[1]:
     if unmatched.empty:
         st.success("Everyone in this run has a partner.")
     else:
-        st.dataframe(unmatched[["application_id", "name", "country_iso3", "sector", "career_stage", "reason",
-                                "change"]], hide_index=True, width="stretch")
+        st.dataframe(safe_table(unmatched[["application_id", "name", "country_iso3", "sector", "career_stage",
+                                           "reason", "change"]]), hide_index=True, width="stretch")
 
 with tabs[2]:
     if not can_edit:
@@ -186,7 +188,7 @@ with tabs[2]:
             with reporting_errors():
                 warnings = matchstore.check_pairing(con, round_id, chosen_people, by=user, run_id=run_id)
                 for warning in warnings:
-                    st.warning(warning)
+                    st.warning(md_text(warning))  # names the people chosen
                 if not warnings:
                     st.success("No hard rule broken and nothing to warn about.")
                 if st.button("Pair them", type="primary", key="pair"):
@@ -205,7 +207,7 @@ with tabs[3]:
     if rules.empty:
         st.info("No locks, forbidden pairs or exclusions for this round.")
     else:
-        st.dataframe(rules, hide_index=True, width="stretch")
+        st.dataframe(safe_table(rules), hide_index=True, width="stretch")
         if editable:
             rid = st.selectbox("Rule", [int(x) for x in rules["rule_id"]], key="rule_pick")
             if st.button("Remove rule", key="remove_rule"):
@@ -219,7 +221,7 @@ with tabs[4]:
         a = c1.selectbox("First run", run_ids, index=1, key="cmp_a")
         b = c2.selectbox("Second run", run_ids, index=0, key="cmp_b")
         if a != b:
-            st.dataframe(matchstore.compare_runs(con, a, b).astype(str), hide_index=True, width="stretch")
+            st.dataframe(safe_table(matchstore.compare_runs(con, a, b).astype(str)), hide_index=True, width="stretch")
 
 with tabs[5]:
     if run["status"] == "proposed" and editable:
@@ -241,7 +243,7 @@ with tabs[5]:
             queued = outbox.queue_introductions(con, round_id, by=user)
             saved(con, f"{queued.summary()} Review and send them on the Outbox page.")
     if not may(user, Action.EXPORT_PERSONAL):
-        st.info(f"{user.describe()} may not export participants' data.")
+        st.info(f"{md_text(user.describe())} may not export participants' data.")
     elif introductions.published_partnerships(con, round_id, by=user).empty:
         st.info("Exports appear once a run is published.")
     else:

@@ -11,6 +11,7 @@ from workbench.program import vocabularies as v
 from workbench.ui.auth import current_user
 from workbench.ui.connection import cursor
 from workbench.ui.feedback import reporting_errors, saved, show_feedback
+from workbench.ui.widgets import md_text, safe_table
 
 con = cursor()
 user = current_user(con, Action.SETTINGS)
@@ -81,8 +82,8 @@ for kind, tab in zip(v.KINDS, vocabulary_tabs, strict=True):
             return term.label if term.label == value else f"{term.label} ({value})"
 
         st.caption(f"{len(table)} {many}; {int(table['used'].sum()):,} uses stored.")
-        st.dataframe(table.assign(synonyms=table["synonyms"].map("; ".join))[
-            ["label", "value", "synonyms", "used", "where"]], hide_index=True, width="stretch",
+        st.dataframe(safe_table(table.assign(synonyms=table["synonyms"].map("; ".join))[  # values as imported
+            ["label", "value", "synonyms", "used", "where"]]), hide_index=True, width="stretch",
             column_config={"used": st.column_config.NumberColumn("rows using it"), "where": "used by"})
 
         with st.form(f"add_{kind}", clear_on_submit=True):
@@ -94,7 +95,7 @@ for kind, tab in zip(v.KINDS, vocabulary_tabs, strict=True):
             if st.form_submit_button(f"Add the {one}"):
                 with reporting_errors():
                     term = v.add_term(con, kind, value, label=label or None, synonyms=_synonyms(words), by=user)
-                    saved(con, f"Added the {one} '{term.value}'.")
+                    saved(con, f"Added the {one} '{md_text(term.value)}'.")
 
         if not values:
             continue
@@ -103,12 +104,12 @@ for kind, tab in zip(v.KINDS, vocabulary_tabs, strict=True):
         old = cols[0].selectbox("Value", values, format_func=name, key=f"rename_old_{kind}")
         new = cols[1].text_input("New value", key=f"rename_new_{kind}").strip()
         used = int(terms[old].used)
-        sure = st.checkbox(f"Yes, rename '{old}' to '{new or '…'}' in the {used:,} rows that use it",
+        sure = st.checkbox(f"Yes, rename '{md_text(old)}' to '{md_text(new) or '…'}' in the {used:,} rows that use it",
                            key=f"rename_sure_{kind}")
         if st.button("Rename", disabled=not (new and sure), key=f"rename_{kind}"):
             with reporting_errors():
                 changed = v.rename_term(con, kind, old, new, by=user, version=int(terms[old].version))
-                saved(con, f"Renamed '{old}' to '{new}' ({sum(changed.values()):,} rows rewritten).")
+                saved(con, f"Renamed '{md_text(old)}' to '{md_text(new)}' ({sum(changed.values()):,} rows rewritten).")
 
         if len(values) > 1:
             st.markdown(f"**Merge two {many}**")
@@ -117,12 +118,14 @@ for kind, tab in zip(v.KINDS, vocabulary_tabs, strict=True):
             others = [x for x in values if x != source]
             into = cols[1].selectbox("into", others, format_func=name, key=f"merge_into_{kind}")
             moved = int(terms[source].used)
-            sure = st.checkbox(f"Yes, move the {moved:,} uses of '{source}' to '{into}' and remove '{source}'",
+            sure = st.checkbox(f"Yes, move the {moved:,} uses of '{md_text(source)}' to '{md_text(into)}' and remove "
+                               f"'{md_text(source)}'",
                                key=f"merge_sure_{kind}")
             if st.button("Merge", disabled=not sure, key=f"merge_{kind}"):
                 with reporting_errors():
                     changed = v.merge_terms(con, kind, source, into, by=user, version=int(terms[source].version))
-                    saved(con, f"Merged '{source}' into '{into}' ({sum(changed.values()):,} rows rewritten).")
+                    saved(con, f"Merged '{md_text(source)}' into '{md_text(into)}' ({sum(changed.values()):,} rows "
+                               "rewritten).")
 
         st.markdown("**Synonyms**")
         chosen = st.selectbox("Value", values, format_func=name, key=f"synonyms_of_{kind}")
@@ -131,7 +134,7 @@ for kind, tab in zip(v.KINDS, vocabulary_tabs, strict=True):
         if st.button("Save the synonyms", key=f"save_synonyms_{kind}"):
             with reporting_errors():
                 term = v.set_synonyms(con, kind, chosen, _synonyms(text), by=user, version=int(terms[chosen].version))
-                saved(con, f"Saved {len(term.synonyms)} synonym(s) of '{chosen}'.")
+                saved(con, f"Saved {len(term.synonyms)} synonym(s) of '{md_text(chosen)}'.")
 
 st.header("Sending email")
 st.write("The mail server the Outbox sends through, from `WORKBENCH_SMTP_*` variables or `[smtp]` in "
@@ -144,6 +147,6 @@ else:
     shown = mail.shown()
     st.dataframe([{"setting": key, "value": str(value)} for key, value in shown.items()], hide_index=True,
                  width="stretch")
-    if st.button(f"Send a test message to me ({user.email})", key="smtp_test", disabled=not user.email):
+    if st.button(f"Send a test message to me ({md_text(user.email)})", key="smtp_test", disabled=not user.email):
         with reporting_errors(), st.spinner("Sending…"):
             st.success(smtp.send_test_message(user.email, by=user, config=mail))

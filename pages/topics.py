@@ -9,7 +9,7 @@ from workbench.followup import topics as planner
 from workbench.ui.auth import current_user
 from workbench.ui.connection import cursor
 from workbench.ui.feedback import reporting_errors, saved, show_feedback
-from workbench.ui.widgets import percent, round_picker
+from workbench.ui.widgets import md_text, percent, round_picker
 
 con = cursor()
 user = current_user(con, Action.TOPICS)
@@ -38,7 +38,7 @@ with plan_tab:
     for warning in planner.plan_warnings(con, round_id):
         st.warning(warning)
     for topic in plan.itertuples():
-        with st.expander(f"{topic.seq}. {topic.title} · {topic.send_on:%d %b %Y}"), \
+        with st.expander(f"{topic.seq}. {md_text(topic.title)} · {topic.send_on:%d %b %Y}"), \
                 st.form(f"topic_{topic.topic_id}"):
             title = st.text_input("Title", value=topic.title, max_chars=planner.MAX_TITLE)
             body = st.text_area("Text", value=topic.body, height=100)
@@ -54,7 +54,7 @@ with plan_tab:
         if delete:
             with reporting_errors():
                 planner.delete_topic(con, int(topic.topic_id), int(topic.version), by=user)
-                saved(con, f"Deleted topic {topic.seq} ('{topic.title}').")
+                saved(con, f"Deleted topic {topic.seq} ('{md_text(topic.title)}').")
     with st.form("add_topic", clear_on_submit=True):
         st.markdown("**Add a topic**")
         new_title = st.text_input("Title of the new topic", max_chars=planner.MAX_TITLE)
@@ -65,7 +65,7 @@ with plan_tab:
     if add:
         with reporting_errors():
             planner.add_topic(con, round_id, title=new_title, body=new_body, send_on=new_day, by=user)
-            saved(con, f"Added '{new_title.strip()}'.")
+            saved(con, f"Added '{md_text(new_title.strip())}'.")
 
 with send_tab:
     if plan.empty:
@@ -81,7 +81,7 @@ with send_tab:
                            planner.round_messages_zip(con, round_id, sender=sender, recipient=recipient),
                            file_name=f"{round_id}-topics.zip", mime="application/zip")
         for topic in planner.round_topics(con, round_id):
-            with st.expander(f"{planner.topic_subject(topic, info.label)} · send {topic.send_on:%d %b %Y}"):
+            with st.expander(f"{md_text(planner.topic_subject(topic, info.label))} · send {topic.send_on:%d %b %Y}"):
                 st.text(planner.topic_text(topic, info.label, len(plan)))
                 st.download_button("Download .eml", planner.topic_eml(con, topic.topic_id, sender=sender,
                                                                       recipient=recipient),

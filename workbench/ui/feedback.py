@@ -21,6 +21,7 @@ import streamlit as st
 
 from workbench import db
 from workbench.errors import WorkbenchError
+from workbench.ui.widgets import md_text
 
 #: Session-state key of the messages waiting for the next run of the page.
 SAVED_KEY = "workbench_saved"
@@ -54,11 +55,13 @@ def reporting_errors(*, stop: bool = False) -> Iterator[None]:
     """Run a library call; a refused change (:class:`WorkbenchError`) shows as its message, not a traceback.
 
     The rest of the block is skipped, so a :func:`saved` after the call runs only when it succeeded.
-    With ``stop=True`` the page stops there too, for a step the rest of the page cannot do without.
+    With ``stop=True`` the page stops there too, for a step the rest of the page cannot do without. The
+    message is shown as text (:func:`~workbench.ui.widgets.md_text`): it may quote a participant's name or a
+    value from an imported file.
     """
     try:
         yield
     except WorkbenchError as exc:
-        st.error(str(exc))
+        st.error(md_text(str(exc)))
         if stop:
             st.stop()
