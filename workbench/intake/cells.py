@@ -7,7 +7,8 @@
   separator, as a form exports its checkbox answers one per line);
 - emails: :func:`parse_email` (internationalised addresses such as ``josé@example.org`` and
   ``ivan@пример.рф`` are valid), :func:`normalise_email` (the key that recognises a returner: NFC,
-  lower case, an ``xn--`` domain in Unicode);
+  lower case, an ``xn--`` domain in Unicode); :func:`parse_mailbox` for an address a setting puts in a
+  header (the program's reply-to), optionally after a display name;
 - booleans (:func:`parse_yes_no`) and whole numbers in a range (:func:`parse_int`);
 - dates: :func:`infer_date_order` decides a file's day/month order, :func:`parse_date` reads one, and
   :class:`DateWindow` checks it against a round.
@@ -40,6 +41,7 @@ __all__ = [
     "parse_date",
     "parse_email",
     "parse_int",
+    "parse_mailbox",
     "parse_yes_no",
     "split_values",
     "too_long",
@@ -133,6 +135,31 @@ def parse_email(text: str) -> str | Problem:
         return value
     shown = value if len(value) <= 80 else value[:79] + "…"
     return Problem(f"'{shown}' is not an email address", _EMAIL_FIX)
+
+
+#: ``Name <address>``: a display name of words (no quotes, brackets, '@', commas or semicolons, which would
+#: hide a second address or make a header mean something else), then one address in angle brackets.
+_MAILBOX = re.compile(r"^(?P<name>[^<>@\",;:\\]*?)\s*<(?P<address>[^<>]*)>$")
+_MAILBOX_FIX = ("Give one email address, such as help@program.example.org, or a name and one address, such as "
+                "Program help <help@program.example.org>.")
+
+
+def parse_mailbox(text: str) -> str | Problem:
+    """One address for a header (a Reply-To, a From): bare (``help@program.org``) or after a display name
+    (``Program help <help@program.org>``), the address checked by :func:`parse_email`. Returned as written
+    (trimmed, spaces collapsed, NFC), or a Problem: a second address, a display name holding an address,
+    quotes or brackets, an invisible or control character, or an address :func:`parse_email` refuses."""
+    value = " ".join(unicodedata.normalize("NFC", str(text)).split())
+    shown = value if len(value) <= 80 else value[:79] + "…"
+    hidden = next((ch for ch in value if unicodedata.category(ch) in ("Cc", "Cf")), None)
+    if hidden is not None:
+        return Problem(f"'{shown}' contains an invisible character (U+{ord(hidden):04X})", _MAILBOX_FIX)
+    match = _MAILBOX.match(value)
+    name, address = (match.group("name").strip(), match.group("address").strip()) if match else ("", value)
+    found = parse_email(address)
+    if isinstance(found, Problem):
+        return Problem(f"'{shown}' is not one email address", _MAILBOX_FIX)
+    return f"{name} <{found}>" if name else found
 
 
 @functools.lru_cache(maxsize=200_000)

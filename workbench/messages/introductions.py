@@ -157,19 +157,20 @@ def build(members: pd.DataFrame, round_id: str, program_languages: list[str], *,
             "partnership_id": str(pid),
         }
         filled_subject, filled_body = template.render(values)
-        out.append(Introduction(int(pid), list(zip(group["name"], group["email"], strict=True)), filled_subject,
-                                filled_body, language, choice.note))
+        to = [(tpl.safe_name(str(name)), str(email)) for name, email in zip(group["name"], group["email"], strict=True)]
+        out.append(Introduction(int(pid), to, filled_subject, filled_body, language, choice.note))
     return out
 
 
 def address(name: str, email: str) -> Address:
     """One recipient as a structured header value: the display name is quoted and encoded as needed, so a
-    name with commas, quotes or non-ASCII letters can neither drop its address nor add a bogus one."""
+    name with commas, quotes or non-ASCII letters can neither drop its address nor add a bogus one; it is
+    one line, without bidirectional controls or a clickable web address (:func:`templates.safe_name`)."""
     addr = email.strip()
     local, _, domain = addr.rpartition("@")
     if not local or not domain:
         raise WorkbenchError(f"{name}'s email {addr!r} is not an address; correct it on the Applicants page.")
-    return Address(display_name=" ".join(str(name).split()), username=local, domain=domain)
+    return Address(display_name=tpl.safe_name(str(name)), username=local, domain=domain)
 
 
 def _sender(sender: Identity | str | None) -> Identity:
@@ -190,7 +191,7 @@ def introduction_message(intro: Introduction, *, sender: Identity | str | None =
     msg = EmailMessage(policy=SMTPUTF8)
     msg["From"] = who.from_header()
     msg["To"] = [address(name, email) for name, email in intro.to]
-    msg["Subject"] = intro.subject
+    msg["Subject"] = tpl.header_text(intro.subject)
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain=who.domain)
     who.add_headers(msg)
@@ -212,6 +213,7 @@ def eml_zip(intros: list[Introduction], *, sender: Identity | str | None = None)
 
 def mail_merge_csv(intros: list[Introduction]) -> bytes:
     """A CSV for a mail merge: partnership, recipients, subject, body (formula-safe)."""
-    rows = [[intro.partnership_id, "; ".join(e.strip() for _, e in intro.to), "; ".join(n for n, _ in intro.to),
-             intro.subject, intro.body] for intro in intros]
+    rows = [[intro.partnership_id, "; ".join(e.strip() for _, e in intro.to),
+             "; ".join(tpl.safe_name(n) for n, _ in intro.to), tpl.header_text(intro.subject), intro.body]
+            for intro in intros]
     return ("\ufeff" + csv_text(rows, ["partnership_id", "to", "names", "subject", "body"])).encode("utf-8")

@@ -30,6 +30,7 @@ from typing import Any
 
 from workbench.access import Action, User, require
 from workbench.errors import WorkbenchError
+from workbench.messages.templates import header_text
 
 SECURITY = ("starttls", "ssl", "none")
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
@@ -145,8 +146,13 @@ def smtp_config(*, environ: Mapping[str, str] | None = None, secrets: Path | Non
         raise SmtpConfigError(f"A mail user needs a password and a password a user: set {ENV[missing]} (or "
                               f"{missing} in [smtp]), or neither for a server that needs no sign-in.")
     reply_to = str(values["reply_to"]).strip() if values.get("reply_to") else None
-    if reply_to and "@" not in parseaddr(reply_to)[1]:
-        raise SmtpConfigError(f"{values['reply_to_where']} is {reply_to!r}, not an email address.")
+    if reply_to:
+        from workbench.intake.cells import parse_mailbox
+
+        checked = parse_mailbox(reply_to)
+        if not isinstance(checked, str):
+            raise SmtpConfigError(f"{values['reply_to_where']} is {reply_to!r}, not an email address: {checked.fix}")
+        reply_to = checked
     try:
         per_minute = float(values.get("per_minute", DEFAULT_PER_MINUTE))
         if per_minute < 0:
@@ -282,10 +288,17 @@ class Identity:
     reply_to: str | None = None
     unsubscribe: str | None = None
 
+    def __post_init__(self) -> None:
+        # Each of them goes in a header: one line, no bidirectional controls, whatever was stored.
+        for name in ("sender", "reply_to", "unsubscribe"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, header_text(value))
+
     def from_header(self) -> Address:
         name, addr = parseaddr(self.sender)
         local, _, domain = addr.rpartition("@")
-        return Address(display_name=name, username=local, domain=domain)
+        return Address(display_name=header_text(name), username=local, domain=domain)
 
     @property
     def address(self) -> str:

@@ -7,6 +7,13 @@ a first line ``Subject: …``, a blank line, then the body. Placeholders are ``{
 A message is written in a language every recipient shares (:func:`choose_language`): the program's own
 languages first, in their order (the setting ``languages``, the first is the main one), then any other
 shared language that has templates; when the members share none that has, English, with a note.
+
+A participant's name (or organisation) is written by the participant, so before it is placed in a subject, a
+body or a recipient's display name it goes through :func:`safe_name`: Unicode bidirectional controls are
+removed (a right-to-left override makes "moc.live" read "evil.com"), line breaks become spaces, and web
+addresses are made unclickable ("http://evil.example/" becomes "http[:]//evil[.]example/"), so a name cannot
+carry a link or a fake line into the program's messages. Anything placed in a header (the subject, the
+Reply-To, …) loses its line breaks too (:func:`header_text`).
 """
 
 from __future__ import annotations
@@ -63,6 +70,49 @@ _AND = {"en": "and", "fr": "et", "es": "y"}
 _FIELD = {"en": "librarianship", "fr": "les bibliothèques", "es": "las bibliotecas"}
 
 
+#: The Unicode bidirectional controls: embeddings and overrides (U+202A–U+202E), isolates (U+2066–U+2069),
+#: the left-to-right and right-to-left marks (U+200E, U+200F) and the Arabic letter mark (U+061C).
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+#: Line breaks of any kind (CR, LF, and the Unicode line and paragraph separators a mail program may honour).
+_LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
+#: ``scheme://`` (any scheme), and the schemes that need no slashes (``mailto:``, ``javascript:``, …).
+_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*):(?=//)|\b(mailto|javascript|vbscript|data|file|tel|sms|callto):")
+#: A dotted name: labels of letters, digits or hyphens separated by dots (ASCII or ideographic/full-width).
+_DOTS = "[.\u3002\uff0e\uff61]"
+_DOTTED = re.compile(rf"[\w-]+(?:{_DOTS}[\w-]+)+")
+
+
+def _unlinked(match: re.Match[str]) -> str:
+    """A dotted name that a mail program would take for a host (its last label a top-level domain of two or
+    more letters, or an IPv4 address) with its dots broken: ``evil[.]example``; others (``J.R.R``) as written."""
+    text = match.group(0)
+    labels = re.split(_DOTS, text)
+    last = labels[-1]
+    is_host = (len(last) >= 2 and last.isalpha()) or last.lower().startswith("xn--")
+    is_ip = len(labels) == 4 and all(label.isdigit() and len(label) <= 3 for label in labels)
+    return re.sub(_DOTS, "[.]", text) if is_host or is_ip else text
+
+
+def header_text(text: str) -> str:
+    """``text`` fit for a header: bidirectional controls removed, line breaks (and runs of spaces) made one
+    space, so a value can neither add a header nor end the headers."""
+    return " ".join(_LINE_BREAKS.sub(" ", BIDI_CONTROLS.sub("", str(text))).split())
+
+
+def safe_name(name: str) -> str:
+    """A participant's name (or organisation) as the program's messages show it: one line, no bidirectional
+    controls, web addresses and host names unclickable (``http://evil.example/`` -> ``http[:]//evil[.]example/``;
+    ``moc.live`` -> ``moc[.]live``). Idempotent; an ordinary name ("Ana Souza-Lima", "J.R.R. Tolkien") is
+    unchanged."""
+    text = header_text(name)
+    text = _SCHEME.sub(lambda m: f"{m.group(1) or m.group(2)}[:]", text)
+    return _DOTTED.sub(_unlinked, text)
+
+
+#: The placeholders that hold participants' names (``names`` is already joined by :func:`join_names`).
+NAME_PLACEHOLDERS = ("name", "names")
+
+
 class TemplateError(WorkbenchError):
     """A template that cannot be used as written (an unknown placeholder, a stray brace, no subject)."""
 
@@ -79,8 +129,10 @@ class Template:
         return LANGUAGE_CODES[self.language]
 
     def render(self, values: dict[str, Any]) -> tuple[str, str]:
-        """(subject, body) with the placeholders filled."""
-        return (fill(self.subject, values, kind=self.kind, field="subject"),
+        """(subject, body) with the placeholders filled: names made safe (:func:`safe_name`), the subject one
+        line (:func:`header_text`)."""
+        values = {k: safe_name(str(v)) if k in NAME_PLACEHOLDERS else v for k, v in values.items()}
+        return (header_text(fill(self.subject, values, kind=self.kind, field="subject")),
                 fill(self.body, values, kind=self.kind, field="message"))
 
 
@@ -171,7 +223,7 @@ def long_date(day: dt.date, language: str) -> str:
 def join_names(names: Sequence[str], language: str) -> str:
     """"Ana and Bo", "Ana, Bo and Chen" (or et / y)."""
     word = _AND[LANGUAGE_CODES.get(language, "en")]
-    names = [str(n) for n in names]
+    names = [safe_name(str(n)) for n in names]
     if len(names) <= 2:
         return f" {word} ".join(names)
     return f"{', '.join(names[:-1])} {word} {names[-1]}"
@@ -199,8 +251,10 @@ def country_name(iso3: str, english_name: str, language: str) -> str:
 
 
 def member_line(*, name: str, iso3: str, country: str, sector: str, stage: str, email: str, language: str) -> str:
-    """One member of an introduction: ``- Ana Souza (Brazil; public library, mid career), ana@…``."""
+    """One member of an introduction: ``- Ana Souza (Brazil; public library, mid career), ana@…`` (the name
+    made safe: :func:`safe_name`)."""
     code = LANGUAGE_CODES.get(language, "en")
+    name = safe_name(name)
     sector_words = _SECTORS[code].get(sector, sector)
     stage_words = _STAGES[code].get(stage, stage)
     space = " " if code == "fr" else ""  # French puts a space before a semicolon

@@ -237,20 +237,30 @@ def _form_link(value: Any) -> str | None:
 
 
 def _email(what: str, *, links: bool = False) -> Callable[[Any], str | None]:
-    from email.utils import parseaddr
+    """One email address (``help@program.org`` or ``Program help <help@program.org>``), checked by the import's
+    own checker (:func:`workbench.intake.cells.parse_mailbox`); with ``links``, a web or mailto link too."""
 
     def check(value: Any) -> str | None:
+        from workbench.intake.cells import parse_mailbox
+        from workbench.rejections import Problem
+
         text = _text(what, longest=320)(value)
         if text is None:
             return None
+        examples = ("an email address such as coordinators@program.example.org (a name may come first: Program "
+                    "coordinators <coordinators@program.example.org>)"
+                    f"{', or a web address for unsubscribing (https://…)' if links else ''}")
         if links and text.startswith(("https://", "http://", "mailto:")):
+            if any(ch in text for ch in ' <>"') or any(not ch.isprintable() for ch in text):
+                raise SettingError(f"The {what} is {examples}; {text!r} is a link with a space, a quote or an "
+                                   "angle bracket in it. Correct the link and save it again.")
             return text
-        address = parseaddr(text)[1]
-        local, _, domain = address.rpartition("@")
-        if not local or "." not in domain or " " in address:
-            raise SettingError(f"The {what} is an email address such as coordinators@program.example.org"
-                               f"{' (or a web address for unsubscribing)' if links else ''}, not {text!r}.")
-        return text
+        found = parse_mailbox(text)
+        if isinstance(found, Problem):
+            raise SettingError(f"The {what} is {examples}; {found.reason}. Correct it and save it again.")
+        if links and found.endswith(">"):  # List-Unsubscribe takes the address alone
+            found = found.rpartition("<")[2].removesuffix(">")
+        return found
     return check
 
 
