@@ -13,7 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from workbench import access, present
+from workbench import access, files, present
 from workbench.access import Action, NotAllowed, User
 from workbench.config import settings
 from workbench.ui import auth
@@ -71,6 +71,7 @@ def _opening() -> None:
     """Placeholder for the hidden navigation while the database cannot be opened."""
 
 
+files.restrict_umask()  # every file the server writes (DuckDB's .wal too) is its owner's only
 entry_point()  # pages opened first by their address come through here too (workbench.ui.connection)
 if not settings().db_path.exists():
     # No navigation either: cursor() says what to do and stops.

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from workbench import db
+from workbench import db, files
 from workbench.access import User
 from workbench.config import settings
 from workbench.errors import DatabaseBusy, DatabaseExists, WorkbenchError
@@ -136,7 +136,7 @@ def _build(path: str | Path | None, *, force: bool, queries_dir: Path | None, wh
             f"with {what} (everything in it will be lost), or pass another --db path."
         )
     _refuse_if_held(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    files.private_dir(target.parent)
     tmp = target.with_name(f".{target.name}.building-{os.getpid()}")
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
         leftover.unlink(missing_ok=True)

@@ -24,6 +24,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from workbench import files
 from workbench.config import settings
 from workbench.errors import CopyFailed, DatabaseBusy, DatabaseMissing, EditConflict, StaleEdit, WorkbenchError
 
@@ -70,7 +71,7 @@ def connect(path: str | Path | None = None, *, read_only: bool = False, create: 
             "(or `workbench snapshot` for the analyst copy)."
         )
     if not read_only:
-        db_path.parent.mkdir(parents=True, exist_ok=True)
+        files.private_dir(db_path.parent)
     try:
         con = _open(db_path, read_only=read_only)
     except duckdb.IOException as exc:
@@ -85,6 +86,8 @@ def connect(path: str | Path | None = None, *, read_only: bool = False, create: 
             ) from None
         raise
     if not read_only:
+        files.owner_only(db_path)  # the live database holds personal data: its owner's only
+        files.owner_only(db_path.with_name(db_path.name + ".wal"))
         try:
             apply_schema(con, path=db_path)
         except BaseException:
@@ -390,7 +393,7 @@ def copy_database(con: Connection, out: Path, *, queries_dir: Path | None = None
         work = out.with_name(f".{out.name}.tmp-{os.getpid()}-{next(_copy_counter)}")
         tmp = work / out.name
         try:
-            out.parent.mkdir(parents=True, exist_ok=True)
+            files.private_dir(out.parent)
             shutil.rmtree(work, ignore_errors=True)
             work.mkdir(mode=0o700)
             tables = read_tables(con)

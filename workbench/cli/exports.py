@@ -15,7 +15,7 @@ import csv
 import io
 from pathlib import Path
 
-from workbench import matchstore
+from workbench import files, matchstore
 from workbench.access import command_line_user
 from workbench.cli._common import Commands, UsageError, add_db_option, reading
 from workbench.errors import WorkbenchError
@@ -61,10 +61,7 @@ def _write(path: Path, data: bytes) -> None:
     """Write ``data`` beside ``path``, then move it into place (no half-written export)."""
     if path.is_dir():
         raise UsageError(f"--out {path} is a folder; give a file name.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.writing")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    files.write_private(path, data)  # owner-only from the first byte, moved into place whole
 
 
 def _cmd_partnerships(args: argparse.Namespace) -> int:
