@@ -111,3 +111,24 @@ def test_small_groups_lose_sector_and_stage_in_the_snapshot(live: db.Connection,
     assert apps.loc[withheld, "career_stage"].eq(privacy.WITHHELD).all()
     groups = apps.groupby(["round_id", "country_iso3", "sector", "career_stage"]).size()
     assert int((groups == 1).sum()) == coarse["unique_in_snapshot"]
+
+
+def test_the_setting_coarsens_the_published_snapshot(live: db.Connection, tmp_path: Path,
+                                                     users: dict[str, User]) -> None:
+    from workbench import program
+
+    with pytest.raises(program.SettingError, match="between 1 and 100"):
+        program.set_setting(live, "snapshot_min_group", 0, by=users["director"])
+    assert program.set_setting(live, "snapshot_min_group", "3", by=users["director"]) == 3
+    expected = privacy.unique_applications(live, min_group=3)
+    out = db.publish_snapshot(live, tmp_path / "analytics.duckdb")
+    snap = db.connect(out, read_only=True)
+    try:
+        (withheld,) = snap.execute("SELECT count(*) FROM applications WHERE sector = ?",
+                                   [privacy.WITHHELD]).fetchone()  # type: ignore[misc]
+        (unique,) = snap.execute("SELECT count(*) FROM (SELECT count(*) AS n FROM applications GROUP BY round_id, "
+                                 "country_iso3, sector, career_stage) WHERE n = 1").fetchone()  # type: ignore[misc]
+    finally:
+        snap.close()
+    assert (withheld, unique) == (expected["in_small_groups"], expected["unique_in_snapshot"])
+    assert unique < privacy.unique_applications(live)["unique"] / 100

@@ -511,11 +511,14 @@ def publish_snapshot(con: Connection, out_path: str | Path | None = None,
         require(by, Action.FULL_SNAPSHOT)
         transform = privacy.strip_secrets
     else:
+        from workbench.program.settings import snapshot_min_group
+
         key = privacy.pseudonym_key(con)
         columns = privacy.text_columns(con)
+        min_group = snapshot_min_group(con)
 
         def transform(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
-            return privacy.pseudonymise(tables, key, columns)
+            return privacy.pseudonymise(tables, key, columns, min_group=min_group)
 
     return copy_database(con, out, queries_dir=queries_dir, transform=transform, mode=0o600,
                          stamp={"snapshot_at": datetime.now(UTC).isoformat(timespec="seconds"),

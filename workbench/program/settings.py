@@ -54,6 +54,21 @@ def _retention_years(value: Any) -> int | None:
     return years
 
 
+def _min_group(value: Any) -> int | None:
+    if value is None or (isinstance(value, str) and value.strip().lower() in {"", "none", "off"}):
+        return None
+    if isinstance(value, bool):
+        raise SettingError("The smallest group is a number of applications (or none).")
+    try:
+        size = int(str(value).strip()) if not isinstance(value, int) else value
+    except ValueError:
+        raise SettingError(f"The smallest group is a whole number of applications (or none), not {value!r}.") from None
+    if size < 1 or size > 100:
+        raise SettingError(f"The smallest group must be between 1 and 100 applications (got {size}); use none to "
+                           "keep sector and career stage for everyone.")
+    return None if size == 1 else size
+
+
 SMALL_COUNT_THRESHOLD = 5
 
 
@@ -336,6 +351,11 @@ SETTINGS: dict[str, Setting] = {
                 "Personal data of people whose rounds all closed more than this many years ago is erased by "
                 "`workbench retention apply` (or the Personal data page). None keeps it.",
                 None, _retention_years),
+        Setting("snapshot_min_group", "Smallest group in the analyst snapshot",
+                "In the pseudonymised analyst snapshot, an application whose round, country, sector and career "
+                "stage it shares with fewer than this many applications has its sector and career stage "
+                "withheld, so those four together cannot single it out. None (or 1) keeps them all.",
+                None, _min_group),
     )
 }
 
@@ -364,6 +384,12 @@ def setting_version(con: db.Connection, key: str) -> int:
 def retention_years(con: db.Connection) -> int | None:
     """How many years after their last round closes people's personal data is kept (None: kept)."""
     value = get_setting(con, "retention_years")
+    return None if value is None else int(value)
+
+
+def snapshot_min_group(con: db.Connection) -> int | None:
+    """The smallest group the analyst snapshot lets round, country, sector and career stage describe (None: off)."""
+    value = get_setting(con, "snapshot_min_group")
     return None if value is None else int(value)
 
 
