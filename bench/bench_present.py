@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from workbench import db  # noqa: E402
+from workbench.access import command_line_user  # noqa: E402
 from workbench.build import build_database  # noqa: E402
 from workbench.present import deck, images, slides  # noqa: E402
 
@@ -55,7 +56,8 @@ def main() -> None:
         print(f"slides: {len(built):>2} built in {build_s:.2f} s (median of {args.repeat}), round {args.round}")  # type: ignore[arg-type]
         print(f"html:   {size / 1e6:.2f} MB ({size:,} bytes) written in {html_s:.2f} s")
         for fmt in images.FORMATS:
-            seconds, files = timed(lambda fmt=fmt: images.export_images(built, work / fmt, fmt), args.repeat)  # type: ignore[arg-type]
+            seconds, files = timed(lambda fmt=fmt: images.export_images(built, work / fmt, fmt, by=command_line_user()),  # type: ignore[arg-type]
+                                   args.repeat)
             total = sum(p.stat().st_size for p in files)  # type: ignore[union-attr]
             print(f"{fmt}:    {len(files)} files, {total / 1e6:.2f} MB, in {seconds:.2f} s "  # type: ignore[arg-type]
                   f"({seconds / len(files):.2f} s a slide, one Chromium start included)")  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ import pytest
 
 from tests.browser_support import CHROMIUM_ARGS, require_chromium
 from workbench import db
+from workbench.access import command_line_user
 from workbench.present import deck as decks
 from workbench.present import images
 from workbench.present import slides as slide_list
@@ -97,14 +98,14 @@ def test_png_and_svg_per_slide_offline(sample_db_path: Path, tmp_path: Path, use
         built = slide_list.build_slides(con, ["growth", "map"], round_id="2017A")
     finally:
         con.close()
-    pngs = images.export_images(built, tmp_path / "png", "png")
+    pngs = images.export_images(built, tmp_path / "png", "png", by=command_line_user())
     assert [p.name for p in pngs] == ["01-growth.png", "02-map.png"]
     for path in pngs:
         data = path.read_bytes()
         assert data.startswith(PNG_SIGNATURE) and len(data) > 20_000
         width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
         assert (width, height) == (images.WIDTH, images.HEIGHT)
-    svgs = images.export_images(built, tmp_path / "svg", "svg", theme="dark")
+    svgs = images.export_images(built, tmp_path / "svg", "svg", theme="dark", by=command_line_user())
     trees = [ET.parse(p).getroot() for p in svgs]
     assert all(t.tag.endswith("svg") for t in trees)
     map_svg = svgs[1].read_text(encoding="utf-8")

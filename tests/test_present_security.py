@@ -213,6 +213,9 @@ def test_roles_that_do_not_prepare_talks_may_not_save_or_delete_decks(writable_d
             decks.save_deck(con, "Keynote", ["impact"], None, by=users[role])
         with pytest.raises(NotAllowed, match="may not delete the program's decks"):
             decks.delete_deck(con, "Keynote", by=users[role])
+        # nor around the deck functions, through the setting that stores the decks
+        with pytest.raises(NotAllowed):
+            program.set_setting(con, "present_decks", {}, by=users[role])
         assert _stored_decks(con) == before == {"Keynote": {"slides": ["growth", "map"], "round": "2016B"}}
         assert not decks.may_edit_decks(users[role]) and not decks.may_edit_decks(None)
         for allowed in ("director", "coordinator", "presenter"):

@@ -52,6 +52,7 @@ class Action(StrEnum):
     EXPORT_PERSONAL = "export participants' data"
     VIEW_REPORTS = "see the program's reports"
     PRESENT = "show the presenter slides"
+    EDIT_DECKS = "save and delete the presenter decks"
     SEND = "queue and send the program's email"
 
 
@@ -78,6 +79,7 @@ RULES: dict[Action, frozenset[str]] = {
     Action.SEND: _SCOPED,
     Action.VIEW_REPORTS: frozenset({"director", "coordinator", "country", "analyst"}),
     Action.PRESENT: _ALL,
+    Action.EDIT_DECKS: frozenset({"director", "coordinator", "presenter"}),
 }
 
 #: What each screen needs; a role sees the screens whose action it may take.

@@ -15,14 +15,14 @@ from typing import Any
 
 import pandas as pd
 
+from workbench.exports import safe_cell
+
 __all__ = ["COLUMNS", "WHOLE_ROW", "Problem", "Rejection", "display_value", "rejections_frame"]
 
 #: The ``column`` of a rejection about a whole row (a row with more cells than the header).
 WHOLE_ROW = "(whole row)"
 #: The columns of :func:`rejections_frame`, in order.
 COLUMNS: tuple[str, ...] = ("row", "column", "value", "reason", "fix")
-#: How a cell starts that a spreadsheet would run as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def display_value(value: str, limit: int = 200) -> str:
@@ -62,5 +62,5 @@ def rejections_frame(rejections: Iterable[Rejection], *, escape_formulas: bool =
     items = sorted(rejections, key=lambda r: r.row)
     frame = pd.DataFrame([r.as_dict() for r in items], columns=list(COLUMNS))
     if escape_formulas and len(frame):
-        frame["value"] = [f"'{v}" if str(v).startswith(_FORMULA_START) else v for v in frame["value"]]
+        frame["value"] = [safe_cell(v) if isinstance(v, str) else v for v in frame["value"]]
     return frame.astype({"row": "int64"})

@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from workbench.access import command_line_user
 from workbench.cli._common import Commands, UsageError, add_db_option, reading
 from workbench.present import deck as decks
 from workbench.present import images, slides
@@ -57,7 +58,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
             written = [decks.export_html(con, out, deck=deck, round_id=args.round, theme=args.theme)]
         else:
             built = slides.build_slides(con, deck.slides, round_id=args.round or deck.round_id)
-            written = images.export_images(built, out, args.format, theme=args.theme)
+            written = images.export_images(built, out, args.format, theme=args.theme, by=command_line_user())
     seconds = time.perf_counter() - started
     size = sum(p.stat().st_size for p in written)
     what = "the deck" if args.format == "html" else f"{len(written)} {args.format.upper()} images"

@@ -2,7 +2,7 @@
 
 Decks live in the program's settings (``present_decks``: name -> ``{"slides": [...], "round": ...}``),
 changed through :func:`workbench.program.set_setting`, so each save is versioned and audited. Saving and
-deleting a deck is for the roles that prepare the program's talks (:data:`DECK_ROLES`: directors,
+deleting a deck is for the roles that prepare the program's talks (``Action.EDIT_DECKS``: directors,
 coordinators, presenters); an analyst or a country coordinator shows decks but may not overwrite or wipe them.
 
 The HTML file asks for nothing outside itself: plotly.js is inlined, and so is the world map geometry
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbench import program
-from workbench.access import Action, NotAllowed, User, require
+from workbench.access import RULES, Action, NotAllowed, User, may, require
 from workbench.charts.present import THEMES, themed
 from workbench.db import Connection
 from workbench.errors import NotFound
@@ -40,9 +40,6 @@ class Deck:
     slides: tuple[str, ...]
     round_id: str | None = None
 
-
-#: The roles that may save and delete the program's decks (every role may show them).
-DECK_ROLES = frozenset({"director", "coordinator", "presenter"})
 
 #: What the Present page and the export show when no deck is named.
 ALL_SLIDES = Deck("All slides", tuple(SLIDES), None)
@@ -69,14 +66,14 @@ def deck_named(con: Connection, name: str | None) -> Deck:
 
 def may_edit_decks(user: User | None) -> bool:
     """May ``user`` save and delete the program's decks?"""
-    return user is not None and user.role in DECK_ROLES
+    return may(user, Action.EDIT_DECKS)
 
 
 def _require_deck_editor(user: User | None, what: str) -> User:
     require(user, Action.PRESENT)
     assert user is not None  # require refuses None
     if not may_edit_decks(user):
-        allowed = " or ".join(sorted(DECK_ROLES))
+        allowed = " or ".join(sorted(RULES[Action.EDIT_DECKS]))
         raise NotAllowed(f"{user.describe()} may not {what} the program's decks: that needs the {allowed} role. "
                          "Show a saved deck, or ask a coordinator to save this one.")
     return user
@@ -84,7 +81,7 @@ def _require_deck_editor(user: User | None, what: str) -> User:
 
 def save_deck(con: Connection, name: str, slides: Sequence[str], round_id: str | None, *, by: User) -> Deck:
     """Save (or replace) the deck ``name``: the slides in this order, for ``round_id`` (None: current round).
-    For :data:`DECK_ROLES` only."""
+    For the roles of ``Action.EDIT_DECKS`` only."""
     _require_deck_editor(by, "save")
     name = name.strip()
     if not name:
@@ -101,7 +98,7 @@ def save_deck(con: Connection, name: str, slides: Sequence[str], round_id: str |
 
 
 def delete_deck(con: Connection, name: str, *, by: User) -> None:
-    """Delete the saved deck ``name``. For :data:`DECK_ROLES` only."""
+    """Delete the saved deck ``name``. For the roles of ``Action.EDIT_DECKS`` only."""
     _require_deck_editor(by, "delete")
     stored = dict(program.get_setting(con, "present_decks") or {})
     if name not in stored:

@@ -27,7 +27,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from workbench.access import Action, NotAllowed, User, command_line_user, require
+from workbench import files
+from workbench.access import Action, NotAllowed, User, require
 from workbench.charts.present import themed
 from workbench.errors import WorkbenchError
 from workbench.present.slides import Slide
@@ -141,19 +142,14 @@ def render(slides: Sequence[Slide], fmt: str, *, by: User | None, theme: str = "
                 f"{browser} starts (`{browser} --headless=new --version`), then try again.") from exc
 
 
-def export_images(slides: Sequence[Slide], out_dir: Path, fmt: str, *, theme: str = "light",
-                  by: User | None = None) -> list[Path]:
-    """Write one ``NN-key.fmt`` file per slide into ``out_dir`` (created); returns the paths.
+def export_images(slides: Sequence[Slide], out_dir: Path, fmt: str, *, by: User, theme: str = "light") -> list[Path]:
+    """Write one ``NN-key.fmt`` file per slide into ``out_dir`` (created owner-only); returns the paths.
 
-    For ``workbench present export``: ``by`` defaults to the command line's operator
-    (:func:`~workbench.access.command_line_user`), who can read the database file anyway.
+    For ``workbench present export`` (``by``: :func:`~workbench.access.command_line_user`) and anyone signed in.
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    images = render(slides, fmt, theme=theme, by=by or command_line_user())
+    out_dir = files.private_dir(Path(out_dir))
+    images = render(slides, fmt, theme=theme, by=by)
     written = []
     for i, (slide, data) in enumerate(zip(slides, images, strict=True), start=1):
-        path = out_dir / _file_name(i, slide, fmt)
-        path.write_bytes(data)
-        written.append(path)
+        written.append(files.write_private(out_dir / _file_name(i, slide, fmt), data))
     return written

@@ -135,7 +135,7 @@ _PRESENT_SETTINGS = (
             "(with complementary suppression).", SMALL_COUNT_THRESHOLD, _threshold),
     Setting("present_decks", "Presenter decks",
             "Named decks of the Present page: the slides in order and the round.", {}, _decks,
-            action=Action.PRESENT),
+            action=Action.EDIT_DECKS),
 )
 
 

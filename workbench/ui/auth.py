@@ -26,6 +26,7 @@ import streamlit as st
 from workbench import accounts
 from workbench.access import Action, NotAllowed, User, require
 from workbench.db import Connection
+from workbench.ui.widgets import md_text
 
 #: Session-state keys (tests set ``USER_KEY`` to sign a session in as a sample account).
 USER_KEY = "workbench_user_id"
@@ -239,6 +240,6 @@ def sign_in_form(con: Connection) -> None:
 def signed_in_sidebar(user: User) -> None:
     """Who is signed in, and the "Sign out" button."""
     scope = f" · {', '.join(user.countries)}" if user.countries else ""
-    st.sidebar.markdown(f"Signed in as **{user.name}**  \n{user.role}{scope}")
+    st.sidebar.markdown(f"Signed in as **{md_text(user.name)}**  \n{user.role}{scope}")
     if st.sidebar.button("Sign out", key="sign_out"):
         sign_out_everywhere()
