@@ -1,4 +1,5 @@
-"""Start a real `streamlit run` on a free port and drive it with the system Chromium through Playwright."""
+"""Start a real `streamlit run` (or `workbench serve`) on a free port and drive it with the system Chromium
+through Playwright."""
 
 from __future__ import annotations
 
@@ -87,6 +88,66 @@ def streamlit_server(db_path: Path, tmp_path: Path, *, secrets: str | None = Non
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@contextmanager
+def workbench_serve(db_path: Path, tmp_path: Path, *, cwd: Path | None = None) -> Iterator[str]:
+    """`workbench serve` (the app under uvicorn, with its security headers) against ``db_path`` on a free
+    port; yields its base URL. The server runs in ``cwd`` (default: an empty folder, so the project's own
+    ``.streamlit/config.toml`` must be found through the script's folder) and is always stopped."""
+    port = free_port()
+    env = {**os.environ, "WORKBENCH_DB": str(db_path), "WORKBENCH_SNAPSHOT": str(tmp_path / "analytics.duckdb")}
+    if cwd is None:
+        cwd = tmp_path / "serve-cwd"
+        cwd.mkdir(exist_ok=True)
+    log_path = tmp_path / "serve.log"
+    log = log_path.open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "workbench.cli", "serve", "--port", str(port)],
+                            cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                raise RuntimeError(f"`workbench serve` did not start (exit {proc.poll()}):\n" + log_path.read_text())
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+#: Reports each Content-Security-Policy violation of the page as a console error starting "CSP violation".
+_REPORT_CSP_VIOLATIONS = """
+document.addEventListener('securitypolicyviolation', (e) => console.error(
+    `CSP violation: ${e.effectiveDirective} blocked ${e.blockedURI || '(inline)'} `
+    + `${e.sample ? '"' + e.sample + '" ' : ''}at ${e.sourceFile}:${e.lineNumber}`));
+"""
+
+
+def record_csp_violations(page: object) -> list[str]:
+    """The page's Content-Security-Policy violations, as they happen (call before the first ``goto``)."""
+    found: list[str] = []
+    page.add_init_script(_REPORT_CSP_VIOLATIONS)  # type: ignore[attr-defined]
+
+    def on_console(message) -> None:  # type: ignore[no-untyped-def]
+        if message.text.startswith("CSP violation") or "Content Security Policy" in message.text:
+            found.append(message.text)
+
+    page.on("console", on_console)  # type: ignore[attr-defined]
+    return found
 
 
 @contextmanager

@@ -33,6 +33,7 @@ from workbench.cli import (
     outbox,
     present,
     privacy,
+    serve,
     settings,
     vocab,
 )
@@ -40,7 +41,8 @@ from workbench.cli._common import Commands, first_line
 from workbench.errors import WorkbenchError
 
 #: The command groups, in the order ``workbench --help`` lists them.
-GROUPS = (database, applications, followup, matching, exports, outbox, accounts, privacy, present, vocab, settings)
+GROUPS = (database, applications, followup, matching, exports, outbox, accounts, privacy, present, vocab, settings,
+          serve)
 
 
 def build_parser() -> argparse.ArgumentParser:
