@@ -23,7 +23,7 @@ run: $(STAMP)
 	@$(BIN)/workbench init --if-missing
 	@$(BIN)/workbench user first-director --email director@example.org --name "Program director"
 	@$(BIN)/workbench snapshot
-	$(BIN)/streamlit run streamlit_app.py --server.port $(PORT)
+	$(BIN)/workbench serve --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
