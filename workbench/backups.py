@@ -119,8 +119,11 @@ class BackupKeeper:
             self._thread.start()
         return self
 
-    def stop(self) -> None:
+    def stop(self, *, join: bool = False) -> None:
+        """Stop making backups; ``join`` waits for the thread (a backup being written is finished first)."""
         self._stop.set()
+        if join and self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout=60)
 
     def run_once(self) -> Path | None:
         if not backup_due(self.folder, self.every_hours):

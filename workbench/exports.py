@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench import files
+
 #: The characters that make a spreadsheet read a cell as a formula (OWASP's list), and the full-width forms
 #: (U+FF1D, U+FF0B, U+FF0D, U+FF20) that spreadsheets in East Asian locales read as the same.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -65,10 +67,5 @@ def frame_csv_bytes(frame: pd.DataFrame, *, float_format: str | None = None) -> 
 
 
 def write_frame_csv(frame: pd.DataFrame, path: str | Path, *, float_format: str | None = None) -> Path:
-    """Write :func:`frame_csv_bytes` to ``path`` (written aside, then moved into place)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.writing")
-    tmp.write_bytes(frame_csv_bytes(frame, float_format=float_format))
-    tmp.replace(target)
-    return target
+    """Write :func:`frame_csv_bytes` to ``path``, owner-only, moved into place whole (``files.write_private``)."""
+    return files.write_private(Path(path), frame_csv_bytes(frame, float_format=float_format))

@@ -454,7 +454,7 @@ class Message:
         msg = EmailMessage(policy=SMTPUTF8)
         msg["From"] = Identity(sender or self.sender).from_header()
         msg["To"] = [_address(r["name"], r["email"]) for r in self.recipients]
-        msg["Subject"] = self.subject
+        msg["Subject"] = tpl.header_text(self.subject)  # one line, whatever a stored subject holds
         msg["Date"] = format_datetime((when or dt.datetime.now(dt.UTC)).replace(tzinfo=dt.UTC))
         msg["Message-ID"] = self.message_id
         msg["Reply-To"] = self.reply_to or self.sender

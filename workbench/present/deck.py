@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench import program
+from workbench import files, program
 from workbench.access import RULES, Action, NotAllowed, User, may, require
 from workbench.charts.present import THEMES, themed
 from workbench.db import Connection
@@ -207,9 +207,4 @@ def export_html(con: Connection, out: Path, *, deck: Deck | None = None, round_i
     ctx = context(con, round_id or deck.round_id)
     slides = build_slides(con, deck.slides, round_id=ctx.round_id)
     title = f"{deck.name} · {ctx.round_label}"
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".part")
-    tmp.write_text(deck_html(slides, title=title, theme=theme), encoding="utf-8")
-    tmp.replace(out)
-    return out
+    return files.write_private(Path(out), deck_html(slides, title=title, theme=theme).encode("utf-8"))

@@ -31,10 +31,7 @@ class _Server:
 def _release(server: _Server) -> None:
     """When Streamlit lets go of the resource (a client's "Clear cache", ``st.cache_resource.clear()``): stop
     the keeper's thread and close the connection (its cursors with it), so a clear leaks neither."""
-    server.keeper.stop()
-    thread = getattr(server.keeper, "_thread", None)
-    if isinstance(thread, threading.Thread) and thread.is_alive() and thread is not threading.current_thread():
-        thread.join(timeout=30)  # it wakes at once; a backup being written is finished first
+    server.keeper.stop(join=True)  # it wakes at once; a backup being written is finished first
     server.con.close()
 
 
