@@ -97,8 +97,8 @@ def _threshold(value: Any) -> int:
 
 
 def _decks(value: Any) -> dict[str, dict[str, Any]]:
-    from workbench.present.slides import SLIDES  # the slide keys (imported late: present imports this)
-
+    """The decks' shape (name -> slides and round). Which slide keys exist is the Present package's to say:
+    ``present.deck.save_deck`` checks them, and a deck read back skips a key that no longer exists."""
     if isinstance(value, str):
         try:
             value = json.loads(value)
@@ -111,18 +111,15 @@ def _decks(value: Any) -> dict[str, dict[str, Any]]:
         where = f"Deck {name!r}"
         if not str(name).strip():
             raise SettingError("A deck needs a name.")
-        if not isinstance(deck, dict) or not isinstance(deck.get("slides"), list) or not deck["slides"]:
-            raise SettingError(f"{where} needs a list of slides (some of: {', '.join(SLIDES)}).")
-        unknown = [s for s in deck["slides"] if s not in SLIDES]
-        if unknown:
-            raise SettingError(f"{where} names unknown slides {', '.join(map(repr, unknown))}; the slides are: "
-                               f"{', '.join(SLIDES)}.")
-        if len(set(deck["slides"])) != len(deck["slides"]):
+        slides = deck.get("slides") if isinstance(deck, dict) else None
+        if not isinstance(slides, list) or not slides or not all(isinstance(k, str) and k for k in slides):
+            raise SettingError(f"{where} needs a list of slide keys (the Present page names them).")
+        if len(set(slides)) != len(slides):
             raise SettingError(f"{where} lists a slide twice; list each slide once.")
         round_id = deck.get("round")
         if round_id is not None and not isinstance(round_id, str):
             raise SettingError(f"{where}: the round is a round id such as \"2016B\", or null for the current round.")
-        out[str(name).strip()] = {"slides": list(deck["slides"]), "round": round_id}
+        out[str(name).strip()] = {"slides": list(slides), "round": round_id}
     return out
 
 
