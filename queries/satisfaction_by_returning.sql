@@ -17,8 +17,7 @@ WITH s AS (
 p AS (
     SELECT *,
         program_satisfied / respondents AS ps,
-        partner_satisfied / nullif(partner_respondents, 0) AS qs,
-        1.959964 AS z
+        partner_satisfied / nullif(partner_respondents, 0) AS qs
     FROM s
 )
 SELECT
@@ -29,18 +28,14 @@ SELECT
     p.respondents,
     p.program_satisfied,
     round(p.ps, 4) AS program_satisfied_share,
-    round((p.ps + z * z / (2 * respondents) - z * sqrt(p.ps * (1 - p.ps) / respondents + z * z / (4 * respondents * respondents)))
-        / (1 + z * z / respondents), 4) AS program_share_low,
-    round((p.ps + z * z / (2 * respondents) + z * sqrt(p.ps * (1 - p.ps) / respondents + z * z / (4 * respondents * respondents)))
-        / (1 + z * z / respondents), 4) AS program_share_high,
+    round(wilson_low(p.program_satisfied, p.respondents), 4) AS program_share_low,
+    round(wilson_high(p.program_satisfied, p.respondents), 4) AS program_share_high,
     round(p.program_mean, 3) AS program_mean,
     p.partner_respondents,
     p.partner_satisfied,
     round(p.qs, 4) AS partner_satisfied_share,
-    round((p.qs + z * z / (2 * partner_respondents) - z * sqrt(p.qs * (1 - p.qs) / partner_respondents + z * z / (4 * partner_respondents * partner_respondents)))
-        / (1 + z * z / partner_respondents), 4) AS partner_share_low,
-    round((p.qs + z * z / (2 * partner_respondents) + z * sqrt(p.qs * (1 - p.qs) / partner_respondents + z * z / (4 * partner_respondents * partner_respondents)))
-        / (1 + z * z / partner_respondents), 4) AS partner_share_high,
+    round(wilson_low(p.partner_satisfied, p.partner_respondents), 4) AS partner_share_low,
+    round(wilson_high(p.partner_satisfied, p.partner_respondents), 4) AS partner_share_high,
     round(p.partner_mean, 3) AS partner_mean
 FROM p
 JOIN rounds AS r ON r.round_id = p.round_id

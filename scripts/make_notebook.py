@@ -64,16 +64,16 @@ CELLS = [
     ),
     new_markdown_cell("## Satisfaction: returning participants against newcomers (all rounds, 95% Wilson intervals)"),
     new_code_cell(
-        "from workbench.reports.outcomes import wilson\n\n"
-        "groups = con.sql(\"SELECT participant_group, sum(respondents) AS respondents, \"\n"
+        "# wilson_low and wilson_high are the database's macros (macros.sql): the interval the views use\n"
+        "groups = con.sql(\"SELECT participant_group, respondents, program_satisfied, partner_satisfied, \"\n"
+        "                 \"partner_respondents, wilson_low(program_satisfied, respondents) AS program_low, \"\n"
+        "                 \"wilson_high(program_satisfied, respondents) AS program_high FROM (\"\n"
+        "                 \"SELECT participant_group, sum(respondents) AS respondents, \"\n"
         "                 \"sum(program_satisfied) AS program_satisfied, \"\n"
         "                 \"sum(partner_satisfied) AS partner_satisfied, \"\n"
         "                 \"sum(partner_respondents) AS partner_respondents FROM satisfaction_by_returning \"\n"
-        "                 \"GROUP BY participant_group ORDER BY participant_group\").df()\n"
+        "                 \"GROUP BY participant_group) ORDER BY participant_group\").df()\n"
         "groups['program_share'] = groups.program_satisfied / groups.respondents\n"
-        "bounds = [wilson(k, n) for k, n in zip(groups.program_satisfied, groups.respondents)]\n"
-        "groups['program_low'] = [low for low, _ in bounds]\n"
-        "groups['program_high'] = [high for _, high in bounds]\n"
         "groups['partner_share'] = groups.partner_satisfied / groups.partner_respondents\n"
         "for g in groups.itertuples():\n"
         "    print(f'{g.participant_group}: {g.program_share:.1%} satisfied '\n"

@@ -74,10 +74,11 @@ def test_wilson_interval_matches_the_view(con: db.Connection) -> None:
     row = reports.satisfaction_by_round(con).iloc[0]
     (satisfied,) = con.execute("SELECT count(*) FROM surveys WHERE round_id = ? AND program_satisfaction >= 4",
                                [row["round_id"]]).fetchone()  # type: ignore[misc]
-    low, high = reports.wilson(satisfied, row["respondents"])
+    low, high = con.execute("SELECT wilson_low(?, ?), wilson_high(?, ?)",
+                            [satisfied, int(row["respondents"]), satisfied, int(row["respondents"])]).fetchone()  # type: ignore[misc]
     assert low == pytest.approx(row["program_share_low"], abs=1e-4)
     assert high == pytest.approx(row["program_share_high"], abs=1e-4)
-    assert reports.wilson(0, 0) == (None, None)
+    assert con.execute("SELECT wilson_low(0, 0), wilson_high(0, 0)").fetchone() == (None, None)
 
 
 def test_retention_agrees_with_returning_participants(con: db.Connection) -> None:

@@ -12,3 +12,21 @@
 -- Example: SELECT country_cap_limit(0.2, 1188) -- 237
 CREATE OR REPLACE MACRO country_cap_limit(cap_share, live_applications) AS
     greatest(1, floor(cap_share * live_applications + 1e-9))::INTEGER;
+
+-- wilson_bound(successes, n, z): one end of the Wilson score interval of the proportion successes / n,
+-- the lower end for a negative z and the upper end for a positive one; NULL when n is 0 (or NULL).
+-- The one formula behind wilson_low and wilson_high (call those).
+CREATE OR REPLACE MACRO wilson_bound(successes, n, z) AS
+    CASE WHEN n > 0 THEN
+        (successes::DOUBLE / n + z * z / (2 * n)
+         + z * sqrt((successes::DOUBLE / n) * (1 - successes::DOUBLE / n) / n + z * z / (4 * n * n)))
+        / (1 + z * z / n)
+    END;
+
+-- wilson_low(successes, n) and wilson_high(successes, n): the 95% Wilson score interval (z = 1.959964)
+-- of the share of `successes` among `n`, as the satisfaction views report it; NULL when n is 0 (a round
+-- with no answers has no interval). Unlike the normal approximation it stays inside [0, 1] and is sound
+-- for small n and shares near 0 or 1.
+-- Example: SELECT round(wilson_low(45, 50), 4), round(wilson_high(45, 50), 4) -- 0.7864, 0.9565
+CREATE OR REPLACE MACRO wilson_low(successes, n) AS wilson_bound(successes, n, -1.959964);
+CREATE OR REPLACE MACRO wilson_high(successes, n) AS wilson_bound(successes, n, 1.959964);

@@ -64,7 +64,6 @@ from workbench.reports.outcomes import (
     retention_matrix,
     satisfaction_by_returning,
     satisfaction_returning_overall,
-    wilson,
 )
 
 __all__ += [
@@ -101,7 +100,6 @@ __all__ += [
     "topic_discussion",
     "topic_use_by_round",
     "waitlist",
-    "wilson",
 ]
 
 # Applicants of a round: countries, the cap, the list, partnerships by country (workbench.reports.applicants).

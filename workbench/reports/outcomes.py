@@ -10,7 +10,6 @@ names (:class:`workbench.privacy.Replacer`)."""
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,20 +39,7 @@ __all__ = [
     "retention_matrix",
     "satisfaction_by_returning",
     "satisfaction_returning_overall",
-    "wilson",
 ]
-
-Z95 = 1.959964
-
-
-def wilson(successes: float, n: float, z: float = Z95) -> tuple[float | None, float | None]:
-    """The Wilson score interval of a proportion (95% by default); ``(None, None)`` when ``n`` is 0."""
-    if not n:
-        return None, None
-    p = successes / n
-    centre = p + z * z / (2 * n)
-    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return (centre - spread) / (1 + z * z / n), (centre + spread) / (1 + z * z / n)
 
 
 def satisfaction_by_returning(con: Connection, *, round_id: str | None = None) -> pd.DataFrame:
@@ -67,24 +53,26 @@ def satisfaction_by_returning(con: Connection, *, round_id: str | None = None) -
 
 def satisfaction_returning_overall(con: Connection) -> pd.DataFrame:
     """Returners against newcomers, all rounds together: respondents, shares satisfied with the
-    program and the partner with 95% Wilson intervals, and the mean ratings."""
-    frame = con.execute(
-        """SELECT participant_group, is_returning, sum(respondents) AS respondents,
-               sum(program_satisfied) AS program_satisfied,
-               sum(program_mean * respondents) / sum(respondents) AS program_mean,
-               sum(partner_respondents) AS partner_respondents, sum(partner_satisfied) AS partner_satisfied,
-               sum(partner_mean * partner_respondents) / sum(partner_respondents) AS partner_mean
-           FROM satisfaction_by_returning GROUP BY participant_group, is_returning ORDER BY is_returning""").df()
-    for prefix, n in (("program", "respondents"), ("partner", "partner_respondents")):
-        k = frame[f"{prefix}_satisfied"].astype(float)
-        total = frame[n].astype(float)
-        frame[f"{prefix}_satisfied_share"] = (k / total).round(4)
-        bounds = [wilson(a, b) for a, b in zip(k, total, strict=True)]
-        frame[f"{prefix}_share_low"] = [round(lo, 4) if lo is not None else None for lo, _ in bounds]
-        frame[f"{prefix}_share_high"] = [round(hi, 4) if hi is not None else None for _, hi in bounds]
-    frame["program_mean"] = frame["program_mean"].astype(float).round(3)
-    frame["partner_mean"] = frame["partner_mean"].astype(float).round(3)
-    return frame
+    program and the partner with 95% Wilson intervals (the ``wilson_low``/``wilson_high`` macros of
+    ``macros.sql``), and the mean ratings."""
+    return con.execute(
+        """WITH g AS (
+               SELECT participant_group, is_returning, sum(respondents) AS respondents,
+                   sum(program_satisfied) AS program_satisfied,
+                   sum(program_mean * respondents) / sum(respondents) AS program_mean,
+                   sum(partner_respondents) AS partner_respondents, sum(partner_satisfied) AS partner_satisfied,
+                   sum(partner_mean * partner_respondents) / nullif(sum(partner_respondents), 0) AS partner_mean
+               FROM satisfaction_by_returning GROUP BY participant_group, is_returning)
+           SELECT participant_group, is_returning, respondents, program_satisfied,
+               round(program_mean, 3) AS program_mean, partner_respondents, partner_satisfied,
+               round(partner_mean, 3) AS partner_mean,
+               round(program_satisfied / nullif(respondents, 0), 4) AS program_satisfied_share,
+               round(wilson_low(program_satisfied, respondents), 4) AS program_share_low,
+               round(wilson_high(program_satisfied, respondents), 4) AS program_share_high,
+               round(partner_satisfied / nullif(partner_respondents, 0), 4) AS partner_satisfied_share,
+               round(wilson_low(partner_satisfied, partner_respondents), 4) AS partner_share_low,
+               round(wilson_high(partner_satisfied, partner_respondents), 4) AS partner_share_high
+           FROM g ORDER BY is_returning""").df()
 
 
 def new_and_returning(con: Connection) -> pd.DataFrame:
