@@ -175,6 +175,10 @@ def test_serve_sends_the_security_headers_on_every_response(sample_db_path: Path
         assert "javascript" in responses["bundle"].headers["content-type"]
         assert responses["icon"].headers["content-type"] == "image/png"
         assert_security_headers(client.get("/_stcore/no-such-endpoint"))  # errors too
+        # Streamlit knows the port uvicorn listens on (it builds the sign-in redirect and this origin from it).
+        upload = client.options("/_stcore/upload_file/session/file")
+        assert upload.headers["access-control-allow-origin"].endswith(f":{httpx.URL(url).port}")
+        assert_security_headers(upload)
 
         # The websocket upgrade goes through the middleware untouched.
         from websockets.sync.client import connect

@@ -70,7 +70,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     if not _is_loopback(args.host):
         print(f"workbench serve: listening on {args.host}, reachable from other machines without TLS. "
               "Put a reverse proxy with TLS in front instead (README).", file=sys.stderr)
-    # Streamlit's own idea of the address and port (the upload route's CORS origin, for one) follows ours.
+    # Streamlit's own idea of the address and port (the sign-in redirect's {port}, the upload route's origin)
+    # follows ours: workbench.ui.server reads these two, as `streamlit run` would.
     os.environ["STREAMLIT_SERVER_ADDRESS"] = args.host
     os.environ["STREAMLIT_SERVER_PORT"] = str(args.port)
     print(f"workbench serve: http://{args.host}:{args.port} (Ctrl+C stops it)", file=sys.stderr, flush=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -157,9 +158,22 @@ def create_app(*, routes: Sequence[BaseRoute] = (), middleware: Sequence[Middlew
         sys.path.insert(0, str(SCRIPT.parent))
     app = st.App(SCRIPT, routes=list(routes), middleware=[Middleware(SecurityHeaders), *middleware])
     # Read the configuration again now that st.App has named the script, so the project's
-    # .streamlit/config.toml applies whatever the working directory (as with `streamlit run`).
-    bootstrap.load_config_options({})
+    # .streamlit/config.toml applies whatever the working directory (as with `streamlit run`), and take the
+    # address and port uvicorn listens on from the environment (`workbench serve` sets them): Streamlit
+    # derives the sign-in redirect's {port} and the upload route's origin from them.
+    bootstrap.load_config_options(_listening_options(os.environ))
     return app
+
+
+def _listening_options(environ: Mapping[str, str]) -> dict[str, Any]:
+    """``STREAMLIT_SERVER_ADDRESS`` and ``STREAMLIT_SERVER_PORT`` as Streamlit's command-line options (only
+    ``streamlit run`` reads its environment variables itself)."""
+    options: dict[str, Any] = {}
+    if environ.get("STREAMLIT_SERVER_ADDRESS", "").strip():
+        options["server_address"] = environ["STREAMLIT_SERVER_ADDRESS"].strip()
+    if environ.get("STREAMLIT_SERVER_PORT", "").strip():
+        options["server_port"] = int(environ["STREAMLIT_SERVER_PORT"])
+    return options
 
 
 __all__ = [
