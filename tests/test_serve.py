@@ -52,7 +52,7 @@ def assert_security_headers(response: httpx.Response) -> None:
     policy = directives(response.headers["content-security-policy"])
     assert policy["frame-ancestors"] == ["'none'"], where
     assert policy["default-src"] == ["'self'"], where
-    assert policy["object-src"] == ["'none'"], where
+    assert policy["object-src"] == policy["frame-src"] == policy["worker-src"] == ["'none'"], where
     script = policy["script-src"]
     assert "'self'" in script and not {"'unsafe-inline'", "'unsafe-eval'", "*", "data:", "blob:"} & set(script), where
     assert set(policy["img-src"]) == {"'self'", "data:", "blob:"}, where  # no image from another site at all

@@ -66,11 +66,14 @@ def content_security_policy(script_hashes: Iterable[str] = ()) -> str:
       carries a ``<style>`` block. Styles cannot run code.
     - ``img-src 'self' data: blob:``: Streamlit's icons and plotly's images are data:/blob: URLs; no
       image from another site loads at all, so an image address in a participant's text is never fetched.
-    - ``font-src 'self' data:``, ``media-src 'self' data: blob:``, ``worker-src 'self' blob:``.
-    - ``connect-src 'self'``: the websocket (``/_stcore/stream``) and ``/_stcore/*``; CSP Level 3 lets
-      ``'self'`` match ``ws:``/``wss:`` on the same host and port.
-    - ``frame-src 'self'``: Streamlit's own component iframes; no other site is framed.
-    - ``object-src 'none'``, ``base-uri 'self'``, ``form-action 'self'``.
+    - ``font-src 'self' data:``: the fonts Streamlit ships, one of KaTeX's (for math in Markdown) inlined.
+    - ``connect-src 'self'``: the websocket (``/_stcore/stream``), ``/_stcore/*`` and the map's topojson;
+      CSP Level 3 lets ``'self'`` match ``ws:``/``wss:`` on the same host and port.
+    - ``worker-src 'none'``, ``frame-src 'none'``, ``object-src 'none'``: the app starts no worker, frames
+      nothing and embeds no plugin (Streamlit uses workers only for elements the app does not use: maplibre
+      maps, graphviz, pydeck; a component iframe would need ``frame-src 'self'`` and a relaxed
+      ``frame-ancestors``).
+    - ``base-uri 'none'``, ``form-action 'self'``; audio and video fall back to ``default-src 'self'``.
     - ``frame-ancestors 'none'``: no site may frame the app (clickjacking); ``X-Frame-Options: DENY`` says
       the same to browsers that predate CSP 2.
     """
@@ -80,12 +83,11 @@ def content_security_policy(script_hashes: Iterable[str] = ()) -> str:
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:", "blob:"],
         "font-src": ["'self'", "data:"],
-        "media-src": ["'self'", "data:", "blob:"],
-        "worker-src": ["'self'", "blob:"],
         "connect-src": ["'self'"],
-        "frame-src": ["'self'"],
+        "worker-src": ["'none'"],
+        "frame-src": ["'none'"],
         "object-src": ["'none'"],
-        "base-uri": ["'self'"],
+        "base-uri": ["'none'"],
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
     }
