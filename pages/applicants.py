@@ -10,7 +10,7 @@ from workbench.program.vocabularies import vocabularies
 from workbench.ui.auth import current_user
 from workbench.ui.connection import cursor
 from workbench.ui.feedback import reporting_errors, saved, show_feedback
-from workbench.ui.widgets import md_text, round_picker, safe_table
+from workbench.ui.widgets import cross_border_words, md_text, round_picker, safe_table
 
 PAGE_SIZE = 50
 MAP_KEY = "applicant_map"
@@ -187,7 +187,7 @@ else:
     flows = reports.partnership_flows(con, round_id=flow_round)
     countries_partnered = len(set(flows["country_a"]) | set(flows["country_b"]))
     st.caption(f"{int(flows['partnerships'].sum()):,} country-to-country links between {countries_partnered} "
-               f"countries in {len(flows):,} pairs of countries (partners always live in different countries; a trio "
+               f"countries in {len(flows):,} pairs of countries (the program's rule: {cross_border_words(con)}; a trio "
                "counts once for each of its three pairs). Thicker arcs: more partnerships.")
     left, right = st.columns([3, 2])
     with left:

@@ -10,7 +10,7 @@ from workbench.followup import checkins, health, interventions, rematch
 from workbench.ui.auth import current_user
 from workbench.ui.connection import cursor
 from workbench.ui.feedback import reporting_errors, saved, show_feedback
-from workbench.ui.widgets import md_text, percent, round_picker, safe_table
+from workbench.ui.widgets import cross_border_words, md_text, percent, round_picker, safe_table
 
 con = cursor()
 user = current_user(con, Action.CASES)
@@ -38,7 +38,7 @@ queue_tab, flagged_tab, rematch_tab, *rest = st.tabs(
     [*tab_names, "Import check-ins and surveys"] if may_import else tab_names)
 
 with queue_tab:
-    statuses = st.multiselect("Cases that are", interventions.STATUSES, default=list(interventions.OPEN_STATUSES),
+    statuses = st.multiselect("Cases that are", interventions.STATUSES, default=list(interventions.OPEN_CASE_STATUSES),
                               format_func=lambda s: f"{s} ({interventions.STATUS_HELP[s]})")
     queue = reports.intervention_queue(con, by=user, round_id=round_id, statuses=statuses)
     if queue.empty:
@@ -122,7 +122,7 @@ with rematch_tab:
         st.info("Nobody is stranded: every participant has a partnership without an open case.")
     elif stranded is not None:
         st.caption("Stranded: every partnership they are in has ended or has an open case. Re-matching keeps the "
-                   "hard rules: different countries, a shared language, no repeat of a past partnership, not "
+                   f"hard rules: {cross_border_words(con)}, a shared language, no repeat of a past partnership, not "
                    "forbidden by a coordinator, one live partnership each, and the country cap for someone "
                    "joining from the waitlist.")
         st.dataframe(safe_table(stranded[["name", "country", "languages", "reason"]]), hide_index=True,

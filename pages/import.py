@@ -2,22 +2,22 @@
 then what needs a decision (values outside the program's lists, countries, known people, second submissions)."""
 
 import hashlib
-import re
 
 import pandas as pd
 import streamlit as st
 
-from workbench import applications, reports
+from workbench import applications
 from workbench.access import Action, may
 from workbench.applications.admission import program_cap
 from workbench.applications.importing import remembered_mapping
+from workbench.applications.rounds import all_rounds, next_round_id, still_open_warning
 from workbench.exports import frame_csv_bytes
-from workbench.intake import ADD, CANONICAL, DROP, KEEP, REQUIRED, match_headers, read_table
+from workbench.intake import ADD, CANONICAL, DROP, KEEP, REQUIRED, import_limits, match_headers, read_table
 from workbench.program.vocabularies import KIND_NAMES, vocabularies
 from workbench.ui.auth import current_user
 from workbench.ui.connection import cursor
 from workbench.ui.feedback import reporting_errors, saved, show_feedback
-from workbench.ui.widgets import md_text, safe_table
+from workbench.ui.widgets import country_choice, md_text, safe_table, telling_apart
 
 FILE_KEY = "import_file"          # {"name", "data", "from_uploader"}: the file being imported
 RESULT_KEY = "import_result"      # the round of the last import, linked to once
@@ -46,19 +46,10 @@ def _key(*parts: str) -> str:
     return hashlib.sha1("|".join(parts).encode()).hexdigest()[:10]
 
 
-def _next_round(latest: str | None) -> str:
-    """The id after ``latest`` when it is a year and a half ("2017A" -> "2017B", "2017B" -> "2018A"), else ""."""
-    match = re.fullmatch(r"(\d{4})([AB])", latest or "")
-    if not match:
-        return ""
-    year, half = int(match.group(1)), match.group(2)
-    return f"{year}B" if half == "A" else f"{year + 1}A"
-
-
 # 1. Where the applications go: one choice, a new round or an open one ---------------------------------
-table_of_rounds = reports.rounds(con)
-open_rounds = table_of_rounds[table_of_rounds["status"].isin(["open", "matching"])]
-accepting = open_rounds[open_rounds["status"] == "open"]
+every_round = all_rounds(con)
+open_rounds = [r for r in every_round if r.is_open]
+accepting = [r for r in open_rounds if r.takes_applications]
 targets = [NEW, EXISTING] if len(open_rounds) else [NEW]
 target = st.radio("Import into", targets, index=1 if len(accepting) and len(targets) > 1 else 0,
                   horizontal=True, key="import_target",
@@ -66,9 +57,9 @@ target = st.radio("Import into", targets, index=1 if len(accepting) and len(targ
                        "applications.")
 new_cap: float | None = None
 if target == NEW:
-    latest = table_of_rounds["round_id"].iloc[-1] if len(table_of_rounds) else None
+    latest = every_round[-1].round_id if every_round else None
     left, right = st.columns([2, 1])
-    round_id = left.text_input("New round id", _next_round(latest), key="import_new_round",
+    round_id = left.text_input("New round id", next_round_id(latest), key="import_new_round",
                                placeholder="2017B").strip()
     cap_percent = right.number_input("Per-country cap (%)", 1, 100, round(program_cap(con) * 100),
                                      key="import_new_cap", help="No country may have more than this share of the "
@@ -76,19 +67,25 @@ if target == NEW:
     new_cap = cap_percent / 100
     if latest is not None:
         st.caption(f"The applicants {latest} waitlisted under its country cap are carried over into the new round.")
-    if round_id in set(table_of_rounds["round_id"]):
+    if open_rounds and round_id not in {r.round_id for r in every_round}:
+        st.warning(md_text(still_open_warning([r.round_id for r in open_rounds], round_id or "a new round")),
+                   icon=":material/warning:")
+    if round_id in {r.round_id for r in every_round}:
         st.error(f"Round {md_text(round_id)} already exists. Choose “{EXISTING}” to add applications to it, or "
                  "another id.")
         st.stop()
 else:
-    labels = dict(zip(open_rounds["round_id"], open_rounds["label"] + " · " + open_rounds["status"], strict=True))
-    ordered = [*accepting["round_id"], *[r for r in open_rounds["round_id"] if r not in set(accepting["round_id"])]]
+    labels = {r.round_id: f"{r.label} · {r.status}" for r in open_rounds}
+    ordered = [*[r.round_id for r in accepting], *[r.round_id for r in open_rounds if not r.takes_applications]]
     round_id = str(st.selectbox("Round", ordered, format_func=lambda r: labels.get(r, r), key="import_round"))
 
 # 2. The file ---------------------------------------------------------------------------------------
 generation = st.session_state.setdefault(UPLOAD_GEN, 0)
-upload = st.file_uploader("Application file", type=["csv", "xlsx"], key=f"import_upload_{generation}",
-                          help="CSV (UTF-8, Latin-1 or Excel's Unicode text) or XLSX (the first sheet).")
+limits = import_limits()  # the workbench's own limit (WORKBENCH_IMPORT_MAX_BYTES); .streamlit sets the uploader's
+upload = st.file_uploader(f"Application file (CSV or XLSX, at most {limits.max_bytes / 2**20:g} MB and "
+                          f"{limits.max_rows:,} rows)", type=["csv", "xlsx"], key=f"import_upload_{generation}",
+                          help="CSV (UTF-8, Latin-1 or Excel's Unicode text) or XLSX (the first sheet). The limits are "
+                               "the workbench's (WORKBENCH_IMPORT_MAX_BYTES, WORKBENCH_IMPORT_MAX_ROWS).")
 if upload is not None:
     st.session_state[FILE_KEY] = {"name": upload.name, "data": upload.getvalue(), "from_uploader": True}
 elif (st.session_state.get(FILE_KEY) or {}).get("from_uploader"):
@@ -102,6 +99,8 @@ digest = hashlib.sha1(data).hexdigest()[:10]
 
 with reporting_errors(stop=True):
     table = read_table(data, name)
+
+check_area = st.container()  # the check and the Import button, filled below once the file is read, shown first
 
 with st.expander(f"The file: **{md_text(name)}**, {len(table):,} rows, {len(table.columns)} columns "
                  "(the first 20 rows)"):
@@ -158,10 +157,11 @@ for match in preview.near_matches:
 for unknown in preview.unknown_values:
     value_keys.setdefault(_key(unknown.column, unknown.value), (unknown.column, unknown.value))
 
-# 5. The check, and the Import button at its top ------------------------------------------------------
-st.subheader("Check")
-st.write(md_text(preview.summary()))  # names the file, quotes its values
-cols = st.columns(5)
+# 5. The check, and the Import button at its top (above the file's details) ---------------------------
+check_area.subheader("Check")
+button_area = check_area.container()
+check_area.write(md_text(preview.summary()))  # names the file, quotes its values
+cols = check_area.columns(5)
 cols[0].metric("Ready to import", f"{preview.imported:,}", help=f"of {preview.total_rows:,} rows")
 cols[1].metric("Rejected rows", f"{len(preview.rejected_rows):,}")
 cols[2].metric("Already in the round", f"{len(preview.already_applied):,}")
@@ -179,11 +179,11 @@ def _reset_form() -> None:
 
 
 if not may(user, Action.ADMIT):  # importing applies the country cap
-    st.caption(f"{md_text(user.describe())} can check a file but not import it: importing also applies the "
-               "country cap.")
-elif st.button(f"Import {preview.imported:,} application(s) into {md_text(round_id)}", type="primary",
-               disabled=preview.imported == 0, key="import_confirm"):
-    with reporting_errors():
+    button_area.caption(f"{md_text(user.describe())} can check a file but not import it: importing also applies "
+                        "the country cap.")
+elif button_area.button(f"Import {preview.imported:,} application(s) into {md_text(round_id)}", type="primary",
+                        disabled=preview.imported == 0, key="import_confirm"):
+    with button_area, reporting_errors():
         done = applications.import_applications(
             con, data, name, round_id, by=user, manual=manual, confirmed_countries=confirmed_countries,
             confirmed_people=confirmed_people, values=values, keep=keep, cap=new_cap)
@@ -243,10 +243,13 @@ with tabs[1]:
     if not suggested:
         st.caption("Every country was recognised.")
     for value, candidates in suggested.items():
-        names = {LEAVE: LEAVE, **{code: f"{country} ({code})" for code, country in candidates}}
+        names = {LEAVE: LEAVE, **{code: country_choice(code, country) for code, country in candidates}}
         left, right = st.columns([1, 2])
         left.selectbox(f"“{md_text(value)}” is", list(names), key=f"country_{digest}_{_key(value)}",
                        format_func=names.__getitem__)
+        apart = telling_apart([code for code, _ in candidates])
+        if apart:
+            left.caption(apart)
         rows = sorted({s.row for s in preview.country_suggestions if s.value == value})
         shown = {field: preview.mapping[field] for field in ("name", "timezone", "languages", "organisation")
                  if field in preview.mapping}

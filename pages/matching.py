@@ -10,6 +10,7 @@ import streamlit as st
 from workbench import matchstore
 from workbench.access import Action, may
 from workbench.applications.importing import unconfirmed_values
+from workbench.applications.rounds import load_round
 from workbench.matching.model import Weights
 from workbench.messages import introductions, outbox, smtp
 from workbench.ui.auth import current_user
@@ -20,13 +21,13 @@ from workbench.ui.widgets import md_text, percent, round_picker, safe_table
 con = cursor()
 user = current_user(con, Action.MATCH)
 round_id = round_picker(con)
-rnd = matchstore.round_row(con, round_id)
+rnd = load_round(con, round_id)
 pool = matchstore.load_pool(con, round_id, by=user)
 people = pool.by_id()
 
-st.title(f"Matching · {rnd['label']}")
-editable = rnd["status"] in {"open", "matching"}
-st.caption(f"Status: {rnd['status']} · {len(pool.applicants):,} accepted applicants · "
+st.title(f"Matching · {rnd.label}")
+editable = rnd.is_open
+st.caption(f"Status: {rnd.status_words} · {len(pool.applicants):,} accepted applicants · "
            f"{len(pool.rule_rows)} coordinator rule(s)")
 
 
@@ -225,7 +226,7 @@ with tabs[4]:
 
 with tabs[5]:
     if run["status"] == "proposed" and editable:
-        st.write(f"Publishing makes {run_name} the partnerships of {rnd['label']} and starts the round.")
+        st.write(f"Publishing makes {run_name} the partnerships of {rnd.label} and starts the round.")
         queue_too = st.checkbox("Then queue the introductions in the outbox (sent from the Outbox page)",
                                 value=may(user, Action.SEND), disabled=not may(user, Action.SEND),
                                 key="publish_queue")
@@ -234,14 +235,23 @@ with tabs[5]:
                 queued = matchstore.publish_run(con, run_id, by=user, version=shown_version,
                                                 queue_introductions=queue_too)
                 st.session_state.pop(version_key, None)
-                saved(con, f"{run_name.capitalize()} of {round_id} published: {rnd['label']} is running."
+                saved(con, f"{run_name.capitalize()} of {round_id} published: {rnd.label} is running."
                       + (f" {queued.summary()} Review and send them on the Outbox page." if queued else ""))
-    elif run["status"] == "published" and may(user, Action.SEND) and st.button(
-            "Queue the introductions in the outbox", key="queue_intros",
-            help="One message per partnership, in a language its members share; queuing twice adds nothing"):
-        with reporting_errors():
-            queued = outbox.queue_introductions(con, round_id, by=user)
-            saved(con, f"{queued.summary()} Review and send them on the Outbox page.")
+    elif run["status"] == "published" and may(user, Action.SEND):
+        # Offered only while some published partnership has no introduction in the outbox.
+        published_ids = set(parts.loc[parts["status"].isin(["active", "completed"]), "partnership_id"].astype(int))
+        in_outbox = set(outbox.messages(con, by=user, round_id=round_id, kind="introduction")["partnership_id"]
+                        .dropna().astype(int))
+        intros_queued, intros_missing = len(published_ids & in_outbox), len(published_ids - in_outbox)
+        if intros_queued:
+            st.info(f"{intros_queued:,} of {len(published_ids):,} introductions are in the outbox: review and send "
+                    "them on the Outbox page.", icon=":material/outbox:")
+        if intros_missing and st.button(
+                f"Queue the {intros_missing:,} introduction(s) not yet in the outbox", key="queue_intros",
+                help="One message per partnership, in a language its members share; queuing twice adds nothing"):
+            with reporting_errors():
+                queued = outbox.queue_introductions(con, round_id, by=user)
+                saved(con, f"{queued.summary()} Review and send them on the Outbox page.")
     if not may(user, Action.EXPORT_PERSONAL):
         st.info(f"{md_text(user.describe())} may not export participants' data.")
     elif introductions.published_partnerships(con, round_id, by=user).empty:
@@ -250,6 +260,13 @@ with tabs[5]:
         # The same bytes as `workbench export partnerships` writes (formula-safe, through workbench.exports).
         st.download_button("Download the partnerships (CSV)", introductions.partnerships_csv(con, round_id, by=user),
                            f"partnerships-{round_id}.csv", "text/csv")
+        queued_intros = (len(outbox.messages(con, by=user, round_id=round_id, kind="introduction"))
+                         if may(user, Action.SEND) else 0)
+        if queued_intros:
+            st.warning(f"{queued_intros:,} introductions are already in the outbox, written from the program's "
+                       "templates when they were queued. Editing the subject or message here changes only the "
+                       "downloads below (.eml zip and mail-merge CSV), not the messages in the outbox.",
+                       icon=":material/edit_off:")
         subject = st.text_input("Subject", introductions.DEFAULT_SUBJECT, key="intro_subject")
         body = st.text_area("Message", introductions.DEFAULT_BODY, height=300, key="intro_body",
                             help="Placeholders: " + ", ".join("{" + p + "}" for p in introductions.PLACEHOLDERS)

@@ -1,5 +1,6 @@
-"""Outbox: queue a round's messages, review a batch (count, a sample message, recipients), send it with a
-progress bar, and see what was sent, refused and is still waiting, with the mail server's answer.
+"""Outbox: queue a round's messages, send a batch (the Send button with its count first; a sample message and the
+recipients below it, folded) with a progress bar, and see what was sent, refused and is still waiting, with the mail
+server's answer. The batch's result shows at the top of the page, where the Send button is.
 
 For directors and coordinators; a country coordinator sees and sends their countries' messages (the library
 decides, :mod:`workbench.messages.outbox`).
@@ -26,9 +27,10 @@ show_feedback()
 
 try:
     config = smtp.smtp_config()
-    per_minute = (f"at most {config.per_minute:g} a minute" if config.per_minute else "with no rate limit")
+    rate = outbox.rate_per_minute(con, config)
+    per_minute = f"at most {rate:g} a minute" if rate else "with no rate limit"
     st.caption(f"Sending through **{config.host}:{config.port}** ({config.security}) as **{md_text(config.sender)}**, "
-               f"{per_minute}.")
+               f"{per_minute} (a director changes the rate on the Settings page).")
 except WorkbenchError as exc:
     config = None
     st.warning(f"{exc} Messages can be queued and reviewed meanwhile.")
@@ -68,14 +70,7 @@ if waiting.empty:
 else:
     recipients = int(waiting["recipients"].sum())
     st.subheader(f"{len(waiting):,} messages waiting, to {recipients:,} recipients")
-    ids = [int(x) for x in waiting["outbox_id"]]
-    sample = st.selectbox("A message of the batch", ids, key="outbox_sample",
-                          format_func=lambda i: f"{i}: {waiting.set_index('outbox_id').loc[i, 'subject']}")
-    with reporting_errors():
-        st.code(outbox.review_text(con, sample, by=user), language=None)
-    st.dataframe(safe_table(waiting[["outbox_id", "kind", "language", "to", "subject", "attempts", "error"]]),
-                 hide_index=True, width="stretch", height=260,
-                 column_config={"outbox_id": "id", "to": "recipients", "error": "last answer"})
+    # Send first (the batch's result shows at the top of the page, in view); what it sends is folded below it.
     if st.button(f"Send {len(waiting):,} messages", type="primary", disabled=config is None, key="outbox_send"):
         bar = st.progress(0.0, text=f"Sending {len(waiting):,} messages…")
 
@@ -85,6 +80,16 @@ else:
         with reporting_errors():
             batch = outbox.send(con, by=user, round_id=round_id, kind=kind, progress=progress, config=config)
             saved(con, batch.summary())
+    with st.expander("A sample message of the batch"):
+        ids = [int(x) for x in waiting["outbox_id"]]
+        sample = st.selectbox("A message of the batch", ids, key="outbox_sample",
+                              format_func=lambda i: f"{i}: {waiting.set_index('outbox_id').loc[i, 'subject']}")
+        with reporting_errors():
+            st.code(outbox.review_text(con, sample, by=user), language=None)
+    with st.expander(f"The recipients ({recipients:,} in {len(waiting):,} messages)"):
+        st.dataframe(safe_table(waiting[["outbox_id", "kind", "language", "to", "subject", "attempts", "error"]]),
+                     hide_index=True, width="stretch", height=260,
+                     column_config={"outbox_id": "id", "to": "recipients", "error": "last answer"})
 
 sent_tab, refused_tab, waiting_tab = st.tabs(["Sent", "Refused", "Waiting"])
 columns = ["outbox_id", "kind", "language", "to", "subject", "status", "error", "sent_at"]

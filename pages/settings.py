@@ -30,7 +30,7 @@ def _synonyms(text: str) -> list[str]:
 
 #: The Program tab's settings, in order (each declared in workbench/program/settings.py).
 PROGRAM_KEYS = ("program_name", "languages", "country_cap", "round_weeks", "topic_cadence_days", "cross_border",
-                "survey_form_link", "reply_to", "unsubscribe_address")
+                "survey_form_link", "reply_to", "unsubscribe_address", "send_rate_per_minute")
 
 program_tab, *vocabulary_tabs = st.tabs(["Program", *[v.KIND_NAMES[k][1].capitalize() for k in v.KINDS]])
 with program_tab:
@@ -58,6 +58,14 @@ with program_tab:
             "survey_form_link": st.text_input("Survey form link", current["survey_form_link"]["value"] or ""),
             "reply_to": st.text_input("Reply-to address", current["reply_to"]["value"] or ""),
             "unsubscribe_address": st.text_input("Unsubscribe address", current["unsubscribe_address"]["value"] or ""),
+            "send_rate_per_minute": st.text_input(
+                "Sending rate (messages a minute; 0 for no limit)",
+                "" if current["send_rate_per_minute"]["value"] is None
+                else f"{float(current['send_rate_per_minute']['value']):g}",
+                placeholder="the mail settings' rate", key="settings_send_rate",
+                help="How fast the Outbox sends. Set here, it wins over the mail settings' rate; left empty, the "
+                     "mail settings' rate applies (WORKBENCH_SMTP_PER_MINUTE, or per_minute in the secrets' [smtp] "
+                     "table, else 30). Your mail provider's limit is a good value."),
         }
         if st.form_submit_button("Save the program's settings"):
             with reporting_errors():
@@ -65,6 +73,8 @@ with program_tab:
                 for key, value in asked.items():
                     before = current[key]["value"]
                     if (before or "") == (value or "") or (key == "country_cap" and abs(float(before) - value) < 1e-9):
+                        continue
+                    if key == "send_rate_per_minute" and program_settings.check_setting(con, key, value) == before:
                         continue
                     program_settings.set_setting(con, key, value, by=user, version=int(current[key]["version"]))
                     changed.append(program_settings.SETTINGS[key].label.lower())

@@ -26,6 +26,7 @@ import pandas as pd
 
 from workbench import db
 from workbench.access import Action, User, country_scope, require, scope_frame
+from workbench.applications.round import load_round
 from workbench.db import Connection
 from workbench.errors import NotFound, StaleEdit, WorkbenchError
 from workbench.matching import model as m
@@ -58,12 +59,9 @@ def _now() -> datetime:
 
 
 def round_row(con: Connection, round_id: str) -> dict[str, Any]:
-    row = con.execute("SELECT round_id, label, status, seq, version FROM rounds WHERE round_id = ?",
-                      [round_id]).fetchone()
-    if row is None:
-        known = ", ".join(r[0] for r in con.execute("SELECT round_id FROM rounds ORDER BY seq").fetchall())
-        raise NotFound(f"There is no round {round_id!r}. Known rounds: {known}.")
-    return dict(zip(("round_id", "label", "status", "seq", "version"), row, strict=True))
+    rnd = load_round(con, round_id)
+    return {"round_id": rnd.round_id, "label": rnd.label, "status": rnd.status, "seq": rnd.seq,
+            "version": rnd.version}
 
 
 def load_pool(con: Connection, round_id: str, *, by: User) -> Pool:
@@ -556,11 +554,11 @@ def publish_run(con: Connection, run_id: int, *, by: User, version: int | None =
     require(by, Action.MATCH)
     actor = by.actor
     run = run_row(con, run_id)
-    rnd = round_row(con, run["round_id"])
+    rnd = load_round(con, run["round_id"])
     if run["status"] != "proposed":
         raise StaleEdit(f"Run {run_id} is {run['status']}, not proposed: nothing to publish.")
-    if rnd["status"] not in {"open", "matching"}:
-        raise WorkbenchError(f"Round {rnd['round_id']} is {rnd['status']}: its partnerships are already out. "
+    if not rnd.is_open:
+        raise WorkbenchError(f"Round {rnd.round_id} is {rnd.status}: its partnerships are already out. "
                              "Publishing another run now would change partners mid-round.")
     with db.transaction(con):
         db.update_versioned(con, "match_runs", "run_id", run_id, version if version is not None else run["version"],
@@ -569,13 +567,13 @@ def publish_run(con: Connection, run_id: int, *, by: User, version: int | None =
                     "AND status IN ('proposed', 'published')", [run["round_id"], run_id])
         con.execute("UPDATE partnerships SET status = 'active', version = version + 1 "
                     "WHERE run_id = ? AND status = 'proposed'", [run_id])
-        db.update_versioned(con, "rounds", "round_id", rnd["round_id"], rnd["version"], {"status": "running"},
+        db.update_versioned(con, "rounds", "round_id", rnd.round_id, rnd.version, {"status": "running"},
                             actor=actor, action="start round")
     if not queue_introductions:
         return None
     from workbench.messages import outbox
 
-    return outbox.queue_introductions(con, rnd["round_id"], by=by)
+    return outbox.queue_introductions(con, rnd.round_id, by=by)
 
 
 def compare_runs(con: Connection, run_a: int, run_b: int) -> pd.DataFrame:
@@ -625,10 +623,10 @@ def run_matching(con: Connection, round_id: str, settings: RunSettings | None = 
     """Match the round's accepted applicants under its rules, store the run as proposed."""
     require(by, Action.MATCH)
     settings = settings or RunSettings()
-    rnd = round_row(con, round_id)
-    if rnd["status"] not in {"open", "matching"}:
+    rnd = load_round(con, round_id)
+    if not rnd.is_open:
         raise WorkbenchError(
-            f"Round {round_id} is {rnd['status']}: its partnerships are published. Matching is for a round "
+            f"Round {round_id} is {rnd.status}: its partnerships are published. Matching is for a round "
             "whose applications are in (status open or matching)."
         )
     from workbench.matching import match

@@ -299,7 +299,8 @@ def _drop_link_conflicts(con: db.Connection, rows: pd.DataFrame, round_id: str, 
         elif person in seen:
             problems.append(("rejected", Rejection(
                 int(record.source_row), column, str(record.email),
-                f"The same person as row {seen[person]} (confirmed by hand): someone applied twice.",
+                f"The same person as row {seen[person]} (both linked to one known person on import): "
+                "someone applied twice.",
                 f"Only row {seen[person]} is imported; to keep this one instead, delete row {seen[person]}.")))
             keep.append(False)
         else:

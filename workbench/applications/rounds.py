@@ -1,4 +1,7 @@
-"""Rounds: a round id, opening a round, and carrying the previous round's waitlist into it."""
+"""Rounds: a round id, opening a round, and carrying the previous round's waitlist into it.
+
+The :class:`~workbench.applications.round.Round` type (``is_open``, ``next_round_id``) and the one function that
+loads it live in :mod:`workbench.applications.round`; they are importable from here too."""
 
 from __future__ import annotations
 
@@ -12,8 +15,12 @@ import pandas as pd
 from workbench import db, schedule
 from workbench.access import Action, User, require
 from workbench.applications.admission import CAP_REASON_PREFIX, program_cap
+from workbench.applications.round import Round, all_rounds, find_round, load_round, next_round_id, open_rounds
 from workbench.applications.store import insert_application_rows, next_seq, round_row, write_failed
 from workbench.errors import WorkbenchError
+
+__all__ = ["Round", "RoundOpened", "all_rounds", "check_round_id", "find_round", "load_round", "next_round_id",
+           "open_round", "open_rounds"]
 
 _ROUND_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _().-]{0,39}$")
 
@@ -96,11 +103,26 @@ class RoundOpened:
     seq: int
     carried_over: int
     carried_from: str | None
+    #: rounds that were still open (taking applications or being matched) when this one opened
+    still_open: tuple[str, ...] = ()
+
+    @property
+    def warnings(self) -> list[str]:
+        return [still_open_warning(self.still_open, self.round_id)] if self.still_open else []
 
     def summary(self) -> str:
         carried = (f"; {self.carried_over} applicant(s) waitlisted in {self.carried_from} carried over "
                    "(decided with the round's first import)") if self.carried_over else ""
-        return f"Opened round {self.round_id}{carried}."
+        return " ".join([f"Opened round {self.round_id}{carried}.", *self.warnings])
+
+
+def still_open_warning(still_open: tuple[str, ...] | list[str], new_round: str) -> str:
+    """Said when ``new_round`` opens while earlier rounds are not matched and published yet."""
+    names = ", ".join(still_open)
+    one = len(still_open) == 1
+    return (f"{names} {'is' if one else 'are'} still open (not matched and published): opening {new_round} now "
+            f"leaves {'its' if one else 'their'} accepted applicants without partners until a matching run of "
+            f"{'it' if one else 'each'} is published on the Matching page.")
 
 
 def open_round(con: db.Connection, round_id: str, *, by: User, opens_on: dt.date | None = None,
@@ -117,6 +139,7 @@ def open_round(con: db.Connection, round_id: str, *, by: User, opens_on: dt.date
         raise WorkbenchError(f"The country cap must be a share between 0 and 1 (got {cap}).")
     if round_row(con, round_id) is not None:
         raise WorkbenchError(f"Round {round_id} already exists; choose another id for the new round.")
+    still_open = tuple(r.round_id for r in open_rounds(con))
     carried = carry_over_plan(con)
     seq = next_seq(con)
     carried["status"], carried["status_reason"] = "received", None
@@ -126,6 +149,6 @@ def open_round(con: db.Connection, round_id: str, *, by: User, opens_on: dt.date
             insert_carried(con, carried, round_id, by=by)
     except duckdb.Error as exc:
         raise write_failed(exc, round_id) from None
-    return RoundOpened(round_id, seq, len(carried), carried.attrs.get("from_round"))
+    return RoundOpened(round_id, seq, len(carried), carried.attrs.get("from_round"), still_open)
 
 

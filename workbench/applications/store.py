@@ -9,10 +9,8 @@ import duckdb
 import pandas as pd
 
 from workbench import db
+from workbench.applications.round import OPEN_STATUSES  # its home; admission and importing read it here
 from workbench.errors import NotFound, WorkbenchError
-
-#: Rounds that take applications and admission decisions.
-OPEN_STATUSES = ("open", "matching")
 
 
 def write_failed(exc: duckdb.Error, round_id: str) -> WorkbenchError:

@@ -22,7 +22,8 @@ from workbench.accounts import get_user
 from workbench.errors import NotFound, WorkbenchError
 
 STATUSES: tuple[str, ...] = ("open", "contacted", "resolved", "rematched", "ended")
-OPEN_STATUSES: tuple[str, ...] = ("open", "contacted")
+#: The statuses of an open case (not a round's: :data:`workbench.applications.round.OPEN_STATUSES`).
+OPEN_CASE_STATUSES: tuple[str, ...] = ("open", "contacted")
 CLOSED_STATUSES: tuple[str, ...] = ("resolved", "rematched", "ended")
 #: The status changes a coordinator can make by hand (``rematched`` comes from a re-match).
 TRANSITIONS: dict[str, tuple[str, ...]] = {

@@ -7,7 +7,8 @@ with its rendered subject and body, in its recipients' language. Each message ha
 queuing twice adds nothing.
 
 **Send.** :func:`send` sends the queued messages through the configured server
-(:mod:`workbench.messages.smtp`), at most one message every ``60 / per_minute`` seconds:
+(:mod:`workbench.messages.smtp`), at most one message every ``60 / rate`` seconds (:func:`rate_per_minute`:
+the program's setting ``send_rate_per_minute`` when a director set it, else the mail settings' ``per_minute``):
 
 - each recipient is marked ``sent`` and committed right after the server accepts the message, so a crash,
   a second click or a second ``send`` resends nothing already accepted, and a stopped batch resumes
@@ -60,6 +61,7 @@ from workbench.messages.smtp import (
     smtp_config,
     unreachable,
 )
+from workbench.program.settings import get_setting
 
 KINDS = tpl.KINDS
 STATUSES = ("queued", "sent", "failed", "partial")
@@ -230,13 +232,11 @@ def queue_topics(con: db.Connection, round_id: str, *, by: User, on: dt.date | N
     drafts = []
     for pid, group in _partnership_groups(members):
         choice = tpl.choose_language(_spoken(group), languages)
-        template = tpl.template(choice.language, "topic")
         names = tpl.join_names(list(group["name"]), choice.language)
         recipients = [_recipient(*r) for r in group[["application_id", "name", "email"]].itertuples(index=False)]
         for topic_id, seq, title, body, send_on in due:
-            subject, text = template.render({"round": label, "names": names, "seq": seq, "total": len(topics),
-                                             "title": title, "body": body,
-                                             "send_on": tpl.long_date(send_on, choice.language)})
+            subject, text = tpl.render_topic(choice.language, round_label=label, names=names, seq=seq,
+                                             total=len(topics), title=title, body=body, send_on=send_on)
             drafts.append(Draft("topic", round_id, f"topic:{topic_id}:{pid}", choice.language, subject, text,
                                 recipients, sorted(set(group["country_iso3"])), partnership_id=pid,
                                 topic_id=int(topic_id), note=choice.note))
@@ -640,6 +640,14 @@ def _record(con: db.Connection, message: Message, outcome: dict[str, str | None]
     return status
 
 
+def rate_per_minute(con: db.Connection, config: SmtpConfig) -> float:
+    """Messages a minute :func:`send` sends (0: no limit): the program's setting ``send_rate_per_minute`` (the
+    Settings page, ``workbench settings set send_rate_per_minute 20``) when set; otherwise the mail settings'
+    ``per_minute`` (``WORKBENCH_SMTP_PER_MINUTE``, or ``per_minute`` in the secrets' ``[smtp]``, else 30)."""
+    chosen = get_setting(con, "send_rate_per_minute")
+    return config.per_minute if chosen is None else float(chosen)
+
+
 def send(con: db.Connection, *, by: User, round_id: str | None = None, kind: str | None = None,
          progress: Progress | None = None, config: SmtpConfig | None = None,
          clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
@@ -664,7 +672,8 @@ def send(con: db.Connection, *, by: User, round_id: str | None = None, kind: str
     if limit is not None:
         mine = mine[:limit]
     batch = Batch(considered=len(mine))
-    interval = 60.0 / config.per_minute if config.per_minute > 0 else 0.0
+    per_minute = rate_per_minute(con, config)
+    interval = 60.0 / per_minute if per_minute > 0 else 0.0
     started = clock()
     last_sent: float | None = None
     conn: smtplib.SMTP | None = None

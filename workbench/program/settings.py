@@ -229,6 +229,23 @@ def _whole(what: str, low: int, high: int, unit: str, example: str) -> Callable[
     return check
 
 
+def _send_rate(value: Any) -> float | None:
+    """Messages a minute the outbox sends (0: no limit), or None: the mail settings' ``per_minute`` applies."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in {"", "none", "default"}):
+        return None
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        rate = float(str(value).strip())
+    except ValueError:
+        raise SettingError(f"The sending rate is a number of messages a minute (0 for no limit, none for the mail "
+                           f"settings' rate), not {value!r}.") from None
+    if not 0 <= rate <= 6000:
+        raise SettingError(f"The sending rate must be between 0 (no limit) and 6000 messages a minute (got {rate:g}); "
+                           "your mail provider's limit is a good value (30 a minute suits most).")
+    return rate
+
+
 def _cross_border(value: Any) -> str:
     text = str(value or "").strip().lower().replace("organization", "organisation")
     if text not in CROSS_BORDER_CHOICES:
@@ -305,6 +322,10 @@ _PROGRAM_SETTINGS = (
     Setting("unsubscribe_address", "Unsubscribe address",
             "The address (or web page) the program's messages offer for unsubscribing (List-Unsubscribe).",
             None, _email("unsubscribe address", links=True)),
+    Setting("send_rate_per_minute", "Sending rate (messages a minute)",
+            "How many messages a minute the outbox sends (0: no limit). Set here, it wins over the mail settings' "
+            "rate; none uses WORKBENCH_SMTP_PER_MINUTE (or per_minute in the secrets' [smtp] table, else 30).",
+            None, _send_rate),
 )
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 
 from workbench.access import Action, User, country_scope, require
 from workbench.applications.admission import cap_limit
+from workbench.applications.round import OPEN_STATUSES
 from workbench.countries import country_name
 from workbench.db import Connection
 
@@ -197,7 +198,7 @@ class RoundAdmission:
 
     @property
     def is_open(self) -> bool:
-        return self.status in ("open", "matching")
+        return self.status in OPEN_STATUSES  # the one home: workbench.applications.round
 
 
 def round_admission(con: Connection, round_id: str) -> RoundAdmission:

@@ -18,7 +18,7 @@ import pandas as pd
 from workbench.access import ROLES, RULES, Action, User, country_scope, redact_outside, require
 from workbench.db import Connection
 from workbench.followup.health import FLAG_REASONS
-from workbench.followup.interventions import OPEN_STATUSES, partnership_countries
+from workbench.followup.interventions import OPEN_CASE_STATUSES, partnership_countries
 from workbench.followup.rematch import candidates as rematch_candidates
 from workbench.followup.rematch import stranded as stranded_participants
 from workbench.followup.rematch import waitlist
@@ -212,7 +212,7 @@ def partnership_health(con: Connection, round_id: str, *, by: User, flagged_only
 
 
 def intervention_queue(con: Connection, *, by: User, round_id: str | None = None,
-                       statuses: Sequence[str] | None = OPEN_STATUSES) -> pd.DataFrame:
+                       statuses: Sequence[str] | None = OPEN_CASE_STATUSES) -> pd.DataFrame:
     """Cases (of ``by``'s countries) with their partnership's members by name and country, coordinator,
     notes, dates, days open and current flags."""
     require(by, Action.VIEW_PERSONAL)
