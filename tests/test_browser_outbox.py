@@ -51,9 +51,15 @@ def test_sending_a_rounds_introductions_from_the_outbox(sample_db_path: Path, tm
             page.get_by_role("option", name="Pilot").click()
             settle(page)
             expect(page.get_by_text("46 messages waiting, to 92 recipients")).to_be_visible()
+            send = page.get_by_role("button", name="Send 46 messages")
+            box = send.bounding_box()  # at the top of the batch, above the sample message and the recipients
+            assert box is not None and box["y"] + box["height"] <= 900, box
+            page.get_by_text("A sample message of the batch").click()
             expect(page.get_by_test_id("stCode").first).to_contain_text("Subject: Meet your Pilot partner")
-            page.get_by_role("button", name="Send 46 messages").click()
-            expect(page.get_by_text("Sent 46 of 46 messages (92 recipients)")).to_be_visible(timeout=120_000)
+            send.click()
+            result = page.get_by_text("Sent 46 of 46 messages (92 recipients)")
+            expect(result).to_be_visible(timeout=120_000)
+            expect(result).to_be_in_viewport()  # the result shows where the coordinator is looking
             metrics = page.get_by_test_id("stMetric")
             expect(metrics.nth(0)).to_contain_text("Waiting0")  # the four metrics: waiting, sent, partly, refused
             expect(metrics.nth(1)).to_contain_text("Sent46")
