@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app_support import app_as
-from workbench import db
+from workbench import snapshots
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUND_FILE = ROOT / "tests" / "fixtures" / "applications" / "round_2017B.csv"
@@ -98,7 +98,7 @@ def test_import_page_previews_checks_and_imports(app_env: Path) -> None:
     assert query(app_env, "SELECT count(*) FROM applications WHERE round_id = '2017B'") == [(33,)]
     assert query(app_env, "SELECT person_id FROM applications WHERE email = 'sam.fraser@home.example.net'") == [(58,)]
     snapshot = Path(str(app_env).replace("workbench.duckdb", "analytics.duckdb"))
-    assert db.wait_for_snapshots(60)
+    assert snapshots.wait_for_snapshots(60)
     assert snapshot.exists(), "the analyst snapshot is published after the import"
     # The result is at the top and the form starts again: no file, no check, no questions left.
     assert not at.metric and not at.checkbox and not at.tabs

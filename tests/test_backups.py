@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench import backups, db, matchstore, migrations
-from workbench.access import User
+from workbench import backups, db, matchstore, migrations, snapshots
+from workbench.access import User, system_user
 from workbench.errors import CopyFailed, DatabaseBusy
 from workbench.matchstore import RunSettings
 
@@ -56,7 +56,7 @@ def test_snapshots_published_while_runs_are_saved_are_whole(writable_db: Path, t
     try:
         cur = con.cursor()
         for i in range(8):
-            outs.append(db.publish_snapshot(cur, tmp_path / f"snap{i}.duckdb"))
+            outs.append(snapshots.publish_snapshot(cur, tmp_path / f"snap{i}.duckdb"))
         cur.close()
     finally:
         stop.set()
@@ -71,7 +71,7 @@ def test_snapshots_published_while_runs_are_saved_are_whole(writable_db: Path, t
 def test_a_failed_snapshot_is_reported_and_leaves_the_old_copy_and_no_temp_file(
         writable_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     con = db.connect(writable_db)
-    out = db.publish_snapshot(con, tmp_path / "snap" / "analytics.duckdb")
+    out = snapshots.publish_snapshot(con, tmp_path / "snap" / "analytics.duckdb")
     before = out.read_bytes()
 
     def boom(*args: object, **kwargs: object) -> list[str]:
@@ -79,16 +79,16 @@ def test_a_failed_snapshot_is_reported_and_leaves_the_old_copy_and_no_temp_file(
 
     monkeypatch.setattr(db, "apply_views", boom)
     with pytest.raises(CopyFailed, match=r"previous copy, if any, is unchanged"):
-        db.publish_snapshot(con, out)
+        snapshots.publish_snapshot(con, out)
     assert out.read_bytes() == before
     assert sorted(p.name for p in out.parent.iterdir()) == ["analytics.duckdb"]
 
     # in the background (the app), the failure is kept for the page to show, once
-    db.request_snapshot(con, out)
-    assert db.wait_for_snapshots(60)
-    errors = db.snapshot_errors()
+    snapshots.request_snapshot(con, out)
+    assert snapshots.wait_for_snapshots(60)
+    errors = snapshots.snapshot_errors()
     assert len(errors) == 1 and "the view does not build" in errors[0]
-    assert db.snapshot_errors() == []
+    assert snapshots.snapshot_errors() == []
     monkeypatch.undo()
     con.close()
 
@@ -97,7 +97,7 @@ def test_a_snapshot_into_a_folder_that_cannot_exist_says_so(writable_db: Path, t
     (tmp_path / "a file").write_text("not a folder")
     con = db.connect(writable_db)
     with pytest.raises(CopyFailed, match="could not be written"):
-        db.publish_snapshot(con, tmp_path / "a file" / "analytics.duckdb")
+        snapshots.publish_snapshot(con, tmp_path / "a file" / "analytics.duckdb")
     con.close()
 
 
@@ -128,13 +128,13 @@ def test_restore_refuses_what_is_not_a_workbench_database(writable_db: Path, tmp
     with pytest.raises(backups.NotABackup, match="not a DuckDB database"):
         backups.restore(text, writable_db)
     other = tmp_path / "other.duckdb"
-    con = db.connect(other, create=True)
+    con = migrations.open_live(other, create=True)
     con.execute("DROP TABLE audit_log")
     con.close()
     with pytest.raises(backups.NotABackup, match="lacks the workbench tables audit_log"):
         backups.restore(other, writable_db)
     newer = tmp_path / "newer.duckdb"
-    con = db.connect(newer, create=True)
+    con = migrations.open_live(newer, create=True)
     con.execute("UPDATE schema_info SET value = ? WHERE key = 'schema_version'", [str(migrations.LATEST + 3)])
     con.close()
     with pytest.raises(migrations.SchemaTooNew, match="newer than this workbench"):
@@ -168,7 +168,7 @@ def test_dated_backups_keep_the_last_n(writable_db: Path, tmp_path: Path) -> Non
     start = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)
     assert backups.backup_due(folder, 24, now=start)
     for day in range(5):
-        backups.keep_dated(con, folder, 3, now=start + timedelta(days=day))
+        backups.keep_dated(con, folder, 3, by=system_user("backup keeper"), now=start + timedelta(days=day))
     names = [p.name for p in backups.dated_backups(folder)]
     assert names == ["workbench-20261103T030000Z.duckdb", "workbench-20261104T030000Z.duckdb",
                      "workbench-20261105T030000Z.duckdb"]
@@ -176,7 +176,7 @@ def test_dated_backups_keep_the_last_n(writable_db: Path, tmp_path: Path) -> Non
     assert backups.backup_due(folder, 24, now=start + timedelta(days=5))
     assert not backups.backup_due(folder, 0, now=start + timedelta(days=50))  # 0 turns them off
 
-    keeper = backups.BackupKeeper(con, tmp_path / "kept", keep=2, every_hours=24)
+    keeper = backups.BackupKeeper(con, tmp_path / "kept", keep=2, every_hours=24, by=system_user("backup keeper"))
     made = keeper.run_once()
     assert made is not None and backups.check_backup(made) == migrations.LATEST
     assert keeper.run_once() is None  # not due again yet
@@ -186,7 +186,7 @@ def test_dated_backups_keep_the_last_n(writable_db: Path, tmp_path: Path) -> Non
 def test_backup_bytes_is_a_database(writable_db: Path, tmp_path: Path) -> None:
     con = db.connect(writable_db)
     scratch = tmp_path / "scratch"
-    data = backups.backup_bytes(con, scratch)
+    data = backups.backup_bytes(con, scratch, by=system_user("backup keeper"))
     con.close()
     assert list(scratch.iterdir()) == []  # the temporary copy is gone
     out = tmp_path / "downloaded.duckdb"
@@ -214,7 +214,7 @@ def test_backup_restore_and_migrate_on_the_command_line(writable_db: Path, tmp_p
 def test_backups_are_readable_by_their_owner_only(writable_db: Path, tmp_path: Path) -> None:
     con = db.connect(writable_db)
     out = backups.backup(con, tmp_path / "kept" / "b.duckdb")
-    made, _ = backups.keep_dated(con, tmp_path / "dated", 2)
+    made, _ = backups.keep_dated(con, tmp_path / "dated", 2, by=system_user("backup keeper"))
     con.close()
     assert out.stat().st_mode & 0o777 == 0o600
     assert made.stat().st_mode & 0o777 == 0o600

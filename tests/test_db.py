@@ -17,8 +17,8 @@ def test_schema_is_idempotent_and_versioned(tmp_path: Path) -> None:
     with pytest.raises(DatabaseMissing, match="workbench init"):
         db.connect(tmp_path / "x.duckdb")
     con = db.connect(tmp_path / "x.duckdb", create=True)
-    db.apply_schema(con)
-    db.apply_schema(con)
+    migrations.apply_schema(con)
+    migrations.apply_schema(con)
     assert con.execute("SELECT value FROM schema_info WHERE key = 'schema_version'").fetchall() == [
         (str(migrations.LATEST),)]
     con.close()

@@ -17,8 +17,8 @@ import pytest
 
 from tests.disk_support import all_text, found_in, found_in_bytes, previous_checkpoint
 from tests.smtp_support import publish_round
-from workbench import backups, db, privacy
-from workbench.access import User
+from workbench import backups, copies, db, privacy
+from workbench.access import User, system_user
 from workbench.messages import outbox
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,7 +97,7 @@ def test_after_forget_and_the_rewrite_the_file_holds_nothing_of_the_person(
     con.execute("CHECKPOINT")
     privacy.forget(con, email, by=users["director"])
     con.close()
-    db.rewrite_file(queued)
+    copies.rewrite_file(queued)
 
     assert _seen(queued, {name, email}, tmp_path) == {"now": set(), "previous checkpoint": set(), "bytes": set()}
     assert oct(queued.stat().st_mode & 0o777) == "0o600"
@@ -146,7 +146,7 @@ def test_copies_holding_lists_backups_and_pre_upgrade_copies(queued: Path, tmp_p
     monkeypatch.setenv("WORKBENCH_BACKUP_EVERY_HOURS", "12")
     con = db.connect(queued)
     pid, _, email = _person_with_a_unique_name(con)
-    dated, _ = backups.keep_dated(con, folder, 2)
+    dated, _ = backups.keep_dated(con, folder, 2, by=system_user("backup keeper"))
     upgrade_copy = folder / "workbench-schema-v7-20260101T000000.duckdb"
     shutil.copy(dated, upgrade_copy)
     privacy.forget(con, email, by=users["director"])

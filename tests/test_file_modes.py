@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from workbench import backups, db, files, migrations
+from workbench.access import system_user
 
 UPGRADE = Path(__file__).parent / "fixtures" / "upgrade" / "schema_v1.duckdb.gz"
 
@@ -38,7 +39,7 @@ def test_a_restore_an_upgrade_and_a_backup_leave_only_owner_only_files(
     pre_upgrade = sorted((folder / "backups").glob("*-schema-v1-*.duckdb"))
     assert len(pre_upgrade) == 1
     con = db.connect(writable_db)
-    assert db.schema_version(con) == migrations.LATEST
+    assert migrations.schema_version(con) == migrations.LATEST
     made = backups.backup(con, folder / "copies" / "after the restore.duckdb")
     con.close()
 
@@ -56,7 +57,7 @@ def test_opening_an_old_database_copies_it_aside_owner_only(tmp_path: Path) -> N
     with gzip.open(UPGRADE) as src, target.open("wb") as out:
         shutil.copyfileobj(src, out)
     os.chmod(target, 0o644)
-    db.connect(target).close()  # a read-write open upgrades it, after copying it to backups/
+    migrations.open_live(target).close()  # the read-write opener upgrades it, after copying it to backups/
     (copy,) = (tmp_path / "backups").iterdir()
     assert oct(stat.S_IMODE(copy.stat().st_mode)) == "0o600"
     assert oct(stat.S_IMODE(copy.parent.stat().st_mode)) == "0o700"
@@ -66,8 +67,8 @@ def test_a_backup_download_and_dated_backups_create_their_folders_owner_only(wri
                                                                               tmp_path: Path) -> None:
     con = db.connect(writable_db)
     scratch = tmp_path / "app" / "scratch"
-    assert backups.backup_bytes(con, scratch)[:4]
-    made, _ = backups.keep_dated(con, tmp_path / "dated" / "backups", 2)
+    assert backups.backup_bytes(con, scratch, by=system_user("backup keeper"))[:4]
+    made, _ = backups.keep_dated(con, tmp_path / "dated" / "backups", 2, by=system_user("backup keeper"))
     con.close()
     assert modes(tmp_path / "app") == {"scratch": "0o700"}
     assert modes(tmp_path / "dated") == {"backups": "0o700", f"backups/{made.name}": "0o600"}
@@ -100,7 +101,7 @@ def test_the_helpers_write_owner_only_files_and_folders(tmp_path: Path) -> None:
 def test_restrict_umask_makes_what_a_library_creates_owner_only(tmp_path: Path) -> None:
     previous = files.restrict_umask()
     try:
-        con = db.connect(tmp_path / "fresh.duckdb", create=True)  # DuckDB creates the file and its .wal
+        con = migrations.open_live(tmp_path / "fresh.duckdb", create=True)  # DuckDB creates the file and its .wal
         con.execute("CREATE TABLE scratch AS SELECT 1 AS x")
         wal = tmp_path / "fresh.duckdb.wal"
         if wal.exists():

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench import accounts, db
+from workbench import accounts, db, migrations
 from workbench.access import NotAllowed, User, command_line_user
 from workbench.build import COUNTRIES_CSV
 from workbench.errors import StaleEdit
@@ -44,7 +44,7 @@ CASES: dict[str, tuple[list[tuple[int, int, bool, bool | None, int | None]], set
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> Iterator[db.Connection]:
     """A round with one pair per constructed case (AUS members with NZL partners), views applied."""
-    con = db.connect(tmp_path_factory.mktemp("tiny") / "tiny.duckdb", create=True)
+    con = migrations.open_live(tmp_path_factory.mktemp("tiny") / "tiny.duckdb", create=True)
     con.execute("INSERT INTO countries SELECT * FROM read_csv(?, header = true, all_varchar = true)",
                 [str(COUNTRIES_CSV)])
     con.execute("INSERT INTO rounds (round_id, label, seq, opens_on, starts_on, ends_on, status) "

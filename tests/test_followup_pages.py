@@ -10,14 +10,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app_support import app_as
-from workbench import db
+from workbench import db, snapshots
 
 
 @pytest.fixture(autouse=True)
 def _app_test_runs(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Background snapshots finish before the test ends."""
     yield
-    assert db.wait_for_snapshots(60)
+    assert snapshots.wait_for_snapshots(60)
 
 
 def metrics(at: AppTest) -> dict[str, str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from workbench import db, migrations
-from workbench.errors import WorkbenchError
+from workbench.errors import DatabaseMissing, WorkbenchError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "upgrade"
 
@@ -31,11 +31,11 @@ def _rows(con: db.Connection, tables: list[str]) -> dict[str, int]:
 def test_opening_a_version_1_database_upgrades_it_and_keeps_every_row(v1_db: Path) -> None:
     expected = json.loads((FIXTURE / "schema_v1.json").read_text())
     old = db.connect(v1_db, read_only=True)
-    assert db.schema_version(old) == 1
+    assert migrations.schema_version(old) == 1
     old.close()
 
-    con = db.connect(v1_db)  # a read-write open migrates
-    assert db.schema_version(con) == migrations.LATEST
+    con = migrations.open_live(v1_db)  # the read-write opener migrates
+    assert migrations.schema_version(con) == migrations.LATEST
     assert _rows(con, list(expected["rows"])) == {**expected["rows"], "schema_info": 1}
     # what the coordinators did on the old version is still there, audited
     assert con.execute("SELECT status FROM match_runs WHERE run_id = 9").fetchone() == ("proposed",)
@@ -51,8 +51,8 @@ def test_opening_a_version_1_database_upgrades_it_and_keeps_every_row(v1_db: Pat
     assert con.execute("SELECT count(*) FROM interventions AS i JOIN coordinators AS c USING (coordinator_id)"
                        ).fetchone()[0] > 0  # type: ignore[index]
     # the program's vocabularies: seeded with the sample's lists, and sector and stage no longer fixed by CHECKs
-    from workbench import vocab
     from workbench.program import vocabularies
+    from workbench.sample import vocabularies as vocab
 
     assert vocabularies.vocabularies(con) == vocabularies.default_vocabularies()
     assert con.execute("SELECT DISTINCT updated_by FROM vocabulary_terms").fetchall() == [("workbench migrate",)]
@@ -68,14 +68,14 @@ def test_opening_a_version_1_database_upgrades_it_and_keeps_every_row(v1_db: Pat
     con.close()
 
     kept = db.connect(backup, read_only=True)  # the backup is the file as it was, still at version 1
-    assert db.schema_version(kept) == 1
+    assert migrations.schema_version(kept) == 1
     assert _rows(kept, list(expected["rows"])) == expected["rows"]
     kept.close()
 
 
 def test_a_migrated_database_has_the_same_tables_as_a_new_one(v1_db: Path, tmp_path: Path) -> None:
     def catalog(path: Path) -> dict[str, list[tuple[str, str]]]:
-        con = db.connect(path, create=True)
+        con = migrations.open_live(path, create=True)
         rows = con.execute(
             "SELECT table_name, column_name, data_type FROM information_schema.columns "
             "WHERE table_schema = 'main' AND table_name IN (SELECT table_name FROM information_schema.tables "
@@ -115,7 +115,7 @@ def test_a_database_newer_than_the_code_is_refused_and_left_alone(v1_db: Path) -
     con.close()
     before = v1_db.read_bytes()
     with pytest.raises(migrations.SchemaTooNew, match=r"newer than this workbench's .*Nothing was changed"):
-        db.connect(v1_db)
+        migrations.open_live(v1_db)
     assert v1_db.read_bytes() == before
     with pytest.raises(migrations.SchemaTooNew):
         migrations.migrate(v1_db)
@@ -131,10 +131,10 @@ def test_a_failing_step_leaves_the_last_whole_version(v1_db: Path, monkeypatch: 
     monkeypatch.setattr(migrations, "STEPS", steps)
     monkeypatch.setattr(migrations, "LATEST", latest + 1)
     with pytest.raises(migrations.MigrationFailed, match=rf"stays at version {latest}, whole"):
-        db.connect(v1_db)
+        migrations.open_live(v1_db)
     monkeypatch.undo()
-    con = db.connect(v1_db)
-    assert db.schema_version(con) == latest
+    con = migrations.open_live(v1_db)
+    assert migrations.schema_version(con) == latest
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     assert "half_done" not in tables  # the failed step was rolled back whole
     con.close()
@@ -146,8 +146,46 @@ def test_steps_are_numbered_without_gaps() -> None:
 
 
 def test_a_file_that_is_not_a_number_version_is_explained(tmp_path: Path) -> None:
-    con = db.connect(tmp_path / "x.duckdb", create=True)
+    con = migrations.open_live(tmp_path / "x.duckdb", create=True)
     con.execute("UPDATE schema_info SET value = 'banana' WHERE key = 'schema_version'")
     con.close()
     with pytest.raises(WorkbenchError, match="not a number"):
-        db.connect(tmp_path / "x.duckdb")
+        migrations.open_live(tmp_path / "x.duckdb")
+
+
+def test_db_connect_only_opens_and_open_live_upgrades(v1_db: Path) -> None:
+    """The ground floor opens a file as it is; bringing it to the schema is the read-write opener's (open_live)."""
+    plain = db.connect(v1_db)  # read-write, but nothing is applied
+    assert migrations.schema_version(plain) == 1
+    assert not plain.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'vocabulary_terms'"
+                             ).fetchone()[0]  # type: ignore[index]
+    plain.close()
+    assert not (v1_db.parent / "backups").exists()  # no upgrade, so no pre-upgrade copy either
+    live = migrations.open_live(v1_db)
+    assert migrations.schema_version(live) == migrations.LATEST
+    assert live.execute("SELECT count(DISTINCT kind) FROM vocabulary_terms").fetchone() == (6,)
+    live.close()
+
+
+def test_open_live_makes_a_new_file_whole_and_refuses_a_missing_one(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseMissing, match="workbench init"):
+        migrations.open_live(tmp_path / "none.duckdb")
+    assert not (tmp_path / "none.duckdb").exists()
+    con = migrations.open_live(tmp_path / "new.duckdb", create=True)
+    assert migrations.schema_version(con) == migrations.LATEST
+    assert con.execute("SELECT count(DISTINCT kind) FROM vocabulary_terms").fetchone() == (6,)  # seeded from above db
+    assert con.execute("SELECT country_cap_limit(0.2, 1188)").fetchone() == (237,)  # migrations/macros.sql applied
+    con.close()
+    empty = db.connect(tmp_path / "plain.duckdb", create=True)  # the plain open creates no table
+    assert migrations.schema_version(empty) is None
+    empty.close()
+
+
+def test_each_step_is_a_module_of_its_own() -> None:
+    steps_dir = Path(migrations.__file__).with_name("steps")
+    files = sorted(p.stem for p in steps_dir.glob("v*.py"))
+    assert [int(name[1:].split("_", 1)[0]) for name in files] == sorted(s.version for s in migrations.STEPS)
+    assert all(s.apply.__module__ == f"workbench.migrations.steps.{name}"
+               for s, name in zip(sorted(migrations.STEPS, key=lambda s: s.version),
+                                  sorted(files, key=lambda n: int(n[1:].split("_", 1)[0])), strict=True))
+    assert migrations.SCHEMA_FILE.parent == steps_dir.parent and migrations.SCHEMA_FILE.exists()

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from workbench import db
+from workbench import db, snapshots
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_analyst_notebook_runs_on_the_snapshot(writable_db: Path, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     con = db.connect(writable_db)
-    snapshot = db.publish_snapshot(con, tmp_path / "analytics.duckdb")
+    snapshot = snapshots.publish_snapshot(con, tmp_path / "analytics.duckdb")
     con.close()
     monkeypatch.setenv("WORKBENCH_SNAPSHOT", str(snapshot))
     nb = nbformat.read(ROOT / "notebooks" / "analyst.ipynb", as_version=4)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.smtp_support import publish_round, smtp_server
-from workbench import db, matchstore
+from workbench import db, matchstore, snapshots
 from workbench.access import NotAllowed, User
 from workbench.cli import main
 from workbench.messages import outbox
@@ -134,7 +134,7 @@ def test_the_analyst_snapshot_holds_no_address_or_body_of_the_outbox(live: db.Co
     live.execute("UPDATE outbox SET last_error = '550 5.1.1 <' || recipients[1].email || '>: no such user' "
                  "WHERE outbox_id = 1")
     emails = {r[0] for r in live.execute("SELECT email FROM applications WHERE round_id = ?", [ROUND]).fetchall()}
-    snap_path = db.publish_snapshot(live, tmp_path / "analytics.duckdb")
+    snap_path = snapshots.publish_snapshot(live, tmp_path / "analytics.duckdb")
     snap = db.connect(snap_path, read_only=True)
     try:
         rows = snap.execute("SELECT subject, body, recipients, last_error FROM outbox").fetchall()

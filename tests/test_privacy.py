@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench import accounts, db, privacy
+from workbench import accounts, db, privacy, snapshots
 from workbench.access import ROLES, NotAllowed, User
 
 CLEARED = ["Cleared quote one: the partnership opened my eyes.", "Cleared quote two: a friend in Lagos."]
@@ -92,7 +92,7 @@ def _secrets(con: db.Connection) -> dict[str, set[str]]:
 def test_the_pseudonymised_snapshot_holds_no_name_email_or_uncleared_text(live: db.Connection, tmp_path: Path) -> None:
     hidden = _secrets(live)
     assert len(hidden["names"]) > 1300 and len(hidden["emails"]) > 5000 and len(hidden["texts"]) > 10
-    out = db.publish_snapshot(live, tmp_path / "analytics.duckdb")
+    out = snapshots.publish_snapshot(live, tmp_path / "analytics.duckdb")
     snap = db.connect(out, read_only=True)
     cells = _text_cells(snap)
     for kind, needles in hidden.items():
@@ -126,7 +126,7 @@ def test_the_pseudonymised_snapshot_holds_no_name_email_or_uncleared_text(live: 
 
 
 def test_the_views_give_the_same_figures_on_the_pseudonymised_snapshot(live: db.Connection, tmp_path: Path) -> None:
-    out = db.publish_snapshot(live, tmp_path / "analytics.duckdb")
+    out = snapshots.publish_snapshot(live, tmp_path / "analytics.duckdb")
     snap = db.connect(out, read_only=True)
     db.apply_views(live)
     for view in db.view_files():
@@ -137,9 +137,9 @@ def test_the_views_give_the_same_figures_on_the_pseudonymised_snapshot(live: db.
 
 
 def test_a_person_keeps_one_pseudonym_across_rounds_and_snapshots(live: db.Connection, tmp_path: Path) -> None:
-    first = db.publish_snapshot(live, tmp_path / "one.duckdb")
+    first = snapshots.publish_snapshot(live, tmp_path / "one.duckdb")
     live.execute("UPDATE topics SET title = 'changed between the snapshots' WHERE topic_id = 1")
-    second = db.publish_snapshot(live, tmp_path / "two.duckdb")
+    second = snapshots.publish_snapshot(live, tmp_path / "two.duckdb")
     snaps = [db.connect(p, read_only=True) for p in (first, second)]
     people = [s.execute("SELECT person_id, name, email FROM people ORDER BY person_id").fetchall() for s in snaps]
     assert people[0] == people[1] and len(people[0]) == 5378
@@ -168,8 +168,8 @@ def test_pseudonyms_are_keyed_by_each_database(live: db.Connection, writable_db:
     theirs = privacy.pseudonym_key(other)
     assert ours != theirs and len(ours) == 32
     assert privacy.pseudonym_key(live) == ours  # made once, then kept
-    a = db.connect(db.publish_snapshot(live, tmp_path / "a.duckdb"), read_only=True)
-    b = db.connect(db.publish_snapshot(other, tmp_path / "b.duckdb"), read_only=True)
+    a = db.connect(snapshots.publish_snapshot(live, tmp_path / "a.duckdb"), read_only=True)
+    b = db.connect(snapshots.publish_snapshot(other, tmp_path / "b.duckdb"), read_only=True)
     assert a.execute("SELECT name FROM people WHERE person_id = 3").fetchone() != \
         b.execute("SELECT name FROM people WHERE person_id = 3").fetchone()
     for c in (a, b, other):
@@ -182,11 +182,11 @@ def test_snapshots_are_owner_only_and_the_folder_is_left_alone(live: db.Connecti
     folder = tmp_path / "shared"
     folder.mkdir(mode=0o755)
     folder.chmod(0o755)
-    out = db.publish_snapshot(live, folder / "analytics.duckdb", full=full, by=users["director"])
+    out = snapshots.publish_snapshot(live, folder / "analytics.duckdb", full=full, by=users["director"])
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert stat.S_IMODE(folder.stat().st_mode) == 0o755
     assert sorted(p.name for p in folder.iterdir()) == ["analytics.duckdb"]
-    again = db.publish_snapshot(live, out, full=full, by=users["director"])  # replacing keeps it owner-only
+    again = snapshots.publish_snapshot(live, out, full=full, by=users["director"])  # replacing keeps it owner-only
     assert stat.S_IMODE(again.stat().st_mode) == 0o600
 
 
@@ -196,10 +196,10 @@ def test_only_a_director_makes_a_full_snapshot(live: db.Connection, tmp_path: Pa
     out = tmp_path / "full.duckdb"
     if role != "director":
         with pytest.raises(NotAllowed, match="full"):
-            db.publish_snapshot(live, out, full=True, by=users[role])
+            snapshots.publish_snapshot(live, out, full=True, by=users[role])
         assert not out.exists()
         return
-    db.publish_snapshot(live, out, full=True, by=users[role])
+    snapshots.publish_snapshot(live, out, full=True, by=users[role])
     full = db.connect(out, read_only=True)
     assert full.execute("SELECT value FROM schema_info WHERE key = 'snapshot_kind'").fetchone() == ("full",)
     assert full.execute("SELECT name, email FROM people WHERE person_id = 3").fetchone() == (
@@ -214,14 +214,14 @@ def test_only_a_director_makes_a_full_snapshot(live: db.Connection, tmp_path: Pa
 
 def test_a_full_snapshot_needs_someone_signed_in(live: db.Connection, tmp_path: Path) -> None:
     with pytest.raises(NotAllowed, match="Sign in"):
-        db.publish_snapshot(live, tmp_path / "full.duckdb", full=True)
+        snapshots.publish_snapshot(live, tmp_path / "full.duckdb", full=True)
 
 
 def test_the_apps_background_snapshot_is_pseudonymised(live: db.Connection, tmp_path: Path) -> None:
     out = tmp_path / "bg.duckdb"
-    db.request_snapshot(live, out)
-    assert db.wait_for_snapshots(60)
-    assert db.snapshot_errors() == []
+    snapshots.request_snapshot(live, out)
+    assert snapshots.wait_for_snapshots(60)
+    assert snapshots.snapshot_errors() == []
     snap = db.connect(out, read_only=True)
     assert snap.execute("SELECT value FROM schema_info WHERE key = 'snapshot_kind'").fetchone() == ("pseudonymised",)
     assert snap.execute("SELECT name FROM people WHERE person_id = 3").fetchone()[0].startswith("Participant ")  # type: ignore[index]

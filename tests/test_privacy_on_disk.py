@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.disk_support import all_text, found_in, found_in_bytes, header_iterations, previous_checkpoint
-from workbench import accounts, db, privacy
+from workbench import accounts, copies, db, privacy, snapshots
 from workbench.access import User
 
 
@@ -57,7 +57,7 @@ def test_the_scan_finds_the_sample_in_the_live_file(live: db.Connection, writabl
 
 def test_the_snapshots_previous_checkpoint_and_bytes_hold_no_real_data(live: db.Connection, tmp_path: Path) -> None:
     secrets = _secrets(live)
-    out = db.publish_snapshot(live, tmp_path / "analytics.duckdb")
+    out = snapshots.publish_snapshot(live, tmp_path / "analytics.duckdb")
     nothing = dict.fromkeys(secrets, 0)
     assert _leaks(all_text(out), secrets) == nothing
     older = previous_checkpoint(out, tmp_path / "older.duckdb")
@@ -69,7 +69,7 @@ def test_the_snapshots_previous_checkpoint_and_bytes_hold_no_real_data(live: db.
 def test_a_full_snapshot_never_holds_password_hashes_or_the_key(live: db.Connection, tmp_path: Path,
                                                                  users: dict[str, User]) -> None:
     secrets = _secrets(live)
-    out = db.publish_snapshot(live, tmp_path / "full.duckdb", full=True, by=users["director"])
+    out = snapshots.publish_snapshot(live, tmp_path / "full.duckdb", full=True, by=users["director"])
     secret = {"hashes": secrets["hashes"], "key": secrets["key"]}
     assert _leaks(all_text(out), secret) == {"hashes": 0, "key": 0}
     older = previous_checkpoint(out, tmp_path / "older.duckdb")
@@ -84,7 +84,7 @@ def test_submission_times_are_cut_to_the_day(live: db.Connection, tmp_path: Path
     (to_the_second,) = live.execute(
         "SELECT count(*) FROM applications WHERE submitted_at <> date_trunc('day', submitted_at)").fetchone()
     assert to_the_second > 1_000
-    out = db.publish_snapshot(live, tmp_path / "analytics.duckdb")
+    out = snapshots.publish_snapshot(live, tmp_path / "analytics.duckdb")
     snap = db.connect(out, read_only=True)
     try:
         assert snap.execute("SELECT count(*) FROM applications WHERE submitted_at <> date_trunc('day', "
@@ -104,7 +104,7 @@ def test_small_groups_lose_sector_and_stage_in_the_snapshot(live: db.Connection,
     coarse = privacy.unique_applications(live, min_group=5)
     assert coarse["unique_in_snapshot"] < before["unique"]
     key = privacy.pseudonym_key(live)
-    tables = privacy.pseudonymise(db.read_tables(live), key, privacy.text_columns(live), min_group=5)
+    tables = privacy.pseudonymise(copies.read_tables(live), key, privacy.text_columns(live), min_group=5)
     apps = tables["applications"].to_pandas()
     withheld = apps["sector"].eq(privacy.WITHHELD)
     assert int(withheld.sum()) == coarse["in_small_groups"]
@@ -121,7 +121,7 @@ def test_the_setting_coarsens_the_published_snapshot(live: db.Connection, tmp_pa
         program.set_setting(live, "snapshot_min_group", 0, by=users["director"])
     assert program.set_setting(live, "snapshot_min_group", "3", by=users["director"]) == 3
     expected = privacy.unique_applications(live, min_group=3)
-    out = db.publish_snapshot(live, tmp_path / "analytics.duckdb")
+    out = snapshots.publish_snapshot(live, tmp_path / "analytics.duckdb")
     snap = db.connect(out, read_only=True)
     try:
         (withheld,) = snap.execute("SELECT count(*) FROM applications WHERE sector = ?",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workbench import db, privacy
+from workbench import db, privacy, snapshots
 from workbench.access import User
 
 
@@ -20,7 +20,7 @@ def _give_organisations(con: db.Connection) -> list[tuple[int, str]]:
 def test_the_snapshot_keeps_organisations_comparable_but_not_readable(writable_db: Path, tmp_path: Path) -> None:
     con = db.connect(writable_db)
     ids = [a for a, _ in _give_organisations(con)]
-    out = db.publish_snapshot(con, tmp_path / "snap.duckdb")
+    out = snapshots.publish_snapshot(con, tmp_path / "snap.duckdb")
     con.close()
     snap = db.connect(out, read_only=True)
     got = dict(snap.execute("SELECT application_id, organisation FROM applications WHERE application_id IN ?",

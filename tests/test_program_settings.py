@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench import db, migrations, program
+from workbench import db, migrations, program, snapshots
 from workbench.access import ROLES, NotAllowed, User
 from workbench.errors import NotFound, StaleEdit
 
@@ -74,7 +74,7 @@ def test_only_a_director_changes_settings(live: db.Connection, users: dict[str, 
 def test_settings_travel_with_backups_and_snapshots(live: db.Connection, users: dict[str, User],
                                                    tmp_path: Path) -> None:
     program.set_setting(live, "retention_years", 6, by=users["director"])
-    snap = db.connect(db.publish_snapshot(live, tmp_path / "analytics.duckdb"), read_only=True)
+    snap = db.connect(snapshots.publish_snapshot(live, tmp_path / "analytics.duckdb"), read_only=True)
     assert program.retention_years(snap) == 6
     snap.close()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench import backups, db
+from workbench import backups, db, snapshots
 from workbench.access import User
 
 
@@ -20,7 +20,7 @@ def _state(folder: Path, live: Path) -> tuple[bytes, list[str]]:
 def test_restoring_an_analyst_snapshot_is_refused_and_changes_nothing(
         writable_db: Path, tmp_path: Path, users: dict[str, User], full: bool) -> None:
     con = db.connect(writable_db)
-    snapshot = db.publish_snapshot(con, tmp_path / "snapshots" / "analytics.duckdb", full=full,
+    snapshot = snapshots.publish_snapshot(con, tmp_path / "snapshots" / "analytics.duckdb", full=full,
                                    by=users["director"] if full else None)
     con.close()
     before = _state(writable_db.parent, writable_db)
@@ -39,7 +39,7 @@ def test_the_command_line_refuses_a_snapshot_in_words(writable_db: Path, tmp_pat
     from workbench.cli import main
 
     con = db.connect(writable_db)
-    snapshot = db.publish_snapshot(con, tmp_path / "analytics.duckdb")
+    snapshot = snapshots.publish_snapshot(con, tmp_path / "analytics.duckdb")
     con.close()
     before = writable_db.read_bytes()
     assert main(["restore", str(snapshot), "--db", str(writable_db)]) == 1

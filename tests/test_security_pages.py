@@ -23,7 +23,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests.app_support import ROOT, SAMPLE_ACCOUNTS, app_as
-from workbench import db, exports
+from workbench import db, exports, snapshots
 from workbench.access import command_line_user
 from workbench.accounts import get_user
 from workbench.messages import outbox
@@ -39,7 +39,7 @@ COUNTRIES = ["NGA", "GHA", "CMR"]  # the sample country coordinator's (nokafor)
 @pytest.fixture(autouse=True)
 def _snapshots_finish() -> Iterator[None]:
     yield
-    assert db.wait_for_snapshots(60)
+    assert snapshots.wait_for_snapshots(60)
 
 
 def plant(path: Path, text: str) -> dict[str, Any]:

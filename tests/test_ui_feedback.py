@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from workbench import db
+from workbench import db, snapshots
 from workbench.ui import feedback
 
 
@@ -70,7 +70,7 @@ def test_saved_reruns_shows_the_message_once_and_publishes_the_snapshot(app_env:
     assert at.markdown[0].value == f"{int(before.split()[0]) + 1} rounds"  # the rerun shows the change
     at.run()
     assert not at.success, "the message is shown once"
-    assert db.wait_for_snapshots(60)
+    assert snapshots.wait_for_snapshots(60)
     con = db.connect(snapshot, read_only=True)
     try:
         assert con.execute("SELECT label FROM rounds WHERE round_id = '2099A'").fetchall() == [("Round 2099A",)]
@@ -80,15 +80,15 @@ def test_saved_reruns_shows_the_message_once_and_publishes_the_snapshot(app_env:
 
 def test_a_failed_background_snapshot_is_shown_once(app_env: Path, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    assert db.wait_for_snapshots(60)
-    db.snapshot_errors()  # forget failures of earlier tests in this process
+    assert snapshots.wait_for_snapshots(60)
+    snapshots.snapshot_errors()  # forget failures of earlier tests in this process
     not_a_folder = tmp_path / "not-a-folder"
     not_a_folder.write_text("a file where the snapshot's folder should be", encoding="utf-8")
     monkeypatch.setenv("WORKBENCH_SNAPSHOT", str(not_a_folder / "analytics.duckdb"))
     at = AppTest.from_function(_saving_page, default_timeout=60).run()
     at.button[0].click().run()
     assert [s.value for s in at.success] == ["Round 2099A opened."], "the change itself is saved"
-    assert db.wait_for_snapshots(60)
+    assert snapshots.wait_for_snapshots(60)
 
     at.run()
     assert len(at.warning) == 1, [w.value for w in at.warning]

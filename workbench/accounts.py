@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import re
 import secrets
-import unicodedata
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
@@ -23,7 +22,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from workbench import db
-from workbench.access import ROLES, Action, User, require
+from workbench.access import ROLES, Action, User, command_line_user, require
+from workbench.emails import normalise_email
 from workbench.errors import NotFound, WorkbenchError
 
 #: The shortest password accepted.
@@ -50,10 +50,6 @@ class AccountError(WorkbenchError):
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def normalise_email(email: str) -> str:
-    return unicodedata.normalize("NFC", email.strip()).casefold()
 
 
 def check_password(password: str) -> None:
@@ -302,8 +298,6 @@ def create_first_director(con: db.Connection, email: str, name: str) -> tuple[Us
                          "AND password_hash IS NOT NULL").fetchone()
     if usable and usable[0]:
         return None
-    from workbench.access import command_line_user
-
     password = generate_password()
     existing = user_for_email(con, email)
     operator = command_line_user()

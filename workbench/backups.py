@@ -1,6 +1,6 @@
 """Backups and restores of the workbench database.
 
-A backup is a consistent copy made through the open connection (:func:`workbench.db.copy_database`),
+A backup is a consistent copy made through the open connection (:func:`workbench.copies.copy_database`),
 so it works while the app holds the file: the CLI's ``workbench backup``, the Backups page's download
 and the app's dated backups (the last N kept) all call :func:`backup`. ``workbench restore`` puts a
 backup in place of the database, refusing a file that is not a workbench database, whose schema is
@@ -23,7 +23,8 @@ from pathlib import Path
 
 import duckdb
 
-from workbench import db, files, migrations
+from workbench import copies, db, files, migrations
+from workbench.access import Action, User, require
 from workbench.config import settings
 from workbench.errors import WorkbenchError
 
@@ -50,11 +51,14 @@ def backup(con: db.Connection, out: str | Path) -> Path:
     if target.is_dir():
         target = target / dated_name()
     files.private_dir(target.parent)
-    return db.copy_database(con, target, stamp={"backup_at": _now().isoformat(timespec="seconds")}, mode=0o600)
+    return copies.copy_database(con, target, stamp={"backup_at": _now().isoformat(timespec="seconds")}, mode=0o600)
 
 
-def backup_bytes(con: db.Connection, scratch: Path | None = None) -> bytes:
-    """A backup as bytes, for a download (written to a temporary file first, then read and removed)."""
+def backup_bytes(con: db.Connection, scratch: Path | None = None, *, by: User) -> bytes:
+    """A backup as bytes, for a download (written to a temporary file first, then read and removed).
+
+    A full copy, password hashes and all: ``by`` must be allowed :attr:`~workbench.access.Action.BACKUP`."""
+    require(by, Action.BACKUP, what="A backup of the whole database")
     folder = files.private_dir(scratch or settings().backup_dir)
     tmp = folder / f".download-{os.getpid()}-{threading.get_ident()}-{time.monotonic_ns()}.duckdb"
     try:
@@ -75,8 +79,11 @@ def dated_backups(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob(f"{DATED_PREFIX}*.duckdb") if p.is_file())
 
 
-def keep_dated(con: db.Connection, folder: Path, keep: int, *, now: datetime | None = None) -> tuple[Path, list[Path]]:
-    """Write a dated backup into ``folder`` and delete the oldest beyond the last ``keep``."""
+def keep_dated(con: db.Connection, folder: Path, keep: int, *, by: User,
+               now: datetime | None = None) -> tuple[Path, list[Path]]:
+    """Write a dated backup into ``folder`` and delete the oldest beyond the last ``keep``; ``by`` must be
+    allowed :attr:`~workbench.access.Action.BACKUP` (the app's keeper is :func:`workbench.access.system_user`)."""
+    require(by, Action.BACKUP, what="A backup of the whole database")
     if keep < 1:
         raise WorkbenchError(f"Keep at least one backup (WORKBENCH_BACKUP_KEEP is {keep}).")
     made = backup(con, folder / dated_name(now))
@@ -103,10 +110,13 @@ def backup_due(folder: Path, every_hours: float, *, now: datetime | None = None)
 
 
 class BackupKeeper:
-    """The app's dated backups: a background thread that makes one whenever the last is old enough."""
+    """The app's dated backups: a background thread that makes one whenever the last is old enough, as ``by``
+    (the app passes ``system_user("backup keeper")``; it must be allowed to make backups)."""
 
     def __init__(self, con: db.Connection, folder: Path, keep: int, every_hours: float,
-                 check_seconds: float = 600.0) -> None:
+                 check_seconds: float = 600.0, *, by: User) -> None:
+        require(by, Action.BACKUP, what="The dated backups")
+        self.by = by
         self._cur = con.cursor()
         self.folder, self.keep, self.every_hours, self.check_seconds = folder, keep, every_hours, check_seconds
         self.errors: list[str] = []
@@ -129,7 +139,7 @@ class BackupKeeper:
         if not backup_due(self.folder, self.every_hours):
             return None
         try:
-            made, _ = keep_dated(self._cur, self.folder, self.keep)
+            made, _ = keep_dated(self._cur, self.folder, self.keep, by=self.by)
         except WorkbenchError as exc:
             self.errors.append(str(exc))
             return None
@@ -167,7 +177,7 @@ REQUIRED_TABLES = ("schema_info", "rounds", "people", "applications", "partnersh
 
 #: The backups a director can restore from, for the refusals' "what to do".
 _USE_A_BACKUP = ("Restore a backup made by `workbench backup` or downloaded from the Backups page (the app keeps "
-                 "dated ones in WORKBENCH_BACKUP_DIR, data/backups by default).")
+                 "dated ones in WORKBENCH_BACKUP_DIR, a backups folder beside the database by default).")
 
 
 def _database_name(con: db.Connection) -> str:
@@ -184,11 +194,11 @@ def _base_tables(con: db.Connection) -> set[str]:
 
 
 def _refuse_snapshot(path: Path, kind: str) -> SnapshotNotBackup:
-    if kind == db.PSEUDONYMISED:
+    if kind == copies.PSEUDONYMISED:
         what = ("the pseudonymised analyst snapshot: its people are pseudonyms (\"Participant 3f9a0c17d2\"), its "
                 "free text, notes and audit details are withheld, so restoring it would replace the program's "
                 "people with stand-ins")
-    elif kind == db.FULL:
+    elif kind == copies.FULL:
         what = ("a full analyst copy (`workbench snapshot --full`): it carries no passwords, so restoring it "
                 "would lock every account out")
     else:
@@ -251,9 +261,9 @@ class OwnObjects:
 def own_objects() -> OwnObjects:
     """The workbench's tables (``schema.sql``), views (``queries/*.sql``), macros (``macros.sql``) and id
     sequences (``<table>_seq`` of :data:`workbench.db.SEQUENCED`)."""
-    macros = db.MACROS_FILE.read_text(encoding="utf-8") if db.MACROS_FILE.exists() else ""
+    macros = migrations.MACROS_FILE.read_text(encoding="utf-8") if migrations.MACROS_FILE.exists() else ""
     return OwnObjects(
-        tables=frozenset(_TABLE_NAME.findall(db.SCHEMA_FILE.read_text(encoding="utf-8"))),
+        tables=frozenset(_TABLE_NAME.findall(migrations.SCHEMA_FILE.read_text(encoding="utf-8"))),
         views=frozenset(v.name for v in db.view_files()),
         macros=frozenset(_MACRO_NAME.findall(macros)),
         sequences=frozenset(f"{table}_seq" for table in db.SEQUENCED),
@@ -327,7 +337,7 @@ def drop_foreign_objects(con: db.Connection, own: OwnObjects | None = None) -> l
                              f"so it was not written by the workbench. Nothing was restored. {_USE_A_BACKUP}"
                              ) from None
         dropped.append(f"type {type_name}")
-    db.apply_macros(con)
+    migrations.apply_macros(con)
     return dropped
 
 
@@ -379,7 +389,7 @@ def restore(source: str | Path, target: str | Path | None = None) -> Restored:
         tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
     up = migrations.migrate(dst) if version < migrations.LATEST else None
     note = ""
-    con = db.connect(dst)
+    con = migrations.open_live(dst)
     try:
         db.apply_views(con)
     except (ValueError, duckdb.Error) as exc:

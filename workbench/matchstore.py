@@ -29,9 +29,12 @@ from workbench.access import Action, User, country_scope, require, scope_frame
 from workbench.applications.round import load_round
 from workbench.db import Connection
 from workbench.errors import NotFound, StaleEdit, WorkbenchError
+from workbench.matching import feasible_pairs, match
 from workbench.matching import model as m
-from workbench.matching.rules import OneSideOnly, hard_rule_broken, one_side_only
+from workbench.matching.rules import OneSideOnly, check_cross_border, hard_rule_broken, one_side_only
 from workbench.matching.scoring import explain_pair
+from workbench.messages import outbox
+from workbench.program.settings import get_setting
 from workbench.program.vocabularies import Vocabulary, vocabularies
 
 
@@ -59,6 +62,8 @@ def _now() -> datetime:
 
 
 def round_row(con: Connection, round_id: str) -> dict[str, Any]:
+    """The round as a dict (round_id, label, status, seq, version); :class:`NotFound` names the known rounds.
+    The round itself, with ``is_open``: :func:`workbench.applications.round.load_round`."""
     rnd = load_round(con, round_id)
     return {"round_id": rnd.round_id, "label": rnd.label, "status": rnd.status, "seq": rnd.seq,
             "version": rnd.version}
@@ -143,9 +148,6 @@ def _pool(con: Connection, round_id: str) -> Pool:
 
 def cross_border(con: Connection) -> m.CrossBorder:
     """The program's cross-border rule (the setting ``cross_border``: country, region, organisation, none)."""
-    from workbench.matching.rules import check_cross_border
-    from workbench.program.settings import get_setting
-
     return check_cross_border(str(get_setting(con, "cross_border")))
 
 
@@ -571,8 +573,6 @@ def publish_run(con: Connection, run_id: int, *, by: User, version: int | None =
                             actor=actor, action="start round")
     if not queue_introductions:
         return None
-    from workbench.messages import outbox
-
     return outbox.queue_introductions(con, rnd.round_id, by=by)
 
 
@@ -629,8 +629,6 @@ def run_matching(con: Connection, round_id: str, settings: RunSettings | None = 
             f"Round {round_id} is {rnd.status}: its partnerships are published. Matching is for a round "
             "whose applications are in (status open or matching)."
         )
-    from workbench.matching import match
-
     pool = _pool(con, round_id)
     one_side = one_side_only([a for a in pool.applicants if a.application_id not in pool.rules.excluded],
                              pool.rules.cross_border)
@@ -654,8 +652,6 @@ def candidates(con: Connection, round_id: str, weights: m.Weights | None = None,
     Needs VIEW_PERSONAL (the pairs are people); a country coordinator gets the pairs with someone from
     their countries.
     """
-    from workbench.matching import feasible_pairs
-
     require(by, Action.VIEW_PERSONAL, what="The candidate pairs")
     pool = _pool(con, round_id)
     rows = list(feasible_pairs(pool.applicants, rules=pool.rules, weights=weights or m.Weights()))

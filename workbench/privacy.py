@@ -32,10 +32,14 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from workbench import db
+from workbench import backups, db
 from workbench.access import Action, User, require
+from workbench.config import settings
 from workbench.errors import NotFound, WorkbenchError
 from workbench.intake.cells import normalise_email
+from workbench.matching.rules import organisation_key
+from workbench.messages.outbox import ERASED_RESPONSE
+from workbench.program import retention_years
 
 #: The ``schema_info`` key of the live database's pseudonym key (hex); removed from every copy.
 PSEUDONYM_KEY = "pseudonym_key"
@@ -99,8 +103,6 @@ def pseudonym(key: bytes, person_id: int) -> str:
 
 def organisation_pseudonym(key: bytes, organisation: str) -> str:
     """A workplace's stable stand-in: the same organisation (as the cross-border rule compares it) keeps one."""
-    from workbench.matching.rules import organisation_key
-
     digest = hmac.new(key, f"organisation:{organisation_key(organisation)}".encode(), hashlib.sha256).hexdigest()
     return f"Organisation {digest[:8]}"
 
@@ -382,8 +384,6 @@ def _erase_outbox(con: db.Connection, application_ids: list[int]) -> int:
     for them will not go to them (their part is marked failed, "not sent"). Returns the messages changed."""
     if not application_ids:
         return 0
-    from workbench.messages.outbox import ERASED_RESPONSE
-
     person = dict(con.execute("SELECT application_id, person_id FROM applications WHERE application_id IN ?",
                               [application_ids]).fetchall())
     updates = []
@@ -698,9 +698,6 @@ class HeldCopy:
 
 
 def _copies_beside(db_path: Path) -> list[tuple[Path, str]]:
-    from workbench import backups
-    from workbench.config import settings
-
     found: dict[Path, str] = {}
     for folder in {settings().backup_dir, db_path.parent / "backups"}:
         for path in backups.dated_backups(folder):
@@ -720,8 +717,6 @@ def copies_holding(person_ids: Iterable[int], db_path: str | Path) -> list[HeldC
     every ``WORKBENCH_BACKUP_EVERY_HOURS``); pre-upgrade copies and files a restore replaced stay until
     someone deletes them. A file that cannot be read is listed too: it may hold them.
     """
-    from workbench.config import settings
-
     ids = [int(p) for p in person_ids]
     conf = settings()
     life = dt.timedelta(hours=conf.backup_keep * conf.backup_every_hours) if conf.backup_every_hours > 0 else None
@@ -800,8 +795,6 @@ def retention_due(con: db.Connection, *, by: User, years: int | None = None,
                   today: dt.date | None = None) -> Retention:
     """The people whose rounds all closed (ended) more than ``years`` (default: the program's setting) ago,
     not erased yet: person_id, name, email, rounds, last_round_ended_on. A director's read."""
-    from workbench.program import retention_years
-
     require(by, Action.ERASE)
     years = retention_years(con) if years is None else years
     columns = ["person_id", "name", "email", "rounds", "last_round_ended_on"]

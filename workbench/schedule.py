@@ -5,18 +5,18 @@ unless the program says otherwise) from the day it starts; it opens, starts :dat
 and runs ``round_weeks`` weeks (sixteen, about four months, unless the program says otherwise).
 
 The dates are pure (no database): the topic planner (:mod:`workbench.followup.topics`) and the sample
-generator (:mod:`workbench.sample`) both follow them. :func:`topic_cadence` and :func:`round_length` read the
-program's settings (``workbench settings set topic_cadence_days 7``), the defaults being the ILN's.
+generator (:mod:`workbench.sample`) both follow them. The program's cadence and round length are its settings
+(:func:`workbench.program.settings.topic_cadence` and :func:`~workbench.program.settings.round_length`:
+``workbench settings set topic_cadence_days 7``), the defaults being the ILN's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 __all__ = ["FIRST_BODY", "FIRST_TOPIC", "FORTNIGHT", "WEEKS_TO_START", "RoundDates", "Topic", "round_dates_from",
-           "round_length", "send_day", "topic_cadence"]
+           "send_day"]
 
 #: The topic every round starts with, and its text.
 FIRST_TOPIC = "Getting to know you"
@@ -25,20 +25,6 @@ FIRST_BODY = "Introduce yourself, your library and your working day. What made y
 FORTNIGHT = dt.timedelta(days=14)
 #: A round opens for applications and its partnerships start about seven weeks later (domain.md).
 WEEKS_TO_START = 7
-
-
-def topic_cadence(con: Any) -> dt.timedelta:
-    """The time between two topics: the program's ``topic_cadence_days`` (a fortnight by default)."""
-    from workbench.program.settings import get_setting
-
-    return dt.timedelta(days=int(get_setting(con, "topic_cadence_days")))
-
-
-def round_length(con: Any) -> dt.timedelta:
-    """How long a round runs from the day it starts: the program's ``round_weeks`` (sixteen by default)."""
-    from workbench.program.settings import get_setting
-
-    return dt.timedelta(weeks=int(get_setting(con, "round_weeks")))
 
 
 def round_dates_from(opens_on: dt.date, length: dt.timedelta) -> tuple[dt.date, dt.date]:

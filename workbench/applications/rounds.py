@@ -18,6 +18,7 @@ from workbench.applications.admission import CAP_REASON_PREFIX, program_cap
 from workbench.applications.round import Round, all_rounds, find_round, load_round, next_round_id, open_rounds
 from workbench.applications.store import insert_application_rows, next_seq, round_row, write_failed
 from workbench.errors import WorkbenchError
+from workbench.program.settings import round_length
 
 __all__ = ["Round", "RoundOpened", "all_rounds", "check_round_id", "find_round", "load_round", "next_round_id",
            "open_round", "open_rounds"]
@@ -86,7 +87,7 @@ def insert_carried(con: db.Connection, carried: pd.DataFrame, round_id: str, *, 
 def insert_round(con: db.Connection, round_id: str, seq: int, opens_on: dt.date, cap: float, *, by: User) -> None:
     require(by, Action.IMPORT)
     # the round's dates follow the program's schedule (the setting round_weeks: sixteen weeks by default)
-    starts_on, ends_on = schedule.round_dates_from(opens_on, schedule.round_length(con))
+    starts_on, ends_on = schedule.round_dates_from(opens_on, round_length(con))
     con.execute(
         "INSERT INTO rounds (round_id, label, seq, opens_on, starts_on, ends_on, status, country_cap) "
         "VALUES (?, ?, ?, ?, ?, ?, 'open', ?)",

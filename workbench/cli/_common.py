@@ -23,7 +23,7 @@ from typing import Any
 
 import duckdb
 
-from workbench import db
+from workbench import db, migrations, snapshots
 from workbench.config import settings
 from workbench.errors import WorkbenchError
 
@@ -91,7 +91,7 @@ def open_database(args: argparse.Namespace, *, read_only: bool = False) -> db.Co
     """Open ``--db`` (or the configured database); DuckDB's own failures become a plain message."""
     path = db_path(args)
     try:
-        return db.connect(path, read_only=read_only)
+        return db.connect(path, read_only=True) if read_only else migrations.open_live(path)
     except duckdb.Error as exc:
         raise WorkbenchError(
             f"Cannot open the database {path}: {first_line(exc)}. Check that --db names a workbench "
@@ -114,7 +114,7 @@ def changing(args: argparse.Namespace) -> Iterator[db.Connection]:
     """The database, read-write, for a command that changes it; the analyst snapshot follows the change.
 
     When the block ends without an exception the snapshot is refreshed (if ``--db`` is the configured
-    database; see :func:`workbench.db.refresh_snapshot_after_command`) and the line saying what happened
+    database; see :func:`workbench.snapshots.refresh_snapshot_after_command`) and the line saying what happened
     is printed on stderr. A snapshot that cannot be refreshed does not undo the command: the change is
     saved, so a warning is printed and the command's exit code stands.
     """
@@ -122,7 +122,7 @@ def changing(args: argparse.Namespace) -> Iterator[db.Connection]:
     try:
         yield con
         try:
-            note = db.refresh_snapshot_after_command(con, args.db)
+            note = snapshots.refresh_snapshot_after_command(con, args.db)
         except (WorkbenchError, duckdb.Error, OSError) as exc:
             note = (f"The change was saved, but the analyst snapshot was not refreshed: {first_line(exc)} "
                     "Run `workbench snapshot` to publish it.")

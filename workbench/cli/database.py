@@ -10,14 +10,15 @@ import argparse
 import json
 from pathlib import Path
 
-from workbench import db
+from workbench import backups, db, migrations, snapshots
+from workbench.access import command_line_user
+from workbench.build import build_database, build_empty_database
 from workbench.cli._common import Commands, UsageError, changing, db_path, open_database, reading
 from workbench.config import settings
+from workbench.sample import generate
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
-    from workbench.build import build_database, build_empty_database
-
     target = db_path(args)
     if args.name is not None and not args.empty:
         raise UsageError("--name names a new, empty program: use it with --empty (`workbench init --empty --name "
@@ -27,8 +28,6 @@ def _cmd_init(args: argparse.Namespace) -> int:
         print(f"{target} exists; kept it (use --force to {what}).")
         return 0
     if args.empty:
-        from workbench.access import command_line_user
-
         path = build_empty_database(target, name=args.name or "My mentoring program", by=command_line_user(),
                                     force=args.force)
         with changing(args) as con:
@@ -51,14 +50,12 @@ def _cmd_init(args: argparse.Namespace) -> int:
 def _cmd_snapshot(args: argparse.Namespace) -> int:
     # Writable: the copy is attached to this connection. The snapshot is what is published, so this
     # command does not go through `changing` (which would publish it a second time).
-    from workbench.access import command_line_user
-
     if args.full and (args.out is None or Path(args.out).resolve() == settings().snapshot_path.resolve()):
         raise UsageError("A full copy holds every participant's name, email and answers: write it to a file of "
                          "its own with --out FILE, not over the analysts' (pseudonymised) snapshot.")
     con = open_database(args)
     try:
-        out = db.publish_snapshot(con, args.out, full=args.full, by=command_line_user())
+        out = snapshots.publish_snapshot(con, args.out, full=args.full, by=command_line_user())
     finally:
         con.close()
     kind = ("a FULL copy with participants' names, emails and free text: keep it to yourself" if args.full
@@ -88,24 +85,18 @@ def _cmd_checks(args: argparse.Namespace) -> int:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from workbench.sample import generate
-
     counts = generate(args.out, seed=args.seed)
     print(f"Wrote the sample program to {args.out}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return 0
 
 
 def _cmd_migrate(args: argparse.Namespace) -> int:
-    from workbench import migrations
-
     done = migrations.migrate(db_path(args))
     print(done.summary())
     return 0
 
 
 def _cmd_backup(args: argparse.Namespace) -> int:
-    from workbench import backups
-
     # Writable: the copy is attached to this connection; the database itself is not changed.
     con = open_database(args)
     try:
@@ -117,8 +108,6 @@ def _cmd_backup(args: argparse.Namespace) -> int:
 
 
 def _cmd_restore(args: argparse.Namespace) -> int:
-    from workbench import backups
-
     done = backups.restore(args.file, db_path(args))
     print(done.summary())
     if args.db is None or Path(args.db).resolve() == settings().db_path.resolve():

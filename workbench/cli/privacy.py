@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import sys
 
-from workbench import db, privacy, program
+from workbench import copies, privacy, program
 from workbench.access import command_line_user
 from workbench.cli._common import Commands, UsageError, add_db_option, changing, db_path, reading
 
@@ -43,7 +43,7 @@ def _cmd_forget(args: argparse.Namespace) -> int:
 def _rewrite(args: argparse.Namespace, person_ids: tuple[int, ...]) -> None:
     """After an erasure: the file rewritten so no old block holds the erased data, and the copies that still do."""
     path = db_path(args)
-    db.rewrite_file(path)
+    copies.rewrite_file(path)
     print(f"The database file {path} was rewritten: its bytes no longer hold what was erased.")
     print(privacy.held_copies_summary(privacy.copies_holding(person_ids, path)))
 

@@ -43,6 +43,7 @@ from workbench.errors import NotFound, WorkbenchError
 from workbench.followup.interventions import end_partnership, require_case_action
 from workbench.matching import rules
 from workbench.matching.model import Applicant
+from workbench.matchstore import cross_border
 
 
 class RematchRefused(WorkbenchError):
@@ -185,8 +186,6 @@ class _Context:
 
     @classmethod
     def of(cls, con: db.Connection, a: Person) -> _Context:
-        from workbench.matchstore import cross_border
-
         return cls(_past_partners(con, a.person_id), _forbidden(con, a.round_id), cross_border(con))
 
 

@@ -12,22 +12,22 @@ import io
 import itertools
 import re
 import zipfile
+from dataclasses import dataclass
 from email.message import EmailMessage
+from email.policy import SMTPUTF8
 from email.utils import format_datetime, formataddr
 
 from workbench import db
 from workbench.access import Action, User, require
 from workbench.errors import NotFound, WorkbenchError
-from workbench.schedule import FIRST_BODY, FIRST_TOPIC, FORTNIGHT, RoundDates, Topic, send_day, topic_cadence
+from workbench.messages import templates as tpl
+from workbench.messages.smtp import Identity, identity
+from workbench.program.settings import topic_cadence
+from workbench.schedule import FIRST_BODY, FIRST_TOPIC, FORTNIGHT, RoundDates, Topic, send_day
 
 MAX_TITLE = 120
 MAX_BODY = 4000
 MAX_TOPICS = 12  # check-ins have fortnights 1..12
-
-#: Defaults for exported messages; the coordinator's mail program sends them (X-Unsent opens a draft).
-DEFAULT_SENDER = ("Program coordinators", "coordinators@program.example.org")
-DEFAULT_RECIPIENT = ("Participants", "participants@program.example.org")
-
 
 class TopicError(WorkbenchError):
     """A topic that cannot be saved as given (the message says what to change)."""
@@ -205,49 +205,70 @@ def plan_warnings(con: db.Connection, round_id: str) -> list[str]:
 # --- messages ----------------------------------------------------------------------------------
 
 
-def topic_text(topic: Topic, round_label: str, total: int) -> str:
-    """The message's plain text: the topic, its fortnight, and how to reach the coordinators."""
-    return (
-        "Dear participants,\n\n"
-        f"Here is discussion topic {topic.seq} of {total} for the {round_label} round, for the fortnight "
-        f"from {topic.send_on:%d %B %Y}:\n\n"
-        f"    {topic.title}\n\n"
-        f"{topic.body}\n\n"
-        "Talk it over with your partner in whatever way suits you both; most partners write by email. "
-        "Please reply to your partner within a week. If you have not heard from yours, or would like a "
-        "hand, reply to this message and a coordinator will be in touch.\n\n"
-        "With best wishes,\nThe program coordinators\n"
-    )
+@dataclass(frozen=True)
+class TopicDraft:
+    """A topic's message in one language: what the outbox queues for a partnership, or the ``.eml`` draft."""
+
+    topic: Topic
+    language: str
+    subject: str
+    body: str
 
 
-def topic_subject(topic: Topic, round_label: str) -> str:
-    return f"{round_label} topic {topic.seq}: {topic.title}"
+def draft_languages(con: db.Connection) -> list[str]:
+    """The program's languages a topic can be written in (those with templates), its main language first."""
+    return [x for x in tpl.program_languages(con) if x in tpl.languages()] or [tpl.FALLBACK]
 
 
-def topic_message(con: db.Connection, topic_id: int, *, sender: tuple[str, str] = DEFAULT_SENDER,
-                  recipient: tuple[str, str] = DEFAULT_RECIPIENT) -> EmailMessage:
-    """One topic as an e-mail ready to send (an unsent draft dated on its send day)."""
+def _drafts(con: db.Connection, round_id: str, topics: list[Topic], *, language: str | None,
+            names: str | None) -> list[TopicDraft]:
+    chosen = language or draft_languages(con)[0]
+    if chosen not in tpl.languages():
+        raise TopicError(f"There are no message templates in {chosen}; they exist in {', '.join(tpl.languages())}.")
+    label = round_dates(con, round_id).label
+    greeted = names if names is not None else tpl.everyone(chosen)
+    return [TopicDraft(t, chosen, *tpl.render_topic(chosen, round_label=label, names=greeted, seq=t.seq,
+                                                     total=len(topics), title=t.title, body=t.body, send_on=t.send_on))
+            for t in topics]
+
+
+def topic_draft(con: db.Connection, topic_id: int, *, language: str | None = None,
+                names: str | None = None) -> TopicDraft:
+    """The topic's subject and text from the program's topic template (:func:`workbench.messages.templates.
+    render_topic`, the outbox's path too): in ``language`` (the program's first language by default), greeting
+    ``names`` (every participant by default: "Dear participants,")."""
     topic = get_topic(con, topic_id)
-    target = round_dates(con, topic.round_id)
-    total = len(round_topics(con, topic.round_id))
-    return _message(topic, target.label, total, sender, recipient)
+    (draft,) = [d for d in _drafts(con, topic.round_id, round_topics(con, topic.round_id), language=language,
+                                   names=names) if d.topic.topic_id == topic.topic_id]
+    return draft
 
 
-def _message(topic: Topic, label: str, total: int, sender: tuple[str, str],
-             recipient: tuple[str, str]) -> EmailMessage:
-    msg = EmailMessage()
-    msg["Subject"] = topic_subject(topic, label)
-    msg["From"] = formataddr(sender)
-    msg["To"] = formataddr(recipient)
-    msg["Date"] = format_datetime(dt.datetime.combine(topic.send_on, dt.time(9, 0), tzinfo=dt.UTC))
+def _message(draft: TopicDraft, who: Identity, recipient: tuple[str, str] | None) -> EmailMessage:
+    msg = EmailMessage(policy=SMTPUTF8)
+    msg["From"] = who.from_header()
+    if recipient is not None and recipient[1].strip():
+        msg["To"] = formataddr((tpl.safe_name(recipient[0]), recipient[1].strip()))
+    msg["Subject"] = tpl.header_text(draft.subject)
+    msg["Date"] = format_datetime(dt.datetime.combine(draft.topic.send_on, dt.time(9, 0), tzinfo=dt.UTC))
     msg["X-Unsent"] = "1"  # mail programs open the file as a draft to send
-    msg.set_content(topic_text(topic, label, total))
+    who.add_headers(msg)
+    msg.set_content(draft.body)
+    msg["Content-Language"] = tpl.LANGUAGE_CODES.get(draft.language, "en")  # after: set_content clears Content-*
     return msg
 
 
-def topic_eml(con: db.Connection, topic_id: int, **addresses: tuple[str, str]) -> bytes:
-    """The topic's message as an ``.eml`` file (RFC 5322)."""
-    return bytes(topic_message(con, topic_id, **addresses))
+def topic_message(con: db.Connection, topic_id: int, *, language: str | None = None, names: str | None = None,
+                  recipient: tuple[str, str] | None = None) -> EmailMessage:
+    """One topic as an e-mail draft (dated on its send day, opened as a draft to send): :func:`topic_draft`'s
+    text from the program's configured sender (:func:`workbench.messages.smtp.identity`, as the outbox sends
+    it), to ``recipient`` (name, address) or to nobody yet (the coordinator adds the participants' list)."""
+    return _message(topic_draft(con, topic_id, language=language, names=names), identity(con), recipient)
+
+
+def topic_eml(con: db.Connection, topic_id: int, *, language: str | None = None, names: str | None = None,
+              recipient: tuple[str, str] | None = None) -> bytes:
+    """The topic's message as an ``.eml`` file (RFC 5322): :func:`topic_message`."""
+    return topic_message(con, topic_id, language=language, names=names, recipient=recipient).as_bytes()
 
 
 def eml_filename(topic: Topic) -> str:
@@ -255,13 +276,12 @@ def eml_filename(topic: Topic) -> str:
     return f"{topic.round_id}-topic-{topic.seq:02d}-{slug}.eml"
 
 
-def round_messages_zip(con: db.Connection, round_id: str, *, sender: tuple[str, str] = DEFAULT_SENDER,
-                       recipient: tuple[str, str] = DEFAULT_RECIPIENT) -> bytes:
-    """Every topic of the round as ``.eml`` files in one zip."""
-    target = round_dates(con, round_id)
-    topics = round_topics(con, round_id)
+def round_messages_zip(con: db.Connection, round_id: str, *, language: str | None = None,
+                       recipient: tuple[str, str] | None = None) -> bytes:
+    """Every topic of the round as ``.eml`` drafts (:func:`topic_message`) in one zip."""
+    who = identity(con)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        for t in topics:
-            zf.writestr(eml_filename(t), bytes(_message(t, target.label, len(topics), sender, recipient)))
+        for draft in _drafts(con, round_id, round_topics(con, round_id), language=language, names=None):
+            zf.writestr(eml_filename(draft.topic), _message(draft, who, recipient).as_bytes())
     return buffer.getvalue()

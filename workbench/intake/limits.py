@@ -20,11 +20,12 @@ row, the column and the limit (:func:`line_too_long`, :func:`too_many_columns`, 
 
 from __future__ import annotations
 
-import os
 import zipfile
 from dataclasses import dataclass
 
-from workbench.errors import ImportTooLarge, WorkbenchError
+from workbench.config import settings
+from workbench.errors import ImportTooLarge
+from workbench.intake.cells import MAX_FREE_TEXT
 
 __all__ = [
     "MAX_BYTES",
@@ -82,24 +83,12 @@ class ImportLimits:
     max_cells: int = MAX_CELLS
 
 
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip().replace("_", "")
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise WorkbenchError(f"{name}={os.environ[name]!r} is not a positive whole number. Set it to a number "
-                             f"such as {default} (or unset it to use that default).")
-    return value
-
-
 def import_limits() -> ImportLimits:
-    """The limits in force now: the constants, or the environment's overrides."""
-    max_bytes = _env_int("WORKBENCH_IMPORT_MAX_BYTES", MAX_BYTES)
-    return ImportLimits(max_bytes=max_bytes, max_rows=_env_int("WORKBENCH_IMPORT_MAX_ROWS", MAX_ROWS),
+    """The limits in force now: the constants, or the environment's overrides (``WORKBENCH_IMPORT_MAX_BYTES``,
+    ``WORKBENCH_IMPORT_MAX_ROWS``, read by :mod:`workbench.config`)."""
+    conf = settings()
+    max_bytes = conf.import_max_bytes or MAX_BYTES
+    return ImportLimits(max_bytes=max_bytes, max_rows=conf.import_max_rows or MAX_ROWS,
                         max_inflated=max(MAX_XLSX_INFLATED, 4 * max_bytes))
 
 
@@ -168,8 +157,6 @@ def too_many_columns(name: str, limits: ImportLimits, *, row: int, cells: int, l
 def cell_too_long(name: str, limits: ImportLimits, *, row: int, column: int, length: int,
                   header: list[str] | None = None, line: int | None = None, where: str = "") -> ImportTooLarge:
     """A cell longer than ``max_cell_chars`` (0-based ``column``)."""
-    from workbench.intake.cells import MAX_FREE_TEXT
-
     return ImportTooLarge(
         f"{name}{where}: {_row(row, line)}, {_column(column, header)} holds {length:,} characters; the workbench "
         f"reads cells of at most {limits.max_cell_chars:,} characters (a free-text answer may have "

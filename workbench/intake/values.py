@@ -20,14 +20,12 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from workbench.errors import WorkbenchError
 from workbench.intake.cells import split_values
-from workbench.intake.fields import _PARENS, _language, _no_preference, _vocab_match
-
-if TYPE_CHECKING:
-    from workbench.program.vocabularies import Vocabulary
+from workbench.intake.fields import _PARENS, _language, _no_preference, _vocab_match, default_vocabularies
+from workbench.program.vocabularies import Vocabulary, term_key
 
 __all__ = ["ADD", "COLUMN_KINDS", "DROP", "KEEP", "Decisions", "UnknownValue", "read_choice", "read_list",
            "suggest", "value_key"]
@@ -46,8 +44,6 @@ COLUMN_KINDS: dict[str, str] = {
 
 def value_key(text: str) -> str:
     """How values are grouped: the vocabularies' comparison (case, accents, punctuation, a plural 's')."""
-    from workbench.program.vocabularies import term_key
-
     return term_key(text)
 
 
@@ -200,8 +196,6 @@ class Decisions:
         if not target:
             return DROP
         if vocabularies is None:
-            from workbench.intake.fields import default_vocabularies
-
             vocabularies = default_vocabularies()
         voc = vocabularies[COLUMN_KINDS[column]]
         found = voc.lookup(target)

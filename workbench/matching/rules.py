@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+from workbench.countries import country_name, country_table, is_country
 from workbench.matching.model import (
     Applicant,
     ContradictoryRules,
@@ -104,8 +105,6 @@ def organisation_key(text: str | None) -> str | None:
 
 @functools.cache
 def _sub_regions() -> dict[str, str]:
-    from workbench.countries import country_table
-
     table = country_table()
     return {str(c): str(r) for c, r in zip(table["iso3"], table["un_region"], strict=True) if str(r)}
 
@@ -195,8 +194,6 @@ _THE = ("United ", "Republic ", "Netherlands", "Philippines", "Bahamas", "Maldiv
 
 def _in_country(iso3: str) -> str:
     """"the United States", "Kenya" (the country table's name, with "the" where English puts one)."""
-    from workbench.countries import country_name, is_country
-
     name = country_name(iso3) if is_country(iso3) else iso3
     return f"the {name}" if name.startswith(_THE) or name.endswith(" Islands") else name
 

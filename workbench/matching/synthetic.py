@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from workbench.matching.model import Applicant, MatchRules
-from workbench.vocab import CAREER_STAGES, INTERESTS, SECTORS
+from workbench.matching.rules import hard_rule_broken
+from workbench.sample.vocabularies import CAREER_STAGES, INTERESTS, SECTORS
 
 #: (ISO-3, standard UTC offset in minutes, main language), roughly by how many applicants ILN drew.
 COUNTRIES: tuple[tuple[str, int, str], ...] = (
@@ -176,8 +177,6 @@ def make_random_instance(n: int, seed: int, *, n_countries: int = 4, rules: bool
         ))
     if not rules:
         return apps, MatchRules()
-    from workbench.matching.rules import hard_rule_broken
-
     ids = [a.application_id for a in apps]
     forbidden = {frozenset(int(x) for x in rng.choice(ids, size=2, replace=False)) for _ in range(n // 5)}
     excluded = {int(x) for x in rng.choice(ids, size=n // 10, replace=False)} if n >= 10 else set()

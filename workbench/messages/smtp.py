@@ -15,7 +15,6 @@ sends at most; 0 means no limit, for a relay of your own.
 
 from __future__ import annotations
 
-import os
 import smtplib
 import socket
 import ssl
@@ -29,8 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from workbench.access import Action, User, require
+from workbench.config import SMTP_VARIABLES, smtp_environment
+from workbench.emails import parse_mailbox
 from workbench.errors import WorkbenchError
-from workbench.messages.templates import header_text
+from workbench.messages.templates import header_text, program_setting
 
 SECURITY = ("starttls", "ssl", "none")
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
@@ -39,9 +40,8 @@ DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 #: recipients a day.
 DEFAULT_PER_MINUTE = 20.0
 TIMEOUT_SECONDS = 30.0
-#: Setting -> environment variable.
-ENV = {key: f"WORKBENCH_SMTP_{key.upper()}" for key in
-       ("host", "port", "security", "user", "password", "from", "reply_to", "per_minute")}
+#: Setting -> environment variable (read by :func:`workbench.config.smtp_environment`).
+ENV = SMTP_VARIABLES
 #: Used in exported .eml files while no sender is configured; the coordinator's mail program replaces it.
 PLACEHOLDER_SENDER = "coordinators@example.org"
 
@@ -106,13 +106,13 @@ class SmtpConfig:
 
 def smtp_config(*, environ: Mapping[str, str] | None = None, secrets: Path | None = None) -> SmtpConfig:
     """The mail settings: each from its ``WORKBENCH_SMTP_*`` variable, else from ``[smtp]`` in the secrets file."""
-    env = os.environ if environ is None else environ
+    env = smtp_environment(environ)
     path = secrets or secrets_path()
     table = _secrets(path)
     values: dict[str, Any] = {}
     sources = set()
     for key, var in ENV.items():
-        raw = env.get(var, "").strip()
+        raw = env.get(key, "")
         if raw:
             values[key], where = raw, var
             sources.add("environment")
@@ -147,8 +147,6 @@ def smtp_config(*, environ: Mapping[str, str] | None = None, secrets: Path | Non
                               f"{missing} in [smtp]), or neither for a server that needs no sign-in.")
     reply_to = str(values["reply_to"]).strip() if values.get("reply_to") else None
     if reply_to:
-        from workbench.intake.cells import parse_mailbox
-
         checked = parse_mailbox(reply_to)
         if not isinstance(checked, str):
             raise SmtpConfigError(f"{values['reply_to_where']} is {reply_to!r}, not an email address: {checked.fix}")
@@ -328,8 +326,6 @@ def identity(con: Any) -> Identity:
     """From: the mail settings' ``from`` (:data:`PLACEHOLDER_SENDER` while none is configured, for exports);
     Reply-To: the mail settings' ``reply_to``, else the program's ``reply_to`` setting; List-Unsubscribe:
     the program's ``unsubscribe_address`` setting. ``con`` None: the mail settings only."""
-    from workbench.messages.templates import program_setting
-
     config = configured()
     reply_to = config.reply_to if config else None
     unsubscribe = None

@@ -27,6 +27,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from workbench import program
 from workbench.errors import WorkbenchError
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
@@ -49,7 +50,9 @@ _MONTHS = {
     "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
            "noviembre", "diciembre"),
 }
-#: How a member is described in an introduction, per language: sector and career-stage words.
+#: How a member is described in an introduction, per language: sentence words for the sample's sectors and
+#: career stages. A value without words here (a program's own, or a renamed one) is described by its label in
+#: the program's vocabulary (:func:`member_line`'s ``sector_label`` and ``stage_label``).
 _SECTORS = {
     "en": {"academic": "academic library", "public": "public library", "school": "school library",
            "special": "special library", "national": "national library", "other": "other library"},
@@ -68,6 +71,8 @@ _STAGES = {
 }
 _AND = {"en": "and", "fr": "et", "es": "y"}
 _FIELD = {"en": "librarianship", "fr": "les bibliothèques", "es": "las bibliotecas"}
+#: Whom a message to every participant of a round greets ("Dear participants,", "Bonjour à toutes et à tous,").
+_EVERYONE = {"en": "participants", "fr": "à toutes et à tous", "es": "participantes"}
 
 
 #: The Unicode bidirectional controls: embeddings and overrides (U+202A–U+202E), isolates (U+2066–U+2069),
@@ -250,13 +255,17 @@ def country_name(iso3: str, english_name: str, language: str) -> str:
     return _country_names(code).gettext(found.name) if found is not None else english_name
 
 
-def member_line(*, name: str, iso3: str, country: str, sector: str, stage: str, email: str, language: str) -> str:
+def member_line(*, name: str, iso3: str, country: str, sector: str, stage: str, email: str, language: str,
+                sector_label: str | None = None, stage_label: str | None = None) -> str:
     """One member of an introduction: ``- Ana Souza (Brazil; public library, mid career), ana@…`` (the name
-    made safe: :func:`safe_name`)."""
+    made safe: :func:`safe_name`).
+
+    ``sector_label`` and ``stage_label`` are the labels of the program's vocabularies (sector, career stage):
+    they describe a value the language has no words for, a program's own stage or a renamed one."""
     code = LANGUAGE_CODES.get(language, "en")
     name = safe_name(name)
-    sector_words = _SECTORS[code].get(sector, sector)
-    stage_words = _STAGES[code].get(stage, stage)
+    sector_words = _SECTORS[code].get(sector) or (sector_label or sector)
+    stage_words = _STAGES[code].get(stage) or (stage_label or stage)
     space = " " if code == "fr" else ""  # French puts a space before a semicolon
     return (f"- {name} ({country_name(iso3, country, language)}{space}; {sector_words}, {stage_words}), "
             f"{email.strip()}")
@@ -267,10 +276,22 @@ def field_word(language: str) -> str:
     return _FIELD[LANGUAGE_CODES.get(language, "en")]
 
 
+def everyone(language: str) -> str:
+    """The ``names`` of a message to every participant of a round at once (a topic exported as a draft)."""
+    return _EVERYONE[LANGUAGE_CODES.get(language, "en")]
+
+
+def render_topic(language: str, *, round_label: str, names: str, seq: int, total: int, title: str, body: str,
+                 send_on: dt.date) -> tuple[str, str]:
+    """A fortnightly topic's subject and text in ``language``, from its template (``templates/<code>/topic.txt``):
+    the one path of a topic message, for the outbox (each partnership, ``names`` its members) and for the Topics
+    page's ``.eml`` drafts (``names`` :func:`everyone`)."""
+    return template(language, "topic").render({"round": round_label, "names": names, "seq": seq, "total": total,
+                                               "title": title, "body": body, "send_on": long_date(send_on, language)})
+
+
 def program_setting(con: Any, key: str, default: Any = None) -> Any:
     """A program setting (``workbench.program``), or ``default`` while the program does not declare it."""
-    from workbench import program
-
     if key not in program.SETTINGS:
         return default
     value = program.get_setting(con, key)

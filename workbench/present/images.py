@@ -18,7 +18,6 @@ process draws one export at a time (:data:`QUEUE`): a second export waits for th
 from __future__ import annotations
 
 import asyncio
-import os
 import tempfile
 import threading
 import time
@@ -30,7 +29,9 @@ from pathlib import Path
 from workbench import files
 from workbench.access import Action, NotAllowed, User, require
 from workbench.charts.present import themed
+from workbench.config import settings
 from workbench.errors import WorkbenchError
+from workbench.present.deck import topojson_script
 from workbench.present.slides import Slide
 
 FORMATS = ("png", "svg")
@@ -76,17 +77,14 @@ QUEUE = ExportQueue()
 
 
 def wait_seconds() -> float:
-    """``$WORKBENCH_IMAGE_WAIT_SECONDS`` (default :data:`DEFAULT_WAIT_SECONDS`)."""
-    raw = os.environ.get("WORKBENCH_IMAGE_WAIT_SECONDS", "").strip()
-    try:
-        return float(raw) if raw else DEFAULT_WAIT_SECONDS
-    except ValueError:
-        return DEFAULT_WAIT_SECONDS
+    """``$WORKBENCH_IMAGE_WAIT_SECONDS`` (read by :mod:`workbench.config`; default :data:`DEFAULT_WAIT_SECONDS`)."""
+    wait = settings().image_wait_seconds
+    return DEFAULT_WAIT_SECONDS if wait is None else wait
 
 
 def chromium_path() -> Path:
-    """The browser kaleido drives: ``$WORKBENCH_CHROMIUM``, else ``/usr/bin/chromium``."""
-    path = Path(os.environ.get("WORKBENCH_CHROMIUM", "/usr/bin/chromium"))
+    """The browser kaleido drives: ``$WORKBENCH_CHROMIUM``, else ``/usr/bin/chromium`` (:mod:`workbench.config`)."""
+    path = settings().chromium
     if not path.exists():
         raise ImageExportFailed(
             f"No Chromium at {path}: chart images need a Chromium or Chrome. Install Debian's `chromium` "
@@ -101,8 +99,6 @@ def _file_name(index: int, slide: Slide, fmt: str) -> str:
 async def _render(slides: Sequence[Slide], fmt: str, theme: str, browser: Path, work: Path) -> list[bytes]:
     import kaleido
     from kaleido import PageGenerator
-
-    from workbench.present.deck import topojson_script
 
     script = work / "world_110m.js"
     script.write_text(topojson_script(), encoding="utf-8")

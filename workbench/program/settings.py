@@ -11,6 +11,7 @@ signed-in user. A setting never changed has no row: the default applies.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +20,10 @@ from typing import Any
 
 from workbench import db
 from workbench.access import Action, User, require
+from workbench.emails import parse_mailbox
 from workbench.errors import NotFound, StaleEdit, WorkbenchError
+from workbench.program.vocabularies import KIND_NAMES, vocabulary
+from workbench.rejections import Problem
 
 
 class SettingError(WorkbenchError):
@@ -180,8 +184,6 @@ def _language_list(value: Any) -> str:
 
 
 def _languages_known(con: Any, value: str) -> str:
-    from workbench.program.vocabularies import KIND_NAMES, vocabulary
-
     voc = vocabulary(con, "language")
     found: list[str] = []
     for name in value.split(", "):
@@ -267,12 +269,9 @@ def _form_link(value: Any) -> str | None:
 
 def _email(what: str, *, links: bool = False) -> Callable[[Any], str | None]:
     """One email address (``help@program.org`` or ``Program help <help@program.org>``), checked by the import's
-    own checker (:func:`workbench.intake.cells.parse_mailbox`); with ``links``, a web or mailto link too."""
+    own checker (:func:`workbench.emails.parse_mailbox`); with ``links``, a web or mailto link too."""
 
     def check(value: Any) -> str | None:
-        from workbench.intake.cells import parse_mailbox
-        from workbench.rejections import Problem
-
         text = _text(what, longest=320)(value)
         if text is None:
             return None
@@ -405,6 +404,16 @@ def retention_years(con: db.Connection) -> int | None:
     return None if value is None else int(value)
 
 
+def topic_cadence(con: db.Connection) -> dt.timedelta:
+    """The time between two topics: the program's ``topic_cadence_days`` (a fortnight by default)."""
+    return dt.timedelta(days=int(get_setting(con, "topic_cadence_days")))
+
+
+def round_length(con: db.Connection) -> dt.timedelta:
+    """How long a round runs from the day it starts: the program's ``round_weeks`` (sixteen by default)."""
+    return dt.timedelta(weeks=int(get_setting(con, "round_weeks")))
+
+
 def snapshot_min_group(con: db.Connection) -> int | None:
     """The smallest group the analyst snapshot lets round, country, sector and career stage describe (None: off)."""
     value = get_setting(con, "snapshot_min_group")
@@ -417,6 +426,19 @@ def check_setting(con: db.Connection, key: str, value: Any) -> Any:
     setting = _setting(key)
     stored = setting.check(value)
     return setting.against(con, stored) if setting.against is not None and stored is not None else stored
+
+
+#: What follows a change of a setting, inside the same transaction: key -> hooks ``(con, stored value, by=user)``,
+#: registered by the module that owns the consequence (``cross_border`` re-applies the cap to the open rounds:
+#: :mod:`workbench.applications.admission`), so this module imports nothing above it.
+_AFTER_CHANGE: dict[str, list[Callable[..., Any]]] = {}
+
+
+def after_change(key: str, hook: Callable[..., Any]) -> None:
+    """Run ``hook(con, stored, by=user)`` in :func:`set_setting`'s transaction whenever ``key`` changes value."""
+    _setting(key)
+    if hook not in _AFTER_CHANGE.setdefault(key, []):
+        _AFTER_CHANGE[key].append(hook)
 
 
 def set_setting(con: db.Connection, key: str, value: Any, *, by: User, version: int | None = None) -> Any:
@@ -445,6 +467,9 @@ def set_setting(con: db.Connection, key: str, value: Any, *, by: User, version: 
                         "WHERE key = ? AND version = ?", [json.dumps(stored), now, by.actor, key, current])
         db.audit(con, actor=by.actor, action="change setting", entity="settings", entity_id=key,
                  before={key: before}, after={key: stored})
+        if stored != before:
+            for hook in _AFTER_CHANGE.get(key, ()):
+                hook(con, stored, by=by)
     return stored
 
 

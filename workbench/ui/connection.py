@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from workbench import backups, db
+from workbench import backups, copies, db, migrations, snapshots
+from workbench.access import system_user
 from workbench.config import settings
 from workbench.errors import WorkbenchError
 
@@ -37,11 +38,12 @@ def _release(server: _Server) -> None:
 
 @st.cache_resource(show_spinner=False, on_release=_release)
 def _server(path: str) -> _Server:
-    con = db.connect(path)
+    con = migrations.open_live(path)
     try:
         db.apply_views(con)
-        conf = settings()
-        keeper = backups.BackupKeeper(con, conf.backup_dir, conf.backup_keep, conf.backup_every_hours).start()
+        conf = settings(path)
+        keeper = backups.BackupKeeper(con, conf.backup_dir, conf.backup_keep, conf.backup_every_hours,
+                                      by=system_user("backup keeper")).start()
     except BaseException:
         con.close()
         raise
@@ -114,7 +116,7 @@ _swapping = threading.Lock()
 
 
 def rewrite_live_database() -> None:
-    """After an erasure: rewrite the live file so no old block holds the erased data (``db.rewrite_file``).
+    """After an erasure: rewrite the live file so no old block holds the erased data (``copies.rewrite_file``).
 
     The server's connection is the only one open on the file; it is closed (the resource released, the
     backup keeper stopped), the file copied to a fresh one and swapped in, and the next cursor opens the new
@@ -122,7 +124,7 @@ def rewrite_live_database() -> None:
     shows an error once and works again on its next run. Cursors taken before are closed: take a new one.
     """
     path = settings().db_path
-    db.wait_for_snapshots()  # a background snapshot reads through the connection about to close
+    snapshots.wait_for_snapshots()  # a background snapshot reads through the connection about to close
     with _swapping, db.writing():
         _server.clear()
-        db.rewrite_file(path)
+        copies.rewrite_file(path)

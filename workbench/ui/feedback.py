@@ -19,7 +19,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from workbench import db
+from workbench import db, snapshots
 from workbench.errors import WorkbenchError
 from workbench.ui.widgets import md_text
 
@@ -36,7 +36,7 @@ def saved(con: db.Connection, message: str) -> None:
 
     Does not return: the rerun starts the page again, so the change shows in every table and figure.
     """
-    db.request_snapshot(con)
+    snapshots.request_snapshot(con)
     st.session_state.setdefault(SAVED_KEY, []).append(message)
     st.rerun()
 
@@ -45,7 +45,7 @@ def show_feedback() -> None:
     """At the top of a page: the message of the change before the rerun, and failed background snapshots."""
     for message in st.session_state.pop(SAVED_KEY, []):
         st.success(message)
-    for problem in db.snapshot_errors():  # read once: the first page that runs after the failure shows it
+    for problem in snapshots.snapshot_errors():  # read once: the first page that runs after the failure shows it
         problem = problem.strip()
         st.warning(f"{problem}{'' if problem.endswith(('.', '!', '?')) else '.'} {SNAPSHOT_FAILED_NEXT}")
 
