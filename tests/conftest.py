@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -74,15 +75,22 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Leave with pytest's own exit status once everything is reported.
+    """Leave with pytest's own exit status once everything is reported, in a run that loaded AppTest.
 
     Streamlit's AppTest leaves a native thread behind that aborts the interpreter at shutdown ("terminate
     called without an active exception", exit 134) after a fully passing run; exiting here skips that
-    teardown so `make test` reports what the tests said.
+    teardown so `make test` reports what the tests said. Only a run that loaded AppTest (``streamlit.testing``
+    imported) exits so, and only after the app's cached connection is released and the snapshot threads are
+    done; any other run shuts down normally.
     """
-    if _exit_status:
-        import sys
+    if not _exit_status or "streamlit.testing" not in sys.modules:
+        return
+    import streamlit as st  # loaded already (streamlit.testing is): no import cost, no new thread
 
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(_exit_status[-1])
+    st.cache_resource.clear()  # releases the app's cached connection (its on_release closes it)
+    snapshots = sys.modules.get("workbench.snapshots")
+    if snapshots is not None:
+        snapshots.wait_for_snapshots(30.0)  # the background publisher's thread is done
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(_exit_status[-1])

@@ -61,11 +61,14 @@ def frame_csv(frame: pd.DataFrame, *, float_format: str | None = None) -> str:
     return csv_text(rows, [str(c) for c in frame.columns], float_format=float_format)
 
 
-def frame_csv_bytes(frame: pd.DataFrame, *, float_format: str | None = None) -> bytes:
-    """:func:`frame_csv` as UTF-8 bytes with a byte-order mark, so Excel reads accents right."""
-    return ("\ufeff" + frame_csv(frame, float_format=float_format)).encode("utf-8")
+def frame_csv_bytes(frame: pd.DataFrame, *, float_format: str | None = None, spreadsheet: bool = True) -> bytes:
+    """:func:`frame_csv` as UTF-8 bytes: for a ``spreadsheet`` with a byte-order mark, so Excel reads accents
+    right; without it (``spreadsheet=False``) for a file another program reads (``csv.DictReader`` would take
+    the mark for part of the first header)."""
+    return (("\ufeff" if spreadsheet else "") + frame_csv(frame, float_format=float_format)).encode("utf-8")
 
 
-def write_frame_csv(frame: pd.DataFrame, path: str | Path, *, float_format: str | None = None) -> Path:
+def write_frame_csv(frame: pd.DataFrame, path: str | Path, *, float_format: str | None = None,
+                    spreadsheet: bool = True) -> Path:
     """Write :func:`frame_csv_bytes` to ``path``, owner-only, moved into place whole (``files.write_private``)."""
-    return files.write_private(Path(path), frame_csv_bytes(frame, float_format=float_format))
+    return files.write_private(Path(path), frame_csv_bytes(frame, float_format=float_format, spreadsheet=spreadsheet))

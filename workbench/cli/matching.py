@@ -41,22 +41,24 @@ def register(commands: Commands) -> None:
 
     p = commands.add("publish", _cmd_publish, "Make a matching run the round's partnerships.", takes_db=True)
     p.add_argument("--round", required=True)
-    p.add_argument("--run", required=True, type=int, help="the run id printed by `workbench match`")
+    p.add_argument("--run", required=True, type=int,
+                   help="the run's id, printed by `workbench match` (\"Run 1 of 2017A (id 9: …)\": 9)")
 
 
 def _cmd_match(args: argparse.Namespace) -> int:
     run_settings = matchstore.RunSettings(weights=Weights(), time_limit=args.time_limit, odd_policy=args.odd)
     with changing(args) as con:
         run_id, result = matchstore.run_matching(con, args.round, run_settings, by=command_line_user())
+        number = matchstore.run_numbers(con, args.round)[run_id]
     if args.json:
-        payload = {"run_id": run_id, **result.summary(),
+        payload = {"run_id": run_id, "run_number": number, **result.summary(),
                    "pairs": [list(p) for p in result.pairs], "trios": [list(t) for t in result.trios],
                    "unmatched": list(result.unmatched)}
         print(json.dumps(payload, indent=2))
         return 0
     s = result.summary()
-    print(f"Run {run_id} for {args.round} (proposed; publish it with "
-          f"`workbench publish --round {args.round} --run {run_id}`):")
+    print(f"Run {number} of {args.round} (id {run_id}: `workbench publish --round {args.round} --run {run_id}` "
+          "makes it the round's partnerships):")
     for key in ("people", "matched", "pairs", "trios", "unmatched", "objective", "bound"):
         print(f"  {key:<10}{s[key]}")
     print(f"  {'gap':<10}{s['gap']:.4%}")
@@ -70,7 +72,7 @@ def _cmd_match(args: argparse.Namespace) -> int:
 def _cmd_candidates(args: argparse.Namespace) -> int:
     with reading(args) as con:
         frame = matchstore.candidates(con, args.round, by=command_line_user())
-    write_frame_csv(frame, args.out, float_format="%.2f")
+    write_frame_csv(frame, args.out, float_format="%.2f", spreadsheet=False)  # for another solver: no BOM
     print(f"Wrote {len(frame):,} feasible pairs of {args.round} to {args.out}.")
     return 0
 
@@ -81,5 +83,7 @@ def _cmd_publish(args: argparse.Namespace) -> int:
         if run["round_id"] != args.round:
             raise matchstore.RuleViolation(f"Run {args.run} belongs to round {run['round_id']}, not {args.round}.")
         matchstore.publish_run(con, args.run, by=command_line_user())
-        print(f"Published run {args.run}: {run['matched']} people in partnerships; round {args.round} is running.")
+        label = matchstore.run_label(con, args.run)
+        print(f"Published {label} (id {args.run}): {run['matched']} people in partnerships; round {args.round} "
+              "is running.")
     return 0
