@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from workbench import db, matchstore
+from workbench import applications, db, matchstore
 from workbench.access import command_line_user
 from workbench.cli import main
 from workbench.errors import WorkbenchError
 from workbench.matching.rules import organisation_key
+from workbench.program.settings import set_setting
 from workbench.program.vocabularies import default_vocabularies
 
 #: Twenty US libraries, three applicants each; some written differently on the form (the rule normalises them).
@@ -211,3 +212,134 @@ def test_matching_refuses_a_one_sided_round_with_the_rule_to_choose(national: Pa
             matchstore.run_matching(con, "2025A", by=command_line_user())
     finally:
         con.close()
+
+
+# --- the cap follows the cross-border rule (issue 17: a national program lost four in five to the per-country cap)
+
+def statuses(path: Path) -> dict[str, int]:
+    con = db.connect(path, read_only=True)
+    try:
+        return dict(con.execute("SELECT status, count(*) FROM applications GROUP BY ALL").fetchall())  # type: ignore[arg-type]
+    finally:
+        con.close()
+
+
+def mixed_form(tmp_path: Path, countries: list[str]) -> Path:
+    """The US form with its countries replaced, row by row, by ``countries`` (cycled)."""
+    rows = list(csv.reader(io.StringIO(us_form().decode())))
+    for i, row in enumerate(rows[1:]):
+        row[3] = countries[i % len(countries)]
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    path = tmp_path / "mixed_form.csv"
+    path.write_text(out.getvalue())
+    return path
+
+
+@pytest.fixture
+def national_capped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """The new user's way: init --empty, the default 20% cap and country rule, 60 US applicants imported."""
+    path = tmp_path / "capped.duckdb"
+    assert main(["init", "--empty", "--name", "Mentoring Across America", "--db", str(path)]) == 0
+    form = tmp_path / "us_form.csv"
+    form.write_bytes(us_form())
+    capsys.readouterr()
+    assert main(["import", "applications", str(form), "--round", "2025A", "--db", str(path)]) == 0
+    return path
+
+
+def test_choosing_the_organisation_rule_accepts_the_national_programs_waitlisted(
+        national_capped: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the import says one side holds the round, and what to choose
+    out = capsys.readouterr().out
+    assert ("60 of 60 applicants live in the United States: under the country rule they cannot all be partnered "
+            "(the 20% cap accepts 12 of them). If partners may share this country, choose the organisation rule in "
+            "Settings (`workbench settings set cross_border organisation`)") in " ".join(out.split())
+    assert statuses(national_capped) == {"accepted": 12, "waitlisted": 48}
+    con = db.connect(national_capped, read_only=True)
+    assert db.run_checks(con)["country_over_cap"] == []
+    con.close()
+
+    assert main(["settings", "set", "cross_border", "organisation", "--db", str(national_capped)]) == 0
+    assert statuses(national_capped) == {"accepted": 60}
+    con = db.connect(national_capped, read_only=True)
+    try:
+        # each of the 48 admissions audited as the director's, in the setting's transaction
+        audited = con.execute("SELECT count(*), min(actor) FROM audit_log WHERE action = 'admit application' "
+                              "AND after::VARCHAR LIKE '%accepted%'").fetchone()
+        assert audited == (48, command_line_user().actor)
+        # the check follows the rule: three applicants per library, far below 20% of 60 (12)
+        assert db.run_checks(con)["country_over_cap"] == []
+        by_country = con.execute("SELECT country_iso3, accepted, cap, is_at_cap FROM applicants_by_country"
+                                 ).fetchall()
+        assert by_country == [("USA", 60, 12, False)]
+        # the SQL macro and the library put everyone on the same side
+        sql = con.execute("SELECT application_id, cap_side('organisation', country_iso3, 'Northern America', "
+                          "organisation) FROM applications ORDER BY 1").fetchall()
+        python = con.execute("SELECT application_id, country_iso3, organisation FROM applications ORDER BY 1"
+                             ).fetchall()
+        assert sql == [(i, applications.cap_side("organisation", c, o)) for i, c, o in python]
+        assert len({side for _, side in sql}) == 20
+    finally:
+        con.close()
+
+    # back to the country rule: the latest 48 are waitlisted again
+    assert main(["settings", "set", "cross_border", "country", "--db", str(national_capped)]) == 0
+    assert statuses(national_capped) == {"accepted": 12, "waitlisted": 48}
+
+
+def test_the_check_flags_a_side_above_the_cap_under_its_own_rule_only(national_capped: Path) -> None:
+    con = db.connect(national_capped)
+    try:
+        set_setting(con, "cross_border", "organisation", by=command_line_user())
+        assert applications.over_cap(con, "2025A") == []
+        # the rule changed behind the library's back (no re-application): 60 accepted in one country of 12
+        con.execute("UPDATE settings SET value = '\"country\"' WHERE key = 'cross_border'")
+        flagged = db.run_checks(con)["country_over_cap"]
+        assert [(r[0], r[1], r[2], r[3], r[-1]) for r in flagged] == [("accepted applicants", "2025A", "USA", 60, 12)]
+        assert applications.over_cap(con, "2025A") == ["USA"]
+        con.execute("UPDATE settings SET value = '\"none\"' WHERE key = 'cross_border'")
+        assert db.run_checks(con)["country_over_cap"] == [] and applications.over_cap(con, "2025A") == []
+        assert con.execute("SELECT cap, is_at_cap FROM applicants_by_country").fetchall() == [(None, False)]
+    finally:
+        con.close()
+
+
+def test_the_region_rule_caps_each_sub_region_and_none_has_no_cap(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "americas.duckdb"
+    assert main(["init", "--empty", "--db", str(path)]) == 0
+    # 30 in the United States and 30 in Canada: both in Northern America
+    form = mixed_form(tmp_path, ["United States", "Canada"])
+    assert main(["import", "applications", str(form), "--round", "2025A", "--db", str(path)]) == 0
+    assert statuses(path) == {"accepted": 24, "waitlisted": 36}  # 12 per country (20% of 60)
+    capsys.readouterr()
+    assert main(["settings", "set", "cross_border", "region", "--db", str(path)]) == 0
+    assert statuses(path) == {"accepted": 12, "waitlisted": 36 + 12}  # 12 for the sub-region
+    con = db.connect(path, read_only=True)
+    assert con.execute("SELECT country_iso3, count(*) FROM applications WHERE status = 'accepted' GROUP BY ALL "
+                       "ORDER BY 1").fetchall() == [("CAN", 6), ("USA", 6)]  # the earliest 12 of the two
+    assert db.run_checks(con)["country_over_cap"] == []
+    assert con.execute("SELECT country_iso3, is_at_cap FROM applicants_by_country ORDER BY 1").fetchall() == [
+        ("CAN", True), ("USA", True)]  # the sub-region holds 60 live applications, above its cap of 12
+    con.close()
+    assert main(["settings", "set", "cross_border", "none", "--db", str(path)]) == 0
+    assert statuses(path) == {"accepted": 60}
+
+
+def test_the_import_says_when_one_country_holds_most_of_a_round(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "most.duckdb"
+    assert main(["init", "--empty", "--db", str(path)]) == 0
+    form = mixed_form(tmp_path, ["United States"] * 29 + ["Canada"])
+    capsys.readouterr()
+    assert main(["import", "applications", str(form), "--round", "2025A", "--db", str(path)]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "58 of 60 applicants live in the United States: under the country rule they cannot all be partnered" in out
+    # a round no side holds most of says nothing of the kind
+    other = tmp_path / "three.duckdb"
+    assert main(["init", "--empty", "--db", str(other)]) == 0
+    form = mixed_form(tmp_path, ["United States", "Canada", "Mexico"])
+    capsys.readouterr()
+    assert main(["import", "applications", str(form), "--round", "2025A", "--db", str(other)]) == 0
+    assert "cannot all be partnered" not in capsys.readouterr().out

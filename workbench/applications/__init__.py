@@ -7,8 +7,10 @@ confirmation (never merged silently), creates the round if it is missing, admits
 under the round's per-country cap and writes everything in **one** transaction: a failure leaves the
 database as it was. ``dry_run=True`` makes the same report without writing (the Import page's preview).
 
-Admission (domain.md, step 2): a country may have at most ``country_cap_limit(cap, live applications)``
-accepted applicants: the DuckDB macro of ``workbench/macros.sql`` is the cap's one definition
+Admission (domain.md, step 2): a country (more exactly, one side of the program's cross-border rule: a
+country, a UN sub-region or an organisation, :func:`cap_side`; no cap under ``none``) may have at most
+``country_cap_limit(cap, live applications)`` accepted applicants: the DuckDB macro of ``workbench/macros.sql``
+is the cap's one definition
 (``rounds.country_cap``, default 20%; withdrawn applications are not live), and :func:`cap_limit` and
 :func:`cap_room` ask the database for it. Within a country the earliest submissions are accepted and
 the later ones waitlisted "offered the next round". As more applications arrive the accepted stay
@@ -33,6 +35,7 @@ from __future__ import annotations
 
 from workbench.applications.admission import (
     CAP_REASON_PREFIX,
+    CAP_REASON_PREFIXES,
     DEFAULT_CAP,
     AdmissionResult,
     CapReached,
@@ -40,12 +43,18 @@ from workbench.applications.admission import (
     Decision,
     Status,
     admit,
+    application_side,
     cap_limit,
     cap_reason,
     cap_room,
+    cap_rule,
+    cap_side,
     decide,
+    is_cap_reason,
     over_cap,
+    reapply_after_rule_change,
     set_country_cap,
+    side_label,
 )
 from workbench.applications.importing import import_applications, name_key
 from workbench.applications.report import ImportReport, NearMatch
@@ -54,6 +63,7 @@ from workbench.applications.store import OPEN_STATUSES
 
 __all__ = [
     "CAP_REASON_PREFIX",
+    "CAP_REASON_PREFIXES",
     "DEFAULT_CAP",
     "OPEN_STATUSES",
     "AdmissionResult",
@@ -65,14 +75,20 @@ __all__ = [
     "RoundOpened",
     "Status",
     "admit",
+    "application_side",
     "cap_limit",
     "cap_reason",
     "cap_room",
+    "cap_rule",
+    "cap_side",
     "check_round_id",
     "decide",
     "import_applications",
+    "is_cap_reason",
     "name_key",
     "open_round",
     "over_cap",
+    "reapply_after_rule_change",
     "set_country_cap",
+    "side_label",
 ]

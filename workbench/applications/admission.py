@@ -1,11 +1,19 @@
 """Admission under the per-country cap, and decisions by hand (domain.md, step 2).
 
 The cap has one definition, the DuckDB macro ``country_cap_limit(cap_share, live_applications)`` of
-``workbench/macros.sql``: a country may have at most that many accepted applicants, where the base is
-the round's live applications (withdrawn ones excluded). Everything here asks the database for the
-number (:func:`cap_limit`, :func:`cap_room`, :func:`over_cap`); nothing in Python repeats the formula.
-When one country exceeds the cap, its earliest applicants are accepted and the later ones waitlisted
-and offered the next round.
+``workbench/macros.sql``: one *side* of the program's cross-border rule may have at most that many accepted
+applicants, where the base is the round's live applications (withdrawn ones excluded). Everything here asks
+the database for the number (:func:`cap_limit`, :func:`cap_room`, :func:`over_cap`); nothing in Python
+repeats the formula. When one side exceeds the cap, its earliest applicants are accepted and the later ones
+waitlisted and offered the next round.
+
+The sides (:func:`cap_side`, the SQL macro ``cap_side`` says the same for the views and checks): a country
+under the ``country`` rule, a UN sub-region under ``region``, an organisation (its normalised key,
+:func:`workbench.matching.rules.organisation_key`) under ``organisation``; under ``none`` there is no cap, and
+an applicant with no organisation under ``organisation`` is on no side (the rule keeps no partner from them,
+so the cap holds none of them back). A national program under the organisation rule is capped per
+organisation, not per country. Changing the rule re-applies the cap to the open rounds
+(:func:`reapply_after_rule_change`, hooked to the setting ``cross_border``).
 """
 
 from __future__ import annotations
@@ -23,7 +31,8 @@ from workbench.access import Action, User, require
 from workbench.applications.store import OPEN_STATUSES, open_round_row, write_failed
 from workbench.countries import country_name
 from workbench.errors import NotFound, WorkbenchError
-from workbench.program.settings import DEFAULT_COUNTRY_CAP, get_setting
+from workbench.matching.rules import CROSS_BORDER, organisation_key, sub_region
+from workbench.program.settings import DEFAULT_COUNTRY_CAP, after_change, get_setting
 
 Status = Literal["accepted", "waitlisted", "withdrawn"]
 
@@ -36,12 +45,50 @@ def program_cap(con: db.Connection) -> float:
     """The cap a new round gets: the program's setting ``country_cap`` (20% unless a director changed it)."""
     return float(get_setting(con, "country_cap"))
 
-#: Every cap-waitlisted application's reason starts so (manual waitlisting has the coordinator's words).
-CAP_REASON_PREFIX = "country above the"
+#: Every cap-waitlisted application's reason starts with one of these, the side's unit first ("country above
+#: the", "organisation above the"; manual waitlisting has the coordinator's words). The first is the country's.
+CAP_REASON_PREFIXES: tuple[str, ...] = tuple(f"{b.unit} above the" for b in CROSS_BORDER.values() if b.unit)
+CAP_REASON_PREFIX = CAP_REASON_PREFIXES[0]
 
 
-def cap_reason(cap: float) -> str:
-    return f"{CAP_REASON_PREFIX} {cap:.0%} cap: offered the next round"
+def cap_reason(cap: float, rule: str = "country") -> str:
+    return f"{CROSS_BORDER[rule].unit or 'country'} above the {cap:.0%} cap: offered the next round"  # type: ignore[index]
+
+
+def is_cap_reason(reason: str | None) -> bool:
+    """Whether an application was waitlisted by the cap (under any rule), not by a coordinator's hand."""
+    return str(reason or "").startswith(CAP_REASON_PREFIXES)
+
+
+def cap_rule(con: db.Connection) -> str:
+    """The program's cross-border rule (the setting ``cross_border``): whose sides the cap limits."""
+    return str(get_setting(con, "cross_border"))
+
+
+def cap_side(rule: str, country_iso3: str, organisation: str | None) -> str | None:
+    """The side of the cross-border ``rule`` the cap counts an applicant on: their country (``country``), UN
+    sub-region (``region``), normalised organisation (``organisation``); None under ``none`` or with no
+    organisation under ``organisation`` (no cap holds them back). The SQL macro ``cap_side`` is the same rule
+    for the views and checks (tests/test_defects_17.py proves they agree)."""
+    if rule == "country":
+        return str(country_iso3)
+    if rule == "region":
+        return sub_region(str(country_iso3))
+    if rule == "organisation":
+        return organisation_key(organisation)
+    return None
+
+
+def side_label(rule: str, side: str) -> str:
+    """A side as a person reads it: "Australia", "Northern America", "organisation 'boston public library'"."""
+    if rule == "country":
+        try:
+            return country_name(side)
+        except NotFound:
+            return side
+    if rule == "organisation":
+        return f"organisation '{side}'"
+    return side
 
 
 class CapReached(WorkbenchError):
@@ -64,15 +111,22 @@ def cap_limit(con: db.Connection, cap_share: float, live_applications: int) -> i
 
 @dataclass(frozen=True)
 class CapRoom:
-    """A country's room under its round's cap, for admitting ``admitting`` more of its applicants."""
+    """A side's room under its round's cap (a country under the country rule, see :func:`cap_side`), for
+    admitting ``admitting`` more of its applicants."""
 
     round_id: str
-    country_iso3: str
+    side: str
     cap_share: float
     live: int  #: the round's live applications, the ones being admitted included
-    limit: int  #: ``country_cap_limit(cap_share, live)``
-    accepted: int  #: the country's accepted applicants now
+    limit: int  #: ``country_cap_limit(cap_share, live)`` (``live`` under the rule ``none``: no cap)
+    accepted: int  #: the side's accepted applicants now
     admitting: int
+    rule: str = "country"
+
+    @property
+    def country_iso3(self) -> str:
+        """The side under the country rule (the name the re-match reads)."""
+        return self.side
 
     @property
     def fits(self) -> bool:
@@ -80,8 +134,8 @@ class CapRoom:
 
 
 def cap_room(con: db.Connection, round_id: str, admitting: Iterable[str], *, joining: int = 0) -> list[CapRoom]:
-    """The room under the round's cap of each country in ``admitting`` (one ISO-3 code per application
-    about to be accepted), earliest country code first.
+    """The room under the round's cap of each side in ``admitting`` (one :func:`cap_side` per application
+    about to be accepted: an ISO-3 code under the country rule), in order of the sides.
 
     ``joining`` counts applications that become live by this decision (a withdrawn one accepted again).
     Admission by hand and a re-match from the waitlist both ask this one question.
@@ -89,74 +143,90 @@ def cap_room(con: db.Connection, round_id: str, admitting: Iterable[str], *, joi
     wanted = Counter(str(c) for c in admitting)
     if not wanted:
         return []
-    rows = con.execute(
-        """
-        WITH r AS (
-            SELECT country_cap,
-                (SELECT count(*) FROM applications WHERE round_id = $round AND status <> 'withdrawn') + $joining AS live
-            FROM rounds WHERE round_id = $round
-        ),
-        wanted AS (SELECT unnest($countries) AS country_iso3, unnest($counts) AS admitting)
-        SELECT w.country_iso3, r.country_cap, r.live, country_cap_limit(r.country_cap, r.live),
-            (SELECT count(*) FROM applications AS a
-             WHERE a.round_id = $round AND a.status = 'accepted' AND a.country_iso3 = w.country_iso3),
-            w.admitting
-        FROM wanted AS w CROSS JOIN r
-        ORDER BY w.country_iso3
-        """,
-        {"round": round_id, "joining": int(joining), "countries": list(wanted), "counts": list(wanted.values())},
-    ).fetchall()
-    if not rows:
+    row = con.execute(
+        "SELECT country_cap, (SELECT count(*) FROM applications WHERE round_id = $round AND status <> 'withdrawn') "
+        "+ $joining FROM rounds WHERE round_id = $round", {"round": round_id, "joining": int(joining)}).fetchone()
+    if row is None:
         raise NotFound(f"There is no round {round_id}. Reload the page.")
-    return [CapRoom(round_id, str(c), float(share), int(live), int(limit), int(accepted), int(n))
-            for c, share, live, limit, accepted, n in rows]
+    share, live = float(row[0]), int(row[1])
+    rule = cap_rule(con)
+    limit = live if rule == "none" else cap_limit(con, share, live)
+    accepted = _accepted_by_side(con, round_id, rule)
+    return [CapRoom(round_id, side, share, live, limit, accepted[side], n, rule)
+            for side, n in sorted(wanted.items())]
+
+
+def _accepted_by_side(con: db.Connection, round_id: str, rule: str) -> Counter[str]:
+    rows = con.execute("SELECT country_iso3, organisation FROM applications WHERE round_id = ? AND status = 'accepted'",
+                       [round_id]).fetchall()
+    return Counter(s for s in (cap_side(rule, c, o) for c, o in rows) if s is not None)
+
+
+def application_side(con: db.Connection, application_id: int) -> str | None:
+    """The side of the program's cross-border rule the cap counts this application on (:func:`cap_side`)."""
+    row = con.execute("SELECT country_iso3, organisation FROM applications WHERE application_id = ?",
+                      [application_id]).fetchone()
+    if row is None:
+        raise NotFound(f"No application {application_id}: someone may have removed it. Reload the page.")
+    return cap_side(cap_rule(con), row[0], row[1])
 
 
 def round_applications(con: db.Connection, round_id: str) -> pd.DataFrame:
     """The round's live applications, earliest first, with what admission needs."""
     return con.execute(
-        "SELECT application_id, version, country_iso3, submitted_at, status, coalesce(status_reason, '') AS reason "
+        "SELECT application_id, version, country_iso3, organisation, submitted_at, status, "
+        "coalesce(status_reason, '') AS reason "
         "FROM applications WHERE round_id = ? AND status <> 'withdrawn' ORDER BY submitted_at, application_id",
         [round_id],
     ).df()
 
 
-def plan_cap(con: db.Connection, existing: pd.DataFrame, incoming: list[tuple[Any, str, Any]], cap: float, *,
-             demote: bool) -> tuple[dict[Any, tuple[str, str | None]], list[Change]]:
+def plan_cap(con: db.Connection, existing: pd.DataFrame, incoming: list[tuple[Any, str, Any, Any]], cap: float,
+             *, demote: bool, rule: str | None = None) -> tuple[dict[Any, tuple[str, str | None]], list[Change]]:
     """The cap over a round: ``existing`` applications (see :func:`round_applications`) and ``incoming``
-    ones ``(key, country, submitted_at)`` not written yet; the limit is :func:`cap_limit` of them all.
+    ones ``(key, country, submitted_at, organisation)`` not written yet; the limit is :func:`cap_limit` of
+    them all, per side of ``rule`` (:func:`cap_side`; None: the program's cross-border rule).
 
-    Accepted applications stay accepted (unless ``demote`` and their country is above the cap: then the
+    Accepted applications stay accepted (unless ``demote`` and their side is above the cap: then the
     latest go to the waitlist); undecided and cap-waitlisted ones, with the incoming, are accepted
-    earliest first while their country has room, the rest waitlisted. Applications a coordinator
-    waitlisted by hand stay waitlisted. Returns the incoming decisions by key and the existing changes.
+    earliest first while their side has room, the rest waitlisted. Applications a coordinator
+    waitlisted by hand stay waitlisted. Under the rule ``none`` there is no cap: all of those are accepted.
+    Returns the incoming decisions by key and the existing changes.
     """
+    rule = cap_rule(con) if rule is None else rule
     live = len(existing) + len(incoming)
-    limit = cap_limit(con, cap, live)
-    reason = cap_reason(cap)
+    limit = live if rule == "none" else cap_limit(con, cap, live)
+    reason = cap_reason(cap, rule)
     changes: list[Change] = []
+    organisations = existing["organisation"] if "organisation" in existing else pd.Series(None, index=existing.index)
+    sides = pd.Series([cap_side(rule, c, o if isinstance(o, str) else None)
+                       for c, o in zip(existing["country_iso3"], organisations, strict=True)],
+                      index=existing.index, dtype=object)
     is_accepted = existing["status"] == "accepted"
-    accepted = Counter(existing.loc[is_accepted, "country_iso3"])
+    accepted = Counter(s for s in sides[is_accepted] if s is not None)
     if demote:
-        for country, count in list(accepted.items()):
+        for side, count in list(accepted.items()):
             if count > limit:
-                group = existing[is_accepted & (existing["country_iso3"] == country)]
+                group = existing[is_accepted & (sides == side)]
                 for record in group.tail(count - limit).itertuples(index=False):
                     changes.append((int(record.application_id), int(record.version), "waitlisted", reason))
-                accepted[country] = limit
+                accepted[side] = limit
     movable = (existing["status"] == "received") | (
-        (existing["status"] == "waitlisted") & existing["reason"].str.startswith(CAP_REASON_PREFIX))
-    queue: list[tuple[pd.Timestamp, int, int, Any, str, Any]] = []
-    for position, record in enumerate(existing[movable].itertuples(index=False)):
-        queue.append((pd.Timestamp(record.submitted_at), 0, position, record, str(record.country_iso3), None))
-    for position, (key, country, submitted) in enumerate(incoming):
-        queue.append((pd.Timestamp(submitted), 1, position, None, str(country), key))
+        (existing["status"] == "waitlisted") & existing["reason"].map(is_cap_reason).astype(bool))
+    queue: list[tuple[pd.Timestamp, int, int, Any, str | None, Any]] = []
+    for position, (record, side) in enumerate(zip(existing[movable].itertuples(index=False), sides[movable],
+                                                  strict=True)):
+        queue.append((pd.Timestamp(record.submitted_at), 0, position, record, side, None))
+    for position, (key, country, submitted, organisation) in enumerate(incoming):
+        side = cap_side(rule, str(country), organisation if isinstance(organisation, str) else None)
+        queue.append((pd.Timestamp(submitted), 1, position, None, side, key))
     queue.sort(key=lambda q: q[:3])
     decisions: dict[Any, tuple[str, str | None]] = {}
-    for _, _, _, record, country, key in queue:
+    for _, _, _, record, side, key in queue:
         decision: tuple[str, str | None] = ("waitlisted", reason)
-        if accepted[country] < limit:
-            accepted[country] += 1
+        if side is None or accepted[side] < limit:
+            if side is not None:
+                accepted[side] += 1
             decision = ("accepted", None)
         if record is None:
             decisions[key] = decision
@@ -193,8 +263,9 @@ def decide(con: db.Connection, application_id: int, status: Status, *, version: 
     """Accept, waitlist or withdraw one application by hand, with the reason recorded.
 
     Refused (:class:`~workbench.errors.StaleEdit`) when someone changed the application since
-    ``version`` was read; refused (:class:`CapReached`) when accepting would take the country above the
-    round's cap. A withdrawal can leave a capped country above the cap: the countries are named in
+    ``version`` was read; refused (:class:`CapReached`) when accepting would take the applicant's side (their
+    country under the country rule, :func:`cap_side`) above the round's cap. A withdrawal can leave a capped
+    side above the cap: the sides are named in
     the result, and :func:`admit` re-applies the cap. Refused (:class:`~workbench.access.NotAllowed`)
     unless ``by`` may decide on applications (for the applicant's country).
     """
@@ -207,12 +278,13 @@ def decide(con: db.Connection, application_id: int, status: Status, *, version: 
             raise WorkbenchError(f"Say why you {_VERBS[status]} this application: the reason is recorded.")
         reason = "accepted by a coordinator"
     row = con.execute(
-        "SELECT a.round_id, a.country_iso3, a.status, a.name, r.status FROM applications AS a "
+        "SELECT a.round_id, a.country_iso3, a.status, a.name, r.status, a.organisation FROM applications AS a "
         "JOIN rounds AS r USING (round_id) WHERE a.application_id = ?", [application_id]
     ).fetchone()
     if row is None:
         raise NotFound(f"No application {application_id}: someone may have removed it. Reload the page.")
-    round_id, country, current, name, round_status = row
+    round_id, country, current, name, round_status, organisation = row
+    rule = cap_rule(con)
     require(by, Action.ADMIT, countries=[country], what=f"Application {application_id}")
     if round_status not in OPEN_STATUSES:
         raise WorkbenchError(
@@ -221,7 +293,7 @@ def decide(con: db.Connection, application_id: int, status: Status, *, version: 
     try:
         with db.transaction(con):
             if status == "accepted" and current != "accepted":
-                _check_room(con, round_id, country, joining=current == "withdrawn")
+                _check_room(con, round_id, cap_side(rule, country, organisation), joining=current == "withdrawn")
             new_version = db.update_versioned(
                 con, "applications", "application_id", application_id, version,
                 {"status": status, "status_reason": reason}, actor=by.actor,
@@ -231,36 +303,33 @@ def decide(con: db.Connection, application_id: int, status: Status, *, version: 
     over = tuple(over_cap(con, round_id)) if status == "withdrawn" else ()
     message = f"{name} ({country_name(country)}) is now {status}: {reason}."
     if over:
-        names = ", ".join(country_name(c) for c in over)
+        names = ", ".join(side_label(rule, c) for c in over)
         message += f" {names} now {'is' if len(over) == 1 else 'are'} above the cap: apply the cap again to rebalance."
     return Decision(application_id, status, new_version, message, over)
 
 
-def _check_room(con: db.Connection, round_id: str, country: str, *, joining: bool) -> None:
-    (room,) = cap_room(con, round_id, [country], joining=int(joining))
+def _check_room(con: db.Connection, round_id: str, side: str | None, *, joining: bool) -> None:
+    if side is None:  # on no side of the rule (rule none, or no organisation given): no cap holds them
+        return
+    (room,) = cap_room(con, round_id, [side], joining=int(joining))
     if not room.fits:
         raise CapReached(
-            f"{country_name(country)} already has {room.accepted} accepted applicants, the cap for {round_id} "
-            f"({room.cap_share:.0%} of {room.live} applications = {room.limit}). Waitlist one of them first, or "
-            "raise the round's cap."
+            f"{side_label(room.rule, side)} already has {room.accepted} accepted applicants, the cap for {round_id} "
+            f"under the {room.rule} rule ({room.cap_share:.0%} of {room.live} applications = {room.limit}). "
+            "Waitlist one of them first, or raise the round's cap."
         )
 
 
 def over_cap(con: db.Connection, round_id: str) -> list[str]:
-    """Countries with more accepted applicants than the round's cap allows (``country_cap_limit``)."""
-    rows = con.execute(
-        """
-        WITH t AS (
-            SELECT country_iso3, count(*) FILTER (WHERE status = 'accepted') AS accepted,
-                sum(count(*) FILTER (WHERE status <> 'withdrawn')) OVER () AS live
-            FROM applications WHERE round_id = ? GROUP BY country_iso3
-        )
-        SELECT country_iso3 FROM t JOIN rounds AS r ON r.round_id = ?
-        WHERE accepted > country_cap_limit(r.country_cap, live) ORDER BY country_iso3
-        """,
-        [round_id, round_id],
-    ).fetchall()
-    return [str(r[0]) for r in rows]
+    """Sides of the cross-border rule (:func:`cap_side`: countries under the country rule) with more accepted
+    applicants than the round's cap allows (``country_cap_limit``); none under the rule ``none``."""
+    rule = cap_rule(con)
+    row = con.execute("SELECT country_cap, (SELECT count(*) FROM applications WHERE round_id = $r AND status <> "
+                      "'withdrawn') FROM rounds WHERE round_id = $r", {"r": round_id}).fetchone()
+    if row is None or rule == "none":
+        return []
+    limit = cap_limit(con, float(row[0]), int(row[1]))
+    return sorted(side for side, n in _accepted_by_side(con, round_id, rule).items() if n > limit)
 
 
 @dataclass(frozen=True)
@@ -295,7 +364,7 @@ def admit(con: db.Connection, round_id: str, *, by: User) -> AdmissionResult:
 
 def _readmit(con: db.Connection, round_id: str, cap: float, *, by: User) -> AdmissionResult:
     existing = round_applications(con, round_id)
-    _, changes = plan_cap(con, existing, [], cap, demote=True)
+    _, changes = plan_cap(con, existing, [], cap, demote=True, rule=cap_rule(con))
     apply_changes(con, changes, by=by)
     counts = Counter(status for _, _, status, _ in changes)
     return AdmissionResult(round_id, counts["accepted"], counts["waitlisted"], len(existing) - len(changes))
@@ -314,3 +383,19 @@ def set_country_cap(con: db.Connection, round_id: str, cap: float, *, version: i
             return _readmit(con, round_id, float(cap), by=by)
     except duckdb.Error as exc:
         raise write_failed(exc, round_id) from None
+
+
+def reapply_after_rule_change(con: db.Connection, rule: str, *, by: User) -> list[AdmissionResult]:
+    """Re-apply the cap to every open round under the program's new cross-border ``rule`` (a national
+    program's 48 waitlisted applicants accepted once the organisation rule is chosen). Runs inside
+    :func:`~workbench.program.settings.set_setting`'s transaction (hooked below), each decision audited."""
+    del rule  # the setting is already stored in this transaction; cap_rule reads it
+    rounds = con.execute("SELECT round_id, country_cap FROM rounds WHERE list_contains(?, status) ORDER BY seq",
+                         [list(OPEN_STATUSES)]).fetchall()
+    if not rounds:
+        return []
+    require(by, Action.ADMIT)
+    return [_readmit(con, str(r), float(cap), by=by) for r, cap in rounds]
+
+
+after_change("cross_border", reapply_after_rule_change)

@@ -16,7 +16,15 @@ import pandas as pd
 
 from workbench import db
 from workbench.access import Action, User, may, require
-from workbench.applications.admission import apply_changes, plan_cap, program_cap, round_applications
+from workbench.applications.admission import (
+    apply_changes,
+    cap_limit,
+    cap_rule,
+    cap_side,
+    plan_cap,
+    program_cap,
+    round_applications,
+)
 from workbench.applications.report import ImportReport, NearMatch
 from workbench.applications.rounds import (
     carry_over_plan,
@@ -40,6 +48,8 @@ from workbench.intake import DateWindow, Rejection, match_headers, normalise_ema
 from workbench.intake.headers import form_signature
 from workbench.intake.validate import Keep
 from workbench.intake.values import ADD, COLUMN_KINDS, Decisions
+from workbench.matching.model import Applicant
+from workbench.matching.rules import CROSS_BORDER, one_side_only
 from workbench.program.settings import get_setting, set_setting
 from workbench.program.vocabularies import add_term, vocabularies
 
@@ -135,11 +145,13 @@ def import_applications(
     if cap is not None and not 0 < cap <= 1:
         raise WorkbenchError(f"The country cap must be a share between 0 and 1 (got {cap}).")
     cap = float(current["country_cap"]) if current is not None else (cap if cap is not None else program_cap(con))
-    incoming = [(("carried", i), r.country_iso3, r.submitted_at)
-                for i, r in enumerate(carried[["country_iso3", "submitted_at"]].itertuples(index=False))]
-    incoming += [(("new", i), r.country_iso3, r.submitted_at)
-                 for i, r in enumerate(rows[["country_iso3", "submitted_at"]].itertuples(index=False))]
-    decisions, updates = plan_cap(con, round_applications(con, round_id), incoming, cap, demote=False)
+    incoming = [(("carried", i), r.country_iso3, r.submitted_at, r.organisation)
+                for i, r in enumerate(_with_organisation(carried).itertuples(index=False))]
+    incoming += [(("new", i), r.country_iso3, r.submitted_at, r.organisation)
+                 for i, r in enumerate(_with_organisation(rows).itertuples(index=False))]
+    existing_rows = round_applications(con, round_id)
+    rule = cap_rule(con)
+    decisions, updates = plan_cap(con, existing_rows, incoming, cap, demote=False, rule=rule)
     promoted = sum(1 for change in updates if change[2] == "accepted")
     rows["status"] = [decisions[("new", i)][0] for i in range(len(rows))]
     rows["status_reason"] = [decisions[("new", i)][1] for i in range(len(rows))]
@@ -161,6 +173,10 @@ def import_applications(
         warnings=list(validation.warnings), resubmitted=list(validation.resubmitted), keep=keep,
         mapping_remembered=remembered is not None,
     )
+    held = one_side_holds_most(con, [*zip(existing_rows["country_iso3"], existing_rows["organisation"], strict=True),
+                                     *((c, o) for _, c, _, o in incoming)], rule, cap)
+    if held:
+        report.notes.append(held)
     may_add = may(by, Action.SETTINGS)
     to_add = list(dict.fromkeys((u.kind, u.value) for u in validation.unknown_values if u.decision == ADD))
     if may_add:
@@ -186,6 +202,36 @@ def import_applications(
     if manual is not None and remembered is None:
         remember_mapping(con, table.columns, manual, by=by, filename=filename)
     return report
+
+
+def _with_organisation(frame: pd.DataFrame) -> pd.DataFrame:
+    picked = frame.reindex(columns=["country_iso3", "submitted_at", "organisation"])
+    return picked.astype({"organisation": object}).where(picked.notna(), None)
+
+
+def one_side_holds_most(con: db.Connection, applicants: list[tuple[str, Any]], rule: str, cap: float) -> str | None:
+    """When one side of the cross-border ``rule`` holds most (more than half) of a round's live
+    ``applicants`` ``(country, organisation)``, what that means and the rule to choose instead ("58 of 60
+    applicants live in the United States: under the country rule they cannot all be partnered …"); else None."""
+    sides = [cap_side(rule, str(c), o if isinstance(o, str) else None) for c, o in applicants]
+    counts = Counter(s for s in sides if s is not None)
+    if len(applicants) < 2 or not counts:
+        return None
+    side, n = counts.most_common(1)[0]
+    if n * 2 <= len(applicants):
+        return None
+    members = [Applicant(i, i, "", str(c), "", "", frozenset(), frozenset(), 0,
+                         organisation=o if isinstance(o, str) else None)
+               for i, ((c, o), s) in enumerate(zip(applicants, sides, strict=True)) if s == side]
+    found = one_side_only(members, rule)  # type: ignore[arg-type]
+    if found is None:
+        return None
+    limit = cap_limit(con, cap, len(applicants))
+    capped = f" (the {cap:.0%} cap accepts {limit} of them)" if limit < n else ""
+    choice = "no cross-border rule" if found.instead == "none" else f"the {found.instead} rule"
+    return (f"{n} of {len(applicants)} applicants {found.where}: under the {rule} rule they cannot all be "
+            f"partnered{capped}. If partners may share this {CROSS_BORDER[rule].unit}, choose {choice} in "  # type: ignore[index]
+            f"Settings (`workbench settings set cross_border {found.instead}`): the cap then follows it.")
 
 
 # --- remembered form mappings ----------------------------------------------------------------------
