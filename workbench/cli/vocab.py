@@ -9,9 +9,15 @@ from __future__ import annotations
 import argparse
 import json
 
+from workbench import db
 from workbench.access import command_line_user
 from workbench.cli._common import Commands, add_db_option, changing, reading
 from workbench.program import vocabularies as v
+
+
+def _kept(con: db.Connection, kind: str, value: str) -> bool:
+    """Whether ``value`` is a value an import kept as written (outside the vocabulary), before the change."""
+    return value in v.kept_values(con, kind)
 
 
 def _rewritten(changed: dict[str, int]) -> str:
@@ -49,7 +55,12 @@ def _cmd_add(args: argparse.Namespace) -> int:
 
 def _cmd_rename(args: argparse.Namespace) -> int:
     with changing(args) as con:
+        kept = _kept(con, args.kind, args.old)
         changed = v.rename_term(con, args.kind, args.old, args.new, by=command_line_user())
+    if kept:
+        print(f"Added the {v.KIND_NAMES[args.kind][0]} '{args.new}' for '{args.old}', which an import kept as "
+              f"written{_rewritten(changed)}. '{args.old}' is its synonym, so forms that still say it import.")
+        return 0
     print(f"Renamed the {v.KIND_NAMES[args.kind][0]} '{args.old}' to '{args.new}'{_rewritten(changed)}. "
           f"'{args.old}' stays a synonym, so forms that still say it import.")
     return 0
@@ -57,8 +68,11 @@ def _cmd_rename(args: argparse.Namespace) -> int:
 
 def _cmd_merge(args: argparse.Namespace) -> int:
     with changing(args) as con:
+        kept = _kept(con, args.kind, args.source)
         changed = v.merge_terms(con, args.kind, args.source, args.into, by=command_line_user())
-    print(f"Merged the {v.KIND_NAMES[args.kind][0]} '{args.source}' into '{args.into}'{_rewritten(changed)}.")
+    what = "the value" if kept else f"the {v.KIND_NAMES[args.kind][0]}"
+    also = f"; '{args.source}' is now its synonym, so the next import reads it as '{args.into}'" if kept else ""
+    print(f"Merged {what} '{args.source}' into '{args.into}'{_rewritten(changed)}{also}.")
     return 0
 
 
@@ -85,11 +99,13 @@ def register(commands: Commands) -> None:
     p.add_argument("value", metavar="VALUE")
     p.add_argument("--label", metavar="L", help="what people read (default: the value)")
     p.add_argument("--synonym", action="append", metavar="S", help="another word an import accepts (repeat)")
-    p = action("rename", _cmd_rename, "Rename a value everywhere it is used (the old one stays a synonym).")
+    p = action("rename", _cmd_rename, "Rename a value everywhere it is used (the old one stays a synonym); a value "
+                                      "an import kept as written joins the list under the new name.")
     p.add_argument("kind", choices=v.KINDS, metavar="KIND", help=kind_help)
     p.add_argument("old", metavar="OLD")
     p.add_argument("new", metavar="NEW")
-    p = action("merge", _cmd_merge, "Merge a value into another: every use moves, the first leaves the list.")
+    p = action("merge", _cmd_merge, "Merge a value (of the list, or kept as written by an import) into another: "
+                                    "every use moves, the first leaves the list and becomes a synonym.")
     p.add_argument("kind", choices=v.KINDS, metavar="KIND", help=kind_help)
     p.add_argument("source", metavar="FROM")
     p.add_argument("into", metavar="INTO")

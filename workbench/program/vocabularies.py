@@ -50,6 +50,12 @@ KIND_NAMES: dict[str, tuple[str, str]] = {
     "impact_category": ("impact category", "impact categories"),
 }
 
+def a_name(kind: str) -> str:
+    """The kind's name with its article, by the noun's first sound: "a sector", "an area of interest"."""
+    name = KIND_NAMES[kind][0]
+    return f"{'an' if name[0] in 'aeiou' and not name.startswith(('uni', 'use', 'eu', 'one')) else 'a'} {name}"
+
+
 #: Longest value, label or synonym accepted.
 MAX_TERM = 100
 
@@ -299,14 +305,38 @@ def _clash(voc: Vocabulary, texts: Iterable[str], owner: str | None) -> None:
                 f"the two (`workbench vocab merge {voc.kind} …`) if they mean the same.")
 
 
+def _not_found(voc: Vocabulary, value: str, kept: Iterable[str] = ()) -> NotFound:
+    found = voc.lookup(value)
+    hint = f" Did you mean '{found}'?" if found else ""
+    outside = sorted(kept)
+    also = f" Kept as written by an import (outside the list): {', '.join(outside)}." if outside else ""
+    return NotFound(f"'{value}' is not {a_name(voc.kind)} of this program.{hint} The "
+                    f"{KIND_NAMES[voc.kind][1]} are: {', '.join(voc.values())}.{also}")
+
+
 def _existing(voc: Vocabulary, value: str) -> Term:
     term = voc.term(value)
     if term is None:
-        found = voc.lookup(value)
-        hint = f" Did you mean '{found}'?" if found else ""
-        raise NotFound(f"'{value}' is not a {KIND_NAMES[voc.kind][0]} of this program.{hint} The "
-                       f"{KIND_NAMES[voc.kind][1]} are: {', '.join(voc.values())}.")
+        raise _not_found(voc, value)
     return term
+
+
+def kept_values(con: db.Connection, kind: str) -> dict[str, dict[str, int]]:
+    """The values of ``kind`` stored but outside the vocabulary (an import kept them as written, for a director to
+    add, rename or merge), with where each is used: value -> {what: rows}."""
+    voc = vocabulary(con, kind)
+    return {value: counts for value, counts in usage(con, kind).items() if value not in voc}
+
+
+def _term_or_kept(con: db.Connection, voc: Vocabulary, value: str) -> tuple[Term | None, str]:
+    """The term ``value`` names exactly, or (None, value) when it is a value kept as written; else NotFound."""
+    term = voc.term(value)
+    if term is not None:
+        return term, term.value
+    kept = kept_values(con, voc.kind)
+    if value in kept:
+        return None, value
+    raise _not_found(voc, value, kept)
 
 
 def _check_version(term: Term, version: int | None, kind: str) -> None:
@@ -335,7 +365,7 @@ def add_term(con: db.Connection, kind: str, value: str, *, label: str | None = N
     with db.transaction(con):
         voc = vocabulary(con, kind)
         if value in voc:
-            raise VocabularyError(f"'{value}' is already a {KIND_NAMES[kind][0]} of this program.")
+            raise VocabularyError(f"'{value}' is already {a_name(kind)} of this program.")
         _clash(voc, [value, label, *words], None)
         position = max((t.position for t in voc.terms), default=0) + 1
         term = Term(value, label, tuple(words), position, 1)
@@ -400,18 +430,24 @@ def rename_term(con: db.Connection, kind: str, old: str, new: str, *, by: User,
 
     The old value stays a synonym (a form that still says it imports). A label equal to the old value follows
     the new one. Returns the rows rewritten per use ({"applications": 812, "partner wishes": 40}).
+
+    ``old`` may also be a value an import kept as written (outside the vocabulary, :func:`kept_values`): its
+    uses are rewritten and ``new`` joins the vocabulary, with ``old`` as its synonym.
     """
     require(by, Action.SETTINGS)
     _check_kind(kind)
     new = _clean(new, "value", kind)
     with db.transaction(con):
         voc = vocabulary(con, kind)
-        term = _existing(voc, old)
+        found, value = _term_or_kept(con, voc, old)
+        if found is None:
+            return _adopt_kept(con, voc, value, new, by=by)
+        term = found
         _check_version(term, version, kind)
         if new == term.value:
             raise VocabularyError(f"'{old}' is already called '{new}': nothing to rename.")
         if new in voc:
-            raise VocabularyError(f"'{new}' is already a {KIND_NAMES[kind][0]}. To put the two together, merge "
+            raise VocabularyError(f"'{new}' is already {a_name(kind)}. To put the two together, merge "
                                   f"them: `workbench vocab merge {kind} '{old}' '{new}'`.")
         _clash(voc, [new], term.value)
         label = new if term.label == term.value else term.label
@@ -432,16 +468,33 @@ def merge_terms(con: db.Connection, kind: str, source: str, into: str, *, by: Us
                 version: int | None = None) -> dict[str, int]:
     """Merge the value ``source`` into ``into``: every stored use of ``source`` becomes ``into`` (a list that
     held both keeps one), ``source``'s value, label and synonyms become synonyms of ``into``, and ``source``
-    leaves the vocabulary. One transaction; returns the rows rewritten per use."""
+    leaves the vocabulary. One transaction; returns the rows rewritten per use.
+
+    ``source`` may also be a value an import kept as written (outside the vocabulary, :func:`kept_values`): its
+    uses become ``into`` and it becomes a synonym of ``into``, so the next import reads it as ``into``."""
     require(by, Action.SETTINGS)
     _check_kind(kind)
     with db.transaction(con):
         voc = vocabulary(con, kind)
-        gone = _existing(voc, source)
-        _check_version(gone, version, kind)
+        found, value = _term_or_kept(con, voc, source)
         kept = _existing(voc, into)
+        gone = found if found is not None else Term(value, value, (), 0, 0)
+        if found is not None:
+            _check_version(gone, version, kind)
         if gone.value == kept.value:
             raise VocabularyError(f"'{source}' cannot be merged into itself: choose another {KIND_NAMES[kind][0]}.")
+        if found is None:
+            words = list(kept.synonyms)
+            if voc.index.get(term_key(value)) is None:
+                words.append(value)
+            changed = _rewrite(con, kind, value, kept.value)
+            _update_term(con, kind, kept, Term(kept.value, kept.label, tuple(words), kept.position), actor=by.actor)
+            db.audit(con, actor=by.actor, action="merge vocabulary terms", entity="vocabulary_terms",
+                     entity_id=f"{kind}:{value}",
+                     before={"from": {"kind": kind, "value": value, "kept_as_written": True},
+                             "into": _term_row(kind, kept)},
+                     after={"into": {**_term_row(kind, kept), "synonyms": words}, "rewritten": changed})
+            return changed
         words = [*kept.synonyms]
         keys = {term_key(kept.value), term_key(kept.label), *(term_key(w) for w in words)}
         for word in (gone.value, gone.label, *gone.synonyms):
@@ -457,6 +510,26 @@ def merge_terms(con: db.Connection, kind: str, source: str, into: str, *, by: Us
                  entity_id=f"{kind}:{gone.value}",
                  before={"from": _term_row(kind, gone), "into": _term_row(kind, kept)},
                  after={"into": {**_term_row(kind, kept), "synonyms": words}, "rewritten": changed})
+    return changed
+
+
+def _adopt_kept(con: db.Connection, voc: Vocabulary, value: str, new: str, *, by: User) -> dict[str, int]:
+    """Rename a value kept as written: its uses become ``new``, a new term with ``value`` as its synonym (inside
+    the caller's transaction)."""
+    kind = voc.kind
+    if new in voc:
+        raise VocabularyError(f"'{new}' is already {a_name(kind)}. To put '{value}' with it, merge them: "
+                              f"`workbench vocab merge {kind} '{value}' '{new}'`.")
+    synonyms = [value] if term_key(value) != term_key(new) and voc.index.get(term_key(value)) is None else []
+    _clash(voc, [new], None)
+    changed = _rewrite(con, kind, value, new)
+    position = max((t.position for t in voc.terms), default=0) + 1
+    term = Term(new, new, tuple(synonyms), position, 1)
+    con.execute("INSERT INTO vocabulary_terms VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
+                [kind, new, new, synonyms, position, _now(), by.actor])
+    db.audit(con, actor=by.actor, action="rename vocabulary term", entity="vocabulary_terms",
+             entity_id=f"{kind}:{value}", before={"kind": kind, "value": value, "kept_as_written": True},
+             after={**_term_row(kind, term), "rewritten": changed})
     return changed
 
 
