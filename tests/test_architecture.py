@@ -22,6 +22,7 @@ LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 NO_STREAMLIT = "The library never imports Streamlit: only workbench.ui does"
 NOTHING_IMPORTS_UI = "Nothing in the library imports workbench.ui (so no chain reaches Streamlit through it)"
 MATCHING_WITHOUT_DATABASE = "The matching engine never touches the database"
+LAYERS = "Layers: imports point down, from the entry points to the ground floor"
 
 
 def contracts() -> dict[str, dict[str, object]]:
@@ -48,6 +49,27 @@ def test_the_contracts_say_what_the_design_says() -> None:
     assert found[MATCHING_WITHOUT_DATABASE]["source_modules"] == ["workbench.matching"]
     assert set(found[MATCHING_WITHOUT_DATABASE]["forbidden_modules"]) == {  # type: ignore[arg-type]
         "workbench.db", "workbench.matchstore", "duckdb"}
+    layers = [[name.strip() for name in layer.replace("|", ":").split(":")]
+              for layer in found[LAYERS]["layers"]]  # type: ignore[union-attr]
+    assert found[LAYERS]["type"] == "layers"
+    assert layers[0] == ["workbench.ui", "workbench.cli"]  # the entry points on top
+    assert {"workbench.db", "workbench.countries", "workbench.access", "workbench.errors"} <= {
+        *layers[-1], *layers[-2]}  # the ground floor at the bottom
+    order = [name for layer in layers for name in layer]
+    assert order.index("workbench.migrations") > order.index("workbench.backups")  # the schema below its users
+    assert order.index("workbench.db") > order.index("workbench.migrations")  # … and above the plain open
+
+
+def test_every_module_of_the_package_has_a_layer() -> None:
+    """A new module or package of workbench/ is placed in the layers contract, or nothing checks its imports."""
+    layers = contracts()[LAYERS]["layers"]
+    placed = {name.strip() for layer in layers for name in str(layer).replace("|", ":").split(":")}  # type: ignore[union-attr]
+    package = ROOT / "workbench"
+    found = {f"workbench.{p.stem}" for p in package.glob("*.py") if p.stem != "__init__"} | {
+        f"workbench.{p.parent.name}" for p in package.glob("*/__init__.py")}
+    assert found - placed == set(), (f"{sorted(found - placed)} not in the layers contract: add each to its layer "
+                                     "in pyproject.toml ([tool.importlinter], the contract named Layers…)")
+    assert placed - found == set(), f"the layers contract names {sorted(placed - found)}, which do not exist"
 
 
 def test_the_code_keeps_every_contract() -> None:
@@ -60,11 +82,13 @@ def test_the_code_keeps_every_contract() -> None:
     assert "0 broken" in report
 
 
-# A module that does what a contract forbids, and the contract it must break.
-VIOLATIONS = {
-    NO_STREAMLIT: ("reports/leak.py", "import streamlit as st\n"),
-    NOTHING_IMPORTS_UI: ("applications/leak.py", "from workbench.ui import widgets\n"),
-    MATCHING_WITHOUT_DATABASE: ("matching/leak.py", "from workbench import db\n"),
+# A module that does what a contract forbids, the contract it must break, and any other it breaks too (the
+# library importing workbench.ui is also an upward import).
+VIOLATIONS: dict[str, tuple[str, str, set[str]]] = {
+    NO_STREAMLIT: ("reports/leak.py", "import streamlit as st\n", set()),
+    NOTHING_IMPORTS_UI: ("applications/leak.py", "from workbench.ui import widgets\n", {LAYERS}),
+    MATCHING_WITHOUT_DATABASE: ("matching/leak.py", "from workbench import db\n", set()),
+    LAYERS: ("program/leak.py", "from workbench import snapshots\n", set()),  # the program reaching up to snapshots
 }
 
 
@@ -78,7 +102,7 @@ def package_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("broken", list(VIOLATIONS))
 def test_a_forbidden_import_breaks_its_contract(package_copy: Path, broken: str) -> None:
-    path, code = VIOLATIONS[broken]
+    path, code, also = VIOLATIONS[broken]
     leak = package_copy / "workbench" / path
     leak.write_text(code, encoding="utf-8")
     try:
@@ -88,7 +112,9 @@ def test_a_forbidden_import_breaks_its_contract(package_copy: Path, broken: str)
     report = " ".join((result.stdout + result.stderr).split())
     assert result.returncode == 1, report
     assert f"{broken} BROKEN" in report
-    for name in set(contracts()) - {broken}:
+    for name in also:
+        assert f"{name} BROKEN" in report
+    for name in set(contracts()) - {broken} - also:
         assert f"{name} KEPT" in report
     assert f"workbench.{path.removesuffix('.py').replace('/', '.')}" in report  # it names the offender
 
@@ -97,3 +123,74 @@ def test_the_copy_without_a_violation_keeps_every_contract(package_copy: Path) -
     """The copy itself is clean, so the breaks above come from the leaks alone."""
     result = lint_imports(package_copy, pythonpath=package_copy)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _plant(package: Path, path: str, code: str) -> str:
+    """Append ``code`` to a module of the copy; returns the text to put back."""
+    target = package / "workbench" / path
+    before = target.read_text(encoding="utf-8")
+    target.write_text(before + code, encoding="utf-8")
+    return before
+
+
+def test_the_ground_floor_importing_upwards_breaks_the_layers_even_inside_a_function(package_copy: Path) -> None:
+    """What issue 17 found: db.py reaching up to migrations inside a function, to dodge a cycle."""
+    before = _plant(package_copy, "db.py", "\n\ndef _dodge() -> None:\n    from workbench import migrations  # noqa\n")
+    try:
+        result = lint_imports(package_copy, pythonpath=package_copy)
+    finally:
+        (package_copy / "workbench" / "db.py").write_text(before, encoding="utf-8")
+    report = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode == 1, report
+    assert f"{LAYERS} BROKEN" in report
+    assert "workbench.db -> workbench.migrations" in report
+    for name in set(contracts()) - {LAYERS}:
+        assert f"{name} KEPT" in report
+
+
+CYCLES = """
+import sys
+import grimp
+import networkx
+
+graph = grimp.build_graph("workbench", cache_dir=None)
+edges = networkx.DiGraph()
+for module in graph.modules:
+    edges.add_node(module)
+    for imported in graph.find_modules_directly_imported_by(module):
+        if imported.split(".")[0] == "workbench":
+            edges.add_edge(module, imported)
+circles = [sorted(c) for c in networkx.strongly_connected_components(edges) if len(c) > 1]
+print(len(circles), len(graph.modules))
+for circle in circles:
+    print(" ".join(circle))
+"""
+
+
+def import_circles(pythonpath: Path) -> tuple[int, int, list[str]]:
+    """The circles of the package's import graph (grimp, import-linter's own graph: every import, those inside
+    functions and under TYPE_CHECKING too): how many, among how many modules, and the modules of each."""
+    result = subprocess.run([sys.executable, "-c", CYCLES], cwd=pythonpath, capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(pythonpath)}, timeout=120)
+    assert result.returncode == 0, result.stderr
+    head, *circles = result.stdout.splitlines()
+    count, modules = (int(x) for x in head.split())
+    return count, modules, circles
+
+
+def test_the_import_graph_has_no_circle() -> None:
+    count, modules, circles = import_circles(ROOT)
+    assert modules > 100  # the whole package was read
+    assert count == 0, f"import circles among workbench modules: {circles}"
+
+
+def test_a_planted_circle_is_counted(package_copy: Path) -> None:
+    """The count can fail: the program's settings importing snapshots (which read them) closes a circle."""
+    assert import_circles(package_copy)[0] == 0
+    before = _plant(package_copy, "program/settings.py", "\nfrom workbench import snapshots  # noqa\n")
+    try:
+        count, _, circles = import_circles(package_copy)
+    finally:
+        (package_copy / "workbench" / "program" / "settings.py").write_text(before, encoding="utf-8")
+    assert count == 1
+    assert "workbench.program.settings" in circles[0] and "workbench.snapshots" in circles[0]
