@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -189,3 +191,18 @@ def test_each_step_is_a_module_of_its_own() -> None:
                for s, name in zip(sorted(migrations.STEPS, key=lambda s: s.version),
                                   sorted(files, key=lambda n: int(n[1:].split("_", 1)[0])), strict=True))
     assert migrations.SCHEMA_FILE.parent == steps_dir.parent and migrations.SCHEMA_FILE.exists()
+
+
+def test_the_package_ships_the_schema_and_the_macros(tmp_path: Path) -> None:
+    """setuptools' own file selection (pyproject's package-data) puts migrations/schema.sql and macros.sql in
+    the built package, beside the steps, so an installed workbench can make and upgrade a database."""
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-c", "import setuptools; setuptools.setup()", "-q", "build_py",
+                             "--build-lib", str(tmp_path / "lib")], cwd=root, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    built = tmp_path / "lib" / "workbench" / "migrations"
+    assert (built / "schema.sql").read_text(encoding="utf-8") == migrations.SCHEMA_FILE.read_text(encoding="utf-8")
+    assert (built / "macros.sql").read_text(encoding="utf-8") == migrations.MACROS_FILE.read_text(encoding="utf-8")
+    assert {p.stem for p in (built / "steps").glob("v*.py")} == {
+        s.apply.__module__.rsplit(".", 1)[1] for s in migrations.STEPS}

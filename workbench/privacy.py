@@ -1,6 +1,6 @@
 """Personal data: the pseudonymised analyst snapshot, erasing a person (forget) and retention.
 
-**Snapshot.** :func:`pseudonymise` rewrites the analyst copy (``db.publish_snapshot``'s transform): every
+**Snapshot.** :func:`pseudonymise` rewrites the analyst copy (``snapshots.publish_snapshot``'s transform): every
 participant's name and email become a stable pseudonym, a keyed hash of their ``person_id`` (the key is
 random, made once and kept in the live database's ``schema_info``, never in a copy), so the same person
 is the same ``Participant 7f3a9c01d2`` in every round and every snapshot. Free text survives only where a
@@ -212,7 +212,7 @@ def text_columns(con: db.Connection) -> list[tuple[str, str]]:
 
 
 # --- the snapshot -------------------------------------------------------------------------------
-# The analyst copy is made from the live database's rows in memory (``db.copy_database`` reads them as
+# The analyst copy is made from the live database's rows in memory (``copies.copy_database`` reads them as
 # Arrow tables): the functions below change those tables before anything is written, so a raw name, email,
 # note, password hash or the key never reaches the copy's file.
 

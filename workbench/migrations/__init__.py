@@ -44,7 +44,7 @@ __all__ = [
 #: The whole schema at :data:`LATEST`, what a new file gets.
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 #: Shared SQL definitions (the per-country cap, …): views, checks and Python all call these macros.
-MACROS_FILE = Path(__file__).parent.parent / "macros.sql"  # moving to migrations/ last
+MACROS_FILE = Path(__file__).with_name("macros.sql")
 
 
 class SchemaTooNew(WorkbenchError):

@@ -1,4 +1,5 @@
--- The workbench's tables. Applied by workbench.db.apply_schema(); every statement is idempotent.
+-- The workbench's tables at the latest schema version, what a new file gets. Applied by
+-- workbench.migrations.apply_schema() (through migrations.open_live); every statement is idempotent.
 -- Keys are <entity>_id; timestamps end in _at, dates in _on; lists are DuckDB LIST columns.
 
 CREATE TABLE IF NOT EXISTS schema_info (

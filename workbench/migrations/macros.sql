@@ -1,5 +1,5 @@
 -- The workbench's DuckDB macros: a rule written once, used by the views in queries/, the data checks and
--- the library. Applied by workbench.db.apply_schema() right after schema.sql; every statement is
+-- the library. Applied by workbench.migrations.apply_schema() right after schema.sql; every statement is
 -- idempotent (CREATE OR REPLACE), and the macros travel with the database file and its snapshot, so
 -- an analyst can call them in the DuckDB CLI too.
 
