@@ -1,7 +1,7 @@
 """Admission under the per-country cap, and decisions by hand (domain.md, step 2).
 
 The cap has one definition, the DuckDB macro ``country_cap_limit(cap_share, live_applications)`` of
-``workbench/macros.sql``: one *side* of the program's cross-border rule may have at most that many accepted
+``workbench/migrations/macros.sql``: one *side* of the program's cross-border rule may have at most that many accepted
 applicants, where the base is the round's live applications (withdrawn ones excluded). Everything here asks
 the database for the number (:func:`cap_limit`, :func:`cap_room`, :func:`over_cap`); nothing in Python
 repeats the formula. When one side exceeds the cap, its earliest applicants are accepted and the later ones

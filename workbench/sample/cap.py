@@ -1,7 +1,7 @@
 """The per-country cap for the sample generator, which writes CSV files and has no database.
 
 The cap has one definition: the DuckDB macro ``country_cap_limit(cap_share, live_applications)`` in
-``workbench/macros.sql``, used by the views, the data check, admission and re-match. The generator runs
+``workbench/migrations/macros.sql``, used by the views, the data check, admission and re-match. The generator runs
 before any database exists, so :func:`cap_limit` restates that rule for it alone, in the same double
 arithmetic; ``tests/test_one_home_rules.py`` proves the two agree for every round of 1 to 5,000 live
 applications and every cap from 5% to 100% in steps of 1%. Library code never calls this module: it
