@@ -30,10 +30,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from workbench import db, vocab  # noqa: E402
+from workbench import db  # noqa: E402
 from workbench.access import command_line_user  # noqa: E402
 from workbench.applications import import_applications  # noqa: E402
 from workbench.build import build_database  # noqa: E402
+from workbench.sample import vocabularies as vocab  # noqa: E402
 
 HEADERS = ["Timestamp", "Full name", "Email Address", "Which country do you work in?", "Library sector",
            "Career stage", "Areas of interest", "Languages you can work in", "Time zone",

@@ -5,11 +5,14 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from workbench import backups
+from workbench.access import Action
 from workbench.config import settings
+from workbench.ui.auth import current_user
 from workbench.ui.connection import backup_keeper, cursor
 from workbench.ui.feedback import reporting_errors, show_feedback
 
 con = cursor()
+user = current_user(con, Action.BACKUP)
 conf = settings()
 keeper = backup_keeper()
 
@@ -22,7 +25,7 @@ st.write("A consistent copy of the whole database, made while the workbench keep
          "`workbench restore FILE --db PATH` (stop the app first); the file it replaces is kept aside.")
 if st.button("Prepare a backup", key="prepare_backup"):
     with reporting_errors(), st.spinner("Copying the database…"):
-        st.session_state["backup_download"] = (backups.backup_bytes(con), backups.dated_name())
+        st.session_state["backup_download"] = (backups.backup_bytes(con, by=user), backups.dated_name())
 prepared = st.session_state.get("backup_download")
 if prepared:
     data, name = prepared
@@ -40,7 +43,7 @@ for problem in keeper.errors:
     st.error(problem)
 if st.button("Make a dated backup now", key="dated_backup"):
     with reporting_errors():
-        made, removed = backups.keep_dated(con, conf.backup_dir, conf.backup_keep)
+        made, removed = backups.keep_dated(con, conf.backup_dir, conf.backup_keep, by=user)
         st.success(f"Wrote {made.name}" + (f"; removed {len(removed)} older" if removed else "") + ".")
 existing = backups.dated_backups(conf.backup_dir)
 if existing:

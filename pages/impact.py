@@ -32,7 +32,8 @@ cols[3].metric("No impact named", f"{progress.no_impact:,}", help="Confirmed wit
 cols[4].metric("Cleared for public use", f"{progress.cleared:,}",
                help="Answers a coordinator cleared to be quoted publicly; no other answer is ever quoted")
 
-codes = list(impact.CODES)
+frame = impact.coding_frame(con)
+codes, code_labels = list(frame.values()), frame.labels()
 awaiting_tab, coded_tab, shares_tab = st.tabs(["Awaiting coding", "Coded answers", "Shares"])
 
 with awaiting_tab:
@@ -53,7 +54,7 @@ with awaiting_tab:
             for row in shown.itertuples():
                 st.markdown(f"**Answer {row.survey_id}** ({row.country_iso3}): {md_text(row.impact_text)}")
                 chosen[int(row.survey_id)] = (int(row.version), st.multiselect(
-                    "Codes", codes, default=list(row.suggested_codes), format_func=impact.LABELS.__getitem__,
+                    "Codes", codes, default=list(row.suggested_codes), format_func=code_labels.__getitem__,
                     key=f"codes_{row.survey_id}", label_visibility="collapsed"))
                 st.caption(f"Suggested because of {md_text(row.why)}" if row.why else "No category suggested.")
             confirm = st.form_submit_button(f"Confirm these {len(shown)} answers", type="primary")
@@ -76,7 +77,7 @@ with coded_tab:
         row = coded[coded["survey_id"] == pick].iloc[0]
         with st.form(f"recode_{pick}"):
             new_codes = st.multiselect("Codes", codes, default=list(row.impact_codes),
-                                       format_func=impact.LABELS.__getitem__)
+                                       format_func=code_labels.__getitem__)
             cleared = st.checkbox("cleared for public use", value=bool(row.is_cleared),
                                   help="Only cleared answers are ever quoted where the public sees them (presenter "
                                        "slides, published reports). Clear an answer when it names nobody and may "

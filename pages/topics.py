@@ -6,6 +6,7 @@ import streamlit as st
 from workbench import charts, reports
 from workbench.access import Action
 from workbench.followup import topics as planner
+from workbench.messages import smtp
 from workbench.ui.auth import current_user
 from workbench.ui.connection import cursor
 from workbench.ui.feedback import reporting_errors, saved, show_feedback
@@ -71,19 +72,22 @@ with send_tab:
     if plan.empty:
         st.info("Plan the topics first; each becomes a message ready to send.")
     else:
-        st.caption("Each topic as an e-mail (.eml) your mail program opens as a draft, dated on its send day.")
+        languages = planner.draft_languages(con)
         cols = st.columns(2)
-        sender = (cols[0].text_input("From name", planner.DEFAULT_SENDER[0]),
-                  cols[0].text_input("From address", planner.DEFAULT_SENDER[1]))
-        recipient = (cols[1].text_input("To name", planner.DEFAULT_RECIPIENT[0]),
-                     cols[1].text_input("To address", planner.DEFAULT_RECIPIENT[1]))
+        language = cols[0].selectbox("Language", languages) if len(languages) > 1 else languages[0]
+        recipient = (cols[1].text_input("To name", "Participants"),
+                     cols[1].text_input("To address (your list of the round's participants; optional)", ""))
+        st.caption(f"Each topic as an e-mail (.eml) your mail program opens as a draft, dated on its send day, in "
+                   f"{language}, from {md_text(smtp.identity(con).sender)} (the mail settings), worded as the "
+                   "outbox sends it.")
         st.download_button(f"Download all {len(plan)} messages (.zip)",
-                           planner.round_messages_zip(con, round_id, sender=sender, recipient=recipient),
+                           planner.round_messages_zip(con, round_id, language=language, recipient=recipient),
                            file_name=f"{round_id}-topics.zip", mime="application/zip")
         for topic in planner.round_topics(con, round_id):
-            with st.expander(f"{md_text(planner.topic_subject(topic, info.label))} · send {topic.send_on:%d %b %Y}"):
-                st.text(planner.topic_text(topic, info.label, len(plan)))
-                st.download_button("Download .eml", planner.topic_eml(con, topic.topic_id, sender=sender,
+            draft = planner.topic_draft(con, topic.topic_id, language=language)
+            with st.expander(f"{md_text(draft.subject)} · send {topic.send_on:%d %b %Y}"):
+                st.text(draft.body)
+                st.download_button("Download .eml", planner.topic_eml(con, topic.topic_id, language=language,
                                                                       recipient=recipient),
                                    file_name=planner.eml_filename(topic), mime="message/rfc822",
                                    key=f"eml_{topic.topic_id}")

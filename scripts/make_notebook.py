@@ -56,7 +56,7 @@ CELLS = [
     ),
     new_markdown_cell("## Impact: the coded answers, all rounds together, against \"Rethinking mentoring\""),
     new_code_cell(
-        "from workbench.vocab import IMPACT_SHARES\n\n"
+        "from workbench.sample.vocabularies import IMPACT_SHARES\n\n"
         "impact = con.sql(\"SELECT code, label, sum(respondents) / sum(coded_respondents) AS share \"\n"
         "                 \"FROM impact_by_round GROUP BY code, label, category_seq ORDER BY category_seq\").df()\n"
         "impact['published'] = impact.code.map(IMPACT_SHARES)\n"

@@ -338,7 +338,7 @@ def test_impact_codes_by_several_coordinators(shared: tuple[db.Connection, int])
     con, _ = shared
     (survey_id,) = con.execute("SELECT min(survey_id) FROM surveys WHERE NOT codes_confirmed").fetchone()  # type: ignore[misc]
     before, mark = version_of(con, "surveys", "survey_id", survey_id), audit_mark(con)
-    codes = impact.CODES
+    codes = impact.codes(con)
 
     def edit(cur: db.Connection, i: int, k: int) -> AuditKey:
         version = version_of(cur, "surveys", "survey_id", survey_id)

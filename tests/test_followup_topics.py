@@ -87,18 +87,23 @@ def test_add_delete_and_warnings(writable_db: Path, users: dict[str, User]) -> N
     con.close()
 
 
-def test_each_topic_exports_as_a_message_ready_to_send(con: db.Connection) -> None:
+def test_each_topic_exports_as_a_message_ready_to_send(con: db.Connection, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WORKBENCH_SMTP_HOST", raising=False)
     third = topics.round_topics(con, "2016A")[2]
     raw = topics.topic_eml(con, third.topic_id)
     msg = email.message_from_bytes(raw, policy=policy.default)
     assert msg["Subject"] == f"2016A topic 3: {third.title}"
-    assert msg["X-Unsent"] == "1" and "coordinators@" in msg["From"]
+    assert msg["X-Unsent"] == "1" and msg["From"] == "coordinators@example.org"  # no mail settings yet
     assert msg["Date"].datetime.date() == third.send_on
     body = msg.get_content()
+    assert body.startswith("Dear participants,")
     assert third.title in body and third.body in body and "topic 3 of 9" in body
     assert topics.eml_filename(third).startswith("2016A-topic-03-") and topics.eml_filename(third).endswith(".eml")
-    archive = zipfile.ZipFile(io.BytesIO(topics.round_messages_zip(con, "2016A", sender=("ILN", "iln@example.org"))))
+    monkeypatch.setenv("WORKBENCH_SMTP_HOST", "smtp.example.org")
+    monkeypatch.setenv("WORKBENCH_SMTP_FROM", "ILN <iln@example.org>")
+    archive = zipfile.ZipFile(io.BytesIO(topics.round_messages_zip(con, "2016A",
+                                                                   recipient=("ILN list", "list@example.org"))))
     names = archive.namelist()
     assert len(names) == 9 and names[0].startswith("2016A-topic-01-getting-to-know-you")
     first = email.message_from_bytes(archive.read(names[0]), policy=policy.default)
-    assert first["From"] == "ILN <iln@example.org>"
+    assert first["From"] == "ILN <iln@example.org>" and first["To"] == "ILN list <list@example.org>"

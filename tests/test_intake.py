@@ -14,7 +14,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from workbench import vocab
+from workbench.sample import vocabularies as vocab
 from workbench.errors import WorkbenchError
 from workbench.intake import (
     CANONICAL,

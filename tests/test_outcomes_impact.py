@@ -29,7 +29,7 @@ def test_keyword_suggestions(text: str | None, codes: list[str]) -> None:
     suggestion = impact.suggest(text)
     assert list(suggestion.codes) == codes
     for code in codes:
-        assert suggestion.evidence[code] and impact.LABELS[code].lower() in suggestion.explain()
+        assert suggestion.evidence[code] and suggestion.labels[code].lower() in suggestion.explain()
 
 
 def test_suggestions_agree_with_the_coordinators_codes(con: db.Connection) -> None:

@@ -129,7 +129,7 @@ def test_email_dominates_communication(con: db.Connection) -> None:
 
 
 def test_impact_shares_close_to_rethinking_mentoring(con: db.Connection) -> None:
-    from workbench.vocab import IMPACT_SHARES
+    from workbench.sample.vocabularies import IMPACT_SHARES
 
     rows = con.execute(
         "SELECT code, sum(respondents) / sum(coded_respondents) FROM impact_by_round GROUP BY code").fetchall()

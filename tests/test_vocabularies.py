@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from workbench import access, db, vocab
+from workbench import access, db, migrations
 from workbench.access import Action, NotAllowed, User
 from workbench.followup import impact
 from workbench.intake import validate
@@ -15,6 +15,7 @@ from workbench.matching import model as m
 from workbench.matching.scoring import explain_pair
 from workbench.program import vocabularies as v
 from workbench.program.vocabularies import Term, Vocabulary, VocabularyError, term_key
+from workbench.sample import vocabularies as vocab
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,7 +30,7 @@ def _applications(con: db.Connection) -> pd.DataFrame:
 
 def test_the_sample_database_holds_vocab_py_as_its_vocabularies(con: db.Connection) -> None:
     stored = v.vocabularies(con)
-    assert list(stored) == list(vocab.KINDS)
+    assert list(stored) == list(v.KINDS) == list(vocab.default_terms())
     assert stored == v.default_vocabularies()  # values, labels, synonyms and positions (versions aside)
     assert stored["sector"].values() == vocab.SECTORS
     assert stored["career_stage"].values() == vocab.CAREER_STAGES
@@ -41,14 +42,14 @@ def test_the_sample_database_holds_vocab_py_as_its_vocabularies(con: db.Connecti
     assert "university" in stored["sector"].term("academic").synonyms  # type: ignore[union-attr]
     assert "skype" in stored["method"].term("video call").synonyms  # type: ignore[union-attr]
     assert "farsi" in stored["language"].term("Persian").synonyms  # type: ignore[union-attr]
-    # the impact_categories table agrees with the vocabulary, and the check of stored values passes
-    assert con.execute("SELECT list(code ORDER BY seq) FROM impact_categories").fetchone()[0] == list(  # type: ignore[index]
+    # the impact views read the vocabulary, and the check of stored values passes
+    assert con.execute("SELECT list(DISTINCT code ORDER BY code) FROM impact_by_round").fetchone()[0] == sorted(  # type: ignore[index]
         stored["impact_category"].values())
     assert db.run_checks(con)["values_outside_vocabularies"] == []
 
 
 def test_a_new_empty_database_gets_the_same_seed(tmp_path: Path) -> None:
-    fresh = db.connect(tmp_path / "new.duckdb", create=True)
+    fresh = migrations.open_live(tmp_path / "new.duckdb", create=True)
     assert v.vocabularies(fresh) == v.default_vocabularies()
     assert fresh.execute("SELECT count(*) FROM vocabulary_terms").fetchone() == (  # type: ignore[index]
         sum(len(t) for t in vocab.default_terms().values()),)
@@ -163,7 +164,7 @@ def test_merging_sectors_methods_and_impact_codes_rewrites_their_uses(writable_d
     assert v.merge_terms(con, "impact_category", "skill", "development", by=director) == {
         "coded survey answers": coded}
     assert "skill" not in impact.codes(con)
-    assert con.execute("SELECT count(*) FROM impact_categories WHERE code = 'skill'").fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM impact_by_round WHERE code = 'skill'").fetchone() == (0,)
     # the keyword rules of a merged category follow it to its new code
     assert impact.suggest("I improved my English and my time management.", impact.coding_frame(con)).codes == (
         "development",)
@@ -216,8 +217,8 @@ def test_adding_checks_the_words_and_removing_refuses_a_used_term(writable_db: P
 
     term = v.add_term(con, "impact_category", "leadership", label="Leadership", synonyms=["leading"], by=director)
     assert term.position == 8 and impact.labels(con)["leadership"] == "Leadership"
-    assert con.execute("SELECT label, seq FROM impact_categories WHERE code = 'leadership'").fetchone() == (
-        "Leadership", 8)
+    assert con.execute("SELECT DISTINCT label, category_seq FROM impact_by_round WHERE code = 'leadership'"
+                       ).fetchone() == ("Leadership", 8)
     v.remove_term(con, "impact_category", "leadership", by=director)  # unused: removed
     assert "leadership" not in impact.codes(con)
     public, wishes = con.execute("SELECT count(*) FILTER (WHERE sector = 'public'), "

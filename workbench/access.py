@@ -148,6 +148,18 @@ def command_line_user() -> User:
     return User(id=f"cli:{login}", email="", name=f"{login} (command line)", role="director")
 
 
+def system_user(task: str) -> User:
+    """Who acts for the workbench itself when nobody is signed in: a background task of the app, such as
+    ``system_user("backup keeper")`` (the dated backups), with a director's rights.
+
+    The task runs in the app's own process, which owns the database file and could read it whole anyway, so
+    the role does not restrict it; the user names it, so the library's checks still run and the audit log
+    (``system:backup-keeper``) says which task acted.
+    """
+    slug = "-".join(task.lower().split()) or "task"
+    return User(id=f"system:{slug}", email="", name=f"{task} (the workbench)", role="director")
+
+
 def may(user: User | None, action: Action, countries: Iterable[str] | None = None) -> bool:
     """True when ``user`` may take ``action`` (for items involving ``countries``, if given)."""
     if user is None or user.role not in RULES[action]:

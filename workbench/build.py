@@ -37,7 +37,6 @@ TABLES: dict[str, dict[str, str]] = {
     "partnership_members": {},
     "topics": {},
     "checkins": {"methods": _LIST, "topics_discussed": _INT_LIST},
-    "impact_categories": {},
     "surveys": {"methods": _LIST, "impact_codes": _LIST},
     "coordinators": {"countries": _LIST},
     "interventions": {"notes": "coalesce({c}, '')"},
@@ -47,8 +46,8 @@ TABLES: dict[str, dict[str, str]] = {
 def load_sample(con: db.Connection, sample_dir: Path) -> dict[str, int]:
     """Insert the countries and every sample CSV into an empty database, in one transaction.
 
-    The sample program's vocabularies (``workbench/vocab.py``, which the generator wrote the CSVs from) are
-    the database's: a new file is seeded with them, and any kind still without terms gets them here.
+    The sample program's vocabularies (``workbench/sample/vocabularies.py``, which the generator wrote the CSVs
+    from) are the database's: a new file is seeded with them, and any kind still without terms gets them here.
     """
     missing = [t for t in TABLES if not (sample_dir / f"{t}.csv").exists()]
     if missing:
@@ -108,8 +107,8 @@ def build_database(path: str | Path | None = None, *, force: bool = False,
 def build_empty_database(path: str | Path | None = None, *, name: str, by: User, force: bool = False,
                          queries_dir: Path | None = None) -> Path:
     """Start a new program in a database file of its own: the tables, the country table, the default
-    vocabularies (``workbench/vocab.py``: a director changes them with ``workbench vocab`` or on the Settings
-    page), every setting at its default, and the program's name (the setting ``program_name``, set as ``by``).
+    vocabularies (``workbench/sample/vocabularies.py``: a director changes them with ``workbench vocab`` or on the
+    Settings page), every setting at its default, and the program's name (the setting ``program_name``, set as ``by``).
     No rounds, people or applications. The same refusals as :func:`build_database`: an existing file is kept
     unless ``force``, and a file another program holds open is never replaced.
     """

@@ -1,4 +1,4 @@
--- Values stored in applications (sector, career stage, interests, languages, partner wishes), check-ins and surveys (methods, impact codes) that are not terms of the program's vocabularies (vocabulary_terms), and impact categories out of step with the vocabulary: a value an import kept as written and nobody has confirmed yet (map it, or add it with `workbench vocab add`). Must return no rows.
+-- Values stored in applications (sector, career stage, interests, languages, partner wishes), check-ins and surveys (methods, impact codes) that are not terms of the program's vocabularies (vocabulary_terms): a value an import kept as written and nobody has confirmed yet (map it, or add it with `workbench vocab add`). Must return no rows.
 WITH stored AS (
     SELECT 'sector' AS kind, 'applications.sector' AS used_in, sector AS value FROM applications
     UNION ALL SELECT 'sector', 'applications.partner_sector', partner_sector FROM applications
@@ -12,15 +12,9 @@ WITH stored AS (
     UNION ALL SELECT 'method', 'checkins.methods', unnest(methods) FROM checkins
     UNION ALL SELECT 'method', 'surveys.methods', unnest(methods) FROM surveys
     UNION ALL SELECT 'impact_category', 'surveys.impact_codes', unnest(impact_codes) FROM surveys
-    UNION ALL SELECT 'impact_category', 'impact_categories.code', code FROM impact_categories
 )
 SELECT s.kind, s.used_in, s.value, count(*) AS rows
 FROM stored AS s
 ANTI JOIN vocabulary_terms AS v ON v.kind = s.kind AND v.value = s.value
 GROUP BY s.kind, s.used_in, s.value
-UNION ALL
-SELECT 'impact_category', 'impact_categories (missing)', v.value, 0
-FROM vocabulary_terms AS v
-ANTI JOIN impact_categories AS c ON c.code = v.value
-WHERE v.kind = 'impact_category' AND EXISTS (SELECT 1 FROM impact_categories)
 ORDER BY 1, 2, 3

@@ -20,15 +20,14 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from workbench import db, vocab
+from workbench import db
 from workbench.access import Action, User, require
 from workbench.errors import NotFound, WorkbenchError
 from workbench.program.vocabularies import Vocabulary, default_vocabularies, vocabulary
 
-#: The sample program's coding frame (workbench.vocab), which :data:`RULES` are written for. A program's own
-#: frame is in its database: :func:`coding_frame`, :func:`codes`, :func:`labels`.
-CODES: tuple[str, ...] = tuple(code for code, _, _ in vocab.IMPACT_CATEGORIES)
-LABELS: dict[str, str] = {code: label for code, label, _ in vocab.IMPACT_CATEGORIES}
+#: The program's coding frame is in its database (its ``impact_category`` vocabulary): :func:`coding_frame`,
+#: :func:`codes`, :func:`labels`. :data:`RULES` are written for the sample's codes, which a renamed or merged
+#: category keeps as synonyms.
 THRESHOLD = 1.0
 
 
@@ -48,6 +47,7 @@ def labels(con: db.Connection) -> dict[str, str]:
 
 
 def _default_frame() -> Vocabulary:
+    """The frame a new database is seeded with, for :func:`suggest` called without a database."""
     return default_vocabularies()["impact_category"]
 
 #: (pattern, weight) per category; patterns are case-insensitive regular expressions.
@@ -103,7 +103,7 @@ class CodingError(WorkbenchError):
 class Suggestion:
     codes: tuple[str, ...]
     evidence: dict[str, tuple[str, ...]]  # code -> the phrases that matched
-    labels: Mapping[str, str] = field(default_factory=lambda: LABELS, compare=False, repr=False)
+    labels: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)  # code -> label
 
     def explain(self) -> str:
         return "; ".join(f"{self.labels.get(c, c).lower()}: " + ", ".join(f"'{p}'" for p in self.evidence[c])

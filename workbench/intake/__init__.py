@@ -39,8 +39,8 @@ The rules, each with a :class:`Rejection` saying what to do when broken:
 - sector and career stage: the vocabulary or a synonym ("university" -> academic, "K-12" -> school,
   "early career" -> early, "manager" -> senior, …);
 - interests, languages, partner_interests: separated by ';' or ',' (languages also '/', 'and');
-  interests must be among workbench.vocab.INTERESTS (an unknown one is rejected with the closest
-  suggested), languages among workbench.vocab.LANGUAGES (ISO 639 names and codes accepted);
+  interests must be among the program's interests (an unknown one is rejected with the closest
+  suggested), languages among its languages (ISO 639 names and codes accepted);
 - time zone: an IANA name, an offset ("UTC+10", "GMT-5", "UTC+05:30"), or a common abbreviation;
   impossible offsets (UTC+15) and unknown names are rejected;
 - defaults for missing optional columns or blank cells: languages English; time zone the country's main

@@ -3,7 +3,7 @@ partner wishes) and time zones.
 
 The vocabularies are the program's own (:class:`~workbench.program.vocabularies.Vocabulary`, read from the
 database by the import and passed in); without one, a parser uses the sample program's defaults
-(``workbench/vocab.py``), which is what a new database is seeded with.
+(``workbench/sample/vocabularies.py``), which is what a new database is seeded with.
 
 The rules every import shares (text cleaning, multi-value cells, emails, dates) live in
 :mod:`workbench.intake.cells` and are re-exported here. Each parser takes one cleaned cell and returns the
@@ -22,7 +22,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from workbench import vocab
 from workbench.intake.cells import (
     DateOrder,
     clean_text,
@@ -32,6 +31,7 @@ from workbench.intake.cells import (
 )
 from workbench.intake.cells import vocab_key as _key
 from workbench.rejections import Problem
+from workbench.sample import vocabularies as sample_vocabularies
 
 if TYPE_CHECKING:
     from workbench.program.vocabularies import Vocabulary
@@ -63,7 +63,7 @@ MAX_INTERESTS = 10  # the schema's CHECK (len(interests) BETWEEN 1 AND 10)
 
 @functools.cache
 def default_vocabularies() -> Mapping[str, Vocabulary]:
-    """The sample program's vocabularies (``workbench/vocab.py``): what a parser uses when given none."""
+    """The sample program's vocabularies (``workbench/sample/vocabularies.py``): what a parser uses when given none."""
     from workbench.program.vocabularies import default_vocabularies as defaults
 
     return defaults()
@@ -95,10 +95,12 @@ def _closest(key: str, choices: Mapping[str, str], cutoff: float = 0.6) -> str |
 
 
 def _word_table(kind: str) -> dict[str, str]:
-    return {_key(word): value for value, _, words in vocab.default_terms()[kind] for word in (value, *words)}
+    return {_key(word): value for value, _, words in sample_vocabularies.default_terms()[kind]
+            for word in (value, *words)}
 
 
-#: The sample program's words for a sector -> the sector (workbench.vocab; a program's own are in its database).
+#: The sample program's words for a sector -> the sector (workbench.sample.vocabularies; a program's own are in
+#: its database).
 SECTOR_SYNONYMS: dict[str, str] = _word_table("sector")
 
 #: The sample program's words for a career stage -> the stage.
@@ -213,8 +215,9 @@ def parse_interests(text: str, partner: bool = False, vocabulary: Vocabulary | N
     return labels
 
 
-#: The sample program's other names of the working languages -> the language (workbench.vocab).
-LANGUAGE_ALIASES: dict[str, str] = {word: value for value, words in vocab.LANGUAGE_SYNONYMS.items() for word in words}
+#: The sample program's other names of the working languages -> the language (workbench.sample.vocabularies).
+LANGUAGE_ALIASES: dict[str, str] = {word: value for value, words in sample_vocabularies.LANGUAGE_SYNONYMS.items()
+                                    for word in words}
 _PARENS = re.compile(r"\s*[(\[][^)\]]*[)\]]\s*")
 
 

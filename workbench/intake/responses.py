@@ -3,7 +3,7 @@
 The rules every import shares (text, multi-value cells, emails, yes/no, numbers, dates) are in
 :mod:`workbench.intake.cells`; these are the vocabularies only check-ins and surveys use. Methods and impact
 codes are matched against the program's vocabularies (passed in by the import, read from its database), or the
-sample program's defaults (``workbench/vocab.py``) when none is given.
+sample program's defaults (``workbench/sample/vocabularies.py``) when none is given.
 """
 
 from __future__ import annotations

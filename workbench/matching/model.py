@@ -41,9 +41,9 @@ class Applicant:
     person_id: int
     name: str
     country: str  #: ISO-3, e.g. "AUS"
-    sector: str  #: one of ``workbench.vocab.SECTORS``
-    career_stage: str  #: one of ``workbench.vocab.CAREER_STAGES``
-    interests: frozenset[str]  #: from ``workbench.vocab.INTERESTS``, 1..6
+    sector: str  #: one of the program's sectors
+    career_stage: str  #: one of the program's career stages
+    interests: frozenset[str]  #: the program's interests, 1..6
     languages: frozenset[str]  #: at least one, e.g. {"English", "Spanish"}
     utc_offset_minutes: int  #: standard offset of their time zone
     partner_sector: str | None = None  #: directional wish about the PARTNER's sector

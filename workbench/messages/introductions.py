@@ -38,7 +38,6 @@ _ENGLISH = tpl.template("English", "introduction")
 #: The English template (the other languages: ``workbench/messages/templates/<code>/introduction.txt``).
 DEFAULT_SUBJECT = _ENGLISH.subject
 DEFAULT_BODY = _ENGLISH.body
-STAGE_WORDS = {"student": "library student", "early": "early career", "mid": "mid career", "senior": "senior"}
 PLACEHOLDERS = tpl.PLACEHOLDERS["introduction"]
 #: What a country coordinator does not see of a partnership member from outside their countries.
 OUTSIDE_HIDDEN = ("email", "sector", "career_stage", "interests", "languages", "timezone")
@@ -64,7 +63,7 @@ def published_partnerships(con: Connection, round_id: str, *, by: User) -> pd.Da
     (:data:`OUTSIDE_HIDDEN`).
     """
     require(by, Action.EXPORT_PERSONAL, what="The round's partnerships")
-    members = _published(con, round_id)
+    members = _published(con, round_id).drop(columns=["sector_label", "career_stage_label"])  # the message's words
     scope = country_scope(by)
     if scope is None or members.empty:
         return members
@@ -84,13 +83,17 @@ def _published(con: Connection, round_id: str, statuses: tuple[str, ...] | None 
     return con.execute(
         """
         SELECT p.partnership_id, p.kind, p.status, p.score, a.application_id, a.name, a.email, a.country_iso3,
-            c.name AS country, a.sector, a.career_stage, array_to_string(a.interests, '; ') AS interests,
+            c.name AS country, a.sector, a.career_stage, coalesce(vs.label, a.sector) AS sector_label,
+            coalesce(vc.label, a.career_stage) AS career_stage_label,
+            array_to_string(a.interests, '; ') AS interests,
             array_to_string(a.languages, '; ') AS languages, a.timezone
         FROM partnerships AS p
         JOIN match_runs AS r ON r.run_id = p.run_id AND r.status = 'published'
         JOIN partnership_members AS pm ON pm.partnership_id = p.partnership_id
         JOIN applications AS a ON a.application_id = pm.application_id
         JOIN countries AS c ON c.iso3 = a.country_iso3
+        LEFT JOIN vocabulary_terms AS vs ON vs.kind = 'sector' AND vs.value = a.sector
+        LEFT JOIN vocabulary_terms AS vc ON vc.kind = 'career_stage' AND vc.value = a.career_stage
         WHERE p.round_id = ? AND p.status <> 'broken' AND (? IS NULL OR list_contains(?, p.status))
         ORDER BY p.partnership_id, a.application_id
         """,
@@ -150,7 +153,8 @@ def build(members: pd.DataFrame, round_id: str, program_languages: list[str], *,
             "names": tpl.join_names(names, language),
             "people": "\n".join(
                 tpl.member_line(name=r.name, iso3=r.country_iso3, country=r.country, sector=r.sector,
-                                stage=r.career_stage, email=r.email, language=language)
+                                stage=r.career_stage, email=r.email, language=language,
+                                sector_label=r.sector_label, stage_label=r.career_stage_label)
                 for r in group.itertuples()),
             "shared_interests": ", ".join(shared) if shared else tpl.field_word(language),
             "s": "s" if len(names) > 2 else "",

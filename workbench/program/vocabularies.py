@@ -2,7 +2,7 @@
 
 Each vocabulary is a list of terms, stored in ``vocabulary_terms`` (one row per kind and value): the value the
 database stores, a label people read, the synonyms an import accepts for it, and its position in the list.
-A new database is seeded with the sample program's lists (:func:`workbench.vocab.default_terms`, through
+A new database is seeded with the sample program's lists (:func:`workbench.sample.vocabularies.default_terms`, through
 :func:`seed_vocabularies`); a director changes them here, on the Settings page or with ``workbench vocab``.
 
     >>> interests = vocabulary(con, "interest")
@@ -12,7 +12,7 @@ A new database is seeded with the sample program's lists (:func:`workbench.vocab
 
 Renaming or merging a term rewrites every stored use of it in the same transaction: the applications (and
 their partner wishes) for sectors, career stages, interests and languages, the check-ins and surveys for
-methods, the surveys' codes and the ``impact_categories`` table for impact categories. Each write needs
+methods, and the surveys' codes for impact categories. Each write needs
 :attr:`~workbench.access.Action.SETTINGS`, moves the term's version and is written to the audit log.
 
 DuckDB refuses to rewrite a LIST column of a row other tables reference (it deletes and re-inserts the row),
@@ -34,11 +34,13 @@ from typing import Any
 
 import pandas as pd
 
-from workbench import db, vocab
+from workbench import db
 from workbench.access import Action, User, require
 from workbench.errors import NotFound, StaleEdit, WorkbenchError
+from workbench.sample import vocabularies as sample_vocabularies
 
-KINDS: tuple[str, ...] = vocab.KINDS
+#: The kinds of vocabulary a program has, in the order pages and commands list them.
+KINDS: tuple[str, ...] = ("sector", "career_stage", "interest", "language", "method", "impact_category")
 
 #: What each kind is called in a sentence (singular, plural).
 KIND_NAMES: dict[str, tuple[str, str]] = {
@@ -194,9 +196,9 @@ def _check_kind(kind: str) -> str:
 
 
 def default_vocabularies() -> dict[str, Vocabulary]:
-    """The sample program's vocabularies (``workbench.vocab``), as a database is seeded with them."""
+    """The sample program's vocabularies (``workbench.sample.vocabularies``), as a database is seeded with them."""
     return {kind: Vocabulary(kind, tuple(Term(v, label, tuple(syn), i + 1) for i, (v, label, syn) in enumerate(terms)))
-            for kind, terms in vocab.default_terms().items()}
+            for kind, terms in sample_vocabularies.default_terms().items()}
 
 
 def seed_vocabularies(con: db.Connection, *, actor: str = "workbench") -> int:
@@ -371,9 +373,6 @@ def add_term(con: db.Connection, kind: str, value: str, *, label: str | None = N
         term = Term(value, label, tuple(words), position, 1)
         con.execute("INSERT INTO vocabulary_terms VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
                     [kind, value, label, list(words), position, _now(), by.actor])
-        if kind == "impact_category":
-            con.execute("INSERT INTO impact_categories VALUES (?, ?, '', "
-                        "(SELECT coalesce(max(seq), 0) + 1 FROM impact_categories))", [value, label])
         db.audit(con, actor=by.actor, action="add vocabulary term", entity="vocabulary_terms",
                  entity_id=f"{kind}:{value}", after=_term_row(kind, term))
     return term
@@ -417,8 +416,6 @@ def set_label(con: db.Connection, kind: str, value: str, label: str, *, by: User
         _clash(voc, [label], term.value)
         new = Term(term.value, label, term.synonyms, term.position, term.version + 1)
         _update_term(con, kind, term, new, actor=by.actor)
-        if kind == "impact_category":
-            con.execute("UPDATE impact_categories SET label = ? WHERE code = ?", [label, value])
         db.audit(con, actor=by.actor, action="change vocabulary label", entity="vocabulary_terms",
                  entity_id=f"{kind}:{value}", before={"label": term.label}, after={"label": label})
     return new
@@ -456,8 +453,6 @@ def rename_term(con: db.Connection, kind: str, old: str, new: str, *, by: User,
         con.execute("DELETE FROM vocabulary_terms WHERE kind = ? AND value = ?", [kind, term.value])
         con.execute("INSERT INTO vocabulary_terms VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [kind, new, label, synonyms, term.position, term.version + 1, _now(), by.actor])
-        if kind == "impact_category":
-            con.execute("UPDATE impact_categories SET code = ?, label = ? WHERE code = ?", [new, label, term.value])
         db.audit(con, actor=by.actor, action="rename vocabulary term", entity="vocabulary_terms",
                  entity_id=f"{kind}:{term.value}", before=_term_row(kind, term),
                  after={**_term_row(kind, Term(new, label, tuple(synonyms), term.position)), "rewritten": changed})
@@ -504,8 +499,6 @@ def merge_terms(con: db.Connection, kind: str, source: str, into: str, *, by: Us
         changed = _rewrite(con, kind, gone.value, kept.value)
         con.execute("DELETE FROM vocabulary_terms WHERE kind = ? AND value = ?", [kind, gone.value])
         _update_term(con, kind, kept, Term(kept.value, kept.label, tuple(words), kept.position), actor=by.actor)
-        if kind == "impact_category":
-            con.execute("DELETE FROM impact_categories WHERE code = ?", [gone.value])
         db.audit(con, actor=by.actor, action="merge vocabulary terms", entity="vocabulary_terms",
                  entity_id=f"{kind}:{gone.value}",
                  before={"from": _term_row(kind, gone), "into": _term_row(kind, kept)},
@@ -548,8 +541,6 @@ def remove_term(con: db.Connection, kind: str, value: str, *, by: User, version:
                 f"{KIND_NAMES[kind][0]} instead (`workbench vocab merge {kind} '{term.value}' OTHER`): every use "
                 "moves there.")
         con.execute("DELETE FROM vocabulary_terms WHERE kind = ? AND value = ?", [kind, term.value])
-        if kind == "impact_category":
-            con.execute("DELETE FROM impact_categories WHERE code = ?", [term.value])
         db.audit(con, actor=by.actor, action="remove vocabulary term", entity="vocabulary_terms",
                  entity_id=f"{kind}:{term.value}", before=_term_row(kind, term))
 

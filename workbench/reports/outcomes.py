@@ -18,9 +18,9 @@ import pandas as pd
 
 from workbench.access import Action, User, country_scope, require
 from workbench.db import Connection
-from workbench.followup.impact import LABELS, suggest
+from workbench.followup.impact import coding_frame, suggest
 from workbench.privacy import Replacer
-from workbench.vocab import IMPACT_SHARES
+from workbench.sample.vocabularies import IMPACT_SHARES
 
 __all__ = [
     "NAME_STAND_IN",
@@ -108,8 +108,9 @@ def retention_matrix(con: Connection, *, measure: str = "took_part_share") -> pd
 
 
 def impact_categories(con: Connection) -> pd.DataFrame:
-    """The coding frame: code, label, description, in order."""
-    return con.execute("SELECT code, label, description, seq FROM impact_categories ORDER BY seq").df()
+    """The program's coding frame (its ``impact_category`` vocabulary): code, label and seq, in order."""
+    return con.execute("SELECT value AS code, label, position AS seq FROM vocabulary_terms "
+                       "WHERE kind = 'impact_category' ORDER BY position").df()
 
 
 def impact_by_round(con: Connection) -> pd.DataFrame:
@@ -120,13 +121,19 @@ def impact_by_round(con: Connection) -> pd.DataFrame:
 
 def impact_overall(con: Connection) -> pd.DataFrame:
     """Per category, all rounds together: coded respondents, share, and the share "Rethinking
-    mentoring" published."""
+    mentoring" published (for the sample's categories, followed through a rename: the old code stays a synonym)."""
     frame = con.execute(
         """SELECT code, label, category_seq, sum(respondents) AS respondents,
                sum(coded_respondents) AS coded_respondents,
                round(sum(respondents) / sum(coded_respondents), 4) AS share
            FROM impact_by_round GROUP BY code, label, category_seq ORDER BY category_seq""").df()
-    frame["published_share"] = frame["code"].map(IMPACT_SHARES)
+    coding = coding_frame(con)
+    published = {code: share for code, share in IMPACT_SHARES.items() if code in coding}
+    for code, share in IMPACT_SHARES.items():  # a renamed category: its old code is a synonym
+        current = coding.lookup(code)
+        if current is not None:
+            published.setdefault(current, share)
+    frame["published_share"] = frame["code"].map(published)
     return frame
 
 
@@ -150,11 +157,13 @@ def impact_answers(con: Connection, round_id: str, *, by: User, which: str = "aw
               AND ($countries IS NULL OR list_contains($countries, a.country_iso3))
             ORDER BY s.survey_id {'LIMIT ' + str(int(limit)) if limit else ''}""",
         {"round": round_id, "search": search, "countries": None if scope is None else list(scope)}).df()
-    suggestions = [suggest(t) for t in frame["impact_text"]]
+    coding = coding_frame(con)
+    names = coding.labels()
+    suggestions = [suggest(t, coding) for t in frame["impact_text"]]
     frame["suggested_codes"] = [list(s.codes) for s in suggestions]
     frame["why"] = [s.explain() for s in suggestions]
     frame["impact_codes"] = [list(c) for c in frame["impact_codes"]]
-    frame["labels"] = [", ".join(LABELS[c] for c in codes) for codes in frame["impact_codes"]]
+    frame["labels"] = [", ".join(names.get(c, c) for c in codes) for codes in frame["impact_codes"]]
     return frame
 
 
@@ -218,8 +227,9 @@ def cleared_quotes(con: Connection, *, round_id: str | None = None) -> pd.DataFr
     if len(frame):
         scrub = quote_scrubber(con)
         frame["impact_text"] = [scrub(t) for t in frame["impact_text"]]
+    names = coding_frame(con).labels()
     frame["impact_codes"] = [list(codes) for codes in frame["impact_codes"]]
-    frame["labels"] = [", ".join(LABELS[c] for c in codes) for codes in frame["impact_codes"]]
+    frame["labels"] = [", ".join(names.get(c, c) for c in codes) for codes in frame["impact_codes"]]
     return frame
 
 

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from workbench import vocab
 from workbench.sample import activity, geography
 from workbench.sample.program import ROUNDS, Program
 
@@ -102,9 +101,6 @@ def generate(out_dir: str | Path, seed: int = SEED) -> dict[str, int]:
         {"topic_id": t.topic_id, "round_id": t.round_id, "seq": t.seq, "title": t.title, "body": t.body,
          "send_on": t.send_on} for t in topics])
     counts["checkins"] = _write(out / "checkins.csv", checkins)
-    counts["impact_categories"] = _write(out / "impact_categories.csv", [
-        {"code": code, "label": label, "description": desc, "seq": i + 1}
-        for i, (code, label, desc) in enumerate(vocab.IMPACT_CATEGORIES)])
     counts["surveys"] = _write(out / "surveys.csv", surveys)
     counts["coordinators"] = _write(out / "coordinators.csv", [
         {"coordinator_id": c[0], "name": c[1], "email": c[2], "role": c[3], "countries": c[4],

@@ -6,8 +6,8 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-from workbench import vocab
 from workbench.sample import geography as geo
+from workbench.sample import vocabularies as vocab
 from workbench.sample.program import Application, Partnership, RoundSpec
 from workbench.sample.texts import IMPACT_PHRASES, INTERVENTION_REASONS, TOPICS, UNCODED_ANSWERS
 from workbench.schedule import Topic, send_day

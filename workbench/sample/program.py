@@ -8,8 +8,8 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from workbench import vocab
 from workbench.sample import geography as geo
+from workbench.sample import vocabularies as vocab
 from workbench.sample.cap import apply_cap, cap_limit
 from workbench.sample.texts import FAMILY, GIVEN
 from workbench.schedule import RoundDates

@@ -58,7 +58,7 @@ TOPICS: tuple[tuple[str, str], ...] = (
     ("Reflection and looking ahead", "What have you learnt from each other, and what comes next?"),
 )
 
-#: Phrases of impact answers, by code of the coding frame (workbench.vocab.IMPACT_CATEGORIES).
+#: Phrases of impact answers, by code of the coding frame (workbench.sample.vocabularies.IMPACT_CATEGORIES).
 IMPACT_PHRASES: dict[str, tuple[str, ...]] = {
     "awareness": (
         "It made me think about the wider profession beyond my day job.",

@@ -16,7 +16,6 @@ the idle limit has passed. Signing out (or the idle limit) clears the session's 
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,7 @@ import streamlit as st
 
 from workbench import accounts
 from workbench.access import Action, NotAllowed, User, require
+from workbench.config import settings
 from workbench.db import Connection
 from workbench.ui.widgets import md_text
 
@@ -45,12 +45,8 @@ _SHARED_AUTH_KEYS = {"redirect_uri", "cookie_secret", "expose_tokens", "client_i
 
 
 def idle_limit_seconds() -> float:
-    value = os.environ.get("WORKBENCH_SESSION_IDLE_MINUTES", "").strip()
-    try:
-        minutes = float(value) if value else 30.0
-    except ValueError:
-        minutes = 30.0
-    return max(minutes, 1.0) * 60
+    """``WORKBENCH_SESSION_IDLE_MINUTES`` (:mod:`workbench.config`: 30 by default, at least 1), in seconds."""
+    return settings().session_idle_minutes * 60
 
 
 def idle_limit_text() -> str:

@@ -1,15 +1,13 @@
 """The sample program's vocabularies: sectors, career stages, interests, languages, methods, impact codes.
 
-These are the DEFAULTS. A program's own vocabularies live in its database (``vocabulary_terms``, see
-:mod:`workbench.program.vocabularies`), seeded from :func:`default_terms` when a database is created or
-upgraded, and changed there by a director. The sample generator (which writes CSVs, no database) uses the
-lists below directly; the import, the matching and the pages read the database's.
+The generator writes the sample's CSVs from these lists, and a new database is seeded with them
+(:func:`default_terms`, through :func:`workbench.program.vocabularies.seed_vocabularies`). From then on the
+program's vocabularies are its database's (``vocabulary_terms``), changed there by a director: the import,
+the reports and the pages read the database's. Only a parser given no vocabularies
+(:func:`workbench.intake.fields.default_vocabularies`) and the matching's synthetic data fall back on these.
 """
 
 from __future__ import annotations
-
-#: The kinds of vocabulary a program has, in the order pages and commands list them.
-KINDS: tuple[str, ...] = ("sector", "career_stage", "interest", "language", "method", "impact_category")
 
 SECTORS: tuple[str, ...] = ("academic", "public", "school", "special", "national", "other")
 CAREER_STAGES: tuple[str, ...] = ("student", "early", "mid", "senior")
@@ -170,7 +168,8 @@ def default_terms() -> dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]]:
     }
 
 
-#: Share of respondents per impact category in "Rethinking mentoring" (domain.md's table).
+#: Share of respondents per impact category in "Rethinking mentoring" (domain.md's table); the sample's
+#: generator draws its coded answers from these, and the Outcomes page compares a program's shares with them.
 IMPACT_SHARES: dict[str, float] = {
     "awareness": 0.30, "international": 0.30, "ideas": 0.20, "confidence": 0.16,
     "development": 0.10, "networking": 0.10, "skill": 0.07,
