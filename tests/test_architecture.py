@@ -194,3 +194,36 @@ def test_a_planted_circle_is_counted(package_copy: Path) -> None:
         (package_copy / "workbench" / "program" / "settings.py").write_text(before, encoding="utf-8")
     assert count == 1
     assert "workbench.program.settings" in circles[0] and "workbench.snapshots" in circles[0]
+
+
+def function_level_imports(package: Path) -> list[str]:
+    """``from workbench…`` / ``import workbench…`` inside a function or method of the package: the way a cycle is
+    dodged. Imports at module level, and under ``if TYPE_CHECKING:`` (module level too), are not listed."""
+    import ast
+
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for func in ast.walk(tree):
+            if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(func):
+                names = ([node.module or ""] if isinstance(node, ast.ImportFrom)
+                         else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+                if any(name.split(".")[0] == "workbench" for name in names):
+                    found.append(f"{path.relative_to(package.parent)}:{node.lineno}")
+    return sorted(set(found))
+
+
+def test_no_import_of_the_workbench_hides_inside_a_function() -> None:
+    assert function_level_imports(ROOT / "workbench") == [], (
+        "move these imports to the top of their module; if that makes a circle, move the function to the layer "
+        "where it belongs or pass the value in")
+
+
+def test_a_function_level_import_is_found(package_copy: Path) -> None:
+    before = _plant(package_copy, "db.py", "\n\ndef _dodge() -> None:\n    from workbench import migrations  # noqa\n")
+    try:
+        assert [hit.split(":")[0] for hit in function_level_imports(package_copy / "workbench")] == ["workbench/db.py"]
+    finally:
+        (package_copy / "workbench" / "db.py").write_text(before, encoding="utf-8")
