@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import grimp
 import pytest
 
-from workbench import db, migrations
+from workbench import copies, db, migrations, snapshots
 from workbench.errors import DatabaseMissing, StaleEdit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,3 +133,18 @@ def test_a_write_write_conflict_is_a_clear_refusal_not_a_duckdb_error(writable_d
         mine.execute("UPDATE topics SET title = 'mine, later' WHERE topic_id = 1")
     assert con.execute("SELECT title FROM topics WHERE topic_id = 1").fetchone() == ("mine, later",)
     con.close()
+
+
+def test_the_ground_floor_imports_nothing_above_it() -> None:
+    """db.py opens and runs; the schema (migrations), snapshots and copies sit above it and call down."""
+    graph = grimp.build_graph("workbench", cache_dir=None)
+    below = {m for m in graph.find_modules_directly_imported_by("workbench.db") if m.startswith("workbench.")}
+    assert below == {"workbench.config", "workbench.errors", "workbench.files"}
+    moved = {"publish_snapshot": "snapshots", "request_snapshot": "snapshots", "snapshot_errors": "snapshots",
+             "wait_for_snapshots": "snapshots", "refresh_snapshot_after_command": "snapshots",
+             "copy_database": "copies", "read_tables": "copies", "write_tables": "copies", "rewrite_file": "copies",
+             "PSEUDONYMISED": "copies", "FULL": "copies", "apply_schema": "migrations", "apply_macros": "migrations",
+             "schema_version": "migrations", "SCHEMA_FILE": "migrations", "MACROS_FILE": "migrations"}
+    assert [name for name in moved if hasattr(db, name)] == []  # no re-exports: one home each
+    homes = {"snapshots": snapshots, "copies": copies, "migrations": migrations}
+    assert [name for name, home in moved.items() if not hasattr(homes[home], name)] == []
