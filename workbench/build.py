@@ -15,10 +15,11 @@ from pathlib import Path
 
 import duckdb
 
-from workbench import db, files
+from workbench import db, files, migrations
 from workbench.access import User
 from workbench.config import settings
 from workbench.errors import DatabaseBusy, DatabaseExists, WorkbenchError
+from workbench.program.settings import SETTINGS, set_setting
 from workbench.program.vocabularies import seed_vocabularies
 
 COUNTRIES_CSV = Path(__file__).with_name("data") / "countries.csv"
@@ -112,8 +113,6 @@ def build_empty_database(path: str | Path | None = None, *, name: str, by: User,
     No rounds, people or applications. The same refusals as :func:`build_database`: an existing file is kept
     unless ``force``, and a file another program holds open is never replaced.
     """
-    from workbench.program.settings import SETTINGS, set_setting
-
     SETTINGS["program_name"].check(name)  # a blank or overlong name is refused before anything is written
 
     def fill(con: db.Connection) -> None:
@@ -140,7 +139,7 @@ def _build(path: str | Path | None, *, force: bool, queries_dir: Path | None, wh
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
         leftover.unlink(missing_ok=True)
     try:
-        con = db.connect(tmp, create=True)
+        con = migrations.open_live(tmp, create=True)
         try:
             fill(con)
             db.apply_views(con, queries_dir)

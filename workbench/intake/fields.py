@@ -20,8 +20,9 @@ import re
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
+from workbench.countries import country_table
 from workbench.intake.cells import (
     DateOrder,
     clean_text,
@@ -30,11 +31,10 @@ from workbench.intake.cells import (
     split_values,
 )
 from workbench.intake.cells import vocab_key as _key
+from workbench.program.vocabularies import Vocabulary, term_key
+from workbench.program.vocabularies import default_vocabularies as program_defaults
 from workbench.rejections import Problem
 from workbench.sample import vocabularies as sample_vocabularies
-
-if TYPE_CHECKING:
-    from workbench.program.vocabularies import Vocabulary
 
 __all__ = [
     "CAREER_STAGE_SYNONYMS",
@@ -64,9 +64,7 @@ MAX_INTERESTS = 10  # the schema's CHECK (len(interests) BETWEEN 1 AND 10)
 @functools.cache
 def default_vocabularies() -> Mapping[str, Vocabulary]:
     """The sample program's vocabularies (``workbench/sample/vocabularies.py``): what a parser uses when given none."""
-    from workbench.program.vocabularies import default_vocabularies as defaults
-
-    return defaults()
+    return program_defaults()
 
 
 def _vocabulary(kind: str, given: Vocabulary | None) -> Vocabulary:
@@ -74,8 +72,6 @@ def _vocabulary(kind: str, given: Vocabulary | None) -> Vocabulary:
 
 
 def _term_key(text: str) -> str:
-    from workbench.program.vocabularies import term_key
-
     return term_key(text)
 
 
@@ -312,8 +308,6 @@ def _zone_names() -> dict[str, str]:
 
 @functools.cache
 def _table_offsets() -> dict[str, int]:
-    from workbench.countries import country_table
-
     table = country_table()
     offsets: dict[str, int] = {}
     for zone, offset in zip(table["timezone"], table["utc_offset_minutes"], strict=True):
