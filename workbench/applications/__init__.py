@@ -9,8 +9,8 @@ database as it was. ``dry_run=True`` makes the same report without writing (the 
 
 Admission (domain.md, step 2): a country (more exactly, one side of the program's cross-border rule: a
 country, a UN sub-region or an organisation, :func:`cap_side`; no cap under ``none``) may have at most
-``country_cap_limit(cap, live applications)`` accepted applicants: the DuckDB macro of ``workbench/migrations/macros.sql``
-is the cap's one definition
+``country_cap_limit(cap, live applications)`` accepted applicants: the DuckDB macro of
+``workbench/migrations/macros.sql`` is the cap's one definition
 (``rounds.country_cap``, default 20%; withdrawn applications are not live), and :func:`cap_limit` and
 :func:`cap_room` ask the database for it. Within a country the earliest submissions are accepted and
 the later ones waitlisted "offered the next round". As more applications arrive the accepted stay
