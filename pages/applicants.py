@@ -5,7 +5,6 @@ import streamlit as st
 
 from workbench import applications, charts, reports
 from workbench.access import Action, may
-from workbench.countries import country_name
 from workbench.program.vocabularies import vocabularies
 from workbench.ui.auth import current_user
 from workbench.ui.connection import cursor
@@ -154,7 +153,9 @@ elif len(listing.rows):
 if may_decide:
     over = applications.over_cap(con, round_id)
     if over:
-        st.warning(f"{', '.join(country_name(c) for c in over)} above the cap (after a withdrawal or a change): "
+        rule = applications.cap_rule(con)
+        sides = ", ".join(applications.side_label(rule, c) for c in over)
+        st.warning(f"{md_text(sides)} above the cap (after a withdrawal or a change): "
                    "apply the cap again to waitlist the latest accepted.")
     with st.expander("The per-country cap"):
         st.caption(f"{admission.accepted:,} accepted, {admission.waitlisted:,} waitlisted, {admission.withdrawn:,} "

@@ -18,6 +18,7 @@ organisation, not per country. Changing the rule re-applies the cap to the open 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -53,6 +54,10 @@ CAP_REASON_PREFIX = CAP_REASON_PREFIXES[0]
 
 def cap_reason(cap: float, rule: str = "country") -> str:
     return f"{CROSS_BORDER[rule].unit or 'country'} above the {cap:.0%} cap: offered the next round"  # type: ignore[index]
+
+
+#: A regular expression (DuckDB's ``regexp_matches``) for a status reason the cap wrote, under any rule.
+CAP_REASON_PATTERN = "^(?:" + "|".join(re.escape(p) for p in CAP_REASON_PREFIXES) + ")"
 
 
 def is_cap_reason(reason: str | None) -> bool:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from workbench import db, schedule
 from workbench.access import Action, User, require
-from workbench.applications.admission import CAP_REASON_PREFIX, program_cap
+from workbench.applications.admission import CAP_REASON_PATTERN, program_cap
 from workbench.applications.round import Round, all_rounds, find_round, load_round, next_round_id, open_rounds
 from workbench.applications.store import insert_application_rows, next_seq, round_row, write_failed
 from workbench.errors import WorkbenchError
@@ -60,10 +60,10 @@ def carry_over_plan(con: db.Connection) -> pd.DataFrame:
             a.country_iso3, a.sector, a.career_stage, a.interests, a.languages, a.timezone,
             a.utc_offset_minutes, a.partner_sector, a.partner_stage, a.partner_interests, a.version, a.organisation
         FROM applications AS a JOIN people AS p USING (person_id)
-        WHERE a.round_id = ? AND a.status = 'waitlisted' AND starts_with(coalesce(a.status_reason, ''), ?)
+        WHERE a.round_id = ? AND a.status = 'waitlisted' AND regexp_matches(coalesce(a.status_reason, ''), ?)
         ORDER BY a.submitted_at, a.application_id
         """,
-        [latest[0], CAP_REASON_PREFIX],
+        [latest[0], CAP_REASON_PATTERN],
     ).df()
     frame.attrs["from_round"] = str(latest[0])
     return frame

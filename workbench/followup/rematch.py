@@ -38,7 +38,7 @@ import pandas as pd
 
 from workbench import db
 from workbench.access import Action, User, redact_outside, require, scope_frame
-from workbench.applications.admission import cap_room
+from workbench.applications.admission import application_side, cap_room, side_label
 from workbench.errors import NotFound, WorkbenchError
 from workbench.followup.interventions import end_partnership, require_case_action
 from workbench.matching import rules
@@ -233,16 +233,18 @@ def _cap_problems(con: db.Connection, a: Person, b: Person) -> list[str]:
     admitted = [p for p in (a, b) if p.is_waiting and p.status == "waitlisted"]
     if not admitted or a.round_id != b.round_id:
         return []
-    rooms = {room.country_iso3: room for room in cap_room(con, a.round_id, [p.country_iso3 for p in admitted])}
+    sides = {p.application_id: application_side(con, p.application_id) for p in admitted}
+    rooms = {room.side: room for room in cap_room(con, a.round_id, [s for s in sides.values() if s is not None])}
     found = []
     for p in admitted:
-        room = rooms[p.country_iso3]
-        if not room.fits:
+        side = sides[p.application_id]
+        room = rooms.get(side) if side is not None else None  # no side (no organisation given): never capped
+        if room is not None and not room.fits:
             found.append(
-                f"{p.name} is on the waitlist, and admitting them would give {p.country} "
+                f"{p.name} is on the waitlist, and admitting them would give {side_label(room.rule, room.side)} "
                 f"{room.accepted + room.admitting} accepted applicants, above the round's cap of {room.limit} "
                 f"({room.cap_share:.0%} of {room.live} live applications). Choose a stranded participant or someone "
-                "from another country, or raise the round's cap."
+                "from elsewhere, or raise the round's cap."
             )
     return found
 

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from workbench.access import Action, User, country_scope, require
-from workbench.applications.admission import cap_limit
+from workbench.applications.admission import CAP_REASON_PATTERN, cap_limit
 from workbench.applications.round import OPEN_STATUSES
 from workbench.countries import country_name
 from workbench.db import Connection
@@ -87,8 +87,8 @@ def applicant_countries(con: Connection, *, round_id: str, sectors: Sequence[str
     , by_country AS (
         SELECT country_iso3,
             count(*) FILTER (WHERE status <> 'withdrawn') AS live,
-            count(*) FILTER (WHERE status = 'waitlisted' AND starts_with(coalesce(status_reason, ''),
-                'country above the')) AS waitlisted_by_cap
+            count(*) FILTER (WHERE status = 'waitlisted' AND regexp_matches(coalesce(status_reason, ''),
+                $cap_reason)) AS waitlisted_by_cap
         FROM apps GROUP BY country_iso3
     ),
     shown AS (
@@ -113,7 +113,8 @@ def applicant_countries(con: Connection, *, round_id: str, sectors: Sequence[str
     LEFT JOIN shown AS s USING (country_iso3)
     ORDER BY applicants DESC, b.live DESC, b.country_iso3
     """
-    frame = con.execute(sql, _params(round_id, sectors, career_stages, statuses, returning)).df()
+    frame = con.execute(sql, _params(round_id, sectors, career_stages, statuses, returning)
+                        | {"cap_reason": CAP_REASON_PATTERN}).df()
     total = int(frame["applicants"].sum()) if len(frame) else 0
     frame["share"] = frame["applicants"] / total if total else 0.0
     live = int(frame["round_live"].iloc[0]) if len(frame) else 0
