@@ -151,11 +151,12 @@ class ImportReport:
                              "to the program's lists.")
             if self.warnings:
                 parts.append(f"{len(self.warnings)} time zone(s) could not be read: the country's main zone is used.")
-        if self.near_matches and self.dry_run:
-            parts.append(f"{len(self.near_matches)} applicant(s) may be someone already known under another email: "
+        looked_known = len({m.row for m in self.near_matches})  # applicants: a row may have several candidates
+        if looked_known and self.dry_run:
+            parts.append(f"{looked_known} applicant(s) may be someone already known under another email: "
                          "confirm or leave them as new people.")
-        elif self.near_matches:  # decided: what was not linked to a known person went in as a new person
-            parts.append(f"{len(self.near_matches)} applicant(s) who looked like someone already known were added as "
+        elif looked_known:  # decided: what was not linked to a known person went in as a new person
+            parts.append(f"{looked_known} applicant(s) who looked like someone already known were added as "
                          "new people.")
         return " ".join([*parts, *self.notes])
 
