@@ -162,7 +162,7 @@ def test_match_prints_the_runs_number_in_the_round_and_the_id_publish_takes(
 def test_the_cap_side_macro_agrees_with_the_library_on_every_sample_application(con: db.Connection,
                                                                                 rule: str) -> None:
     rows = con.execute(
-        "SELECT a.country_iso3, a.organisation, cap_side(?, a.country_iso3, c.un_region, a.organisation) "
+        "SELECT a.country_iso3, a.organisation, cap_side(?, a.country_iso3, c.un_region, a.organisation_key) "
         "FROM applications AS a JOIN countries AS c ON c.iso3 = a.country_iso3", [rule]).fetchall()
     assert len(rows) > 5000
     assert [side for *_, side in rows] == [applications.cap_side(rule, c, o) for c, o, _ in rows]

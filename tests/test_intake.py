@@ -14,7 +14,6 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from workbench.sample import vocabularies as vocab
 from workbench.errors import WorkbenchError
 from workbench.intake import (
     CANONICAL,
@@ -31,6 +30,7 @@ from workbench.intake import (
     read_table,
     validate,
 )
+from workbench.sample import vocabularies as vocab
 
 FIXTURES = Path(__file__).parent / "fixtures" / "intake"
 

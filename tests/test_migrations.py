@@ -38,7 +38,12 @@ def test_opening_a_version_1_database_upgrades_it_and_keeps_every_row(v1_db: Pat
 
     con = migrations.open_live(v1_db)  # the read-write opener migrates
     assert migrations.schema_version(con) == migrations.LATEST
-    assert _rows(con, list(expected["rows"])) == {**expected["rows"], "schema_info": 1}
+    kept = [t for t in expected["rows"] if t != "impact_categories"]  # step 9 drops it (the vocabulary is the frame)
+    assert _rows(con, kept) == {**{t: expected["rows"][t] for t in kept}, "schema_info": 1}
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'impact_categories'").fetchone() == (0,)
+    # step 9: the organisation key column, filled with the rule's own function where there is an organisation
+    assert con.execute("SELECT count(*) FROM applications WHERE (organisation IS NULL) <> (organisation_key IS NULL)"
+                       ).fetchone() == (0,)
     # what the coordinators did on the old version is still there, audited
     assert con.execute("SELECT status FROM match_runs WHERE run_id = 9").fetchone() == ("proposed",)
     assert con.execute("SELECT count(*) FROM partnerships WHERE run_id = 9 AND status = 'broken'").fetchone() == (1,)
@@ -206,3 +211,21 @@ def test_the_package_ships_the_schema_and_the_macros(tmp_path: Path) -> None:
     assert (built / "macros.sql").read_text(encoding="utf-8") == migrations.MACROS_FILE.read_text(encoding="utf-8")
     assert {p.stem for p in (built / "steps").glob("v*.py")} == {
         s.apply.__module__.rsplit(".", 1)[1] for s in migrations.STEPS}
+
+
+def test_step_9_fills_the_organisation_key_with_the_rules_own_function(writable_db: Path) -> None:
+    from workbench.matching.rules import organisation_key
+    from workbench.migrations.steps import fill_organisation_keys
+
+    con = migrations.open_live(writable_db)
+    try:
+        con.execute("UPDATE applications SET organisation = CASE application_id % 3 WHEN 0 THEN 'Straßen Bibliothek' "
+                    "WHEN 1 THEN 'Łódź Library' ELSE NULL END, organisation_key = NULL WHERE application_id <= 30")
+        assert fill_organisation_keys(con) == 20
+        rows = con.execute("SELECT organisation, organisation_key FROM applications WHERE application_id <= 30 "
+                           "AND organisation IS NOT NULL").fetchall()
+        assert rows and all(key == organisation_key(org) for org, key in rows)
+        assert {key for _, key in rows} == {"strassen bibliothek", "łodz library"}
+        assert fill_organisation_keys(con) == 0  # nothing stale left
+    finally:
+        con.close()

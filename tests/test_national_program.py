@@ -275,7 +275,7 @@ def test_choosing_the_organisation_rule_accepts_the_national_programs_waitlisted
         assert by_country == [("USA", 60, 12, False)]
         # the SQL macro and the library put everyone on the same side
         sql = con.execute("SELECT application_id, cap_side('organisation', country_iso3, 'Northern America', "
-                          "organisation) FROM applications ORDER BY 1").fetchall()
+                          "organisation_key) FROM applications ORDER BY 1").fetchall()
         python = con.execute("SELECT application_id, country_iso3, organisation FROM applications ORDER BY 1"
                              ).fetchall()
         assert sql == [(i, applications.cap_side("organisation", c, o)) for i, c, o in python]

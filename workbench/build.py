@@ -19,6 +19,7 @@ from workbench import db, files, migrations
 from workbench.access import User
 from workbench.config import settings
 from workbench.errors import DatabaseBusy, DatabaseExists, WorkbenchError
+from workbench.migrations.steps import fill_organisation_keys
 from workbench.program.settings import SETTINGS, set_setting
 from workbench.program.vocabularies import seed_vocabularies
 
@@ -79,6 +80,7 @@ def load_sample(con: db.Connection, sample_dir: Path) -> dict[str, int]:
                 [str(path)],
             )
             (counts[table],) = con.execute(f"SELECT count(*) FROM {table}").fetchone()  # type: ignore[misc]
+        fill_organisation_keys(con)  # the key the cross-border rule compares, for rows the CSVs carry
     db.reset_sequences(con)
     return counts
 

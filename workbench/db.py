@@ -42,9 +42,8 @@ SEQUENCED = {
 #: Every table, parents before children (the order to copy or load them in).
 TABLE_ORDER = (
     "schema_info", "countries", "rounds", "people", "applications", "match_runs", "partnerships",
-    "partnership_members", "match_unmatched", "match_rules", "topics", "checkins", "impact_categories",
-    "surveys", "coordinators", "interventions", "audit_log", "schema_migrations", "settings", "vocabulary_terms",
-    "outbox",
+    "partnership_members", "match_unmatched", "match_rules", "topics", "checkins", "surveys", "coordinators",
+    "interventions", "audit_log", "schema_migrations", "settings", "vocabulary_terms", "outbox",
 )
 
 Connection = duckdb.DuckDBPyConnection

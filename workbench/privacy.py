@@ -61,7 +61,7 @@ STANDARD_REASONS = (
 #: Tables that hold no participant's text (reference data, staff accounts, bookkeeping); the audit log is
 #: handled on its own.
 _NO_PARTICIPANT_TEXT = frozenset({
-    "schema_info", "schema_migrations", "countries", "impact_categories", "rounds", "coordinators", "audit_log",
+    "schema_info", "schema_migrations", "countries", "rounds", "coordinators", "audit_log",
     "settings", "vocabulary_terms",
 })
 #: Name and email columns, changed by person (never by a text search, which could touch someone else's).
@@ -290,8 +290,9 @@ def pseudonymise(tables: Tables, key: bytes, columns: Iterable[tuple[str, str]],
         stamp = "created_at" if name == "people" else "submitted_at"
         out[name] = _set(table, stamp, _to_day(_values(table, stamp)))
     apps = out["applications"]
-    apps = _set(apps, "organisation", [organisation_pseudonym(key, o) if o else o
-                                       for o in _values(apps, "organisation")])
+    stand_ins = [organisation_pseudonym(key, o) if o else o for o in _values(apps, "organisation")]
+    apps = _set(apps, "organisation", stand_ins)
+    apps = _set(apps, "organisation_key", [organisation_key(o) if o else None for o in stand_ins])
     if min_group and min_group > 1:
         apps = _generalise(apps, min_group)
     out["applications"] = apps
@@ -557,7 +558,7 @@ def erase_people(con: db.Connection, person_ids: list[int], *, actor: str,
     status_reasons = con.execute("SELECT application_id, status_reason FROM applications WHERE person_id IN ? "
                                  "AND status_reason IS NOT NULL", [person_ids]).fetchall()
     con.execute("UPDATE applications SET name = $name, email = 'erased-' || person_id || '@erased.invalid', "
-                "organisation = NULL, version = version + 1 WHERE person_id IN $p",
+                "organisation = NULL, organisation_key = NULL, version = version + 1 WHERE person_id IN $p",
                 {"p": person_ids, "name": ERASED_NAME})
     others = _rewrite_rows(con, "applications", "application_id", ["status_reason"],
                            [a for a, _ in status_reasons], own_words)

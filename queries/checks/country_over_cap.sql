@@ -7,7 +7,7 @@ live AS (
 ),
 sided AS (
     SELECT a.application_id, a.round_id, a.person_id, a.status,
-        cap_side(rule.cross_border, a.country_iso3, c.un_region, a.organisation) AS side
+        cap_side(rule.cross_border, a.country_iso3, c.un_region, a.organisation_key) AS side
     FROM applications AS a
     JOIN countries AS c ON c.iso3 = a.country_iso3
     CROSS JOIN rule

@@ -4,10 +4,8 @@ WITH rule AS (
 ),
 member AS (
     SELECT pm.partnership_id, a.application_id, a.country_iso3, c.un_region,
-        -- the organisation as workbench.matching.rules.organisation_key compares it
-        nullif(regexp_replace(trim(regexp_replace(
-            replace(replace(replace(lower(strip_accents(coalesce(a.organisation, ''))), '&', ' and '), '''', ''), '’', ''),
-            '[^0-9a-z]+', ' ', 'g')), '^the ', ''), '') AS organisation_key
+        -- the organisation as workbench.matching.rules.organisation_key compares it, stored with the application
+        a.organisation_key
     FROM partnership_members AS pm
     JOIN applications AS a ON a.application_id = pm.application_id
     JOIN countries AS c ON c.iso3 = a.country_iso3

@@ -11,6 +11,7 @@ import pandas as pd
 from workbench import db
 from workbench.applications.round import OPEN_STATUSES  # its home; admission and importing read it here
 from workbench.errors import NotFound, WorkbenchError
+from workbench.matching.rules import organisation_key
 
 
 def write_failed(exc: duckdb.Error, round_id: str) -> WorkbenchError:
@@ -73,17 +74,21 @@ def insert_application_rows(con: db.Connection, frame: pd.DataFrame) -> None:
     name = f"incoming_{uuid.uuid4().hex}"
     if "organisation" not in frame.columns:  # optional: a form without the column, an older carry-over
         frame = frame.assign(organisation=None)
+    organisations = frame["organisation"].map(lambda o: o.strip() if isinstance(o, str) and o.strip() else None)
+    frame = frame.assign(organisation=organisations, organisation_key=organisations.map(
+        lambda o: organisation_key(o) if o else None))  # what the cross-border rule compares, stored with the row
     con.register(name, frame)
     try:
         con.execute(
             f"""
             INSERT INTO applications (application_id, round_id, person_id, submitted_at, name, email, country_iso3,
                 sector, career_stage, interests, languages, timezone, utc_offset_minutes, partner_sector,
-                partner_stage, partner_interests, status, status_reason, source, version, organisation)
+                partner_stage, partner_interests, status, status_reason, source, version, organisation,
+                organisation_key)
             SELECT application_id, round_id, person_id, submitted_at, name, email, country_iso3, sector,
                 career_stage, interests::VARCHAR[], languages::VARCHAR[], timezone, utc_offset_minutes,
                 partner_sector::VARCHAR, partner_stage::VARCHAR, coalesce(partner_interests::VARCHAR[], []),
-                status, status_reason::VARCHAR, source, 1, nullif(trim(organisation::VARCHAR), '')
+                status, status_reason::VARCHAR, source, 1, organisation::VARCHAR, organisation_key::VARCHAR
             FROM {name} ORDER BY application_id
             """
         )

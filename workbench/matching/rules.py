@@ -98,7 +98,8 @@ def organisation_key(text: str | None) -> str | None:
         return None
     folded = unicodedata.normalize("NFKD", str(text))
     folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).casefold().replace("&", " and ")
-    key = re.sub(r"[^0-9a-z]+", " ", folded.replace("'", "").replace("’", "")).strip()
+    # letters of every script stay (a Cyrillic or Chinese name is an organisation too); ß is ss, ﬁ is fi
+    key = re.sub(r"[\W_]+", " ", folded.replace("'", "").replace("’", "")).strip()
     key = re.sub(r"^the ", "", key)
     return key or None
 

@@ -32,6 +32,7 @@ from workbench.migrations.steps import (
     v6_vocabularies,
     v7_outbox,
     v8_organisation,
+    v9_organisation_key,
 )
 from workbench.program.vocabularies import seed_vocabularies
 
@@ -65,6 +66,7 @@ STEPS: tuple[Step, ...] = (
     v6_vocabularies.STEP,
     v7_outbox.STEP,
     v8_organisation.STEP,
+    v9_organisation_key.STEP,
 )
 
 #: The schema version this code writes.

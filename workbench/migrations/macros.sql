@@ -13,22 +13,20 @@
 CREATE OR REPLACE MACRO country_cap_limit(cap_share, live_applications) AS
     greatest(1, floor(cap_share * live_applications + 1e-9))::INTEGER;
 
--- cap_side(cross_border, country_iso3, un_region, organisation): the side of the program's cross-border rule
+-- cap_side(cross_border, country_iso3, un_region, organisation_key): the side of the program's cross-border rule
 -- (the setting cross_border) that the cap limits: one side may have at most country_cap_limit(...) accepted
 -- applicants. The country under 'country', the UN M49 sub-region under 'region' (the country itself when it
--- has none), the organisation as workbench.matching.rules.organisation_key compares it under 'organisation'
--- (NULL when none was given), and NULL under 'none' (no cap). A NULL side is never capped. The library's
--- admission says the same (workbench.applications.admission.cap_side; tests/test_defects_17.py compares them).
--- Example: SELECT cap_side('organisation', 'USA', 'Northern America', 'The Boston Public Library.')
+-- has none), the organisation key stored with the application (applications.organisation_key, made by
+-- workbench.matching.rules.organisation_key) under 'organisation' (NULL when none was given), and NULL under
+-- 'none' (no cap). A NULL side is never capped. The library's admission says the same
+-- (workbench.applications.admission.cap_side; tests/test_defects_17.py compares them).
+-- Example: SELECT cap_side('organisation', 'USA', 'Northern America', 'boston public library')
 --   -- 'boston public library'
-CREATE OR REPLACE MACRO cap_side(cross_border, country_iso3, un_region, organisation) AS
+CREATE OR REPLACE MACRO cap_side(cross_border, country_iso3, un_region, organisation_key) AS
     CASE cross_border
         WHEN 'country' THEN country_iso3
         WHEN 'region' THEN coalesce(nullif(un_region, ''), country_iso3)
-        WHEN 'organisation' THEN nullif(regexp_replace(trim(regexp_replace(
-            replace(replace(replace(lower(strip_accents(coalesce(organisation, ''))), '&', ' and '), '''', ''),
-                '’', ''),
-            '[^0-9a-z]+', ' ', 'g')), '^the ', ''), '')
+        WHEN 'organisation' THEN nullif(organisation_key, '')
     END;
 
 -- wilson_bound(successes, n, z): one end of the Wilson score interval of the proportion successes / n,

@@ -64,6 +64,9 @@ CREATE TABLE IF NOT EXISTS applications (
     version            INTEGER NOT NULL DEFAULT 1,
     -- where the applicant works, as given (optional; the organisation cross-border rule compares it, normalised)
     organisation       VARCHAR,
+    -- the organisation as the rule compares it (workbench.matching.rules.organisation_key), stored when the row
+    -- is written so the SQL checks compare exactly what the matching compared
+    organisation_key   VARCHAR,
     UNIQUE (round_id, person_id)
 );
 
@@ -152,13 +155,6 @@ CREATE TABLE IF NOT EXISTS checkins (
     topics_discussed    INTEGER[] NOT NULL DEFAULT [],   -- topic seq numbers
     rating              INTEGER CHECK (rating BETWEEN 1 AND 5),
     UNIQUE (application_id, fortnight)
-);
-
-CREATE TABLE IF NOT EXISTS impact_categories (
-    code        VARCHAR PRIMARY KEY,
-    label       VARCHAR NOT NULL,
-    description VARCHAR NOT NULL,
-    seq         INTEGER NOT NULL UNIQUE
 );
 
 CREATE TABLE IF NOT EXISTS surveys (

@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import pandas as pd
+
 from workbench import db
+from workbench.matching.rules import organisation_key
 
 
 @dataclass(frozen=True)
@@ -60,3 +63,24 @@ def rebuild_tables(con: db.Connection, edits: dict[str, Callable[[str], str]]) -
         con.execute(new_sql[table])
         con.execute(f"INSERT INTO main.{table} BY NAME SELECT * FROM _rebuild_{table}")
         con.execute(f"DROP TABLE _rebuild_{table}")
+
+
+def fill_organisation_keys(con: db.Connection) -> int:
+    """Set ``applications.organisation_key`` from ``organisation`` with the rule's own function, for every row
+    whose key is missing or stale (after a load of rows written without it). Returns the rows changed."""
+    names = [r[0] for r in con.execute(
+        "SELECT DISTINCT organisation FROM applications WHERE organisation IS NOT NULL").fetchall()]
+    if not names:
+        return 0
+    keys = pd.DataFrame({"organisation": names, "organisation_key": [organisation_key(n) for n in names]})
+    con.register("_organisation_keys", keys)
+    try:
+        (changed,) = con.execute(
+            "SELECT count(*) FROM applications AS a JOIN _organisation_keys AS k USING (organisation) "
+            "WHERE a.organisation_key IS DISTINCT FROM k.organisation_key").fetchone()  # type: ignore[misc]
+        con.execute("UPDATE applications SET organisation_key = k.organisation_key FROM _organisation_keys AS k "
+                    "WHERE applications.organisation = k.organisation AND applications.organisation_key IS "
+                    "DISTINCT FROM k.organisation_key")
+    finally:
+        con.unregister("_organisation_keys")
+    return int(changed)
