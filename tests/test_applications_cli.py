@@ -39,9 +39,19 @@ def test_import_prints_the_report_and_exits_0(writable_db: Path, capsys: pytest.
     assert "Round 2017B did not exist: it was created" in out
     assert "imported 12 of 20" in out
     assert "row 13, Email Address, 'broken-at-example.org'" in out
-    assert "--same-person sam.fraser@home.example.net=" in out
+    # imported: the look-alike is a new person now, not a question any more
+    assert "Added as new people though they looked like someone already known" in out
+    assert "--same-person sam.fraser@home.example.net=" not in out
     assert "'Austrailia': Australia (AUS)" in out
     assert count(writable_db, "SELECT count(*) FROM applications WHERE round_id = '2017B'") == 32
+
+
+def test_a_dry_run_asks_about_the_look_alikes(writable_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["import", "applications", str(ROUND_FILE), "--round", "2017B", "--dry-run", "--db",
+                          str(writable_db)], capsys)
+    assert code == 0, err
+    assert "Perhaps the same person (confirm with --same-person" in out
+    assert "--same-person sam.fraser@home.example.net=" in out
 
 
 def test_json_report(writable_db: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -142,10 +142,14 @@ def _print_report(report: applications.ImportReport) -> None:
         for r in report.rejected:
             value = r.value if len(r.value) <= 60 else r.value[:59] + "…"
             print(f"  row {r.row}, {r.column}, '{value}': {r.reason} -> {r.fix}")
-    if report.near_matches:
+    if report.near_matches and report.dry_run:
         print("\nPerhaps the same person (confirm with --same-person EMAIL=PERSON_ID, or leave as a new person):")
         for m in report.near_matches:
             print(f"  {m.describe()}  [--same-person {m.email}={m.person_id}]")
+    elif report.near_matches:  # imported: they are new people now, and the report's summary says how many
+        print("\nAdded as new people though they looked like someone already known (link them later):")
+        for m in report.near_matches:
+            print(f"  {m.describe()}")
     kept = report.new_values()
     if kept:
         print("\nValues outside the program's lists, kept as written (decide with --value COLUMN:VALUE=KNOWN, "
