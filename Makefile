@@ -25,8 +25,9 @@ run: $(STAMP)
 	@$(BIN)/workbench snapshot
 	$(BIN)/workbench serve --port $(PORT)
 
+# The suite on every core (pytest-xdist, a test file per worker at a time: module fixtures are built once).
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

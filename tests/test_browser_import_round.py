@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Any, cast
 import duckdb
 import pytest
 
-from tests.browser_support import PASSWORD, copy_db, offline_page, require_chromium, sign_in, streamlit_server
+from tests.browser_support import (
+    PASSWORD,
+    copy_db,
+    offline_page,
+    require_chromium,
+    settle,
+    sign_in,
+    streamlit_server,
+)
 from tests.fixtures.form_export import form_export, known_people
 from workbench import db
 
@@ -141,6 +149,7 @@ def test_a_coordinator_imports_a_1200_row_round_from_another_programs_form(
         success = page.get_by_test_id("stAlertContentSuccess")
         expect(success).to_contain_text("imported 1170 of 1200 application(s) into 2017B", timeout=90_000)
         expect(success).to_contain_text("the latest submission of each is imported")
+        settle(page)  # the run has finished: the previous run's elements below are gone, the page as it stays
         result = success.bounding_box()
         assert result is not None and 0 <= result["y"] <= VIEWPORT_HEIGHT, result
         expect(page.get_by_text("Upload a CSV or XLSX file of applications")).to_be_visible()

@@ -60,9 +60,14 @@ def test_matching_journey(sample_db_path: Path, tmp_path: Path) -> None:
         expect(page.get_by_text("Paired by hand (and locked).")).to_be_visible()
         expect(metrics.filter(has_text="Matched")).to_contain_text("1,168")
 
-        # Re-run (the hand-made pair is locked), then publish the new run.
+        # Re-run (the hand-made pair is locked), then publish the new run. Wait for the pairing's run to end
+        # first: a click while Streamlit is still redrawing can land on an element about to be replaced.
+        settle(page)
         page.get_by_test_id("stExpander").get_by_text("Run the matching", exact=True).click()
-        page.get_by_role("button", name="Run matching").click()
+        run = page.get_by_role("button", name="Run matching")
+        expect(run).to_be_visible()
+        settle(page)
+        run.click()
         expect(page.get_by_text("Run 2 of 2017A: 1,168 of 1,168 people matched")).to_be_visible(timeout=120_000)
         page.get_by_role("tab", name="Publish and export").click()
         page.get_by_role("button", name="Publish run 2").click()
