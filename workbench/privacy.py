@@ -18,6 +18,7 @@ rounds all closed more than the program's ``retention_years`` ago (``workbench.p
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
@@ -141,6 +142,13 @@ def trie_pattern(words: Iterable[str]) -> str:
     return build(trie)
 
 
+@functools.lru_cache(maxsize=8)
+def _whole_words(words: tuple[str, ...]) -> re.Pattern[str]:
+    """The compiled whole-word, case-insensitive expression for ``words`` (cached: the same names are looked
+    for in every snapshot, and building the expression is most of a snapshot's Python time)."""
+    return re.compile(r"(?<!\w)" + trie_pattern(words) + r"(?!\w)", re.IGNORECASE)
+
+
 class Replacer:
     """Replaces whole-word occurrences of known texts (names, emails, answers), case-insensitively.
 
@@ -163,8 +171,7 @@ class Replacer:
                 else:
                     table[key] = replacement
         self._table = table
-        self._regex = (re.compile(r"(?<!\w)" + trie_pattern(table) + r"(?!\w)", re.IGNORECASE)
-                       if table else None)
+        self._regex = _whole_words(tuple(sorted(table))) if table else None
 
     def __bool__(self) -> bool:
         return self._regex is not None
