@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from workbench import db
 from workbench.errors import NotFound
@@ -75,7 +76,7 @@ class Round:
 _SELECT = "SELECT round_id, label, seq, status, country_cap, version FROM rounds"
 
 
-def _round(row: tuple) -> Round:  # type: ignore[type-arg]
+def _round(row: tuple[Any, ...]) -> Round:
     return Round(str(row[0]), str(row[1]), int(row[2]), str(row[3]), float(row[4]), int(row[5]))
 
 
