@@ -70,22 +70,6 @@ def in_ci() -> bool:
 _exit_status: list[int] = []
 
 
-#: The files that take longest (seconds summed per file, `pytest --durations=0`), started first so that
-#: `make test`'s workers (pytest-xdist, whole files each) finish together instead of one waiting on the last
-#: long file. Only the order changes; every test runs.
-LONGEST_FIRST = (
-    "test_roles_pages.py", "test_browser_signin.py", "test_browser_present.py", "test_browser_matching.py",
-    "test_forget.py", "test_backups.py", "test_followup_pages.py", "test_matching_page.py", "test_outbox.py",
-    "test_access_matching.py", "test_privacy.py", "test_present_export.py", "test_accounts_cli.py",
-    "test_cli_package.py", "test_browser_markup.py", "test_browser_import_round.py", "test_browser_applicants.py",
-)
-
-
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
-
-
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     _exit_status.append(int(exitstatus))
 
