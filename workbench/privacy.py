@@ -307,6 +307,8 @@ def pseudonymise(tables: Tables, key: bytes, columns: Iterable[tuple[str, str]],
     out["surveys"] = _set(surveys, "impact_text", [
         WITHHELD if text is not None and not cleared else text
         for text, cleared in zip(_values(surveys, "impact_text"), _values(surveys, "is_cleared"), strict=True)])
+    # a check-in's note is written to the coordinators, never to analysts
+    out["checkins"] = _set(out["checkins"], "note", [None] * out["checkins"].num_rows)
     cases = out["interventions"]
     cases = _set(cases, "notes", [""] * cases.num_rows)
     out["interventions"] = _set(cases, "reason", [r if _is_standard_reason(r) else WITHHELD
@@ -573,6 +575,9 @@ def erase_people(con: db.Connection, person_ids: list[int], *, actor: str,
     if with_text:
         con.execute("UPDATE surveys SET impact_text = ?, is_cleared = false, version = version + 1 "
                     "WHERE survey_id IN ?", [ERASED, with_text])
+    if checkins:
+        con.execute("UPDATE checkins SET note = $erased WHERE checkin_id IN $ids AND note IS NOT NULL",
+                    {"erased": ERASED, "ids": checkins})
     if cases:
         con.execute(
             f"UPDATE interventions SET notes = CASE WHEN notes = '' THEN '' ELSE $erased END, reason = CASE WHEN "

@@ -54,6 +54,9 @@ from workbench.program.vocabularies import vocabularies
 from workbench.rejections import WHOLE_ROW, Problem, Rejection, display_value, rejections_frame
 
 Kind = Literal["checkins", "surveys"]
+#: Where an answer came from: a form service's file (``import``) or the workbench's own page (``link``).
+Source = Literal["import", "link"]
+SOURCES: tuple[str, ...] = ("import", "link")
 
 
 
@@ -443,14 +446,9 @@ def import_responses(con: db.Connection, kind: Kind, data: bytes | pd.DataFrame,
     try:
         with db.transaction(con):
             report = _validate(con, kind, table, round_id, filename)
-            if kind == "checkins":
-                report.inserted = _insert_checkins(con, round_id, report.records)
-            else:
-                report.inserted = _insert_surveys(con, round_id, report.records)
-            if replace:
-                for record in report.changed_records:
-                    _replace(con, kind, record, by.actor)
-                report.replaced = len(report.changed_records)
+            report.inserted, report.replaced = write_answers(
+                con, kind, round_id, report.records, report.changed_records if replace else [],
+                source="import", actor=by.actor)
             db.audit(con, actor=by.actor, action=f"import {kind}", entity="rounds", entity_id=round_id,
                      after={"file": filename, "rows": report.total_rows, "inserted": report.inserted,
                             "replaced": report.replaced, "unchanged": len(report.unchanged),
@@ -477,17 +475,52 @@ def import_surveys(con: db.Connection, data: bytes | pd.DataFrame, round_id: str
     return import_responses(con, "surveys", data, round_id, by=by, filename=filename, replace=replace)
 
 
-def _insert(con: db.Connection, table: str, frame: pd.DataFrame, select: str, round_id: str) -> int:
+def write_answers(con: db.Connection, kind: Kind, round_id: str, new: list[dict[str, Any]],
+                  changed: list[dict[str, Any]], *, source: Source, actor: str) -> tuple[int, int]:
+    """The one home of writing check-in and survey answers, from a file (:func:`import_responses`) or from the
+    participant's own link (:mod:`workbench.followup.answers`): insert ``new`` and overwrite the answers of
+    ``changed`` (records carrying ``stored``, the row as stored, and ``compared``, the fields to compare), each
+    marked with its ``source``. The caller holds the transaction. Returns (inserted, replaced).
+
+    One row per participant and fortnight (per participant, for the survey): a second answer replaces the
+    first, so an import of an answer already given by link adds nothing (it is ``unchanged``, and keeps its
+    source ``link``), and a link answer after an import updates it."""
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
+    inserted = (_insert_checkins if kind == "checkins" else _insert_surveys)(con, round_id, new, source)
+    for record in changed:
+        _replace(con, kind, record, actor, source)
+    return inserted, len(changed)
+
+
+def stored_answers(con: db.Connection, kind: Kind, application_id: int,
+                   fortnight: int | None = None) -> dict[str, Any] | None:
+    """One participant's stored check-in of a fortnight (or survey), as :func:`write_answers` compares it."""
+    if kind == "checkins":
+        cols = ("id", *_COMPARED["checkins"], "note", "source")
+        row = con.execute("SELECT checkin_id, submitted_on, contact_made, partner_replied, methods, topics_discussed, "
+                          "rating, note, source FROM checkins WHERE application_id = ? AND fortnight = ?",
+                          [application_id, fortnight]).fetchone()
+    else:
+        cols = ("id", *_COMPARED["surveys"], "is_cleared", "codes_confirmed", "version", "source")
+        row = con.execute("SELECT survey_id, submitted_on, program_satisfaction, partner_satisfaction, methods, "
+                          "used_topics, would_return, impact_text, impact_codes, is_cleared, codes_confirmed, "
+                          "version, source FROM surveys WHERE application_id = ?", [application_id]).fetchone()
+    return None if row is None else dict(zip(cols, row, strict=True))
+
+
+def _insert(con: db.Connection, table: str, frame: pd.DataFrame, columns: str, select: str, round_id: str,
+            source: Source) -> int:
     name = f"_incoming_{table}"
     con.register(name, frame)
     try:
-        con.execute(f"INSERT INTO {table} SELECT {select} FROM {name}", [round_id])
+        con.execute(f"INSERT INTO {table} ({columns}) SELECT {select} FROM {name}", [round_id, source])
     finally:
         con.unregister(name)
     return len(frame)
 
 
-def _insert_checkins(con: db.Connection, round_id: str, records: list[dict[str, Any]]) -> int:
+def _insert_checkins(con: db.Connection, round_id: str, records: list[dict[str, Any]], source: Source) -> int:
     if not records:
         return 0
     ids = db.next_ids(con, "checkins", len(records))
@@ -502,14 +535,17 @@ def _insert_checkins(con: db.Connection, round_id: str, records: list[dict[str, 
         "methods": pd.Series([list(r["methods"] or []) for r in records], dtype=object),
         "topics_discussed": pd.Series([list(r["topics_discussed"] or []) for r in records], dtype=object),
         "rating": pd.Series([r["rating"] for r in records], dtype=object),
+        "note": pd.Series([r.get("note") for r in records], dtype=object),
     })
-    return _insert(con, "checkins", frame, """
+    return _insert(con, "checkins", frame, "checkin_id, application_id, partnership_id, round_id, fortnight, "
+                   "submitted_on, contact_made, partner_replied, methods, topics_discussed, rating, source, note", """
         checkin_id::INTEGER, application_id::INTEGER, partnership_id::INTEGER, ?::VARCHAR,
         fortnight::INTEGER, submitted_on::DATE, contact_made::BOOLEAN, partner_replied::BOOLEAN,
-        methods::VARCHAR[], topics_discussed::INTEGER[], rating::INTEGER""", round_id)
+        methods::VARCHAR[], topics_discussed::INTEGER[], rating::INTEGER, ?::VARCHAR, note::VARCHAR""",
+                   round_id, source)
 
 
-def _insert_surveys(con: db.Connection, round_id: str, records: list[dict[str, Any]]) -> int:
+def _insert_surveys(con: db.Connection, round_id: str, records: list[dict[str, Any]], source: Source) -> int:
     if not records:
         return 0
     ids = db.next_ids(con, "surveys", len(records))
@@ -525,44 +561,61 @@ def _insert_surveys(con: db.Connection, round_id: str, records: list[dict[str, A
         "impact_text": pd.Series([r["impact_text"] for r in records], dtype=object),
         "impact_codes": pd.Series([list(r["impact_codes"] or []) for r in records], dtype=object),
         "codes_confirmed": [bool(r["impact_codes"]) for r in records],
+        # a new answer is cleared for public use only when its author said so on the survey page (link)
+        "is_cleared": [bool(r.get("is_cleared")) and bool(r["impact_text"]) for r in records],
     })
-    return _insert(con, "surveys", frame, """
+    return _insert(con, "surveys", frame, "survey_id, application_id, round_id, submitted_on, program_satisfaction, "
+                   "partner_satisfaction, methods, used_topics, would_return, impact_text, impact_codes, "
+                   "codes_confirmed, version, source, is_cleared", """
         survey_id::INTEGER, application_id::INTEGER, ?::VARCHAR, submitted_on::DATE,
         program_satisfaction::INTEGER, partner_satisfaction::INTEGER, methods::VARCHAR[], used_topics::BOOLEAN,
         would_return::BOOLEAN, impact_text::VARCHAR, impact_codes::VARCHAR[], codes_confirmed::BOOLEAN,
-        1, false""", round_id)  # version 1; a new answer is not cleared for public use
+        1, ?::VARCHAR, is_cleared::BOOLEAN""", round_id, source)  # version 1
 
 
-def _replace(con: db.Connection, kind: Kind, record: dict[str, Any], actor: str) -> None:
+def _replace(con: db.Connection, kind: Kind, record: dict[str, Any], actor: str, source: Source) -> None:
     stored = record["stored"]
     changes = {c: record[c] for c in record["compared"] if _norm(stored[c]) != _norm(record[c])}
     if kind == "checkins":
+        if "note" in record and record["note"] != stored.get("note"):
+            changes["note"] = record["note"]
+        changes["source"] = source
         sets = ", ".join(f"{c} = ?" for c in changes)
         con.execute(f"UPDATE checkins SET {sets} WHERE checkin_id = ?", [*changes.values(), stored["id"]])
         db.audit(con, actor=actor, action="replace checkin", entity="checkins", entity_id=stored["id"],
-                 before={c: stored[c] for c in changes}, after=changes)
+                 before={c: stored.get(c) for c in changes if c != "note"},
+                 after={c: v for c, v in changes.items() if c != "note"})
         return
     if "impact_codes" in changes:
         changes["codes_confirmed"] = bool(changes["impact_codes"])
     elif "impact_text" in changes:  # a new answer: its old codes no longer apply
         changes.update(impact_codes=[], codes_confirmed=False)
-    if "impact_text" in changes:  # nor does a clearance given to the old text
+    if "is_cleared" in record:  # the author's own answer to "May we quote your answer?" (link)
+        cleared = bool(record["is_cleared"]) and bool(record.get("impact_text"))
+        if cleared != bool(stored.get("is_cleared")) or "impact_text" in changes:
+            changes["is_cleared"] = cleared
+    elif "impact_text" in changes:  # nor does a clearance given to the old text
         changes["is_cleared"] = False
+    changes["source"] = source
     db.update_versioned(con, "surveys", "survey_id", stored["id"], stored["version"], changes,
                         actor=actor, action="replace survey")
 
 
 __all__ = [
     "CHECKIN_COLUMNS",
+    "SOURCES",
     "SURVEY_COLUMNS",
     "ImportConflict",
     "ImportFileError",
     "ImportReport",
     "Kind",
     "Rejection",
+    "Source",
     "import_checkins",
     "import_responses",
     "import_surveys",
+    "stored_answers",
     "validate_checkins",
     "validate_surveys",
+    "write_answers",
 ]

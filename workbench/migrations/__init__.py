@@ -33,6 +33,7 @@ from workbench.migrations.steps import (
     v7_outbox,
     v8_organisation,
     v9_organisation_key,
+    v10_answers_by_link,
 )
 from workbench.program.vocabularies import seed_vocabularies
 
@@ -67,6 +68,7 @@ STEPS: tuple[Step, ...] = (
     v7_outbox.STEP,
     v8_organisation.STEP,
     v9_organisation_key.STEP,
+    v10_answers_by_link.STEP,
 )
 
 #: The schema version this code writes.

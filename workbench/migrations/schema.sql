@@ -154,6 +154,9 @@ CREATE TABLE IF NOT EXISTS checkins (
     methods             VARCHAR[] NOT NULL DEFAULT [],
     topics_discussed    INTEGER[] NOT NULL DEFAULT [],   -- topic seq numbers
     rating              INTEGER CHECK (rating BETWEEN 1 AND 5),
+    -- where the answer came from: 'import' (a form service's file) or 'link' (the check-in page of the email)
+    source              VARCHAR DEFAULT 'import',
+    note                VARCHAR,                 -- the participant's note to the coordinators
     UNIQUE (application_id, fortnight)
 );
 
@@ -171,7 +174,8 @@ CREATE TABLE IF NOT EXISTS surveys (
     impact_codes          VARCHAR[] NOT NULL DEFAULT [],
     codes_confirmed       BOOLEAN NOT NULL DEFAULT false,
     version               INTEGER NOT NULL DEFAULT 1,  -- optimistic versioning of impact coding
-    is_cleared            BOOLEAN NOT NULL DEFAULT false   -- impact_text cleared for public use (quotes)
+    is_cleared            BOOLEAN NOT NULL DEFAULT false,  -- impact_text cleared for public use (quotes)
+    source                VARCHAR DEFAULT 'import'         -- 'import' (a form service's file) or 'link'
 );
 
 -- Accounts: everyone who signs in to the workbench, with a role (workbench.access) and, for a country
