@@ -29,6 +29,9 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from workbench.config import PROJECT_ROOT
+from workbench.participants.routes import routes as participant_routes
+from workbench.participants.web import Site
+from workbench.ui.connection import server_connection
 
 #: The app's entry point, the script ``streamlit run`` runs.
 SCRIPT = PROJECT_ROOT / "streamlit_app.py"
@@ -149,8 +152,9 @@ class SecurityHeaders:
 def create_app(*, routes: Sequence[BaseRoute] = (), middleware: Sequence[Middleware] = ()) -> Any:
     """The workbench as an ASGI app: ``streamlit_app.py`` as ``st.App``, :class:`SecurityHeaders` outermost.
 
-    ``routes`` (participants' pages, say) are served beside Streamlit's by the same process, under the
-    same headers; ``middleware`` runs inside the header middleware.
+    The participants' pages (:func:`workbench.participants.routes.routes`, on the app's one connection) and
+    ``routes`` are served beside Streamlit's by the same process, under the same headers; ``middleware`` runs
+    inside the header middleware.
     """
     import streamlit as st
     from streamlit.web import bootstrap
@@ -158,7 +162,8 @@ def create_app(*, routes: Sequence[BaseRoute] = (), middleware: Sequence[Middlew
     # What `streamlit run` does first: the script's folder on sys.path.
     if str(SCRIPT.parent) not in sys.path:
         sys.path.insert(0, str(SCRIPT.parent))
-    app = st.App(SCRIPT, routes=list(routes), middleware=[Middleware(SecurityHeaders), *middleware])
+    pages = participant_routes(Site(connect=server_connection))
+    app = st.App(SCRIPT, routes=[*pages, *routes], middleware=[Middleware(SecurityHeaders), *middleware])
     # Read the configuration again now that st.App has named the script, so the project's
     # .streamlit/config.toml applies whatever the working directory (as with `streamlit run`), and take the
     # address and port uvicorn listens on from the environment (`workbench serve` sets them): Streamlit
