@@ -22,6 +22,7 @@ from workbench import db
 from workbench.access import Action, User, require
 from workbench.emails import parse_mailbox
 from workbench.errors import NotFound, StaleEdit, WorkbenchError
+from workbench.program.survey import SURVEY_QUESTIONS, SurveyQuestionsInvalid, check_survey_questions
 from workbench.program.vocabularies import KIND_NAMES, vocabulary
 from workbench.rejections import Problem
 
@@ -231,6 +232,13 @@ def _whole(what: str, low: int, high: int, unit: str, example: str) -> Callable[
     return check
 
 
+def _reworded(value: Any) -> dict[str, dict[str, str]]:
+    try:
+        return check_survey_questions(value)
+    except SurveyQuestionsInvalid as exc:
+        raise SettingError(str(exc)) from None
+
+
 def _send_rate(value: Any) -> float | None:
     """Messages a minute the outbox sends (0: no limit), or None: the mail settings' ``per_minute`` applies."""
     if value is None or (isinstance(value, str) and value.strip().lower() in {"", "none", "default"}):
@@ -315,6 +323,14 @@ _PROGRAM_SETTINGS = (
             "country", _cross_border, choices=tuple(CROSS_BORDER_CHOICES)),
     Setting("survey_form_link", "Survey form link",
             "The end-of-round survey form the program's survey message links to.", None, _form_link),
+    Setting("reminder_after_days", "Check-in reminder after (days)",
+            "Days after a topic was sent before `workbench outbox queue reminders` nudges a participant who has not "
+            "answered its check-in (once a fortnight at most).", 5,
+            _whole("reminder delay", 1, 13, "days", "5 nudges five days after the topic")),
+    Setting("survey_questions", "Survey questions",
+            "The end-of-round survey's questions per language (en, fr, es: the shipped texts; a question left out "
+            "keeps its shipped text). The choices come from the vocabularies.", SURVEY_QUESTIONS,
+            lambda v: _reworded(v)),
     Setting("reply_to", "Reply-to address",
             "Where replies to the program's messages go (the mail settings' reply_to, if set, wins).", None,
             _email("reply-to address")),
