@@ -37,13 +37,16 @@ SEQUENCED = {
     "surveys": "survey_id",
     "interventions": "intervention_id",
     "audit_log": "audit_id",
+    "form_applications": "form_application_id",
+    "forget_requests": "request_id",
 }
 
 #: Every table, parents before children (the order to copy or load them in).
 TABLE_ORDER = (
-    "schema_info", "countries", "rounds", "people", "applications", "match_runs", "partnerships",
-    "partnership_members", "match_unmatched", "match_rules", "topics", "checkins", "surveys", "coordinators",
-    "interventions", "audit_log", "schema_migrations", "settings", "vocabulary_terms", "outbox",
+    "schema_info", "countries", "rounds", "people", "person_addresses", "applications", "match_runs",
+    "partnerships", "partnership_members", "match_unmatched", "match_rules", "topics", "checkins", "surveys",
+    "coordinators", "interventions", "audit_log", "schema_migrations", "settings", "vocabulary_terms", "outbox",
+    "application_windows", "form_applications", "opt_outs", "forget_requests",
 )
 
 Connection = duckdb.DuckDBPyConnection

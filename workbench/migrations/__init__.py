@@ -34,6 +34,8 @@ from workbench.migrations.steps import (
     v8_organisation,
     v9_organisation_key,
     v10_answers_by_link,
+    v11_person_addresses,
+    v12_participant_pages,
 )
 from workbench.program.vocabularies import seed_vocabularies
 
@@ -69,6 +71,8 @@ STEPS: tuple[Step, ...] = (
     v8_organisation.STEP,
     v9_organisation_key.STEP,
     v10_answers_by_link.STEP,
+    v11_person_addresses.STEP,
+    v12_participant_pages.STEP,
 )
 
 #: The schema version this code writes.

@@ -42,7 +42,10 @@ CREATE TABLE IF NOT EXISTS people (
 CREATE TABLE IF NOT EXISTS applications (
     application_id     INTEGER PRIMARY KEY,
     round_id           VARCHAR NOT NULL REFERENCES rounds (round_id),
-    person_id          INTEGER NOT NULL REFERENCES people (person_id),
+    -- people (person_id): the data check applications_without_person, not a foreign key, and one live
+    -- application a person a round by the check person_twice_in_round, not a unique index: DuckDB cannot change
+    -- an indexed column of a row other tables reference, and merging or splitting people moves applications
+    person_id          INTEGER NOT NULL,
     submitted_at       TIMESTAMP NOT NULL,
     name               VARCHAR NOT NULL CHECK (length(trim(name)) > 0),
     email              VARCHAR NOT NULL,
@@ -66,8 +69,20 @@ CREATE TABLE IF NOT EXISTS applications (
     organisation       VARCHAR,
     -- the organisation as the rule compares it (workbench.matching.rules.organisation_key), stored when the row
     -- is written so the SQL checks compare exactly what the matching compared
-    organisation_key   VARCHAR,
-    UNIQUE (round_id, person_id)
+    organisation_key   VARCHAR
+);
+
+-- Every address a person has used (workbench.people.identity): people.email is the latest of them, where
+-- messages go. first/last_seen_at: the first and last application (or link, merge) that used it. One person per
+-- address (the email key); person_id is a person (the data check person_addresses_match_people), not a foreign
+-- key, so a merge can move addresses. Erasure removes an erased person's addresses.
+CREATE TABLE IF NOT EXISTS person_addresses (
+    email         VARCHAR PRIMARY KEY CHECK (email = lower(trim(email)) AND email LIKE '%_@_%'),
+    person_id     INTEGER NOT NULL,
+    first_seen_at TIMESTAMP NOT NULL,
+    last_seen_at  TIMESTAMP NOT NULL,
+    source        VARCHAR NOT NULL,
+    CHECK (first_seen_at <= last_seen_at)
 );
 
 CREATE TABLE IF NOT EXISTS match_runs (
@@ -268,7 +283,8 @@ CREATE TABLE IF NOT EXISTS vocabulary_terms (
 -- queuing the same message twice add nothing.
 CREATE TABLE IF NOT EXISTS outbox (
     outbox_id        INTEGER PRIMARY KEY,
-    kind             VARCHAR NOT NULL CHECK (kind IN ('introduction', 'topic', 'reminder', 'survey')),
+    kind             VARCHAR NOT NULL CHECK (kind IN ('introduction', 'topic', 'reminder', 'survey', 'confirmation',
+                                                  'notice')),
     round_id         VARCHAR NOT NULL REFERENCES rounds (round_id),
     partnership_id   INTEGER,
     topic_id         INTEGER,
@@ -289,4 +305,50 @@ CREATE TABLE IF NOT EXISTS outbox (
     created_at       TIMESTAMP NOT NULL,
     created_by       VARCHAR NOT NULL,
     sent_at          TIMESTAMP
+);
+
+-- The participants' pages (workbench.participants): the rounds open for applications on the form and until
+-- when; applications sent on the form (unconfirmed until the applicant follows the emailed link, then
+-- confirmed and imported as an application; withdrawn; expired when never confirmed); people who asked for
+-- no more topics, reminders or surveys (RFC 8058 one-click); requests to be forgotten a director confirms.
+CREATE TABLE IF NOT EXISTS application_windows (
+    round_id  VARCHAR PRIMARY KEY REFERENCES rounds (round_id),
+    opens_on  DATE NOT NULL,
+    closes_on DATE NOT NULL,
+    closed_at TIMESTAMP,
+    opened_by VARCHAR NOT NULL,
+    CHECK (opens_on <= closes_on)
+);
+
+CREATE TABLE IF NOT EXISTS form_applications (
+    form_application_id INTEGER PRIMARY KEY,
+    round_id            VARCHAR NOT NULL REFERENCES rounds (round_id),
+    email               VARCHAR NOT NULL,
+    name                VARCHAR NOT NULL,
+    answers             VARCHAR NOT NULL,
+    language            VARCHAR NOT NULL,
+    earlier_email       VARCHAR,
+    status              VARCHAR NOT NULL CHECK (status IN ('unconfirmed', 'confirmed', 'withdrawn', 'expired')),
+    submitted_at        TIMESTAMP NOT NULL,
+    expires_at          TIMESTAMP NOT NULL,
+    confirmed_at        TIMESTAMP,
+    withdrawn_at        TIMESTAMP,
+    application_id      INTEGER,
+    person_id           INTEGER,
+    version             INTEGER NOT NULL DEFAULT 1
+);
+
+CREATE TABLE IF NOT EXISTS opt_outs (
+    person_id    INTEGER PRIMARY KEY,
+    opted_out_at TIMESTAMP NOT NULL,
+    how          VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS forget_requests (
+    request_id   INTEGER PRIMARY KEY,
+    person_id    INTEGER NOT NULL,
+    requested_at TIMESTAMP NOT NULL,
+    status       VARCHAR NOT NULL CHECK (status IN ('requested', 'erased', 'declined')),
+    decided_by   VARCHAR,
+    decided_at   TIMESTAMP
 );
