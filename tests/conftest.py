@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import sys
@@ -61,6 +62,19 @@ def users(con: db.Connection) -> dict[str, User]:
     found = {role: get_user(con, account) for role, account in SAMPLE_ACCOUNTS.items()}
     assert all(found.values()), found
     return found  # type: ignore[return-value]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Scan the installed packages for Streamlit components once per test process, not once per AppTest.
+
+    Every ``AppTest`` run asks Streamlit to scan every installed distribution's metadata for component
+    manifests (about 0.3 s each time, some 900 times a suite). The installed packages cannot change while
+    the tests run, so the first scan's answer is the answer; caching it changes no page's behaviour.
+    """
+    from streamlit.components.v2 import manifest_scanner
+
+    if not hasattr(manifest_scanner.scan_component_manifests, "cache_info"):
+        manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
 
 
 def in_ci() -> bool:
