@@ -367,11 +367,45 @@ def _form_mappings(value: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _link_model(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise SettingError(f"The linking model is splink's JSON: {exc.msg} at character {exc.pos}. Retrain it "
+                               "with `workbench people train`.") from None
+    if not isinstance(value, dict) or not isinstance(value.get("comparisons"), list):
+        raise SettingError("The linking model is splink's settings JSON with its trained \"comparisons\"; "
+                           "retrain it with `workbench people train`.")
+    return value
+
+
+def _link_threshold(which: str) -> Callable[[Any], float]:
+    def check(value: Any) -> float:
+        if isinstance(value, bool):
+            raise SettingError(f"The {which} linking threshold is a probability between 0 and 1, such as 0.9.")
+        try:
+            share = float(str(value).strip())
+        except ValueError:
+            raise SettingError(f"The {which} linking threshold is a probability between 0 and 1, not {value!r}.") \
+                from None
+        if not 0 < share < 1:
+            raise SettingError(f"The {which} linking threshold must be more than 0 and less than 1 (got {value!r}).")
+        return round(share, 4)
+    return check
+
+
 #: Remembered column mappings of application forms (written by an import, so a coordinator may change it).
 _IMPORT_SETTINGS = (
     Setting("form_mappings", "Remembered form mappings",
             "How the columns of each application form were mapped by hand on import, remembered for the next "
             "export of the same form (the same header row).", {}, _form_mappings, action=Action.IMPORT),
+    Setting("link_model", "Trained model for recognising people",
+            "The record-linkage model (splink's JSON) an import uses to recognise returning applicants under a new "
+            "address, trained on the program's own rounds (`workbench people train`); none: trained at the next "
+            "import.", None, _link_model, action=Action.IMPORT),
 )
 
 
@@ -380,6 +414,13 @@ SETTINGS: dict[str, Setting] = {
         *_PROGRAM_SETTINGS,
         *_PRESENT_SETTINGS,
         *_IMPORT_SETTINGS,
+        Setting("link_high", "Link a returning applicant automatically from",
+                "An import links an application to a known person automatically when the match probability is at "
+                "least this (and no second candidate is plausible, and more than the name agrees).", 0.9,
+                _link_threshold("high")),
+        Setting("link_low", "Offer a known person for review from",
+                "Below this match probability an application is a new person; between this and the high "
+                "threshold it goes to the import's review list.", 0.2, _link_threshold("low")),
         Setting("retention_years", "Retention of personal data (years)",
                 "Personal data of people whose rounds all closed more than this many years ago is erased by "
                 "`workbench retention apply` (or the Personal data page). None keeps it.",
