@@ -33,8 +33,8 @@ cols[3].metric("Flagged, no case yet", summary.flagged_without_case)
 cols[4].metric("Closed cases", summary.closed_cases, help="Resolved, re-matched or ended")
 
 may_import = may(user, Action.IMPORT)
-tab_names = ["Intervention queue", "Flagged partnerships", "Re-match"]
-queue_tab, flagged_tab, rematch_tab, *rest = st.tabs(
+tab_names = ["Intervention queue", "Flagged partnerships", "Re-match", "Check-ins"]
+queue_tab, flagged_tab, rematch_tab, checkins_tab, *rest = st.tabs(
     [*tab_names, "Import check-ins and surveys"] if may_import else tab_names)
 
 with queue_tab:
@@ -148,6 +148,24 @@ with rematch_tab:
                     new_pid = rematch.rematch(con, int(person), int(partner), by=user, note=rematch_note)
                     saved(con, f"New partnership {new_pid}: {md_text(stranded_names[int(person)].split(' · ')[0])} "
                                f"with {md_text(partner_names[int(partner)].split(' · ')[0])}.")
+
+with checkins_tab:
+    st.caption("Check-ins answered from the link in each topic email arrive as they are given (source: link); "
+               "those imported from a form's file say import. Not answered yet: nothing from them for that "
+               "fortnight; bounced: the topic email to them was refused by their mail server.")
+    response = reports.checkin_response(con, round_id=round_id)
+    st.dataframe(safe_table(response[["fortnight", "participants", "answered", "answered_by_link",
+                                      "answered_by_import", "not_answered", "bounced", "reminded", "response_rate"]]),
+                 hide_index=True, width="stretch", column_config={
+                     "answered_by_link": "By link", "answered_by_import": "By import", "not_answered": "Not yet",
+                     "response_rate": st.column_config.NumberColumn("Response rate", format="percent")})
+    st.markdown("**Each partnership's last answer**")
+    st.dataframe(safe_table(reports.last_answers(con, round_id, by=user)[
+        ["partnership_id", "members", "fortnight", "answer", "answered_by", "rating", "submitted_on", "source"]]),
+        hide_index=True, width="stretch", height=280, column_config={"partnership_id": "Partnership"})
+    st.markdown("**Reminded** (`workbench outbox queue reminders`: one nudge a fortnight to whoever has not "
+                "answered)")
+    st.dataframe(safe_table(reports.reminded(con, round_id, by=user)), hide_index=True, width="stretch")
 
 if rest:  # the import tab: only for those who may import
     with rest[0]:

@@ -28,6 +28,7 @@ __all__ = [
 ]
 
 # Following a round and outcomes across rounds (workbench.reports.followup, workbench.reports.outcomes).
+from workbench.reports.checkins import checkin_response, last_answers, reminded, survey_sources
 from workbench.reports.followup import (
     HealthSummary,
     case_checkins,
@@ -66,6 +67,7 @@ from workbench.reports.outcomes import (
     satisfaction_returning_overall,
 )
 
+__all__ += ["checkin_response", "last_answers", "reminded", "survey_sources"]
 __all__ += [
     "NAME_STAND_IN",
     "CodingProgress",
