@@ -275,6 +275,31 @@ def _form_link(value: Any) -> str | None:
     return text
 
 
+def _base_url(value: Any) -> str | None:
+    text = _text("public address", longest=500)(value)
+    if text is None:
+        return None
+    host = text.split("/")[2] if text.count("/") >= 2 else ""
+    if not text.startswith(("https://", "http://")) or " " in text or not host or "?" in text or "#" in text:
+        raise SettingError(f"The public address is where participants reach the workbench, starting with https:// "
+                           f"(e.g. https://mentoring.example.org), not {text!r}.")
+    return text.rstrip("/")
+
+
+#: The application form's optional questions (the import's optional canonical fields a program may leave out).
+FORM_OPTIONAL = ("organisation", "languages", "timezone", "partner_sector", "partner_stage", "partner_interests")
+
+
+def _form_questions(value: Any) -> list[str]:
+    items = value if isinstance(value, list | tuple) else [v for v in str(value or "").replace(";", ",").split(",")]
+    chosen = [str(v).strip() for v in items if str(v).strip()]
+    unknown = [v for v in chosen if v not in FORM_OPTIONAL]
+    if unknown:
+        raise SettingError(f"The form's optional questions are among {', '.join(FORM_OPTIONAL)}; "
+                           f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not one of them.")
+    return [v for v in FORM_OPTIONAL if v in chosen]
+
+
 def _email(what: str, *, links: bool = False) -> Callable[[Any], str | None]:
     """One email address (``help@program.org`` or ``Program help <help@program.org>``), checked by the import's
     own checker (:func:`workbench.emails.parse_mailbox`); with ``links``, a web or mailto link too."""
@@ -337,6 +362,16 @@ _PROGRAM_SETTINGS = (
     Setting("unsubscribe_address", "Unsubscribe address",
             "The address (or web page) the program's messages offer for unsubscribing (List-Unsubscribe).",
             None, _email("unsubscribe address", links=True)),
+    Setting("base_url", "Public address of the participants' pages",
+            "The address participants reach the workbench at (https://…, behind the reverse proxy): the links in "
+            "confirmations, in every message (/me, /unsubscribe) and the List-Unsubscribe header start with it.",
+            None, _base_url),
+    Setting("privacy_notice", "Privacy notice",
+            "The text applicants consent to on the application form (/apply): who holds their data, why, for how "
+            "long, and how to ask for it or have it erased.", None, _text("privacy notice", longest=5000)),
+    Setting("form_questions", "The application form's optional questions",
+            "Which optional questions /apply asks, of: organisation, languages, timezone, partner_sector, "
+            "partner_stage, partner_interests (the others are always asked).", list(FORM_OPTIONAL), _form_questions),
     Setting("send_rate_per_minute", "Sending rate (messages a minute)",
             "How many messages a minute the outbox sends (0: no limit). Set here, it wins over the mail settings' "
             "rate; none uses WORKBENCH_SMTP_PER_MINUTE (or per_minute in the secrets' [smtp] table, else 30).",
