@@ -49,6 +49,7 @@ import pandas as pd
 from workbench import db
 from workbench.access import Action, NotAllowed, User, country_scope, require, scope_frame
 from workbench.errors import NotFound, WorkbenchError
+from workbench.messages import checkin_links as links
 from workbench.messages import introductions as intro
 from workbench.messages import templates as tpl
 from workbench.messages.smtp import (
@@ -212,8 +213,10 @@ def _spoken(group: pd.DataFrame) -> list[list[str]]:
     return [[x for x in str(langs).split("; ") if x] for langs in group["languages"]]
 
 
-def queue_topics(con: db.Connection, round_id: str, *, by: User, on: dt.date | None = None) -> Queued:
-    """Each topic of the round due on or before ``on`` (today), to every active partnership of the round."""
+def queue_topics(con: db.Connection, round_id: str, *, by: User, on: dt.date | None = None,
+                 checkin_link: links.CheckinLink | None = None) -> Queued:
+    """Each topic of the round due on or before ``on`` (today), to every active partnership of the round; with
+    ``checkin_link``, each message ends with every member's own check-in link for the topic's fortnight."""
     require(by, Action.SEND)
     label, _, _, _ = _round(con, round_id)
     day = on or dt.date.today()
@@ -237,22 +240,60 @@ def queue_topics(con: db.Connection, round_id: str, *, by: User, on: dt.date | N
         for topic_id, seq, title, body, send_on in due:
             subject, text = tpl.render_topic(choice.language, round_label=label, names=names, seq=seq,
                                              total=len(topics), title=title, body=body, send_on=send_on)
+            if checkin_link is not None:
+                text += links.topic_links(choice.language, [(tpl.safe_name(r["name"]),
+                                                             checkin_link(r["application_id"], pid, int(seq)))
+                                                            for r in recipients])
             drafts.append(Draft("topic", round_id, f"topic:{topic_id}:{pid}", choice.language, subject, text,
                                 recipients, sorted(set(group["country_iso3"])), partnership_id=pid,
                                 topic_id=int(topic_id), note=choice.note))
     return _store(con, drafts, Queued("topic", round_id), by=by)
 
 
-def queue_reminders(con: db.Connection, round_id: str, *, by: User) -> Queued:
+def _nudges(con: db.Connection, round_id: str, label: str, checkin_link: links.CheckinLink | None,
+            now: dt.datetime) -> list[Draft]:
+    """A second nudge to each member of an active partnership whose topic message was sent more than
+    ``reminder_after_days`` ago and who has not answered that fortnight's check-in: one a fortnight at most
+    (the dedupe key names the topic and the person)."""
+    days = int(tpl.program_setting(con, "reminder_after_days", 5))
+    rows = con.execute(
+        """WITH sent AS (
+               SELECT o.topic_id, o.partnership_id, o.language, unnest(o.recipients) AS r
+               FROM outbox AS o WHERE o.kind = 'topic' AND o.round_id = $round AND o.sent_at <= $before)
+           SELECT s.topic_id, t.seq, t.title, s.partnership_id, s.language, s.r.application_id, s.r.name, s.r.email,
+               a.country_iso3
+           FROM sent AS s JOIN topics AS t ON t.topic_id = s.topic_id
+           JOIN partnerships AS p ON p.partnership_id = s.partnership_id AND p.status = 'active'
+           JOIN applications AS a ON a.application_id = s.r.application_id
+           WHERE s.r.status = 'sent' AND NOT EXISTS (SELECT 1 FROM checkins AS c
+               WHERE c.application_id = s.r.application_id AND c.fortnight = t.seq)
+           ORDER BY t.seq, s.partnership_id, s.r.application_id""",
+        {"round": round_id, "before": now - dt.timedelta(days=days)}).fetchall()
+    drafts = []
+    for topic_id, seq, title, pid, language, app, name, email, country in rows:
+        link = checkin_link(int(app), int(pid), int(seq)) if checkin_link is not None else None
+        subject, text = links.nudge(language, round_label=label, name=tpl.safe_name(name), seq=int(seq),
+                                    title=title, link=link)
+        drafts.append(Draft("reminder", round_id, f"reminder:checkin:{topic_id}:{app}", language, subject, text,
+                            [_recipient(app, name, email)], [country], partnership_id=int(pid),
+                            topic_id=int(topic_id)))
+    return drafts
+
+
+def queue_reminders(con: db.Connection, round_id: str, *, by: User, checkin_link: links.CheckinLink | None = None,
+                    now: dt.datetime | None = None) -> Queued:
     """A reminder to each active partnership the health flags mark (``partnership_health``): one per
-    partnership for what its check-ins showed, so queuing again adds one only after new check-ins."""
+    partnership for what its check-ins showed, so queuing again adds one only after new check-ins; and a
+    second nudge to each participant who has not answered a fortnight's check-in ``reminder_after_days`` after
+    its topic was sent (:func:`_nudges`, with their own ``checkin_link``), at most once a fortnight."""
     require(by, Action.SEND)
     label, _, _, _ = _round(con, round_id)
+    nudges = _nudges(con, round_id, label, checkin_link, now or _now())
     flagged = con.execute(
         "SELECT partnership_id, fortnights_reported FROM partnership_health WHERE round_id = ? AND is_flagged "
         "AND partnership_status = 'active' ORDER BY partnership_id", [round_id]).fetchall()
     if not flagged:
-        return _store(con, [], Queued("reminder", round_id), by=by)
+        return _store(con, nudges, Queued("reminder", round_id), by=by)
     members = _members(con, round_id, ("active",))
     reported = dict(flagged)
     members = members[members["partnership_id"].isin(list(reported))]
@@ -265,19 +306,23 @@ def queue_reminders(con: db.Connection, round_id: str, *, by: User) -> Queued:
         recipients = [_recipient(*r) for r in group[["application_id", "name", "email"]].itertuples(index=False)]
         drafts.append(Draft("reminder", round_id, f"reminder:{pid}:{reported[pid]}", choice.language, subject, text,
                             recipients, sorted(set(group["country_iso3"])), partnership_id=pid, note=choice.note))
-    return _store(con, drafts, Queued("reminder", round_id), by=by)
+    return _store(con, drafts + nudges, Queued("reminder", round_id), by=by)
 
 
-def queue_survey(con: db.Connection, round_id: str, *, by: User, form_link: str | None = None) -> Queued:
+def queue_survey(con: db.Connection, round_id: str, *, by: User, form_link: str | None = None,
+                 survey_link: links.SurveyLink | None = None) -> Queued:
     """The end-of-round survey invitation, one message per participant of the round's published
-    partnerships, in their own language, with the program's form link (the setting ``survey_form_link``)."""
+    partnerships, in their own language, with the program's form link (the setting ``survey_form_link``) or,
+    with ``survey_link``, each participant's own link to the survey page."""
     require(by, Action.SEND)
     label, _, ends_on, _ = _round(con, round_id)
     link = (form_link or tpl.program_setting(con, "survey_form_link") or "").strip()
+    if survey_link is not None:
+        link = link or "-"
     if not link:
         raise OutboxError("The program has no survey form link: set it on the Settings page (`workbench settings "
                           "set survey_form_link https://…`), then queue the survey again.")
-    if not link.startswith(("https://", "http://")):
+    if survey_link is None and not link.startswith(("https://", "http://")):
         raise OutboxError(f"The survey form link {link!r} is not a web address (https://…); correct it in Settings.")
     members = _members(con, round_id, ("active", "completed", "ended"))
     if members.empty:
@@ -286,24 +331,27 @@ def queue_survey(con: db.Connection, round_id: str, *, by: User, form_link: str 
     drafts = []
     for r in members.itertuples():
         choice = tpl.choose_language([[x for x in str(r.languages).split("; ") if x]], languages)
+        own = survey_link(int(r.application_id)) if survey_link is not None else link
         subject, text = tpl.template(choice.language, "survey").render(
-            {"round": label, "name": r.name, "form_link": link, "ends_on": tpl.long_date(ends_on, choice.language)})
+            {"round": label, "name": r.name, "form_link": own, "ends_on": tpl.long_date(ends_on, choice.language)})
         drafts.append(Draft("survey", round_id, f"survey:{r.application_id}", choice.language, subject, text,
                             [_recipient(r.application_id, r.name, r.email)], [r.country_iso3],
                             partnership_id=int(r.partnership_id), note=choice.note))
     return _store(con, drafts, Queued("survey", round_id), by=by)
 
 
-def queue(con: db.Connection, kind: str, round_id: str, *, by: User, on: dt.date | None = None) -> Queued:
-    """``queue(con, "topic", "2017A", by=…)``: the queue function of ``kind``."""
+def queue(con: db.Connection, kind: str, round_id: str, *, by: User, on: dt.date | None = None,
+          checkin_link: links.CheckinLink | None = None, survey_link: links.SurveyLink | None = None) -> Queued:
+    """``queue(con, "topic", "2017A", by=…)``: the queue function of ``kind`` (with the participants' own
+    links when the serving process's pages make them: :mod:`workbench.participants.checkins`)."""
     if kind == "introduction":
         return queue_introductions(con, round_id, by=by)
     if kind == "topic":
-        return queue_topics(con, round_id, by=by, on=on)
+        return queue_topics(con, round_id, by=by, on=on, checkin_link=checkin_link)
     if kind == "reminder":
-        return queue_reminders(con, round_id, by=by)
+        return queue_reminders(con, round_id, by=by, checkin_link=checkin_link)
     if kind == "survey":
-        return queue_survey(con, round_id, by=by)
+        return queue_survey(con, round_id, by=by, survey_link=survey_link)
     raise OutboxError(f"There is no kind of message {kind!r}; the kinds are {', '.join(KINDS)}.")
 
 
