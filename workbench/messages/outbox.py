@@ -508,6 +508,8 @@ class Message:
         msg["Reply-To"] = self.reply_to or self.sender
         if self.list_unsubscribe:
             msg["List-Unsubscribe"] = self.list_unsubscribe
+            if self.list_unsubscribe.startswith("<https://") or self.list_unsubscribe.startswith("<http://"):
+                msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058: a POST unsubscribes
         msg.set_content(self.body)
         msg["Content-Language"] = tpl.LANGUAGE_CODES.get(self.language, "en")  # after: set_content clears Content-*
         return msg

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from workbench.participants import checkins, web
+from workbench.participants import checkins, pages, web
 from workbench.participants.web import Site
 
 
@@ -15,6 +15,7 @@ def routes(site: Site) -> list[BaseRoute]:
     """The participants' pages of one serving process."""
     return [
         *web.base_routes(site),
+        *pages.routes(site),
         *checkins.routes(site),
     ]
 

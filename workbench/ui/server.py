@@ -29,6 +29,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from workbench.config import PROJECT_ROOT
+from workbench.participants.mail import Sender
 from workbench.participants.routes import routes as participant_routes
 from workbench.participants.web import Site
 from workbench.ui.connection import server_connection
@@ -162,7 +163,9 @@ def create_app(*, routes: Sequence[BaseRoute] = (), middleware: Sequence[Middlew
     # What `streamlit run` does first: the script's folder on sys.path.
     if str(SCRIPT.parent) not in sys.path:
         sys.path.insert(0, str(SCRIPT.parent))
-    pages = participant_routes(Site(connect=server_connection))
+    # The participants' transactional mail goes out at once from this process (never behind a batch).
+    sender = Sender(server_connection).start()
+    pages = participant_routes(Site(connect=server_connection, on_mail=sender.wake))
     app = st.App(SCRIPT, routes=[*pages, *routes], middleware=[Middleware(SecurityHeaders), *middleware])
     # Read the configuration again now that st.App has named the script, so the project's
     # .streamlit/config.toml applies whatever the working directory (as with `streamlit run`), and take the

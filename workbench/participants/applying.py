@@ -1,0 +1,257 @@
+"""Applications sent on the form: windows, checking, storing unconfirmed, confirming through the import.
+
+- A round takes applications on the form while it has an **application window** (``application_windows``:
+  opens on, closes on, not closed): :func:`open_for_applications` (``workbench open-round R --closes DATE``)
+  and :func:`close_for_applications` (``workbench close-round R``). :func:`form_window` says which is open now,
+  or when the next opens.
+- :func:`check_answers` checks a form's answers with the import's own reader and parsers
+  (:mod:`workbench.intake`: the same rules, the same messages), field by field.
+- :func:`submit` stores a form application **unconfirmed** (``form_applications``), to expire after
+  :data:`CONFIRM_DAYS` unless confirmed; a second form for the same address in the round replaces the first.
+- :func:`confirm` imports it through :func:`workbench.applications.import_applications`, the path of every
+  import (people known by their address, the cap, the audit), so only a confirmed application counts and
+  takes its place under the cap.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from workbench import db
+from workbench.access import Action, User, require, system_user
+from workbench.applications import import_applications, open_round
+from workbench.applications.store import round_row
+from workbench.errors import WorkbenchError
+from workbench.intake import match_headers, normalise_email, read_table, validate
+from workbench.matching.rules import organisation_key
+from workbench.program.vocabularies import vocabularies
+
+#: Days an applicant has to follow the confirmation link.
+CONFIRM_DAYS = 7
+#: The form's fields, the import's canonical names, in the form's order.
+FIELDS = ("name", "email", "country", "organisation", "sector", "career_stage", "interests", "languages",
+          "timezone", "partner_sector", "partner_stage", "partner_interests")
+LIST_FIELDS = ("interests", "languages", "partner_interests")
+#: Who acts when the form writes (the audit log names it).
+FORM_USER = system_user("application form")
+SOURCE = "application form"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class Window:
+    round_id: str
+    opens_on: dt.date
+    closes_on: dt.date
+
+
+def form_window(con: db.Connection, *, today: dt.date | None = None) -> tuple[Window | None, Window | None]:
+    """``(open now, next to open)``: the round taking applications on the form today, and the next window."""
+    today = today or dt.date.today()
+    rows = con.execute("SELECT round_id, opens_on, closes_on FROM application_windows WHERE closed_at IS NULL "
+                       "AND closes_on >= ? ORDER BY opens_on", [today]).fetchall()
+    windows = [Window(*r) for r in rows]
+    current = next((w for w in windows if w.opens_on <= today), None)
+    upcoming = next((w for w in windows if w.opens_on > today), None)
+    return current, upcoming
+
+
+def open_for_applications(con: db.Connection, round_id: str, *, by: User, closes_on: dt.date | None = None,
+                          opens_on: dt.date | None = None, cap: float | None = None) -> str:
+    """Open ``round_id`` for applications on the form (creating the round when it is new) until ``closes_on``
+    (four weeks from ``opens_on`` by default). Returns what was done, in words."""
+    require(by, Action.IMPORT)
+    opens_on = opens_on or dt.date.today()
+    closes_on = closes_on or opens_on + dt.timedelta(days=28)
+    if closes_on < opens_on:
+        raise WorkbenchError(f"The closing date {closes_on} is before the opening date {opens_on}: give a closing "
+                             "date on or after the day applications open.")
+    said = []
+    if round_row(con, round_id) is None:
+        said.append(open_round(con, round_id, by=by, opens_on=opens_on, cap=cap).summary())
+    elif round_row(con, round_id)["status"] not in ("open", "matching"):  # type: ignore[index]
+        raise WorkbenchError(f"Round {round_id} is {round_row(con, round_id)['status']}: only an open round "  # type: ignore[index]
+                             "takes applications. Open a new round instead.")
+    with db.transaction(con):
+        con.execute("INSERT OR REPLACE INTO application_windows VALUES (?, ?, ?, NULL, ?)",
+                    [round_id, opens_on, closes_on, by.actor])
+        db.audit(con, actor=by.actor, action="open for applications", entity="rounds", entity_id=round_id,
+                 after={"opens_on": opens_on, "closes_on": closes_on})
+    said.append(f"Round {round_id} takes applications on the form (/apply) from {opens_on:%d %B %Y} to "
+                f"{closes_on:%d %B %Y}.")
+    return " ".join(said)
+
+
+def close_for_applications(con: db.Connection, round_id: str, *, by: User) -> str:
+    """Stop ``round_id`` taking applications on the form (the Import page can still fill it)."""
+    require(by, Action.IMPORT)
+    with db.transaction(con):
+        found = con.execute("UPDATE application_windows SET closed_at = ? WHERE round_id = ? AND closed_at IS NULL "
+                            "RETURNING round_id", [_now(), round_id]).fetchall()
+        if not found:
+            raise WorkbenchError(f"Round {round_id} is not open for applications on the form; nothing to close. "
+                                 "`workbench open-round ROUND --closes DATE` opens one.")
+        db.audit(con, actor=by.actor, action="close for applications", entity="rounds", entity_id=round_id)
+    return f"Round {round_id} no longer takes applications on the form."
+
+
+def _csv(answers: dict[str, Any], submitted_at: dt.datetime) -> bytes:
+    row = {"submitted_at": submitted_at.strftime("%Y-%m-%d %H:%M:%S")}
+    for name in FIELDS:
+        value = answers.get(name, "")
+        row[name] = "; ".join(value) if isinstance(value, list) else str(value or "")
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(row))
+    writer.writeheader()
+    writer.writerow(row)
+    return out.getvalue().encode("utf-8")
+
+
+def check_answers(con: db.Connection, answers: dict[str, Any]) -> dict[str, str]:
+    """The problems of a form's answers, field -> the import's words (reason and fix); empty when it is fine."""
+    problems: dict[str, str] = {}
+    table = read_table(_csv(answers, _now()), "form.csv")
+    mapping = match_headers(table.columns, None, filename="form.csv").require()
+    report = validate(table, mapping, filename="form.csv", vocabularies=vocabularies(con))
+    for rejection in report.rejections:
+        field = rejection.column if rejection.column in FIELDS else "name"
+        problems.setdefault(field, f"{rejection.reason} {rejection.fix}".strip())
+    for suggestion in report.suggestions:
+        problems.setdefault("country", f"{suggestion.value!r} is not a country we know: choose one from the list.")
+    return problems
+
+
+#: The columns of ``applications`` an applicant's change may set (the import's parsed values).
+CHANGEABLE = ("name", "country_iso3", "sector", "career_stage", "interests", "languages", "timezone",
+              "utc_offset_minutes", "partner_sector", "partner_stage", "partner_interests", "organisation")
+
+
+def parsed(con: db.Connection, answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers as the import stores them (its parsers: country code, vocabulary values, lists, time zone)."""
+    table = read_table(_csv(answers, _now()), "form.csv")
+    mapping = match_headers(table.columns, None, filename="form.csv").require()
+    report = validate(table, mapping, filename="form.csv", vocabularies=vocabularies(con))
+    if report.rejections or not len(report.rows):
+        raise WorkbenchError("The answers do not pass the form's checks; correct them and save again.")
+    row = report.rows.iloc[0]
+    out = {c: row[c] for c in CHANGEABLE if c in report.rows.columns}
+    out = {k: (list(v) if hasattr(v, "__len__") and not isinstance(v, str) else (None if v != v else v))
+           for k, v in out.items()}
+    if "organisation" in out:
+        out["organisation_key"] = organisation_key(out["organisation"]) if out["organisation"] else None
+    return out
+
+
+def submit(con: db.Connection, round_id: str, answers: dict[str, Any], *, language: str,
+           earlier_email: str | None = None) -> tuple[int, str]:
+    """Store a checked form unconfirmed; ``(form_application_id, "new" | "replaced" | "already")``.
+
+    "already": the address already has a confirmed application in the round (nothing stored)."""
+    email = normalise_email(str(answers["email"]))
+    now = _now()
+    with db.transaction(con):
+        rows = con.execute("SELECT form_application_id, status FROM form_applications WHERE round_id = ? AND "
+                           "email = ? AND status IN ('unconfirmed', 'confirmed') ORDER BY form_application_id",
+                           [round_id, email]).fetchall()
+        confirmed = [r[0] for r in rows if r[1] == "confirmed"]
+        if confirmed:
+            return int(confirmed[0]), "already"
+        payload = json.dumps({k: answers.get(k) for k in FIELDS}, ensure_ascii=False)
+        earlier = normalise_email(earlier_email) if earlier_email else None
+        if rows:
+            form_id = int(rows[0][0])
+            con.execute("UPDATE form_applications SET answers = ?, name = ?, language = ?, earlier_email = ?, "
+                        "submitted_at = ?, expires_at = ?, version = version + 1 WHERE form_application_id = ?",
+                        [payload, str(answers["name"]), language, earlier, now,
+                         now + dt.timedelta(days=CONFIRM_DAYS), form_id])
+            return form_id, "replaced"
+        (form_id,) = db.next_ids(con, "form_applications")
+        con.execute("INSERT INTO form_applications (form_application_id, round_id, email, name, answers, language, "
+                    "earlier_email, status, submitted_at, expires_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, 'unconfirmed', ?, ?)",
+                    [form_id, round_id, email, str(answers["name"]), payload, language, earlier, now,
+                     now + dt.timedelta(days=CONFIRM_DAYS)])
+    return form_id, "new"
+
+
+@dataclass(frozen=True)
+class FormApplication:
+    form_application_id: int
+    round_id: str
+    email: str
+    name: str
+    answers: dict[str, Any]
+    language: str
+    status: str
+    submitted_at: dt.datetime
+    expires_at: dt.datetime
+    application_id: int | None
+    person_id: int | None
+    earlier_email: str | None
+
+
+def load(con: db.Connection, form_application_id: int) -> FormApplication | None:
+    row = con.execute("SELECT form_application_id, round_id, email, name, answers, language, status, submitted_at, "
+                      "expires_at, application_id, person_id, earlier_email FROM form_applications "
+                      "WHERE form_application_id = ?", [form_application_id]).fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    values[4] = json.loads(values[4])
+    return FormApplication(*values)
+
+
+def expire(con: db.Connection, *, now: dt.datetime | None = None) -> int:
+    """Mark unconfirmed form applications past their expiry ``expired``; returns how many."""
+    with db.transaction(con):
+        rows = con.execute("UPDATE form_applications SET status = 'expired', version = version + 1 "
+                           "WHERE status = 'unconfirmed' AND expires_at < ? RETURNING 1", [now or _now()]).fetchall()
+    return len(rows)
+
+
+def confirm(con: db.Connection, form_application_id: int) -> FormApplication:
+    """Confirm an unconfirmed form application: import it into its round (the import's path: the person known
+    by address, the cap). Confirming twice changes nothing. :class:`WorkbenchError` when it expired."""
+    found = load(con, form_application_id)
+    if found is None:
+        raise WorkbenchError("There is no such application: it may have been erased.")
+    if found.status == "confirmed":
+        return found
+    if found.status != "unconfirmed" or found.expires_at < _now():
+        raise WorkbenchError("This application was not confirmed in time (or was withdrawn): send the form again.")
+    report = import_applications(con, _csv(found.answers, found.submitted_at), SOURCE, found.round_id, by=FORM_USER)
+    application_id = report.application_ids[0] if report.application_ids else None
+    if application_id is None:  # the address already had an application in the round (imported by a coordinator)
+        row = con.execute("SELECT application_id FROM applications WHERE round_id = ? AND lower(trim(email)) = ?",
+                          [found.round_id, found.email]).fetchone()
+        application_id = int(row[0]) if row else None
+    if application_id is None:
+        reasons = "; ".join(r.reason for r in report.rejected) or "the import took nothing"
+        raise WorkbenchError(f"The application could not be added to round {found.round_id}: {reasons}.")
+    (person_id,) = con.execute("SELECT person_id FROM applications WHERE application_id = ?",
+                               [application_id]).fetchone()  # type: ignore[misc]
+    with db.transaction(con):
+        con.execute("UPDATE form_applications SET status = 'confirmed', confirmed_at = ?, application_id = ?, "
+                    "person_id = ?, version = version + 1 WHERE form_application_id = ?",
+                    [_now(), application_id, person_id, form_application_id])
+    return load(con, form_application_id)  # type: ignore[return-value]
+
+
+def arriving(con: db.Connection, round_id: str | None = None) -> dict[str, int]:
+    """Form applications by status (unconfirmed, confirmed, withdrawn, expired), for the Overview."""
+    where, params = ("WHERE round_id = ?", [round_id]) if round_id else ("", [])
+    counts = dict(con.execute(f"SELECT status, count(*) FROM form_applications {where} GROUP BY status",
+                              params).fetchall())
+    return {s: int(counts.get(s, 0)) for s in ("unconfirmed", "confirmed", "withdrawn", "expired")}
+
+
+__all__ = ["CONFIRM_DAYS", "FIELDS", "FORM_USER", "FormApplication", "Window", "arriving", "check_answers",
+           "close_for_applications", "confirm", "expire", "form_window", "load", "open_for_applications", "submit"]
