@@ -16,7 +16,8 @@ from workbench import db
 from workbench.matching.rules import organisation_key
 
 __all__ = [
-    "BLOCKING", "FIELDS", "NAME_FIELDS", "applicant_features", "as_arrow", "known_people", "name_key", "name_short",
+    "BLOCKING", "FIELDS", "NAME_FIELDS", "NEUTRAL_COUNTRY", "NEUTRAL_NAME", "applicant_features", "as_arrow",
+    "known_people", "name_key", "name_short",
     "settings_dict",
 ]
 
@@ -26,6 +27,10 @@ FIELDS: dict[str, str] = {
     "country": "country", "sector": "sector", "career stage": "career_stage", "interests": "interests",
     "languages": "languages", "time zone": "time_zone",
 }
+#: Levels that only repeat what another field said (the address written from the same name, the zone of the same
+#: country): their weight is fixed at 0 after training, so correlated evidence is not counted twice.
+NEUTRAL_NAME = "the same, written from the same name"
+NEUTRAL_COUNTRY = "the same zone, in the same country"
 #: The fields a namesake shares with anyone of that name: agreeing on these alone never links automatically.
 NAME_FIELDS = ("name", "email")
 
@@ -162,6 +167,7 @@ def _comparisons() -> list[dict[str, Any]]:
         {"output_column_name": "email_local", "comparison_description": "the address before the '@'",
          "comparison_levels": [
              _null("email_local"),
+             _level("email_local_l = email_local_r AND name_key_l = name_key_r", NEUTRAL_NAME),
              _level("email_local_l = email_local_r", "the same", tf="email_local"),
              _level("damerau_levenshtein(email_local_l, email_local_r) <= 2", "a slip apart"),
              _level("jaro_winkler_similarity(email_local_l, email_local_r) >= 0.88", "similar"),
@@ -178,7 +184,7 @@ def _comparisons() -> list[dict[str, Any]]:
              _level("jaro_winkler_similarity(org_key_l, org_key_r) >= 0.9", "similar"),
              _else()]},
         {"output_column_name": "country", "comparison_description": "the country",
-         "comparison_levels": [_null("country"), _level("country_l = country_r", "the same", tf="country"),
+         "comparison_levels": [_null("country"), _level("country_l = country_r", "the same"),
                                _else()]},
         {"output_column_name": "sector", "comparison_description": "the sector",
          "comparison_levels": [_null("sector"), _level("sector_l = sector_r", "the same"), _else()]},
@@ -200,6 +206,7 @@ def _comparisons() -> list[dict[str, Any]]:
         {"output_column_name": "time_zone", "comparison_description": "the time zone",
          "comparison_levels": [
              _null("timezone"),
+             _level("timezone_l = timezone_r AND country_l = country_r", NEUTRAL_COUNTRY),
              _level("timezone_l = timezone_r", "the same zone"),
              _level("abs(utc_offset_l - utc_offset_r) <= 120", "within two hours"),
              _else()]},

@@ -29,7 +29,7 @@ import pandas as pd
 
 from workbench import db
 from workbench.people import training
-from workbench.people.comparisons import BLOCKING, FIELDS, NAME_FIELDS, applicant_features, as_arrow, known_people
+from workbench.people.comparisons import BLOCKING, FIELDS, applicant_features, as_arrow, known_people
 from workbench.people.model import Candidate, Linked, LinkResult, Review
 
 __all__ = ["decide", "link_applications"]
@@ -38,11 +38,16 @@ __all__ = ["decide", "link_applications"]
 # --- deciding ----------------------------------------------------------------------------------------
 
 
+#: Fields a namesake in the same country does not share by being one: a link needs their weight together
+#: to reach :data:`DISTINCT_WEIGHT` (a Bayes factor of 8), whatever the name, address and place say.
+DISTINCT_FIELDS = ("email domain", "organisation", "sector", "career stage", "interests")
+DISTINCT_WEIGHT = 3.0
+
+
 def _is_name_alone(weights: Mapping[str, float]) -> bool:
-    """True when only the name (and the address written from it) speaks for the pair: the rest of the
-    application is no more likely for the same person than for a stranger."""
-    rest = sum(w for field, w in weights.items() if field not in NAME_FIELDS)
-    return rest <= 0.0
+    """True when only the name, the address written from it and the place speak for the pair: what a namesake
+    in the same country shares with anyone of that name. The rest of the application must speak for it too."""
+    return sum(weights.get(field, 0.0) for field in DISTINCT_FIELDS) < DISTINCT_WEIGHT
 
 
 def decide(row: int, email: str, candidates: Sequence[Candidate], *, high: float, low: float
@@ -92,11 +97,11 @@ def link_applications(con: db.Connection, applications: pd.DataFrame, *, model: 
         model, result.model_id = training.stored_model(con)
     rest = frame.iloc[rest_index]
     pairs = _predict(model, rest, known) if len(rest) and len(known) else pd.DataFrame()
-    by_row = _candidates(pairs, known)
-    for i in rest_index:
+    by_position = _candidates(pairs, known)  # keyed by the position in ``rest``
+    for position, i in enumerate(rest_index):
         record = frame.iloc[i]
         row = int(record["source_row"])
-        found = decide(row, str(record["email"]), by_row.get(i, []), high=high, low=low)
+        found = decide(row, str(record["email"]), by_position.get(position, []), high=high, low=low)
         if found is None:
             result.new_people += 1
         elif isinstance(found, Linked):
@@ -149,7 +154,7 @@ def _candidates(pairs: pd.DataFrame, known: pd.DataFrame) -> dict[int, list[Cand
     out: dict[int, list[Candidate]] = {}
     if pairs.empty:
         return out
-    people = known.set_index("person_id")[["name", "email", "country_iso3"]]
+    people = known.set_index("person_id")[["name", "email", "country_iso3", "round_id"]]
     for record in pairs.sort_values(["uid_r", "match_probability"], ascending=[True, False]).to_dict("records"):
         weights: dict[str, float] = {}
         agree: list[str] = []
@@ -165,6 +170,6 @@ def _candidates(pairs: pd.DataFrame, known: pd.DataFrame) -> dict[int, list[Cand
         known_row = people.loc[person]
         candidate = Candidate(person, str(known_row["name"]), str(known_row["country_iso3"]),
                               float(record["match_probability"]), agree, differ, weights,
-                              email=str(known_row["email"]))
+                              email=str(known_row["email"]), last_round=str(known_row["round_id"]))
         out.setdefault(int(record["uid_r"]), []).append(candidate)
     return out

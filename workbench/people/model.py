@@ -29,6 +29,7 @@ class Candidate:
     differ: list[str] = field(default_factory=list)
     weights: dict[str, float] = field(default_factory=dict)
     email: str = ""
+    last_round: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {"person_id": self.person_id, "name": self.name, "country": self.country,

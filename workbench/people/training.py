@@ -20,17 +20,17 @@ import pandas as pd
 
 from workbench import db
 from workbench.access import User
-from workbench.people.comparisons import applicant_features, as_arrow, settings_dict
+from workbench.people.comparisons import NEUTRAL_COUNTRY, NEUTRAL_NAME, applicant_features, as_arrow, settings_dict
 from workbench.program.settings import get_setting, set_setting, setting_version
 
-__all__ = ["EMAIL_M", "M_FLOOR", "Trained", "people_by_address", "save_model", "stored_model", "thresholds",
-           "train", "train_and_store"]
+__all__ = ["EMAIL_M", "M_FLOOR", "Trained", "ensure_model", "people_by_address", "save_model", "stored_model",
+           "thresholds", "train", "train_and_store"]
 
 #: m-probabilities of the address fields (levels after the null level, in order), which labels made from
 #: equal addresses cannot estimate: a returner keeps the part before the '@' about half the time (a new
 #: employer writes the same first.last), slips it now and then, keeps the domain less often.
 EMAIL_M: dict[str, list[float]] = {
-    "email_local": [0.45, 0.08, 0.07, 0.40],
+    "email_local": [0.45, 0.08, 0.07, 0.40],  # the same (written from another name), a slip, similar, different
     "email_domain": [0.35, 0.65],
 }
 #: m- and u-probabilities of a field the program's rounds never filled in (the organisation, before forms asked it).
@@ -123,7 +123,9 @@ def train(con: db.Connection, *, seed: int = 18) -> Trained:
 def _with_priors(model: dict[str, Any]) -> dict[str, Any]:
     """The address fields' fixed m-probabilities, and the floor under every other level's."""
     for comparison in model["comparisons"]:
-        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        neutral = [lv for lv in comparison["comparison_levels"]
+                   if lv.get("label_for_charts") in (NEUTRAL_NAME, NEUTRAL_COUNTRY)]
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level") and lv not in neutral]
         fixed = EMAIL_M.get(comparison["output_column_name"])
         if fixed is None and all(lv.get("u_probability") is None for lv in levels):
             fixed = UNSEEN_M.get(comparison["output_column_name"])
@@ -142,6 +144,12 @@ def _with_priors(model: dict[str, Any]) -> dict[str, Any]:
             u = level.get("u_probability")
             if u is None or float(u) <= 0:
                 level["u_probability"] = 1e-6
+    for comparison in model["comparisons"]:  # after every other level: the fixed ones above skip `continue`
+        for level in comparison["comparison_levels"]:
+            if level.get("label_for_charts") in (NEUTRAL_NAME, NEUTRAL_COUNTRY):
+                u = float(level.get("u_probability") or 1e-6)
+                level["u_probability"] = u
+                level["m_probability"] = u  # a Bayes factor of 1: weight 0
     return model
 
 
@@ -158,6 +166,12 @@ def save_model(con: db.Connection, model: Mapping[str, Any], *, by: User) -> int
     """Store ``model`` as the program's (the setting ``link_model``, audited); returns its version."""
     set_setting(con, "link_model", dict(model), by=by)
     return setting_version(con, "link_model")
+
+
+def ensure_model(con: db.Connection, *, by: User) -> None:
+    """Train and store the program's model if none is stored yet (a writing import, before it links)."""
+    if not get_setting(con, "link_model"):
+        train_and_store(con, by=by)
 
 
 def train_and_store(con: db.Connection, *, by: User) -> Trained:

@@ -455,7 +455,7 @@ SETTINGS: dict[str, Setting] = {
                 _link_threshold("high")),
         Setting("link_low", "Offer a known person for review from",
                 "Below this match probability an application is a new person; between this and the high "
-                "threshold it goes to the import's review list.", 0.2, _link_threshold("low")),
+                "threshold it goes to the import's review list.", 0.05, _link_threshold("low")),
         Setting("retention_years", "Retention of personal data (years)",
                 "Personal data of people whose rounds all closed more than this many years ago is erased by "
                 "`workbench retention apply` (or the Personal data page). None keeps it.",
