@@ -169,7 +169,7 @@ def test_hard_rules_hold_with_neighbourhood_search() -> None:
 def test_summary_has_the_keys_the_cli_prints() -> None:
     result = match(make_pool(30, seed=8), time_limit=2)
     assert set(result.summary()) == {"people", "matched", "pairs", "trios", "unmatched", "objective", "bound",
-                                     "gap", "seconds", "status"}
+                                     "gap", "seconds", "status", "proof", "bound_method"}
     data = result.to_dict()
     assert data["pairs"] == [list(p) for p in result.pairs] and data["unmatched"] == result.unmatched
 
@@ -396,7 +396,7 @@ def test_bad_parameters() -> None:
 
 def test_time_limit_too_short_falls_back_to_the_heuristic(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cpsat_module, "solve_edges", lambda *a, **k: (None, "UNKNOWN"))
-    apps = make_pool(40, seed=2)
+    apps = make_pool(80, seed=2)  # a pool whose first matching does not reach the bound (40 people's does)
     result = match(apps, odd_policy="waitlist", time_limit=0.001)
     assert result.status == "greedy-fallback" and result.is_fallback
     assert any("time limit" in note for note in result.notes)

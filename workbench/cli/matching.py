@@ -1,4 +1,4 @@
-"""``workbench match``, ``workbench candidates`` and ``workbench publish``, as :func:`command_line_user`."""
+"""``workbench match``, ``tradeoffs``, ``candidates`` and ``publish``, as :func:`command_line_user`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from workbench.access import command_line_user
 from workbench.cli._common import Commands, changing, reading
 from workbench.exports import write_frame_csv
 from workbench.matching.model import Weights
+from workbench.matching.tradeoffs import WISH_WEIGHTS, frontier, with_wish_weight
 
 
 def _seconds(text: str) -> float:
@@ -24,13 +25,25 @@ def _seconds(text: str) -> float:
 
 
 def register(commands: Commands) -> None:
-    """Add ``match``, ``candidates`` and ``publish``."""
+    """Add ``match``, ``tradeoffs``, ``candidates`` and ``publish``."""
     p = commands.add("match", _cmd_match, "Match a round's accepted applicants and store a proposed run.",
                      takes_db=True)
     p.add_argument("--round", required=True, help="the round, e.g. 2017A")
     p.add_argument("--time-limit", type=_seconds, default=20.0, help="solver seconds (default 20)")
     p.add_argument("--odd", choices=["trio", "waitlist"], default="trio",
                    help="with an odd number of people: make one trio (default) or leave one person waitlisted")
+    p.add_argument("--wish-weight", type=float, default=None,
+                   help="points per partner wish met (sector, stage, interests alike; default 3): a trade-offs point")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = commands.add("tradeoffs", _cmd_tradeoffs,
+                     "Shared interests against partner wishes met: the matching at each weight of a wish met.",
+                     takes_db=True)
+    p.add_argument("--round", required=True, help="the round, e.g. 2017A")
+    p.add_argument("--weights", type=float, nargs="+", default=list(WISH_WEIGHTS),
+                   help="points per wish met to try (default: 0 1 3 5 8 12 20 30)")
+    p.add_argument("--time-limit", type=_seconds, default=5.0, help="solver seconds per point (default 5)")
+    p.add_argument("--odd", choices=["trio", "waitlist"], default="trio")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = commands.add("candidates", _cmd_candidates, "Write every feasible pair of a round with its score (CSV).",
@@ -46,7 +59,8 @@ def register(commands: Commands) -> None:
 
 
 def _cmd_match(args: argparse.Namespace) -> int:
-    run_settings = matchstore.RunSettings(weights=Weights(), time_limit=args.time_limit, odd_policy=args.odd)
+    weights = Weights() if args.wish_weight is None else with_wish_weight(Weights(), args.wish_weight)
+    run_settings = matchstore.RunSettings(weights=weights, time_limit=args.time_limit, odd_policy=args.odd)
     with changing(args) as con:
         run_id, result = matchstore.run_matching(con, args.round, run_settings, by=command_line_user())
         number = matchstore.run_numbers(con, args.round)[run_id]
@@ -63,9 +77,31 @@ def _cmd_match(args: argparse.Namespace) -> int:
         print(f"  {key:<10}{s[key]}")
     print(f"  {'gap':<10}{s['gap']:.4%}")
     print(f"  {'seconds':<10}{s['seconds']}")
-    print(f"  {'status':<10}{s['status']}")
+    print(f"  {'status':<10}{s['status']}" + (f" (proved: {s['proof']})" if s["proof"] else ""))
     for a, reason in sorted(result.reasons.items())[:10]:
         print(f"  unmatched {a}: {reason.reason} — {reason.change}")
+    return 0
+
+
+def _cmd_tradeoffs(args: argparse.Namespace) -> int:
+    user = command_line_user()
+    with reading(args) as con:
+        pool = matchstore.load_pool(con, args.round, by=user)
+    points = frontier(pool.applicants, pool.rules, by=user, wish_weights=args.weights, odd_policy=args.odd,
+                      time_limit=args.time_limit)
+    if args.json:
+        print(json.dumps({"round": args.round, "points": [p.as_dict() for p in points]}, indent=2))
+        return 0
+    print(f"Trade-offs of {args.round} ({len(pool.applicants):,} people): points per wish met against what the "
+          "matching gives")
+    print(f"  {'wish pts':>8}  {'sharing':>8}  {'wishes met':>15}  {'overlap h':>9}  {'objective':>11}  "
+          f"{'status':<9}  note")
+    for p in points:
+        note = "" if p.is_new else f"nothing new: the partnerships of {p.same_as:g} points"
+        status = p.status if p.status == "optimal" else f"gap {p.gap:.3%}"
+        print(f"  {p.wish_weight:>8g}  {p.share_sharing_interest:>8.1%}  {p.wishes_met:>6,} of {p.wishes:>5,}  "
+              f"{p.mean_overlap_hours:>9.2f}  {p.objective:>11,.2f}  {status:<9}  {note}")
+    print(f"Run a point as a proposal: workbench match --round {args.round} --wish-weight W")
     return 0
 
 

@@ -106,14 +106,16 @@ def solve_whole(graph: CandidateGraph, mate: np.ndarray, *, time_limit: float, w
 
 def neighbourhood_search(graph: CandidateGraph, mate: np.ndarray, people: np.ndarray, *, deadline: float,
                          workers: int, seeds_first: np.ndarray | None = None, size: int = 150,
-                         patience: float = 3.0, seed: int = 0) -> tuple[np.ndarray, SolveStats]:
+                         patience: float = 3.0, seed: int = 0, target_cp: int | None = None
+                         ) -> tuple[np.ndarray, SolveStats]:
     """Improve ``mate`` by re-solving balls of the candidate graph exactly with CP-SAT.
 
     A ball grows from a seed person through candidate edges and always holds whole pairs, so every
     sub-solution fits the rest. Seeds come first from ``seeds_first`` (e.g. people the warm start left
     unmatched), then from shuffled sweeps of everyone. ``workers`` disjoint balls are solved at once
     (one CP-SAT worker each, threads: CP-SAT releases the GIL). The search stops at the deadline or
-    after ``patience`` sweeps' worth of balls without any improvement.
+    after ``patience`` sweeps' worth of balls without any improvement, or when the total score reaches
+    ``target_cp`` (an upper bound: nothing better exists).
     """
     stats = SolveStats(status="LNS")
     rng = np.random.default_rng(seed)
@@ -125,6 +127,8 @@ def neighbourhood_search(graph: CandidateGraph, mate: np.ndarray, people: np.nda
     splits = np.searchsorted(ends[order], np.arange(n + 1))
     adj_edges = [edge_ids[order[splits[x]:splits[x + 1]]] for x in range(n)]
     queue = list(seeds_first.tolist())[::-1] if seeds_first is not None else []
+    total = int(graph.q[mate[graph.u] == graph.v].sum())
+    reached = target_cp is not None and total >= target_cp
     stale, limit = 0, max(30, int(patience * len(people) / max(1, size // 2)))
     busy = np.zeros(n, dtype=bool)  # in a ball being solved
     in_ball = np.zeros(n, dtype=bool)
@@ -163,7 +167,8 @@ def neighbourhood_search(graph: CandidateGraph, mate: np.ndarray, people: np.nda
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         running: set[Future[tuple[np.ndarray, np.ndarray | None]]] = set()
         while True:
-            while (len(running) < max(1, workers) and time.monotonic() < deadline and stale < limit):
+            while (len(running) < max(1, workers) and time.monotonic() < deadline and stale < limit
+                   and not reached):
                 if not queue:
                     queue = rng.permutation(people).tolist()
                 start = int(queue.pop())
@@ -194,6 +199,8 @@ def neighbourhood_search(graph: CandidateGraph, mate: np.ndarray, people: np.nda
                     mate[lu[chosen]] = lv[chosen]
                     mate[lv[chosen]] = lu[chosen]
                     stats.improved += 1
+                    total += int(lq[chosen].sum()) - int(lq[hint].sum())
+                    reached = target_cp is not None and total >= target_cp
                     stale = 0
                 else:
                     stale += 1

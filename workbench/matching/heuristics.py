@@ -172,7 +172,7 @@ def lp_with_cuts(lp: MatchingLP, *, max_rounds: int = 12, deadline: float | None
             inside[members] = True
             edges = np.flatnonzero(inside[u] & inside[v])
             if x[edges].sum() > (len(members) - 1) / 2 + 1e-6:
-                lp.add_cut(edges, (len(members) - 1) / 2)
+                lp.add_cut(edges, (len(members) - 1) / 2, members)
                 cuts += 1
         if not cuts:
             break

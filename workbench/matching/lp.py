@@ -30,6 +30,10 @@ class MatchingLP:
         self._v: list[int] = []
         self._q: list[int] = []
         self.cuts = 0
+        self.cut_rows: list[pywraplp.Constraint] = []
+        self.cut_members: list[np.ndarray] = []  #: each cut's odd set of people (pool indices)
+        self.cut_duals = np.zeros(0)  #: z >= 0 per cut, from the last solve
+        self._cuts_of: dict[int, list[int]] = {}  #: person -> the cuts whose set holds them
 
     @property
     def u(self) -> np.ndarray:
@@ -57,6 +61,9 @@ class MatchingLP:
             self.rows[a].SetCoefficient(x, 1.0)
             self.rows[b].SetCoefficient(x, 1.0)
             self.objective.SetCoefficient(x, float(w))
+            if self._cuts_of:
+                for c in set(self._cuts_of.get(a, ())) & set(self._cuts_of.get(b, ())):
+                    self.cut_rows[c].SetCoefficient(x, 1.0)
             self.vars.append(x)
             self._u.append(a)
             self._v.append(b)
@@ -64,12 +71,22 @@ class MatchingLP:
             added += 1
         return added
 
-    def add_cut(self, edges: np.ndarray, rhs: float) -> None:
-        """``sum of x over the given edge positions <= rhs`` (an odd-set cut)."""
+    def add_cut(self, edges: np.ndarray, rhs: float, members: np.ndarray | None = None) -> None:
+        """``sum of x over the given edge positions <= rhs`` (an odd-set cut).
+
+        ``members``: the odd set S (pool indices), with ``rhs == (|S| - 1) / 2`` and ``edges`` every LP edge
+        inside S. Columns priced in later must join the cuts of the sets holding both their ends
+        (``add_edges`` does it), so the cut stays the odd-set inequality of S.
+        """
         row = self.solver.Constraint(-self.solver.infinity(), rhs)
         for e in edges.tolist():
             row.SetCoefficient(self.vars[e], 1.0)
         self.cuts += 1
+        self.cut_rows.append(row)
+        self.cut_members.append(np.asarray(members if members is not None else np.zeros(0), dtype=np.int64))
+        if members is not None:
+            for a in np.asarray(members).tolist():
+                self._cuts_of.setdefault(a, []).append(len(self.cut_rows) - 1)
 
     def solve(self, time_limit: float | None = None) -> tuple[float, np.ndarray, np.ndarray] | None:
         """(value, x per edge, duals y >= 0 per person), or None if GLOP did not reach an optimum."""
@@ -81,4 +98,5 @@ class MatchingLP:
             return None
         x = np.array([var.solution_value() for var in self.vars])
         y = np.maximum(np.array([row.dual_value() for row in self.rows]), 0.0)
+        self.cut_duals = np.maximum(np.array([row.dual_value() for row in self.cut_rows]), 0.0)
         return float(self.objective.Value()), x, y

@@ -206,9 +206,10 @@ class MatchResult:
     ``people`` counts every applicant given (excluded ones too), ``matched`` those in a pair or trio.
     ``objective`` is the total score (locked partnerships included); ``bound`` an upper bound on the
     total score of any partnership set obeying the hard rules and the locks, over all feasible pairs;
-    ``gap`` = (bound - objective) / bound. ``status``: "optimal" (proved best over all feasible pairs:
-    the whole round fitted one exact CP-SAT model, or the objective reached the bound; the gap can stay
-    above 0 because the bound is a relaxation), "feasible" (a good solution, not proved best),
+    ``gap`` = (bound - objective) / bound. ``status``: "optimal" (proved best over all feasible pairs, said
+    how in ``proof``: the objective reached the bound of the LP with odd-set cuts, so the gap is 0, or
+    the whole round fitted one exact CP-SAT model; everyone who can be is matched), "feasible" (a good
+    solution, not proved best),
     "greedy-fallback" (CP-SAT found nothing in the time limit; the warm-start heuristic's matching is
     returned and ``is_fallback`` is set) or "trivial" (nothing left to decide, e.g. everyone locked).
     """
@@ -226,7 +227,9 @@ class MatchResult:
     explanations: dict[tuple[int, ...], Explanation] = field(default_factory=dict)
     reasons: dict[int, UnmatchedReason] = field(default_factory=dict)
     solver_status: str = ""  #: CP-SAT's own status on the candidate graph
-    bound_method: str = ""  #: "assignment" or "dual"
+    bound_method: str = ""  #: how the bound was computed (assignment, LP dual, LP with odd-set cuts)
+    #: what proved ``status == "optimal"`` (the certificate, in words); "" when not proved
+    proof: str = ""
     candidate_edges: int = 0
     is_fallback: bool = False
     notes: list[str] = field(default_factory=list)
@@ -249,6 +252,8 @@ class MatchResult:
             "gap": self.gap,
             "seconds": round(self.seconds, 3),
             "status": self.status,
+            "proof": self.proof,
+            "bound_method": self.bound_method,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -259,7 +264,6 @@ class MatchResult:
             trios=[list(t) for t in self.trios],
             unmatched=list(self.unmatched),
             solver_status=self.solver_status,
-            bound_method=self.bound_method,
             candidate_edges=self.candidate_edges,
             is_fallback=self.is_fallback,
             notes=list(self.notes),
