@@ -16,8 +16,8 @@ from workbench import db
 from workbench.matching.rules import organisation_key
 
 __all__ = [
-    "BLOCKING", "FIELDS", "NAME_FIELDS", "NEUTRAL_COUNTRY", "NEUTRAL_NAME", "applicant_features", "as_arrow",
-    "known_people", "name_key", "name_short",
+    "BLOCKING", "FIELDS", "NAME_FIELDS", "NEUTRAL_COUNTRY", "NEUTRAL_MOVED", "NEUTRAL_NAME", "applicant_features",
+    "as_arrow", "known_people", "name_key", "name_short",
     "settings_dict",
 ]
 
@@ -28,9 +28,11 @@ FIELDS: dict[str, str] = {
     "languages": "languages", "time zone": "time_zone",
 }
 #: Levels that only repeat what another field said (the address written from the same name, the zone of the same
-#: country): their weight is fixed at 0 after training, so correlated evidence is not counted twice.
+#: country, or of another country): their weight is fixed at 0 after training, so correlated evidence is not
+#: counted twice.
 NEUTRAL_NAME = "the same, written from the same name"
 NEUTRAL_COUNTRY = "the same zone, in the same country"
+NEUTRAL_MOVED = "another zone, in another country"
 #: The fields a namesake shares with anyone of that name: agreeing on these alone never links automatically.
 NAME_FIELDS = ("name", "email")
 
@@ -51,15 +53,17 @@ def name_key(name: str) -> str:
 
 
 def name_short(name: str) -> str:
-    """The surname (the longest word) and the initials of the others, sorted: "Ana María López" and
-    "López, A. M." both give "lopez a m"."""
-    words = _words(name)
+    """The surname and the initials of the other names, sorted: "Ana María López", "A. M. López" and
+    "López, Ana María" all give "lopez a m". The surname is the last word, or the first when a comma
+    follows it ("López, Ana")."""
+    text = str(name)
+    if "," in text:
+        before, _, after = text.partition(",")
+        text = f"{after} {before}"
+    words = _words(text)
     if not words:
         return ""
-    surname = max(words, key=lambda w: (len(w), w))
-    rest = list(words)
-    rest.remove(surname)
-    return " ".join([surname, *sorted(w[0] for w in rest)])
+    return " ".join([words[-1], *sorted(w[0] for w in words[:-1])])
 
 
 def _email_local(email: str) -> str:
@@ -194,8 +198,10 @@ def _comparisons() -> list[dict[str, Any]]:
         {"output_column_name": "interests", "comparison_description": "the areas of interest",
          "comparison_levels": [
              _level("len(interests_l) = 0 OR len(interests_r) = 0", "missing", null=True),
-             _level("len(list_intersect(interests_l, interests_r)) >= 3", "three or more shared"),
-             _level("len(list_intersect(interests_l, interests_r)) >= 1", "some shared"),
+             _level("len(list_intersect(interests_l, interests_r)) >= 4", "four or more shared"),
+             _level("len(list_intersect(interests_l, interests_r)) = 3", "three shared"),
+             _level("len(list_intersect(interests_l, interests_r)) = 2", "two shared"),
+             _level("len(list_intersect(interests_l, interests_r)) = 1", "one shared"),
              _else()]},
         {"output_column_name": "languages", "comparison_description": "the working languages",
          "comparison_levels": [
@@ -209,6 +215,7 @@ def _comparisons() -> list[dict[str, Any]]:
              _level("timezone_l = timezone_r AND country_l = country_r", NEUTRAL_COUNTRY),
              _level("timezone_l = timezone_r", "the same zone"),
              _level("abs(utc_offset_l - utc_offset_r) <= 120", "within two hours"),
+             _level("country_l <> country_r", NEUTRAL_MOVED),
              _else()]},
     ]
 

@@ -155,7 +155,10 @@ def _candidates(pairs: pd.DataFrame, known: pd.DataFrame) -> dict[int, list[Cand
     if pairs.empty:
         return out
     people = known.set_index("person_id")[["name", "email", "country_iso3", "round_id"]]
-    for record in pairs.sort_values(["uid_r", "match_probability"], ascending=[True, False]).to_dict("records"):
+    pairs = pairs.assign(odds=[2.0 ** min(float(w), 60.0) for w in pairs["match_weight"]])
+    competing = pairs.groupby("uid_r")["odds"].transform("sum")
+    pairs = pairs.assign(probability=pairs["odds"] / (1.0 + competing))
+    for record in pairs.sort_values(["uid_r", "probability"], ascending=[True, False]).to_dict("records"):
         weights: dict[str, float] = {}
         agree: list[str] = []
         differ: list[str] = []
@@ -169,7 +172,7 @@ def _candidates(pairs: pd.DataFrame, known: pd.DataFrame) -> dict[int, list[Cand
         person = int(record["uid_l"])
         known_row = people.loc[person]
         candidate = Candidate(person, str(known_row["name"]), str(known_row["country_iso3"]),
-                              float(record["match_probability"]), agree, differ, weights,
+                              float(record["probability"]), agree, differ, weights,
                               email=str(known_row["email"]), last_round=str(known_row["round_id"]))
         out.setdefault(int(record["uid_r"]), []).append(candidate)
     return out

@@ -20,7 +20,14 @@ import pandas as pd
 
 from workbench import db
 from workbench.access import User
-from workbench.people.comparisons import NEUTRAL_COUNTRY, NEUTRAL_NAME, applicant_features, as_arrow, settings_dict
+from workbench.people.comparisons import (
+    NEUTRAL_COUNTRY,
+    NEUTRAL_MOVED,
+    NEUTRAL_NAME,
+    applicant_features,
+    as_arrow,
+    settings_dict,
+)
 from workbench.program.settings import get_setting, set_setting, setting_version
 
 __all__ = ["EMAIL_M", "M_FLOOR", "Trained", "ensure_model", "people_by_address", "save_model", "stored_model",
@@ -33,11 +40,14 @@ EMAIL_M: dict[str, list[float]] = {
     "email_local": [0.45, 0.08, 0.07, 0.40],  # the same (written from another name), a slip, similar, different
     "email_domain": [0.35, 0.65],
 }
+NEUTRAL = (NEUTRAL_NAME, NEUTRAL_COUNTRY, NEUTRAL_MOVED)
 #: m- and u-probabilities of a field the program's rounds never filled in (the organisation, before forms asked it).
 UNSEEN_M: dict[str, list[float]] = {"organisation": [0.6, 0.1, 0.3]}
 UNSEEN_U: dict[str, list[float]] = {"organisation": [0.002, 0.003, 0.995]}
 #: The least m-probability of a level: the labels never saw a name written another way, which still happens.
 M_FLOOR = 0.02
+#: A larger floor where the program's rounds cannot show how often it happens: a move abroad (one in twenty).
+FLOORS = {"country": 0.05}
 
 
 @dataclass(frozen=True)
@@ -124,7 +134,7 @@ def _with_priors(model: dict[str, Any]) -> dict[str, Any]:
     """The address fields' fixed m-probabilities, and the floor under every other level's."""
     for comparison in model["comparisons"]:
         neutral = [lv for lv in comparison["comparison_levels"]
-                   if lv.get("label_for_charts") in (NEUTRAL_NAME, NEUTRAL_COUNTRY)]
+                   if lv.get("label_for_charts") in NEUTRAL]
         levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level") and lv not in neutral]
         fixed = EMAIL_M.get(comparison["output_column_name"])
         if fixed is None and all(lv.get("u_probability") is None for lv in levels):
@@ -136,7 +146,8 @@ def _with_priors(model: dict[str, Any]) -> dict[str, Any]:
                 level["m_probability"] = m
             continue
         raw = [float(lv.get("m_probability") or 0.0) for lv in levels]
-        floored = [max(m, M_FLOOR) for m in raw]
+        floor = FLOORS.get(comparison["output_column_name"], M_FLOOR)
+        floored = [max(m, floor) for m in raw]
         total = sum(floored)
         for level, m in zip(levels, floored, strict=True):
             level["m_probability"] = m / total
@@ -146,7 +157,7 @@ def _with_priors(model: dict[str, Any]) -> dict[str, Any]:
                 level["u_probability"] = 1e-6
     for comparison in model["comparisons"]:  # after every other level: the fixed ones above skip `continue`
         for level in comparison["comparison_levels"]:
-            if level.get("label_for_charts") in (NEUTRAL_NAME, NEUTRAL_COUNTRY):
+            if level.get("label_for_charts") in NEUTRAL:
                 u = float(level.get("u_probability") or 1e-6)
                 level["u_probability"] = u
                 level["m_probability"] = u  # a Bayes factor of 1: weight 0
