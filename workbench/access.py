@@ -54,6 +54,7 @@ class Action(StrEnum):
     PRESENT = "show the presenter slides"
     EDIT_DECKS = "save and delete the presenter decks"
     SEND = "queue and send the program's email"
+    LINK_PEOPLE = "merge and split people's records"
 
 
 _ALL = frozenset(ROLES)
@@ -77,6 +78,7 @@ RULES: dict[Action, frozenset[str]] = {
     Action.VIEW_PERSONAL: _SCOPED,
     Action.EXPORT_PERSONAL: _SCOPED,
     Action.SEND: _SCOPED,
+    Action.LINK_PEOPLE: _STAFF,
     Action.VIEW_REPORTS: frozenset({"director", "coordinator", "country", "analyst"}),
     Action.PRESENT: _ALL,
     Action.EDIT_DECKS: frozenset({"director", "coordinator", "presenter"}),

@@ -108,6 +108,12 @@ def organisation_pseudonym(key: bytes, organisation: str) -> str:
     return f"Organisation {digest[:8]}"
 
 
+def address_pseudonym(key: bytes, email: str) -> str:
+    """One of a person's addresses in the analyst copy: a keyed stand-in of the address, stable across snapshots."""
+    digest = hmac.new(key, f"address:{email}".encode(), hashlib.sha256).hexdigest()
+    return f"a-{digest[:12]}@pseudonym.invalid"
+
+
 def pseudonym_name(token: str) -> str:
     return f"Participant {token}"
 
@@ -281,6 +287,10 @@ def pseudonymise(tables: Tables, key: bytes, columns: Iterable[tuple[str, str]],
     identities = list(zip(_values(people, "person_id"), _values(people, "name"), _values(people, "email"),
                           strict=True))
     identities += zip(_values(apps, "person_id"), _values(apps, "name"), _values(apps, "email"), strict=True)
+    addresses = out.get("person_addresses")
+    if addresses is not None:  # every address a person used names them as their pseudonym does
+        identities += ((pid, None, email) for pid, email in zip(_values(addresses, "person_id"),
+                                                                 _values(addresses, "email"), strict=True))
     tokens = {pid: pseudonym(key, pid) for pid, _, _ in identities}
     mapping: dict[str, str] = {}
     for pid, name, email in identities:
@@ -296,6 +306,10 @@ def pseudonymise(tables: Tables, key: bytes, columns: Iterable[tuple[str, str]],
         table = _set(table, "email", [pseudonym_email(tokens[p]) for p in pids])
         stamp = "created_at" if name == "people" else "submitted_at"
         out[name] = _set(table, stamp, _to_day(_values(table, stamp)))
+    if addresses is not None:  # each address its own keyed stand-in (one person may have several); days only
+        addresses = _set(addresses, "email", [address_pseudonym(key, e) for e in _values(addresses, "email")])
+        addresses = _set(addresses, "first_seen_at", _to_day(_values(addresses, "first_seen_at")))
+        out["person_addresses"] = _set(addresses, "last_seen_at", _to_day(_values(addresses, "last_seen_at")))
     apps = out["applications"]
     stand_ins = [organisation_pseudonym(key, o) if o else o for o in _values(apps, "organisation")]
     apps = _set(apps, "organisation", stand_ins)
@@ -555,6 +569,8 @@ def erase_people(con: db.Connection, person_ids: list[int], *, actor: str,
     for name, email in identities:
         needles[name] = ERASED
         needles[email] = ERASED
+    for (address,) in con.execute("SELECT email FROM person_addresses WHERE person_id IN ?", [person_ids]).fetchall():
+        needles[address] = ERASED
     texts = [t for _, t in surveys if t and t != ERASED]
     texts += [n for _, _, n in cases if n and n != ERASED]
     texts += [r for _, r, _ in cases if r and not _is_standard_reason(r) and r != ERASED]
@@ -564,6 +580,8 @@ def erase_people(con: db.Connection, person_ids: list[int], *, actor: str,
 
     con.execute("UPDATE people SET name = $name, email = 'erased-' || person_id || '@erased.invalid' "
                 "WHERE person_id IN $p", {"p": person_ids, "name": ERASED_NAME})
+    # every address they used goes (workbench.people.identity): an erased person has none
+    con.execute("DELETE FROM person_addresses WHERE person_id IN ?", [person_ids])
     status_reasons = con.execute("SELECT application_id, status_reason FROM applications WHERE person_id IN ? "
                                  "AND status_reason IS NOT NULL", [person_ids]).fetchall()
     con.execute("UPDATE applications SET name = $name, email = 'erased-' || person_id || '@erased.invalid', "
@@ -593,8 +611,8 @@ def erase_people(con: db.Connection, person_ids: list[int], *, actor: str,
     _erase_outbox(con, apps)
     others += _rewrite_rows(con, "outbox", "outbox_id", ["subject", "body"], messages, own_words)
 
-    own = {"people": person_ids, "applications": apps, "surveys": [s for s, _ in surveys], "checkins": checkins,
-           "interventions": [c[0] for c in cases]}
+    own = {"people": [*person_ids, *_merged_into(con, person_ids)], "applications": apps,
+           "surveys": [s for s, _ in surveys], "checkins": checkins, "interventions": [c[0] for c in cases]}
     marked = 0
     for entity, ids in own.items():
         if not ids:
@@ -627,6 +645,20 @@ def erase_people(con: db.Connection, person_ids: list[int], *, actor: str,
     _log_erasures(con, person_ids, actor=actor, after={**(detail or {}), **result.as_json()}
                   if len(person_ids) == 1 else dict(detail or {}))
     return result
+
+
+def _merged_into(con: db.Connection, person_ids: list[int]) -> list[int]:
+    """The people merged into these (workbench.people.identity files a merged person's name and addresses under
+    their own id), and those merged into them in turn: their audit entries are the erased person's too."""
+    found: set[int] = set()
+    todo = [int(p) for p in person_ids]
+    while todo:
+        rows = con.execute("SELECT DISTINCT entity_id FROM audit_log WHERE entity = 'people' "
+                           "AND action = 'merge people' AND json_extract(after, '$.merged_into')::INTEGER IN ?",
+                           [todo]).fetchall()
+        todo = [int(r[0]) for r in rows if int(r[0]) not in found and int(r[0]) not in person_ids]
+        found.update(todo)
+    return sorted(found)
 
 
 def _rewrite_rows(con: db.Connection, table: str, key: str, columns: list[str], ids: list[int],

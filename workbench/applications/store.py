@@ -12,6 +12,7 @@ from workbench import db
 from workbench.applications.round import OPEN_STATUSES  # its home; admission and importing read it here
 from workbench.errors import NotFound, WorkbenchError
 from workbench.matching.rules import organisation_key
+from workbench.people.identity import record_addresses
 
 
 def write_failed(exc: duckdb.Error, round_id: str) -> WorkbenchError:
@@ -42,10 +43,11 @@ def next_seq(con: db.Connection) -> int:
 
 
 def round_emails(con: db.Connection, round_id: str) -> set[str]:
-    """Everyone already in the round, by application email and by their person's email."""
+    """Everyone already in the round, by application email and by every address of their person."""
     rows = con.execute(
         "SELECT lower(trim(a.email)), p.email FROM applications AS a JOIN people AS p USING (person_id) "
-        "WHERE a.round_id = ?", [round_id]
+        "WHERE a.round_id = ? UNION SELECT pa.email, pa.email FROM person_addresses AS pa "
+        "WHERE pa.person_id IN (SELECT person_id FROM applications WHERE round_id = ?)", [round_id, round_id]
     ).fetchall()
     return {e for pair in rows for e in pair}
 
@@ -53,8 +55,11 @@ def round_emails(con: db.Connection, round_id: str) -> set[str]:
 def people_by_email(con: db.Connection, emails: list[str]) -> dict[str, tuple[int, str]]:
     if not emails:
         return {}
+    # any address the person ever used (person_addresses), and their latest (people.email)
     rows = con.execute(
-        "SELECT email, person_id, name FROM people WHERE email IN (SELECT unnest(?::VARCHAR[]))", [emails]
+        "SELECT pa.email, p.person_id, p.name FROM person_addresses AS pa JOIN people AS p USING (person_id) "
+        "WHERE pa.email IN (SELECT unnest(?::VARCHAR[])) UNION SELECT email, person_id, name FROM people "
+        "WHERE email IN (SELECT unnest(?::VARCHAR[]))", [emails, emails]
     ).fetchall()
     return {str(e): (int(p), str(n)) for e, p, n in rows}
 
@@ -94,6 +99,10 @@ def insert_application_rows(con: db.Connection, frame: pd.DataFrame) -> None:
         )
     finally:
         con.unregister(name)
+    # every address a person applies with is kept; the latest is where messages go (workbench.people.identity)
+    record_addresses(con, pd.DataFrame({
+        "person_id": frame["person_id"], "email": frame["email"], "seen_at": frame["submitted_at"],
+        "source": [f"application in {r}" for r in frame["round_id"]]}))
 
 
 def open_round_row(con: db.Connection, round_id: str) -> dict[str, Any]:

@@ -5,6 +5,7 @@ One module per command group, each with ``register(commands)``:
 - :mod:`~workbench.cli.database`: ``init``, ``snapshot``, ``views``, ``checks``, ``generate`` (and the
   commands that manage the database file);
 - :mod:`~workbench.cli.applications`: ``import applications``, ``open-round``;
+- :mod:`~workbench.cli.people`: ``people show|merge|split|undo`` (who is who across rounds);
 - :mod:`~workbench.cli.matching`: ``match``, ``candidates``, ``publish``;
 - :mod:`~workbench.cli.followup`: ``import checkins``, ``import surveys``.
 
@@ -31,6 +32,7 @@ from workbench.cli import (
     followup,
     matching,
     outbox,
+    people,
     present,
     privacy,
     serve,
@@ -41,8 +43,8 @@ from workbench.cli._common import Commands, first_line
 from workbench.errors import WorkbenchError
 
 #: The command groups, in the order ``workbench --help`` lists them.
-GROUPS = (database, applications, followup, matching, exports, outbox, accounts, privacy, present, vocab, settings,
-          serve)
+GROUPS = (database, applications, people, followup, matching, exports, outbox, accounts, privacy, present, vocab,
+          settings, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -79,10 +79,12 @@ def partnerships_csv(con: Connection, round_id: str, *, by: User) -> bytes:
 
 
 def _published(con: Connection, round_id: str, statuses: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """Members of the round's published partnerships (not broken; or only those with ``statuses``)."""
+    """Members of the round's published partnerships (not broken; or only those with ``statuses``), each with
+    their person's latest address (a person keeps every address they used; messages go to the latest)."""
     return con.execute(
         """
-        SELECT p.partnership_id, p.kind, p.status, p.score, a.application_id, a.name, a.email, a.country_iso3,
+        SELECT p.partnership_id, p.kind, p.status, p.score, a.application_id, a.name,
+            coalesce(person.email, a.email) AS email, a.country_iso3,
             c.name AS country, a.sector, a.career_stage, coalesce(vs.label, a.sector) AS sector_label,
             coalesce(vc.label, a.career_stage) AS career_stage_label,
             array_to_string(a.interests, '; ') AS interests,
@@ -91,6 +93,8 @@ def _published(con: Connection, round_id: str, statuses: tuple[str, ...] | None 
         JOIN match_runs AS r ON r.run_id = p.run_id AND r.status = 'published'
         JOIN partnership_members AS pm ON pm.partnership_id = p.partnership_id
         JOIN applications AS a ON a.application_id = pm.application_id
+        -- the person's latest address (people.email, workbench.people.identity): messages go there
+        LEFT JOIN people AS person ON person.person_id = a.person_id
         JOIN countries AS c ON c.iso3 = a.country_iso3
         LEFT JOIN vocabulary_terms AS vs ON vs.kind = 'sector' AND vs.value = a.sector
         LEFT JOIN vocabulary_terms AS vc ON vc.kind = 'career_stage' AND vc.value = a.career_stage
