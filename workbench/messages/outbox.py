@@ -65,6 +65,8 @@ from workbench.messages.smtp import (
 from workbench.program.settings import get_setting
 
 KINDS = tpl.KINDS
+#: One person's own messages from the participants' pages (workbench.participants.mail), sent at once.
+TRANSACTIONAL = ("confirmation", "notice")
 STATUSES = ("queued", "sent", "failed", "partial")
 #: How many times one message is tried within a send before it is left for the next (transient failures).
 RETRIES = 3
@@ -359,7 +361,7 @@ def queue(con: db.Connection, kind: str, round_id: str, *, by: User, on: dt.date
 
 
 def _where(round_id: str | None, kind: str | None, status: str | Sequence[str] | None) -> tuple[str, list[Any]]:
-    if kind is not None and kind not in KINDS:
+    if kind is not None and kind not in (*KINDS, *TRANSACTIONAL):
         raise OutboxError(f"There is no kind of message {kind!r}; the kinds are {', '.join(KINDS)}.")
     clauses: list[str] = ["true"]
     params: list[Any] = []

@@ -22,6 +22,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from workbench import db
 from workbench.access import Action, User, require, system_user
 from workbench.applications import import_applications, open_round
@@ -134,6 +136,17 @@ CHANGEABLE = ("name", "country_iso3", "sector", "career_stage", "interests", "la
               "utc_offset_minutes", "partner_sector", "partner_stage", "partner_interests", "organisation")
 
 
+def _plain(value: Any) -> Any:
+    """A frame's cell as DuckDB takes it: numpy scalars and arrays as Python values, missing as None."""
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return None
+    return value
+
+
 def parsed(con: db.Connection, answers: dict[str, Any]) -> dict[str, Any]:
     """The answers as the import stores them (its parsers: country code, vocabulary values, lists, time zone)."""
     table = read_table(_csv(answers, _now()), "form.csv")
@@ -143,8 +156,7 @@ def parsed(con: db.Connection, answers: dict[str, Any]) -> dict[str, Any]:
         raise WorkbenchError("The answers do not pass the form's checks; correct them and save again.")
     row = report.rows.iloc[0]
     out = {c: row[c] for c in CHANGEABLE if c in report.rows.columns}
-    out = {k: (list(v) if hasattr(v, "__len__") and not isinstance(v, str) else (None if v != v else v))
-           for k, v in out.items()}
+    out = {k: _plain(v) for k, v in out.items()}
     if "organisation" in out:
         out["organisation_key"] = organisation_key(out["organisation"]) if out["organisation"] else None
     return out

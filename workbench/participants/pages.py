@@ -121,6 +121,7 @@ async def confirm_page(ctx: Ctx) -> Response:
     if ctx.request.method == "GET":
         return ctx.render("confirm.html", title=ctx.t.confirm_title, round_id=token.round_id)
     found = await ctx.site.run(_confirm, token.subject, ctx.lang)
+    ctx.site.on_mail()
     me = ctx.url(f"/me/{found[1]}")
     return ctx.message("confirmed_title", ctx.t.confirmed_body, links=[(me, ctx.t.my_page)])
 
