@@ -9,6 +9,7 @@ a malformed option).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from workbench.cli._common import Commands, UsageError, changing, first_line, re
 from workbench.errors import WorkbenchError
 from workbench.intake import CANONICAL
 from workbench.intake.values import ADD, COLUMN_KINDS, DROP
+from workbench.participants import applying
 
 
 def register(commands: Commands) -> None:
@@ -63,6 +65,16 @@ def register(commands: Commands) -> None:
     p.add_argument("round_id", metavar="ROUND", help="the new round's id, e.g. 2017B")
     p.add_argument("--cap", type=float, default=None,
                    help="the per-country cap, a share (default: the program's setting country_cap, 0.2 = 20%%)")
+    p.add_argument("--closes", type=dt.date.fromisoformat, default=None, metavar="DATE",
+                   help="also take applications on the participants' form (/apply) until DATE (YYYY-MM-DD); an "
+                        "existing open round is opened on the form")
+
+    p = commands.add(
+        "close-round", _cmd_close_round, "Stop a round taking applications on the participants' form.",
+        description="The round no longer takes applications on /apply; the Import page can still fill it.",
+        takes_db=True,
+    )
+    p.add_argument("round_id", metavar="ROUND", help="the round, e.g. 2017B")
 
 
 def _pairs(values: list[str], option: str) -> dict[str, str]:
@@ -180,6 +192,16 @@ def _print_report(report: applications.ImportReport) -> None:
 
 def _cmd_open_round(args: argparse.Namespace) -> int:
     with changing(args) as con:
+        if args.closes is not None:  # the form: creates the round when it is new
+            print(applying.open_for_applications(con, args.round_id, by=command_line_user(), closes_on=args.closes,
+                                                 cap=args.cap))
+            return 0
         opened = applications.open_round(con, args.round_id, by=command_line_user(), cap=args.cap)
         print(opened.summary())
+    return 0
+
+
+def _cmd_close_round(args: argparse.Namespace) -> int:
+    with changing(args) as con:
+        print(applying.close_for_applications(con, args.round_id, by=command_line_user()))
     return 0
