@@ -135,7 +135,7 @@ def _predict(model: Mapping[str, Any], incoming: pd.DataFrame, known: pd.DataFra
     try:
         frames = [api.register(as_arrow(left), dataset_display_name="known"),
                   api.register(as_arrow(right), dataset_display_name="incoming")]
-        linker = splink.Linker(frames, settings, log_level=None)
+        linker = splink.Linker(frames, settings, log_level=None, validate_settings=False)
         predicted = linker.inference.predict(threshold_match_probability=0.001, warning_mode="never")
         pairs = predicted.as_pandas_dataframe()
     finally:

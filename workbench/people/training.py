@@ -11,9 +11,12 @@ JSON, versioned and audited like every setting); ``link_high`` and ``link_low`` 
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -28,10 +31,10 @@ from workbench.people.comparisons import (
     as_arrow,
     settings_dict,
 )
-from workbench.program.settings import get_setting, set_setting, setting_version
+from workbench.program.settings import check_setting, get_setting, set_setting, setting_version
 
-__all__ = ["EMAIL_M", "M_FLOOR", "Trained", "ensure_model", "people_by_address", "save_model", "stored_model",
-           "thresholds", "train", "train_and_store"]
+__all__ = ["EMAIL_M", "M_FLOOR", "Trained", "ensure_model", "load_model", "people_by_address", "save_model",
+           "stored_model", "thresholds", "train", "train_and_store"]
 
 #: m-probabilities of the address fields (levels after the null level, in order), which labels made from
 #: equal addresses cannot estimate: a returner keeps the part before the '@' about half the time (a new
@@ -183,6 +186,22 @@ def ensure_model(con: db.Connection, *, by: User) -> None:
     """Train and store the program's model if none is stored yet (a writing import, before it links)."""
     if not get_setting(con, "link_model"):
         train_and_store(con, by=by)
+
+
+def load_model(con: db.Connection, path: Path, *, actor: str) -> bool:
+    """Store the model in ``path`` (splink's JSON, as :func:`train` makes it) as the program's, when the file
+    exists and no model is stored yet. The sample program ships its trained model, ``sample_data/link_model.json``
+    (written by ``workbench people train --out sample_data/link_model.json`` on a fresh sample database), so a new
+    sample database recognises people without training first. Inside the builder's transaction; in the audit
+    log as ``actor``."""
+    if not path.is_file() or con.execute("SELECT 1 FROM settings WHERE key = 'link_model'").fetchone():
+        return False
+    model = check_setting(con, "link_model", json.loads(path.read_text(encoding="utf-8")))
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    con.execute("INSERT INTO settings VALUES ('link_model', ?, 1, ?, ?)", [json.dumps(model), now, actor])
+    db.audit(con, actor=actor, action="change setting", entity="settings", entity_id="link_model",
+             before={"link_model": None}, after={"link_model": f"the sample program's model ({path.name})"})
+    return True
 
 
 def train_and_store(con: db.Connection, *, by: User) -> Trained:
