@@ -4,6 +4,7 @@ email typed as the import stores it; the copies that still hold the person named
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -20,6 +21,7 @@ from tests.smtp_support import publish_round
 from workbench import backups, copies, db, privacy
 from workbench.access import User, system_user
 from workbench.messages import outbox
+from workbench.people import identity
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -91,21 +93,28 @@ def test_after_forget_and_the_rewrite_the_file_holds_nothing_of_the_person(
     con = db.connect(queued)
     db.apply_views(con)
     pid, name, email = _person_with_a_unique_name(con)
+    # an address they used before (issue 18: a person keeps every address): it must go too
+    old_address = "first.job.address@former-library.example.org"
+    with db.transaction(con):
+        identity.add_address(con, pid, old_address, seen_at=dt.datetime(2005, 1, 1), source="an older round")
     figures = {v: con.execute(f"SELECT * FROM {v}").fetchall() for v in ("applicants_by_country",
                                                                           "round_summary")}
     counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone() for t in db.TABLE_ORDER}
     con.execute("CHECKPOINT")
     privacy.forget(con, email, by=users["director"])
+    assert con.execute("SELECT count(*) FROM person_addresses WHERE person_id = ?", [pid]).fetchone() == (0,)
     con.close()
     copies.rewrite_file(queued)
 
-    assert _seen(queued, {name, email}, tmp_path) == {"now": set(), "previous checkpoint": set(), "bytes": set()}
+    assert _seen(queued, {name, email, old_address}, tmp_path) == {"now": set(), "previous checkpoint": set(),
+                                                                    "bytes": set()}
     assert oct(queued.stat().st_mode & 0o777) == "0o600"
     con = db.connect(queued)
     try:
         assert {v: con.execute(f"SELECT * FROM {v}").fetchall() for v in figures} == figures
         counts_after = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone() for t in db.TABLE_ORDER}
-        assert counts_after == {**counts, "audit_log": (counts["audit_log"][0] + 1,)}  # type: ignore[index]
+        assert counts_after == {**counts, "audit_log": (counts["audit_log"][0] + 1,),  # type: ignore[index]
+                                "person_addresses": (counts["person_addresses"][0] - 2,)}  # type: ignore[index]
         assert con.execute("SELECT name FROM people WHERE person_id = ?", [pid]).fetchone() == (privacy.ERASED_NAME,)
         assert all(not rows for rows in db.run_checks(con).values())
         # ids go on after the largest (the sequences came along)

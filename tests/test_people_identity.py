@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench import db, matchstore, reports
+from workbench import db, matchstore, privacy, reports
 from workbench.access import NotAllowed, User
 from workbench.applications import import_applications
 from workbench.applications.rounds import open_round
@@ -158,6 +158,23 @@ def test_merge_moves_the_returning_figures_and_the_past_partners_and_undo_puts_t
     assert _returning_applicants(live, "2017A") == before + 1
     assert _applicant(live, "2017A", z, coordinator).past_partners == frozenset(partners)
     assert all(not rows for rows in db.run_checks(live).values())
+
+
+def test_erasing_a_merged_person_reaches_the_merge_and_every_address(live: db.Connection,
+                                                                      users: dict[str, User]) -> None:
+    a, b = live.execute("SELECT min(person_id), max(person_id) FROM applications WHERE round_id = '2017A' AND "
+                        "person_id NOT IN (SELECT person_id FROM applications WHERE round_id <> '2017A')"
+                        ).fetchone()  # type: ignore[misc]
+    (b_email,) = live.execute("SELECT email FROM people WHERE person_id = ?", [b]).fetchone()  # type: ignore[misc]
+    merged = identity.merge_people(live, a, b, by=users["coordinator"])
+    (a_email,) = live.execute("SELECT email FROM people WHERE person_id = ?", [a]).fetchone()  # type: ignore[misc]
+    privacy.forget(live, a_email, by=users["director"])
+    assert live.execute("SELECT count(*) FROM person_addresses WHERE person_id = ?", [a]).fetchone() == (0,)
+    (before, after) = live.execute("SELECT before, after FROM audit_log WHERE audit_id = ?",
+                                   [merged.audit_id]).fetchone()  # type: ignore[misc]
+    assert b_email not in before and json.loads(before) == json.loads(after) == {"erased": True}
+    with pytest.raises(WorkbenchError, match="erased since"):
+        identity.undo_change(live, merged.audit_id, by=users["coordinator"])
 
 
 def test_two_partners_of_one_round_cannot_be_merged(live: db.Connection, users: dict[str, User]) -> None:

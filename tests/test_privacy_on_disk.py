@@ -3,6 +3,7 @@ bytes hold no real name, email, note, uncleared answer, password hash or key (is
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from tests.disk_support import all_text, found_in, found_in_bytes, header_iterations, previous_checkpoint
 from workbench import accounts, copies, db, privacy, snapshots
 from workbench.access import User
+from workbench.people import identity
 
 
 @pytest.fixture
@@ -20,6 +22,10 @@ def live(writable_db: Path, users: dict[str, User]) -> Iterator[db.Connection]:
     con = db.connect(writable_db)
     for user in users.values():
         accounts.set_password(con, user.email, "correct horse battery staple 7", by=users["director"])
+    with db.transaction(con):  # addresses people used before (issue 18): in no other table
+        for pid in (1, 2, 3):
+            identity.add_address(con, pid, f"old.address.{pid}@former-employer.example.org",
+                                 seen_at=dt.datetime(2005, 1, 1), source="an older round")
     yield con
     con.close()
 
@@ -32,6 +38,7 @@ def _secrets(con: db.Connection) -> dict[str, set[str]]:
     return {
         "names": column("SELECT name FROM people UNION SELECT name FROM applications"),
         "emails": column("SELECT email FROM people UNION SELECT email FROM applications"),
+        "old addresses": column("SELECT email FROM person_addresses WHERE email LIKE 'old.address.%'"),
         "staff": column("SELECT email FROM coordinators UNION SELECT name FROM coordinators"),
         "hashes": column("SELECT password_hash FROM coordinators"),
         "key": {privacy.pseudonym_key(con).hex()},
