@@ -24,7 +24,7 @@ import pytest
 
 from tests.browser_support import workbench_serve
 from tests.smtp_support import Received, publish_round, smtp_server
-from workbench import db, migrations
+from workbench import db, migrations, reports
 from workbench.access import command_line_user
 from workbench.followup import checkins
 from workbench.messages import outbox
@@ -125,7 +125,8 @@ def journey(sample_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> I
                 "may_quote": "yes"})
             trip.responses["unquoted"] = _post(client, local[2] + "?lang=es", {
                 "program_satisfaction": "2", "partner_satisfaction": "3", "used_topics": "no",
-                "would_return": "no", "impact_text": "Texto que no se puede citar nunca.", "may_quote": "no"})
+                "would_return": "no", "impact_text": "My partner gave me ideas from a library in another country.",
+                "may_quote": "no"})
             cut = local[0][:-3] + ("A" if local[0][-3] != "A" else "B") + local[0][-2:]
             trip.responses["tampered"] = client.get(cut)
             trip.responses["expired"] = client.get(local[3])
@@ -207,7 +208,17 @@ def test_a_cleared_quote_reaches_the_quote_slide_and_an_uncleared_one_does_not(j
     finally:
         con.close()
     assert quote is not None and "Ahora dirijo un club de lectura en mi biblioteca." in quote
-    assert "no se puede citar" not in (quote or "")
+    assert "ideas from a library" not in quote
+
+
+def test_impact_coding_suggests_codes_for_an_answer_as_it_arrives(journey: Journey) -> None:
+    con = db.connect(journey.path, read_only=True)
+    try:
+        waiting = reports.impact_answers(con, ROUND, by=command_line_user(), which="awaiting")
+    finally:
+        con.close()
+    row = waiting[waiting["impact_text"].str.startswith("My partner gave me ideas")].iloc[0]
+    assert row["source"] == "link" and row["suggested_codes"] == ["international", "ideas"]
 
 
 def test_an_import_of_a_linked_answer_stores_one_row(journey: Journey) -> None:
@@ -231,3 +242,16 @@ def test_a_tampered_or_expired_link_is_refused(journey: Journey) -> None:
     assert tampered.status_code == 400 and "This link does not work" in tampered.text
     assert expired.status_code == 410 and "This link has expired" in expired.text
     assert tokens.MAX_AGE_DAYS["checkin"] == 60
+
+
+def test_checkin_response_shows_both_sources_in_the_sample(con: db.Connection) -> None:
+    rows = {(r[0], r[1]): r[2:] for r in con.execute(
+        "SELECT round_id, fortnight, participants, answered, answered_by_link, answered_by_import, not_answered, "
+        "response_rate, response_rate_low, response_rate_high FROM checkin_response").fetchall()}
+    assert rows[("2016B", 1)] == (850, 391, 224, 167, 459, 0.46, 0.4267, 0.4936)
+    assert rows[("Pilot", 1)][:4] == (92, 36, 0, 36)  # before the program sent links: every answer imported
+    by_link = dict(con.execute("SELECT round_id, sum(answered_by_link) FROM checkin_response GROUP BY 1").fetchall())
+    assert (by_link["2016A"], by_link["2016B"], by_link["2015B"]) == (1411, 2025, 0)
+    surveys = dict(con.execute("SELECT round_id, count(*) FILTER (WHERE source = 'link') FROM surveys "
+                               "GROUP BY 1").fetchall())
+    assert (surveys["2016A"], surveys["2016B"], surveys["Pilot"]) == (211, 257, 0)

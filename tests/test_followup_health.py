@@ -71,7 +71,9 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Iterator[db.Connection]:
             apps.append(person)
         for fortnight, m, contact, replied, rating in reports:
             checkin_id += 1
-            con.execute("INSERT INTO checkins VALUES (?, ?, ?, 'T', ?, ?, ?, ?, [], [], ?)",
+            con.execute("INSERT INTO checkins (checkin_id, application_id, partnership_id, round_id, fortnight, "
+                        "submitted_on, contact_made, partner_replied, methods, topics_discussed, rating) "
+                        "VALUES (?, ?, ?, 'T', ?, ?, ?, ?, [], [], ?)",
                         [checkin_id, apps[m], pid, fortnight, START + dt.timedelta(days=14 * fortnight - 2),
                          contact, replied, rating])
     db.reset_sequences(con)

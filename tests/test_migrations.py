@@ -190,7 +190,7 @@ def test_open_live_makes_a_new_file_whole_and_refuses_a_missing_one(tmp_path: Pa
 
 def test_each_step_is_a_module_of_its_own() -> None:
     steps_dir = Path(migrations.__file__).with_name("steps")
-    files = sorted(p.stem for p in steps_dir.glob("v*.py"))
+    files = sorted((p.stem for p in steps_dir.glob("v*.py")), key=lambda n: int(n[1:].split("_", 1)[0]))
     assert [int(name[1:].split("_", 1)[0]) for name in files] == sorted(s.version for s in migrations.STEPS)
     assert all(s.apply.__module__ == f"workbench.migrations.steps.{name}"
                for s, name in zip(sorted(migrations.STEPS, key=lambda s: s.version),

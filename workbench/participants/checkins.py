@@ -98,6 +98,18 @@ def link_makers(con: db.Connection) -> dict[str, Any]:
             "survey_link": lambda app: survey_link(con, app, base=base)}
 
 
+def queue_links(con: db.Connection, kind: str) -> dict[str, Any]:
+    """What :func:`workbench.messages.outbox.queue` needs to put participants' own links in a ``kind`` of message:
+    every topic and reminder carries each member's check-in link; the survey links to each participant's own
+    survey page unless the program keeps its own form (the setting ``survey_form_link``)."""
+    makers = link_makers(con)
+    if kind in ("topic", "reminder"):
+        return {"checkin_link": makers["checkin_link"]}
+    if kind == "survey" and not get_setting(con, "survey_form_link"):
+        return {"survey_link": makers["survey_link"]}
+    return {}
+
+
 def _int(text: str) -> int | None:
     return int(text) if text.strip().isdigit() else None
 
@@ -177,4 +189,4 @@ def routes(site: Site) -> list[BaseRoute]:
             route(site, "/survey/{token}", survey, methods=("GET", "POST"))]
 
 
-__all__ = ["base_url", "checkin_link", "link_makers", "routes", "survey_link"]
+__all__ = ["base_url", "checkin_link", "link_makers", "queue_links", "routes", "survey_link"]

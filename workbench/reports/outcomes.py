@@ -140,7 +140,8 @@ def impact_overall(con: Connection) -> pd.DataFrame:
 def impact_answers(con: Connection, round_id: str, *, by: User, which: str = "awaiting", search: str = "",
                    limit: int | None = None) -> pd.DataFrame:
     """A round's answers to the impact question (of ``by``'s countries) with their codes, the suggested
-    codes and whether each is cleared for public use.
+    codes, whether each is cleared for public use and where it came from (``source``: ``link``, answered on the
+    survey page, is there as soon as it is given; ``import``, from a form's file).
 
     ``which``: ``awaiting`` (not confirmed yet), ``coded`` (confirmed), or ``all``. ``search`` keeps
     answers containing the text (case-insensitive).
@@ -150,7 +151,7 @@ def impact_answers(con: Connection, round_id: str, *, by: User, which: str = "aw
     condition = {"awaiting": "AND NOT s.codes_confirmed", "coded": "AND s.codes_confirmed", "all": ""}[which]
     frame = con.execute(
         f"""SELECT s.survey_id, s.version, s.round_id, a.country_iso3, s.submitted_on, s.impact_text,
-                s.impact_codes, s.codes_confirmed, s.is_cleared
+                s.impact_codes, s.codes_confirmed, s.is_cleared, s.source
             FROM surveys AS s JOIN applications AS a ON a.application_id = s.application_id
             WHERE s.round_id = $round AND s.impact_text IS NOT NULL {condition}
               AND ($search = '' OR contains(lower(s.impact_text), lower($search)))

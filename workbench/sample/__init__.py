@@ -66,6 +66,11 @@ def generate(out_dir: str | Path, seed: int = SEED) -> dict[str, int]:
             "status": "published", "solver_status": "historical", "people": len(accepted),
             "matched": spec.participants, "objective": None, "bound": None, "gap": None, "seconds": None,
         })
+    # Answers by link (issue 20): a share of each round's check-ins and surveys, drawn from a stream of their own
+    # so every other figure of the sample stays as it was.
+    by_link = random.Random(seed + 20)
+    for row in [*checkins, *surveys]:
+        row["source"] = "link" if by_link.random() < activity.LINK_SHARE.get(row["round_id"], 0.0) else "import"
     run_of = {r["round_id"]: r["run_id"] for r in runs}
     spec_of = {s.round_id: s for s in ROUNDS}
 

@@ -28,6 +28,9 @@ METHOD_SHARES = {
 FALTERING_SHARE = 0.06
 RESPONSE_RATE = 0.55
 CHECKIN_RATE = 0.45
+#: Share of a round's check-ins and surveys answered from the link in the program's email (the rest came in a
+#: form service's file): the program began sending links in 2016A.
+LINK_SHARE = {"2016A": 0.3, "2016B": 0.6}
 
 
 def topics_for(spec: RoundSpec, first_id: int) -> list[Topic]:

@@ -1,0 +1,135 @@
+"""1,200 people answering their check-in from the link in the program's email within one minute (issue 20).
+
+Builds a private copy of the sample database, publishes 2017A, makes each participant's check-in link (the
+1,168 members of 2017A for fortnight 1, and 32 members of 2016B for fortnight 9, to reach 1,200 people), starts
+`workbench serve` on a free port and lets 1,200 simulated people arrive evenly over 60 seconds: each opens their
+link (GET: the form, its CSRF cookie and field) and sends their answer (POST), from their own address (behind the
+reverse proxy: ``X-Forwarded-For``, which uvicorn trusts from 127.0.0.1). Every answer's response time is
+measured; after the server stops, the answers stored with ``source = 'link'`` are counted: ``lost`` is the
+people who were thanked but whose answer is not there, ``failed`` those who got anything but the thank-you page.
+
+The reference, measured in the same run: the same answer stored in-process through
+:func:`workbench.followup.answers.answer_checkin` (no HTTP, no page), for 200 of the people again (an update).
+
+    .venv/bin/python bench/bench_checkin.py                  # 1,200 people in 60 s
+    .venv/bin/python bench/bench_checkin.py --people 300 --seconds 15
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.browser_support import workbench_serve  # noqa: E402
+from tests.smtp_support import publish_round  # noqa: E402
+from workbench import db, migrations  # noqa: E402
+from workbench.access import system_user  # noqa: E402
+from workbench.build import build_database  # noqa: E402
+from workbench.followup import answers  # noqa: E402
+from workbench.participants import checkins as pages  # noqa: E402
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def _people(con: db.Connection, n: int) -> list[tuple[int, int, int]]:
+    rows = con.execute(
+        """SELECT m.application_id, m.partnership_id, CASE p.round_id WHEN '2017A' THEN 1 ELSE 9 END
+           FROM partnership_members AS m JOIN partnerships AS p USING (partnership_id)
+           WHERE (p.round_id = '2017A' AND p.status = 'active') OR (p.round_id = '2016B' AND p.status = 'completed')
+           ORDER BY p.round_id = '2017A' DESC, m.application_id""").fetchall()
+    return [(int(a), int(p), int(f)) for a, p, f in rows[:n]]
+
+
+async def _one(client: httpx.AsyncClient, url: str, i: int, start: float, delay: float,
+               out: list[tuple[int, float, float, bool]]) -> None:
+    await asyncio.sleep(max(0.0, start + delay - time.monotonic()))
+    headers = {"X-Forwarded-For": f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}"}
+    began = time.monotonic()
+    try:
+        page = await client.get(url, headers=headers)
+        found = CSRF.search(page.text)
+        posted = time.monotonic()
+        answer = {"talked": ("yes", "not_yet", "no_reply")[i % 3], "methods": ["email"], "rating": str(1 + i % 5),
+                  "csrf": found.group(1) if found else ""}
+        sent = await client.post(url, headers=headers, data=answer, cookies=page.cookies)
+        ok = sent.status_code == 200 and "Thank you" in sent.text
+        out.append((i, time.monotonic() - posted, time.monotonic() - began, ok))
+    except httpx.HTTPError:
+        out.append((i, float("nan"), float("nan"), False))
+
+
+async def _crowd(base: str, links: list[str], seconds: float) -> list[tuple[int, float, float, bool]]:
+    out: list[tuple[int, float, float, bool]] = []
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+        start = time.monotonic()
+        step = seconds / len(links)
+        await asyncio.gather(*(_one(client, base + link, i, start, i * step, out) for i, link in enumerate(links)))
+    return out
+
+
+def _p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=1200)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        path = tmp / "workbench.duckdb"
+        build_database(path)
+        publish_round(path, "2017A")
+        con = migrations.open_live(path)
+        people = _people(con, args.people)
+        links = [pages.checkin_link(con, a, p, f, base="") for a, p, f in people]
+        before = con.execute("SELECT count(*) FROM checkins WHERE source = 'link'").fetchone()[0]  # type: ignore[index]
+        con.close()
+        print(f"{len(people):,} people over {args.seconds:g} s ({len(people) / args.seconds:.1f} a second)")
+        wall = time.monotonic()
+        with workbench_serve(path, tmp) as base:
+            results = asyncio.run(_crowd(base, links, args.seconds))
+        wall = time.monotonic() - wall
+        con = migrations.open_live(path)
+        pairs = [(a, f) for a, _, f in people]
+        stored = con.execute("SELECT count(*) FROM checkins WHERE source = 'link' AND list_value(application_id, "
+                             "fortnight) IN ?", [[list(x) for x in pairs]]).fetchone()[0]  # type: ignore[index]
+        thanked = sum(ok for *_, ok in results)
+        posts = [r[1] for r in results if r[3]]
+        whole = [r[2] for r in results if r[3]]
+        print(f"thanked {thanked:,}, failed {len(people) - thanked:,}, stored {stored - before:,} new link answers, "
+              f"lost {thanked - stored + before:,}")
+        print(f"answer (POST) response time: median {statistics.median(posts) * 1000:.0f} ms, "
+              f"p95 {_p(posts, 0.95) * 1000:.0f} ms, max {max(posts) * 1000:.0f} ms; form and answer together: "
+              f"p95 {_p(whole, 0.95) * 1000:.0f} ms")
+        by = system_user("bench")
+        reference = []
+        for a, p, f in people[:200]:
+            t0 = time.perf_counter()
+            answers.answer_checkin(con, a, p, f, answers.CheckinAnswer("yes", ("email",), (), 4), by=by)
+            reference.append(time.perf_counter() - t0)
+        con.close()
+        ref95 = _p(reference, 0.95)
+        print(f"reference, the same answer stored in-process (200 people): p95 {ref95 * 1000:.0f} ms; "
+              f"over HTTP the p95 is {_p(posts, 0.95) / ref95:.1f}× that; the crowd took {wall:.0f} s in all")
+        shutil.rmtree(tmp / "serve-cwd", ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
