@@ -4,6 +4,8 @@ For directors and coordinators (the MATCH action): country coordinators, analyst
 not get this page, and the library refuses them its changes and its lists of people in any case.
 """
 
+import json
+
 import pandas as pd
 import streamlit as st
 
@@ -12,6 +14,7 @@ from workbench.access import Action, may
 from workbench.applications.importing import unconfirmed_values
 from workbench.applications.rounds import load_round
 from workbench.matching.model import Weights
+from workbench.matching.tradeoffs import WISH_WEIGHTS, frontier, with_wish_weight
 from workbench.messages import introductions, outbox, smtp
 from workbench.ui.auth import current_user
 from workbench.ui.connection import cursor
@@ -122,8 +125,11 @@ cols[3].metric("Wishes met", percent(quality["share_wishes_met"]),
                help=f"{quality['wishes_met']} of {quality['wishes']} partner wishes")
 cols[4].metric("Countries", int(quality["countries"]))
 gap = quality["gap"]
+proof = json.loads(run["parameters"] or "{}").get("proof", "")
 cols[5].metric("Gap to the bound", "—" if pd.isna(gap) else f"{gap:.2%}",
                help=f"The total score is {closeness(gap)}: an upper bound over all feasible pairs")
+if proof:
+    st.caption(f"Proved optimal: {proof}.")
 
 can_edit = editable and run["status"] == "proposed"
 
@@ -137,8 +143,8 @@ def act(fn, *args, success: str, **kwargs) -> None:  # type: ignore[no-untyped-d
 
 
 # A key keeps the open tab across reruns (each edit reruns the page).
-tabs = st.tabs(["Partnerships", "Unmatched", "Pair by hand", "Rules", "Compare runs", "Publish and export"],
-               key="matching_tab")
+tabs = st.tabs(["Partnerships", "Unmatched", "Pair by hand", "Rules", "Compare runs", "Publish and export",
+                "Trade-offs"], key="matching_tab")
 
 with tabs[0]:
     parts = matchstore.run_partnerships(con, run_id, by=user)
@@ -285,3 +291,39 @@ with tabs[5]:
                                f"introductions-{round_id}.csv", "text/csv")
 
 st.session_state[version_key] = matchstore.run_row(con, run_id)["version"]
+
+with tabs[6]:
+    st.write("Shared interests against partner wishes met: the matching at each weight of a wish met (sector, "
+             "stage and interests wishes alike; the other weights are the defaults), each solve warm-started "
+             "from the last.")
+    picked = st.multiselect("Points per wish met", [float(w) for w in range(0, 31)], default=list(WISH_WEIGHTS),
+                            key="tradeoff_weights")
+    per_point = st.slider("Seconds per point", 1, 30, 5, key="tradeoff_seconds")
+    frontier_key = f"tradeoffs_{round_id}"
+    if st.button("Compute the trade-offs", disabled=not picked or len(pool.applicants) < 2):
+        bar = st.progress(0.0, text=f"Matching {len(pool.applicants):,} people at {len(picked)} weights…")
+        with reporting_errors():
+            points = frontier(pool.applicants, pool.rules, by=user, wish_weights=picked, time_limit=per_point,
+                              progress=lambda done, total: bar.progress(done / total, text=f"{done} of {total}…"))
+            st.session_state[frontier_key] = [p.as_dict() for p in points]
+    points_shown = st.session_state.get(frontier_key)
+    if points_shown:
+        table = pd.DataFrame(points_shown)
+        table["note"] = [("" if p["is_new"] else f"nothing new: the partnerships of {p['same_as']:g} points")
+                         for p in points_shown]
+        st.dataframe(safe_table(table[["wish_weight", "share_sharing_interest", "wishes_met", "wishes",
+                                       "mean_overlap_hours", "objective", "status", "gap", "note"]]),
+                     hide_index=True, width="stretch")
+        st.line_chart(table, x="wish_weight", y="wishes_met", height=220)
+        if editable:
+            weight = st.selectbox("Run this point as a proposal", [p["wish_weight"] for p in points_shown],
+                                  format_func=lambda w: f"{w:g} points per wish met", key="tradeoff_pick")
+            if st.button("Run it as a proposal", key="tradeoff_run"):
+                with reporting_errors():
+                    new_id, result = matchstore.run_matching(
+                        con, round_id, matchstore.RunSettings(with_wish_weight(Weights(), weight), 20.0, "trio"),
+                        by=user)
+                    st.session_state["matching_run"] = new_id
+                    saved(con, f"{matchstore.run_label(con, new_id)} ({weight:g} points per wish met): "
+                               f"{result.matched:,} of {result.people:,} people matched, {closeness(result.gap)}. "
+                               "Compare it with another run under Compare runs.")

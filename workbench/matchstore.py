@@ -641,7 +641,8 @@ def run_matching(con: Connection, round_id: str, settings: RunSettings | None = 
                    odd_policy=settings.odd_policy, previous=previous, progress=progress)
     params = {**settings.as_dict(), "cross_border": pool.rules.cross_border,
               "locks": [list(x) for x in pool.rules.locks],
-              "forbidden": sorted(sorted(x) for x in pool.rules.forbidden), "excluded": sorted(pool.rules.excluded)}
+              "forbidden": sorted(sorted(x) for x in pool.rules.forbidden), "excluded": sorted(pool.rules.excluded),
+              "proof": result.proof, "bound_method": result.bound_method}
     run_id = save_run(con, round_id, result, params, by=by)
     return run_id, result
 

@@ -34,6 +34,9 @@ class MatchingLP:
         self.cut_members: list[np.ndarray] = []  #: each cut's odd set of people (pool indices)
         self.cut_duals = np.zeros(0)  #: z >= 0 per cut, from the last solve
         self._cuts_of: dict[int, list[int]] = {}  #: person -> the cuts whose set holds them
+        self.pairs_row: pywraplp.Constraint | None = None  #: sum of x >= the pairs asked (``require_pairs``)
+        self.min_pairs = 0
+        self.pairs_dual = 0.0  #: mu >= 0 of that row, from the last solve
 
     @property
     def u(self) -> np.ndarray:
@@ -61,6 +64,8 @@ class MatchingLP:
             self.rows[a].SetCoefficient(x, 1.0)
             self.rows[b].SetCoefficient(x, 1.0)
             self.objective.SetCoefficient(x, float(w))
+            if self.pairs_row is not None:
+                self.pairs_row.SetCoefficient(x, 1.0)
             if self._cuts_of:
                 for c in set(self._cuts_of.get(a, ())) & set(self._cuts_of.get(b, ())):
                     self.cut_rows[c].SetCoefficient(x, 1.0)
@@ -88,6 +93,15 @@ class MatchingLP:
             for a in np.asarray(members).tolist():
                 self._cuts_of.setdefault(a, []).append(len(self.cut_rows) - 1)
 
+    def require_pairs(self, pairs: int) -> None:
+        """Ask for at least ``pairs`` pairs (the most people matched comes first; ``pairs`` must be reachable)."""
+        if self.pairs_row is None:
+            self.pairs_row = self.solver.Constraint(float(pairs), self.solver.infinity())
+            for x in self.vars:
+                self.pairs_row.SetCoefficient(x, 1.0)
+        self.pairs_row.SetLb(float(pairs))
+        self.min_pairs = pairs
+
     def solve(self, time_limit: float | None = None) -> tuple[float, np.ndarray, np.ndarray] | None:
         """(value, x per edge, duals y >= 0 per person), or None if GLOP did not reach an optimum."""
         if time_limit is not None:
@@ -99,4 +113,5 @@ class MatchingLP:
         x = np.array([var.solution_value() for var in self.vars])
         y = np.maximum(np.array([row.dual_value() for row in self.rows]), 0.0)
         self.cut_duals = np.maximum(np.array([row.dual_value() for row in self.cut_rows]), 0.0)
+        self.pairs_dual = 0.0 if self.pairs_row is None else max(-self.pairs_row.dual_value(), 0.0)
         return float(self.objective.Value()), x, y

@@ -118,8 +118,8 @@ def _coverage(lp: MatchingLP, free: np.ndarray, z: np.ndarray) -> tuple[csr_matr
     return csr_matrix((np.ones(len(r)), (r, np.concatenate(cols))), shape=(len(free), len(live))), z[live]
 
 
-def price_all(pool: Pool, free: np.ndarray, lp: MatchingLP, y: np.ndarray, z: np.ndarray, per_row: int = 5
-              ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def price_all(pool: Pool, free: np.ndarray, lp: MatchingLP, y: np.ndarray, z: np.ndarray, per_row: int = 5,
+              mu: float = 0.0) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Sweep every feasible pair of the free people against the duals ``(y, z)``.
 
     Returns (a valid bound, the raised y over the pool, new pairs u, v, q): pairs with positive reduced
@@ -133,12 +133,13 @@ def price_all(pool: Pool, free: np.ndarray, lp: MatchingLP, y: np.ndarray, z: np
     us: list[np.ndarray] = []
     vs: list[np.ndarray] = []
     qs: list[np.ndarray] = []
-    for start, rows, s in pool.iter_blocks(free, free):
+    for start, rows, s0 in pool.iter_blocks(free, free):
+        s = s0 if not mu else np.where(s0 >= 0, s0 + mu, -1.0)
         c = None if zt is None or member is None else (zt[start:start + len(rows)] @ member.T).toarray()
         red = s - yr[start:start + len(rows)][:, None] - yr[None, :]
         if c is not None:
             red -= c
-        r, cc = np.nonzero((red > 0.5) & (s >= 0))
+        r, cc = np.nonzero((red > 0.5) & (s0 >= 0))
         if len(r) > per_row * len(rows):
             order = np.lexsort((-red[r, cc], r))
             r, cc = r[order], cc[order]
@@ -147,7 +148,7 @@ def price_all(pool: Pool, free: np.ndarray, lp: MatchingLP, y: np.ndarray, z: np
             r, cc = r[keep], cc[keep]
         us.append(rows[r])
         vs.append(free[cc])
-        qs.append(s[r, cc].astype(np.int64))
+        qs.append(s0[r, cc].astype(np.int64))
         for i in range(len(rows)):  # Gauss-Seidel raise, row by row (float64)
             row = s[i] - yr if c is None else s[i] - yr - c[i]
             row[start + i] = -np.inf  # a person is never their own partner
@@ -156,7 +157,7 @@ def price_all(pool: Pool, free: np.ndarray, lp: MatchingLP, y: np.ndarray, z: np
                 yr[start + i] = need
     extra = float(sum(zv * (len(lp.cut_members[c]) - 1) / 2
                       for zv, c in zip(zl.tolist(), np.flatnonzero(z > 0).tolist(), strict=True)))
-    bound = float(yr.sum()) + extra
+    bound = float(yr.sum()) + extra - mu * lp.min_pairs
     raised = np.zeros(pool.n)
     raised[free] = yr
     u = np.concatenate(us) if us else np.zeros(0, np.int64)
@@ -166,9 +167,9 @@ def price_all(pool: Pool, free: np.ndarray, lp: MatchingLP, y: np.ndarray, z: np
 
 
 def reduced_costs(lp: MatchingLP, y: np.ndarray, z: np.ndarray, u: np.ndarray, v: np.ndarray,
-                  q: np.ndarray) -> np.ndarray:
-    """``y_u + y_v + sum of z over the cuts holding both - q`` per edge."""
-    rc = y[u] + y[v] - q.astype(np.float64)
+                  q: np.ndarray, mu: float = 0.0) -> np.ndarray:
+    """``y_u + y_v + sum of z over the cuts holding both - q - mu`` per edge."""
+    rc = y[u] + y[v] - q.astype(np.float64) - mu
     for c in np.flatnonzero(z > 0).tolist():
         inside = np.zeros(lp.n, dtype=bool)
         inside[lp.cut_members[c]] = True
@@ -177,15 +178,20 @@ def reduced_costs(lp: MatchingLP, y: np.ndarray, z: np.ndarray, u: np.ndarray, v
 
 
 def certify(pool: Pool, free: np.ndarray, graph: CandidateGraph, lp: MatchingLP, *, incumbent_cp: int = 0,
-            deadline: float | None = None, max_rounds: int = 60) -> tuple[Certificate, CandidateGraph]:
+            pairs: int = 0, deadline: float | None = None, max_rounds: int = 60) -> tuple[Certificate, CandidateGraph]:
     """Tighten the LP with odd-set cuts, price every pair, and return the certified bound.
 
     ``lp`` holds the graph's edges (and perhaps earlier cuts); priced pairs join both. Stops when the
     bound reaches ``incumbent_cp`` (rounded down: scores are integers), when no cut is violated and no
-    pair prices in, or at the deadline. The bound is valid whenever it stops.
+    pair prices in, or at the deadline. The bound is valid whenever it stops. ``pairs``: the incumbent's
+    pairs; the bound then covers every matching with at least that many (the most people matched comes
+    first, so the best matching is one of them).
     """
     started = time.monotonic()
     free = np.asarray(free, dtype=np.int64)
+    if pairs:
+        lp.require_pairs(pairs)
+    best_mu = 0.0
     best = math.inf
     best_y = np.zeros(pool.n)
     best_z = np.zeros(0)
@@ -203,6 +209,7 @@ def certify(pool: Pool, free: np.ndarray, graph: CandidateGraph, lp: MatchingLP,
             break
         lp_value, x, y = solved
         z = lp.cut_duals.copy()
+        mu = lp.pairs_dual
         added = separate(lp, x)
         since_pricing += 1
         progress = last - lp_value >= 0.5
@@ -210,9 +217,10 @@ def certify(pool: Pool, free: np.ndarray, graph: CandidateGraph, lp: MatchingLP,
         if (added and math.floor(lp_value + _EPS) > incumbent_cp and since_pricing < 15
                 and (progress or since_pricing < 3) and rounds < max_rounds):
             continue  # cheap: tighten on the candidate graph before pricing every pair
-        bound, raised, pu, pv, pq = price_all(pool, free, lp, y, z)
+        mu = lp.pairs_dual
+        bound, raised, pu, pv, pq = price_all(pool, free, lp, y, z, mu=mu)
         if bound < best:
-            best, best_y, best_z = bound, raised, z
+            best, best_y, best_z, best_mu = bound, raised, z, mu
         y = z = None
         since_pricing, last = 0, math.inf
         if len(pu):
@@ -221,9 +229,9 @@ def certify(pool: Pool, free: np.ndarray, graph: CandidateGraph, lp: MatchingLP,
         if math.floor(best + _EPS) <= incumbent_cp or (not len(pu) and not added):
             break
     if y is not None and z is not None:  # the deadline came between pricings: price the last duals
-        bound, raised, _, _, _ = price_all(pool, free, lp, y, z)
+        bound, raised, _, _, _ = price_all(pool, free, lp, y, z, mu=mu)
         if bound < best:
-            best, best_y, best_z = bound, raised, z
+            best, best_y, best_z, best_mu = bound, raised, z, mu
     value = math.floor(best + _EPS) if best < math.inf else 2**62  # no pricing at all: no certificate
     on = np.flatnonzero(x > 0.5) if len(x) else np.zeros(0, np.int64)
     mate = np.full(pool.n, -1, dtype=np.int64)
@@ -233,7 +241,7 @@ def certify(pool: Pool, free: np.ndarray, graph: CandidateGraph, lp: MatchingLP,
     integral = bool(len(x)) and not np.any((x > _EPS) & (x < 1 - _EPS))
     z_all = np.zeros(len(lp.cut_members))
     z_all[:len(best_z)] = best_z  # cuts added after the best duals have z = 0 there
-    rc = (reduced_costs(lp, best_y, z_all, graph.u, graph.v, graph.q) if best < math.inf
+    rc = (reduced_costs(lp, best_y, z_all, graph.u, graph.v, graph.q, best_mu) if best < math.inf
           else np.zeros(graph.size))
     return Certificate(value, best, lp_value, lp.cuts, rounds, priced, integral, mate, rc,
                        round(time.monotonic() - started, 3)), graph

@@ -121,7 +121,8 @@ def match(
     cert: Certificate | None = None
     solve_graph = graph
     if len(free) >= 2 and graph.size:
-        cert, graph = certify(pool, free, graph, lp, incumbent_cp=matching_value(graph, mate)[1],
+        pairs, score = matching_value(graph, mate)
+        cert, graph = certify(pool, free, graph, lp, incumbent_cp=score, pairs=pairs,
                               deadline=time.monotonic() + max(2.0, 0.5 * time_limit))
         if cert.is_integral and matching_value(graph, cert.mate) > matching_value(graph, mate):
             mate = cert.mate.copy()  # the LP's own matching: the best one on the priced graph

@@ -1,0 +1,84 @@
+"""Issue 21: the matching proved optimal by the LP with odd-set (blossom) cuts."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+import rustworkx as rx
+
+from tests.test_matching_engine import networkx_optimum, person
+from workbench import db, matchstore
+from workbench.access import User
+from workbench.matching import MatchRules, Weights, feasible_pairs, match
+from workbench.matching.lp import MatchingLP
+from workbench.matching.scoring import Pool
+
+
+def two_triangles() -> list:  # type: ignore[type-arg]
+    """Two triangles of good pairs (one shared interest each) joined by one weak pair C-D (French)."""
+    return [
+        person(1, "AUS", languages=("English",)), person(2, "USA", languages=("English",)),
+        person(3, "GBR", languages=("English", "French")),
+        person(4, "MEX", languages=("Spanish", "French"), interests=("Social media",)),
+        person(5, "ESP", languages=("Spanish",), interests=("Social media",)),
+        person(6, "BRA", languages=("Spanish",), interests=("Social media",)),
+    ]
+
+
+def test_a_fractional_lp_is_closed_by_odd_set_cuts() -> None:
+    apps = two_triangles()
+    matched, exact = networkx_optimum(apps, MatchRules(), Weights())
+    assert matched == 6
+    # the fractional matching LP takes each triangle at one half: above the best matching
+    pool = Pool(apps, Weights())
+    lp = MatchingLP(pool.n)
+    s = pool.scores(np.arange(6), np.arange(6))
+    u, v = np.nonzero(np.triu(s >= 0, 1))
+    lp.add_edges(u, v, s[u, v].astype(np.int64))
+    solved = lp.solve()
+    assert solved is not None
+    value, x, _ = solved
+    assert value > exact + 100 and np.isclose(x, 0.5).sum() == 6
+    result = match(apps, odd_policy="waitlist", time_limit=5)
+    assert round(result.objective * 100) == exact and result.matched == 6
+    assert result.status == "optimal" and result.gap == 0.0 and result.bound == result.objective
+    assert "odd-set" in result.proof and "odd-set" in result.bound_method
+    # a lock and a forbidden pair change the graph; the proof stays exact
+    rules = MatchRules.of(locks=[(3, 4)], forbidden=[(1, 2)])
+    locked = match(apps, rules, odd_policy="waitlist", time_limit=5)
+    assert (3, 4) in locked.pairs and (1, 2) not in locked.pairs
+    assert locked.status == "optimal" and locked.bound == locked.objective
+
+
+def test_a_trio_keeps_the_plain_bound_and_says_why() -> None:
+    apps = two_triangles()[:5]  # five people: one joins a trio
+    result = match(apps, odd_policy="trio", time_limit=5)
+    assert result.trios and result.status == "feasible"
+    assert any("odd-set certificate covers sets of pairs only" in note for note in result.notes)
+    assert result.bound >= result.objective
+
+
+@pytest.fixture(scope="module")
+def round_2017a(con: db.Connection, users: dict[str, User]) -> matchstore.Pool:
+    return matchstore.load_pool(con, "2017A", by=users["director"])
+
+
+def test_2017a_is_proved_optimal_with_rustworkx_s_objective(round_2017a: matchstore.Pool) -> None:
+    apps = round_2017a.applicants
+    started = time.monotonic()
+    result = match(apps, round_2017a.rules, odd_policy="waitlist", time_limit=20)
+    ours = time.monotonic() - started
+    assert result.status == "optimal" and result.gap == 0.0, (result.summary(), result.notes)
+    assert "odd-set" in result.proof
+    assert ours < 10, result.timings
+    # the reference: rustworkx's exact blossom over the same feasible pairs (`workbench candidates`)
+    index = {a.application_id: i for i, a in enumerate(apps)}
+    graph = rx.PyGraph()
+    graph.add_nodes_from(range(len(apps)))
+    graph.add_edges_from([(index[a], index[b], round(s * 100))
+                          for a, b, s in feasible_pairs(apps, round_2017a.rules, Weights())])
+    mates = rx.max_weight_matching(graph, max_cardinality=True, weight_fn=int)
+    assert 2 * len(mates) == result.matched == 1168
+    assert sum(graph.get_edge_data(a, b) for a, b in mates) == round(result.objective * 100)
