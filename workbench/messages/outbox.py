@@ -73,6 +73,11 @@ RETRIES = 3
 BACKOFF_SECONDS = 2.0
 #: Said of a recipient whose address was erased before their message went out.
 ERASED_RESPONSE = "not sent: the person's data was erased"
+#: The kinds a person may refuse (``/unsubscribe``, or asking to be forgotten: the table ``opt_outs``);
+#: introductions still go out, so partners can meet.
+REFUSABLE = ("topic", "reminder", "survey")
+#: Said of a recipient who opted out after their message was queued.
+OPTED_OUT_RESPONSE = "not sent: the person unsubscribed"
 
 Progress = Callable[[int, int, str], None]
 
@@ -114,6 +119,7 @@ class Queued:
     added: int = 0
     already: int = 0
     outside: int = 0  #: left out: outside a country coordinator's countries
+    opted_out: int = 0  #: recipients left out: they unsubscribed (topics, reminders, surveys)
     notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -121,7 +127,9 @@ class Queued:
                 "survey": "survey invitation"}[self.kind]
         text = (f"Queued {self.added:,} {what}{'s' if self.added != 1 else ''} for {self.round_id}"
                 + (f"; {self.already:,} were already in the outbox" if self.already else "")
-                + (f"; {self.outside:,} outside your countries were left out" if self.outside else "") + ".")
+                + (f"; {self.outside:,} outside your countries were left out" if self.outside else "")
+                + (f"; {self.opted_out:,} recipient{'s' if self.opted_out != 1 else ''} who unsubscribed left out"
+                   if self.opted_out else "") + ".")
         if self.notes:
             text += (f" {len(self.notes):,} are in English: their members share no language the workbench has "
                      f"templates for ({', '.join(tpl.languages())}).")
@@ -151,9 +159,42 @@ def _in_scope(by: User, countries: Iterable[str]) -> bool:
     return scope is None or bool(set(scope) & set(countries))
 
 
+def opted_out(con: db.Connection, application_ids: Iterable[int]) -> set[int]:
+    """The applications among these whose person opted out (``opt_outs``: the one-click unsubscribe, the
+    ``/unsubscribe`` page's button, or asking to be forgotten). The one home of the opt-out: queuing and sending
+    both ask it."""
+    ids = sorted({int(a) for a in application_ids if a is not None})
+    if not ids:
+        return set()
+    return {int(r[0]) for r in con.execute(
+        "SELECT a.application_id FROM applications AS a JOIN opt_outs AS o ON o.person_id = a.person_id "
+        "WHERE a.application_id IN ?", [ids]).fetchall()}
+
+
+def _without_opted_out(con: db.Connection, drafts: list[Draft], result: Queued) -> list[Draft]:
+    """The drafts without the recipients who opted out of their kind (:data:`REFUSABLE`); a draft nobody is left
+    to receive is dropped. Introductions are never refused."""
+    refusable = [r["application_id"] for d in drafts if d.kind in REFUSABLE for r in d.recipients]
+    out_ = opted_out(con, refusable)
+    if not out_:
+        return drafts
+    kept = []
+    for d in drafts:
+        if d.kind not in REFUSABLE:
+            kept.append(d)
+            continue
+        recipients = [r for r in d.recipients if r["application_id"] not in out_]
+        result.opted_out += len(d.recipients) - len(recipients)
+        if recipients:
+            kept.append(replace(d, recipients=recipients))
+    return kept
+
+
 def _store(con: db.Connection, drafts: list[Draft], result: Queued, *, by: User) -> Queued:
-    """Insert the drafts whose dedupe key is new, in one transaction; one audit entry with the counts."""
+    """Insert the drafts whose dedupe key is new, in one transaction; one audit entry with the counts. Recipients
+    who opted out of the drafts' kind are left out (:func:`opted_out`)."""
     who = identity(con)
+    drafts = _without_opted_out(con, drafts, result)
     kept = [d for d in drafts if _in_scope(by, d.countries)]
     result.outside += len(drafts) - len(kept)
     if drafts and not kept:
@@ -184,7 +225,7 @@ def _store(con: db.Connection, drafts: list[Draft], result: Queued, *, by: User)
         result.added = len(rows)
         db.audit(con, actor=by.actor, action=f"queue {result.kind}s", entity="outbox", entity_id=result.round_id,
                  after={"added": result.added, "already": result.already, "outside": result.outside,
-                        "english_fallback": len(result.notes)})
+                        "opted_out": result.opted_out, "english_fallback": len(result.notes)})
     return result
 
 
@@ -692,6 +733,19 @@ def _record(con: db.Connection, message: Message, outcome: dict[str, str | None]
     return status
 
 
+def _refused_since(con: db.Connection, message: Message) -> Message:
+    """The message with its waiting recipients who opted out since it was queued marked not sent
+    (:data:`OPTED_OUT_RESPONSE`), for a kind a person may refuse."""
+    if message.kind not in REFUSABLE:
+        return message
+    out_ = opted_out(con, [r["application_id"] for r in message.waiting()])
+    if not out_:
+        return message
+    recipients = [dict(r, status="failed", server_response=OPTED_OUT_RESPONSE)
+                  if r["status"] == "queued" and r["application_id"] in out_ else r for r in message.recipients]
+    return replace(message, recipients=recipients)
+
+
 def rate_per_minute(con: db.Connection, config: SmtpConfig) -> float:
     """Messages a minute :func:`send` sends (0: no limit): the program's setting ``send_rate_per_minute`` (the
     Settings page, ``workbench settings set send_rate_per_minute 20``) when set; otherwise the mail settings'
@@ -741,9 +795,15 @@ def send(con: db.Connection, *, by: User, round_id: str | None = None, kind: str
 
     try:
         for done, queued in enumerate(mine, start=1):
-            message = queued.from_config(config)
+            message = _refused_since(con, queued.from_config(config))
             if batch.stopped:
                 batch.waiting += 1
+                continue
+            if not message.waiting():  # everyone left opted out after it was queued: nothing to send
+                status = _record(con, message, None, error=None, tried=False)
+                batch.failed += status == "failed"
+                batch.sent += status == "sent"
+                batch.partial += status == "partial"
                 continue
             outcome, error = None, None
             for attempt in range(retries + 1):
@@ -806,7 +866,8 @@ def reset_failed(con: db.Connection, outbox_id: int, *, by: User) -> None:
     """Queue a refused message's failed recipients again (after an address was corrected, say)."""
     message = get_message(con, outbox_id, by=by)
     recipients = [dict(r, status="queued", server_response=None) if r["status"] == "failed"
-                  and r.get("server_response") != ERASED_RESPONSE else dict(r) for r in message.recipients]
+                  and r.get("server_response") not in (ERASED_RESPONSE, OPTED_OUT_RESPONSE) else dict(r)
+                  for r in message.recipients]
     if recipients == message.recipients:
         raise OutboxError(f"Message {outbox_id} has no refused recipient to try again.")
     with db.transaction(con):
