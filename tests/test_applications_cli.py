@@ -50,8 +50,8 @@ def test_a_dry_run_asks_about_the_look_alikes(writable_db: Path, capsys: pytest.
     code, out, err = run(["import", "applications", str(ROUND_FILE), "--round", "2017B", "--dry-run", "--db",
                           str(writable_db)], capsys)
     assert code == 0, err
-    assert "Perhaps the same person (confirm with --same-person" in out
-    assert "--same-person sam.fraser@home.example.net=" in out
+    assert "Perhaps a known person (answer with --link ROW=PERSON_ID, or leave as a new person)" in out
+    assert "[--link 7=" in out
 
 
 def test_json_report(writable_db: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -38,7 +38,6 @@ from workbench.applications.store import (
     first_seq,
     insert_application_rows,
     next_seq,
-    people_by_email,
     round_emails,
     round_row,
     write_failed,
@@ -50,6 +49,9 @@ from workbench.intake.validate import Keep
 from workbench.intake.values import ADD, COLUMN_KINDS, Decisions
 from workbench.matching.model import Applicant
 from workbench.matching.rules import CROSS_BORDER, one_side_only
+from workbench.people.linking import link_applications
+from workbench.people.model import Linked, LinkResult
+from workbench.people.training import ensure_model
 from workbench.program.settings import get_setting, set_setting
 from workbench.program.vocabularies import add_term, vocabularies
 
@@ -70,6 +72,8 @@ def import_applications(
     add_values: bool = False,
     keep: Keep = "latest",
     cap: float | None = None,
+    link: Literal["sure", "none"] = "sure",
+    link_answers: Mapping[int, int] | None = None,
 ) -> ImportReport:
     """Import an application file (CSV or XLSX) into ``round_id``; see :mod:`workbench.applications`.
 
@@ -90,7 +94,10 @@ def import_applications(
     without a decision. Adding a value to a vocabulary is a director's change (``Action.SETTINGS``): for anyone
     else "add" keeps the value as written, for a director to confirm on the Settings page. ``keep`` says which
     submission of someone who submitted twice is imported (the latest by default). ``cap`` is a new round's
-    per-country cap (None: the program's). ``manual`` None uses the mapping remembered for this form (the same
+    per-country cap (None: the program's). ``link`` "sure" links the applications the linking model is sure
+    of (:mod:`workbench.people.linking`), "none" only those at a known address; ``link_answers`` maps a review
+    row (the file's row) to the known person it is. No answer rejects a row: the rest go in as new people.
+    ``manual`` None uses the mapping remembered for this form (the same
     header row) if a coordinator mapped it by hand before; a mapping made by hand is remembered when the import
     writes.
     """
@@ -120,21 +127,32 @@ def import_applications(
     already = list(validation.already_applied)
     seq = int(current["seq"]) if current is not None else next_seq(con)
 
-    # People: known by normalised email, or linked by hand to a near-match.
-    known = people_by_email(con, list(rows["email_normalised"]))
+    # People: a known address, or recognised by the linking model (workbench.people.linking: the sure ones
+    # unless ``link`` is "none"), or answered by hand (``answers`` by row, ``confirmed_people`` by email).
     links = {normalise_email(str(k)): int(v) for k, v in (confirmed_people or {}).items()}
-    _check_people(con, links)
+    answered = {int(k): int(v) for k, v in (link_answers or {}).items()}
+    _check_people(con, {**links, **{f"row {k}": v for k, v in answered.items()}})
+    if len(rows) and not dry_run:
+        ensure_model(con, by=by)  # trained on the program's rounds once, then reused by every import
+    people_links = link_applications(con, rows, round_id=round_id) if len(rows) else LinkResult()
+    sure = {x.row: x.person_id for x in people_links.linked if link != "none" or x.how == "email"}
+    known_address = {x.row for x in people_links.linked if x.how == "email"}  # the same address: always them
     person_ids: list[int | None] = []
-    for email in rows["email_normalised"]:
-        found = known.get(email)
-        person_ids.append(found[0] if found else links.get(email))
+    for row, email in zip(rows["source_row"].astype(int), rows["email_normalised"], strict=True):
+        if row in known_address:
+            person_ids.append(sure[row])
+        else:
+            person_ids.append(answered.get(row, links.get(email, sure.get(row))))
     rows["person_id"] = pd.Series(person_ids, index=rows.index, dtype=object)
     rows, link_problems = _drop_link_conflicts(con, rows, round_id, set(carried["person_id"]),
                                                validation.mapping.get("email", "email"))
     for kind, rejection in link_problems:
         (already if kind == "already" else rejected).append(rejection)
-    linked = sum(1 for e in rows["email_normalised"] if e not in known and e in links)
-    near = _near_matches(con, rows[rows["person_id"].isna()]) if len(rows) else []
+    by_email = {x.row for x in people_links.linked if x.how == "email"}
+    linked = sum(1 for r, p in zip(rows["source_row"], rows["person_id"], strict=True)
+                 if int(r) not in by_email and p is not None and not pd.isna(p))
+    people_links = _answered(people_links, rows, by_email)
+    near = _review_matches(people_links, rows)
 
     # Returning: the person applied to an earlier round.
     first_rounds = first_seq(con, [int(p) for p in rows["person_id"].dropna()])
@@ -167,7 +185,7 @@ def import_applications(
         accepted=int((rows["status"] == "accepted").sum()), waitlisted=len(waitlisted_rows),
         carried_over=len(carried), carried_from=carried.attrs.get("from_round"), promoted=promoted,
         waitlisted_by_country=dict(Counter(waitlisted_rows["country_iso3"])),
-        near_matches=near, country_suggestions=list(validation.suggestions),
+        near_matches=near, people_links=people_links, country_suggestions=list(validation.suggestions),
         mapping=dict(validation.mapping), ignored_columns=list(validation.ignored_columns),
         notes=list(validation.notes), unknown_values=list(validation.unknown_values),
         warnings=list(validation.warnings), resubmitted=list(validation.resubmitted), keep=keep,
@@ -372,50 +390,38 @@ def _email_parts(email: str) -> tuple[str, str]:
     return re.sub(r"[._+-]", "", local.split("+", 1)[0]), domain
 
 
-def _near_matches(con: db.Connection, new_rows: pd.DataFrame) -> list[NearMatch]:
-    """New emails that are perhaps someone already known, strong matches only: the same name (words in any
-    order, accents and case ignored) in the same country, or an email that differs by a slip from a known one
-    (one or two characters of the name before the '@' at the same domain, or the same name before the '@' at
-    another domain) with a name that shares a word. At most three candidates per row."""
-    if new_rows.empty:
-        return []
-    known = con.execute(
-        """
-        SELECT a.person_id, p.name, p.email, a.country_iso3, a.round_id
-        FROM applications AS a JOIN people AS p USING (person_id) JOIN rounds AS r USING (round_id)
-        QUALIFY row_number() OVER (PARTITION BY a.person_id ORDER BY r.seq DESC) = 1
-        ORDER BY r.seq DESC, a.person_id
-        """,
-    ).fetchall()
-    by_name: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
-    by_domain: dict[str, list[tuple[str, tuple[Any, ...]]]] = {}
-    by_local: dict[str, list[tuple[Any, ...]]] = {}
-    for person in known:
-        key = name_key(person[1])
-        if key:
-            by_name.setdefault((person[3], key), []).append(person)
-        local, domain = _email_parts(person[2])
-        by_domain.setdefault(domain, []).append((local, person))
-        if len(local) >= 6:
-            by_local.setdefault(local, []).append(person)
+def _answered(result: LinkResult, rows: pd.DataFrame, by_email: set[int]) -> LinkResult:
+    """The linking as the import decided it: the rows linked (a known address, the model's sure ones kept, an
+    answer) and the review rows still unanswered, which go in as new people."""
+    persons = {int(r): (None if p is None or pd.isna(p) else int(p))
+               for r, p in zip(rows["source_row"], rows["person_id"], strict=True)}
+    model = {x.row: x for x in result.linked}
+    linked = []
+    for row, person in persons.items():
+        if person is None:
+            continue
+        found = model.get(row)
+        if found is not None and found.person_id == person:
+            linked.append(found)
+        else:
+            email = str(rows.loc[rows["source_row"] == row, "email"].iloc[0])
+            linked.append(Linked(row, email, person, 1.0, how="answer"))
+    review = [r for r in result.review if persons.get(r.row, 0) is None]
+    new_people = sum(1 for person in persons.values() if person is None)
+    return LinkResult(linked=sorted(linked, key=lambda x: x.row), review=review, new_people=new_people,
+                      seconds=result.seconds, model_id=result.model_id)
+
+
+def _review_matches(result: LinkResult, rows: pd.DataFrame) -> list[NearMatch]:
+    """The review list as the report's near-matches (the Import page's "perhaps the same person"): one line per
+    candidate of each unanswered review row, most probable first."""
+    countries = dict(zip(rows["source_row"].astype(int), rows["country_iso3"], strict=True))
     found: list[NearMatch] = []
-    for record in new_rows[["source_row", "name", "email", "email_normalised", "country_iso3"]].itertuples(
-            index=False):
-        key = name_key(record.name)
-        words = set(key.split())
-        hits: dict[int, tuple[tuple[Any, ...], str]] = {}
-        for person in by_name.get((record.country_iso3, key), []) if key else []:
-            hits.setdefault(int(person[0]), (person, "name"))
-        local, domain = _email_parts(record.email_normalised)
-        close = [p for other, p in by_domain.get(domain, []) if len(local) >= 5 and one_slip(other, local)]
-        close += [p for p in by_local.get(local, []) if _email_parts(p[2])[1] != domain]
-        for person in close:
-            if words & set(name_key(person[1]).split()):
-                hits.setdefault(int(person[0]), (person, "email"))
-        for person, reason in list(hits.values())[:3]:
-            found.append(NearMatch(int(record.source_row), str(record.name), str(record.email),
-                                   str(record.country_iso3), int(person[0]), str(person[1]), str(person[2]),
-                                   str(person[4]), reason))
+    for review in result.review:
+        for c in review.candidates:
+            found.append(NearMatch(review.row, review.name, review.email, str(countries.get(review.row, "")),
+                                   c.person_id, c.name, c.email, c.last_round, "model",
+                                   probability=c.probability, agree=tuple(c.agree), differ=tuple(c.differ)))
     return found
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 from workbench.countries import country_name
 from workbench.intake import CountrySuggestion
 from workbench.intake.values import ADD, UnknownValue
+from workbench.people.model import LinkResult
 from workbench.rejections import Rejection, rejections_frame
 
 __all__ = ["ImportReport", "NearMatch"]
@@ -30,11 +31,18 @@ class NearMatch:
     known_name: str
     known_email: str
     last_round: str
-    reason: str = "name"
+    reason: str = "name"  #: "model": a candidate of the linking's review list (workbench.people.linking)
+    probability: float | None = None
+    agree: tuple[str, ...] = ()
+    differ: tuple[str, ...] = ()
 
     @property
     def why(self) -> str:
         """Why they may be the same person, in words."""
+        if self.reason == "model":
+            agree = ", ".join(self.agree) or "nothing"
+            return f"{self.probability or 0:.0%} likely: {agree} agree" + (
+                f", {', '.join(self.differ)} differ" if self.differ else "")
         return "the same name and country" if self.reason == "name" else "a near-identical email"
 
     def as_dict(self) -> dict[str, Any]:
@@ -77,6 +85,7 @@ class ImportReport:
     promoted: int = 0
     waitlisted_by_country: dict[str, int] = field(default_factory=dict)
     near_matches: list[NearMatch] = field(default_factory=list)
+    people_links: LinkResult | None = None  #: the linking to known people, as decided (linked, review, new)
     country_suggestions: list[CountrySuggestion] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)
     ignored_columns: list[str] = field(default_factory=list)
@@ -187,6 +196,8 @@ class ImportReport:
             "waitlisted": self.waitlisted,
             "waitlisted_by_country": self.waitlisted_by_country,
             "near_matches": [m.as_dict() for m in self.near_matches],
+            **(self.people_links.to_json() if self.people_links is not None
+               else {"linked": [], "review": [], "new_people": self.new_people}),
             "new_values": [u.as_dict() for u in self.new_values()],
             "values_added": self.values_added,
             "values_decided": [{**u.as_dict(), "decision": u.decision} for u in self.unknown_values

@@ -12,6 +12,7 @@ import argparse
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Literal
 
 import duckdb
 
@@ -43,6 +44,10 @@ def register(commands: Commands) -> None:
                    help="confirm a suggested country, e.g. --country Austrailia=AUS (repeatable)")
     p.add_argument("--same-person", action="append", default=[], metavar="EMAIL=PERSON_ID",
                    help="confirm a near-match: this row's email belongs to the known person (repeatable)")
+    p.add_argument("--link", action="append", default=[], metavar="ROW=PERSON_ID",
+                   help="answer a review row: the application on this row is that known person (repeatable); "
+                        "--link none links nobody the model recognised (a known address is always its person). By "
+                        "default the sure ones are linked and the review rows go in as new people")
     p.add_argument("--date-order", choices=["auto", "mdy", "dmy"], default="auto",
                    help="numeric dates month first (mdy) or day first (dmy); auto decides per file")
     p.add_argument("--dry-run", action="store_true", help="check the file and report, write nothing")
@@ -104,6 +109,25 @@ def _values(options: list[str]) -> dict[tuple[str, str], str]:
     return out
 
 
+def _links(options: list[str]) -> tuple[Literal["sure", "none"], dict[int, int]]:
+    """``--link none`` and ``--link ROW=PERSON_ID`` options -> (mode, {row: person_id})."""
+    answers: dict[int, int] = {}
+    mode: Literal["sure", "none"] = "sure"
+    for option in options:
+        if option.strip().lower() == "none":
+            mode = "none"
+            continue
+        row, sep, person = option.partition("=")
+        try:
+            answers[int(row.strip())] = int(person.strip())
+        except ValueError:
+            raise UsageError(f"--link takes ROW=PERSON_ID with two numbers, e.g. --link 14=2031, or none (got "
+                             f"'{option}'): ROW is the file's row the review lists, PERSON_ID its candidate.") from None
+        if not sep:
+            raise UsageError(f"--link takes ROW=PERSON_ID or none (got '{option}').")
+    return mode, answers
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
     try:
         report = _run_import(args)
@@ -135,13 +159,14 @@ def _run_import(args: argparse.Namespace) -> applications.ImportReport:
         people = {email: int(pid) for email, pid in people_raw.items()}
     except ValueError:
         raise UsageError("--same-person takes EMAIL=PERSON_ID with a number, e.g. ana@example.org=1234.") from None
+    link, answers = _links(args.link)
     with reading(args) if args.dry_run else changing(args) as con:
         try:
             return applications.import_applications(
                 con, data, path.name, args.round_id, by=command_line_user(), manual=manual or None,
                 confirmed_countries=countries or None, confirmed_people=people or None,
                 date_order=args.date_order, dry_run=args.dry_run, values=_values(args.value) or None,
-                add_values=args.add_values, keep=args.keep,
+                add_values=args.add_values, keep=args.keep, link=link, link_answers=answers or None,
             )
         except duckdb.Error as exc:
             raise WorkbenchError(f"The import failed and nothing was saved: {first_line(exc)}") from None
@@ -155,9 +180,9 @@ def _print_report(report: applications.ImportReport) -> None:
             value = r.value if len(r.value) <= 60 else r.value[:59] + "…"
             print(f"  row {r.row}, {r.column}, '{value}': {r.reason} -> {r.fix}")
     if report.near_matches and report.dry_run:
-        print("\nPerhaps the same person (confirm with --same-person EMAIL=PERSON_ID, or leave as a new person):")
+        print("\nPerhaps a known person (answer with --link ROW=PERSON_ID, or leave as a new person):")
         for m in report.near_matches:
-            print(f"  {m.describe()}  [--same-person {m.email}={m.person_id}]")
+            print(f"  {m.describe()}  [--link {m.row}={m.person_id}]")
     elif report.near_matches:  # imported: they are new people now, and the report's summary says how many
         print("\nAdded as new people though they looked like someone already known (link them later):")
         for m in report.near_matches:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from workbench.access import command_line_user
 from workbench.cli._common import Commands, add_db_option, changing, reading
@@ -64,6 +65,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     """Retrain the linking model on the program's rounds and store it (the next import uses it)."""
     with changing(args) as con:
         trained = training.train_and_store(con, by=command_line_user())
+    if args.out is not None:  # the sample program's shipped model: sample_data/link_model.json
+        args.out.write_text(json.dumps(trained.model, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     if args.json:
         print(json.dumps({"labelled_pairs": trained.labels, "people": trained.people,
                           "applications": trained.applications, "seconds": round(trained.seconds, 2)}))
@@ -99,7 +102,9 @@ def register(commands: Commands) -> None:
                                     "(audited; undo with `workbench people undo AUDIT_ID`).")
     p.add_argument("person", metavar="PERSON", type=int, help="the person the application was linked to")
     p.add_argument("--application", metavar="ID", type=int, required=True, help="the application to split off")
-    action("train", _cmd_train, "Retrain the model that recognises returning applicants under a new address, on "
-                                "the program's own rounds, and store it for the next import.")
+    p = action("train", _cmd_train, "Retrain the model that recognises returning applicants under a new address, "
+                                    "on the program's own rounds, and store it for the next import.")
+    p.add_argument("--out", type=Path, default=None, metavar="FILE",
+                   help="also write the model's JSON to FILE (sample_data/link_model.json for the sample program)")
     p = action("undo", _cmd_undo, "Undo a merge or a split, given the audit entry it printed.")
     p.add_argument("audit_id", metavar="AUDIT_ID", type=int, help="the merge's or split's audit entry")

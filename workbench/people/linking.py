@@ -93,10 +93,12 @@ def link_applications(con: db.Connection, applications: pd.DataFrame, *, model: 
             result.linked.append(Linked(int(frame.at[i, "source_row"]), str(frame.at[i, "email"]),
                                         by_address[e], 1.0, how="email"))
     known = known_people(con, exclude_round=round_id)
-    if model is None:
-        model, result.model_id = training.stored_model(con)
     rest = frame.iloc[rest_index]
-    pairs = _predict(model, rest, known) if len(rest) and len(known) else pd.DataFrame()
+    pairs = pd.DataFrame()
+    if len(rest) and len(known):  # a program with no people yet needs no model
+        if model is None:
+            model, result.model_id = training.stored_model(con)
+        pairs = _predict(model, rest, known)
     by_position = _candidates(pairs, known)  # keyed by the position in ``rest``
     for position, i in enumerate(rest_index):
         record = frame.iloc[i]

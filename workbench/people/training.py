@@ -184,7 +184,7 @@ def save_model(con: db.Connection, model: Mapping[str, Any], *, by: User) -> int
 
 def ensure_model(con: db.Connection, *, by: User) -> None:
     """Train and store the program's model if none is stored yet (a writing import, before it links)."""
-    if not get_setting(con, "link_model"):
+    if not get_setting(con, "link_model") and con.execute("SELECT count(*) FROM applications").fetchone()[0]:  # type: ignore[index]
         train_and_store(con, by=by)
 
 
