@@ -16,6 +16,16 @@ st.title("Program overview")
 st.caption(f"Round **{glance.label}** · status: {glance.status}")
 show_feedback()
 
+arrivals = reports.form_arrivals(con, round_id)
+if arrivals is not None:
+    st.subheader("Applications arriving on the form")
+    st.write(arrivals.summary())
+    cols = st.columns(3)
+    cols[0].metric("Confirmed", f"{arrivals.confirmed:,}", help="They count, under the cap, once confirmed")
+    cols[1].metric("Unconfirmed", f"{arrivals.unconfirmed:,}",
+                   help="Waiting for the applicant to follow the emailed link; they expire unconfirmed")
+    cols[2].metric("Withdrawn", f"{arrivals.withdrawn:,}", help="Withdrawn by the applicant on their own page")
+
 if glance.participants:
     cols = st.columns(4)
     cols[0].metric("Participants", f"{glance.participants:,}", help="People in a partnership this round")

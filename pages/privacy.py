@@ -26,6 +26,33 @@ user = current_user(con, Action.ERASE)
 st.title("Personal data")
 show_feedback()
 
+st.subheader("Requests to be forgotten")
+requests = privacy.forget_requests(con, by=user)
+if requests.empty:
+    st.write("No participant is waiting: requests sent from a participant's own page (/me) appear here.")
+else:
+    st.write(f"{len(requests)} participant(s) asked on their own page to be forgotten. Until you decide they get "
+             "no topic, reminder or survey. Erasing works as below, and the file is rewritten afterwards.")
+    st.dataframe(safe_table(requests), hide_index=True, width="stretch")
+    chosen = st.selectbox("Request", list(requests["request_id"]), key="forget_request",
+                          format_func=lambda r: f"Request {r}")
+    sure = st.checkbox("Yes, erase this person's personal data for good", key="forget_request_sure")
+    erase_col, decline_col = st.columns(2)
+    if erase_col.button("Erase as asked", type="primary", disabled=not sure, key="forget_request_erase"):
+        with reporting_errors():
+            done = privacy.decide_forget_request(con, int(chosen), erase=True, by=user)
+            assert done is not None
+            con.close()
+            rewrite_live_database()  # no old block of the file keeps what was erased
+            con = cursor()
+            left = privacy.held_copies_summary(privacy.copies_holding(done.person_ids, settings().db_path))
+            saved(con, f"Request {chosen}: {done.summary()} The database file was rewritten, so its bytes no longer "
+                  f"hold what was erased. {left}")
+    if decline_col.button("Decline", key="forget_request_decline"):
+        with reporting_errors():
+            privacy.decide_forget_request(con, int(chosen), erase=False, by=user)
+            saved(con, f"Request {chosen} declined: the person's data stays, and so does their opt-out.")
+
 st.subheader("Erase a person")
 st.write("Erases the person's name, email, survey answers' text and case notes everywhere, the audit log's copies "
          "included. Their rows stay (as *Erased person*), so counts and reports do not change. This cannot be "

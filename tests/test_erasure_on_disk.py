@@ -21,6 +21,7 @@ from tests.smtp_support import publish_round
 from workbench import backups, copies, db, privacy
 from workbench.access import User, system_user
 from workbench.messages import outbox
+from workbench.participants import applying, pages
 from workbench.people import identity
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,6 +98,11 @@ def test_after_forget_and_the_rewrite_the_file_holds_nothing_of_the_person(
     old_address = "first.job.address@former-library.example.org"
     with db.transaction(con):
         identity.add_address(con, pid, old_address, seen_at=dt.datetime(2005, 1, 1), source="an older round")
+    # what they sent on the participants' form (issue 19), their request to be forgotten and opt-out
+    form_text = "Quillfeather Seed Library of Upper Tooting"
+    applying.submit(con, "2017A", {"name": name, "email": email, "organisation": form_text}, language="en",
+                    earlier_email=old_address)
+    pages._forget(con, pid)
     figures = {v: con.execute(f"SELECT * FROM {v}").fetchall() for v in ("applicants_by_country",
                                                                           "round_summary")}
     counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone() for t in db.TABLE_ORDER}
@@ -106,15 +112,19 @@ def test_after_forget_and_the_rewrite_the_file_holds_nothing_of_the_person(
     con.close()
     copies.rewrite_file(queued)
 
-    assert _seen(queued, {name, email, old_address}, tmp_path) == {"now": set(), "previous checkpoint": set(),
-                                                                    "bytes": set()}
+    assert _seen(queued, {name, email, old_address, form_text}, tmp_path) == {
+        "now": set(), "previous checkpoint": set(), "bytes": set()}
     assert oct(queued.stat().st_mode & 0o777) == "0o600"
     con = db.connect(queued)
     try:
         assert {v: con.execute(f"SELECT * FROM {v}").fetchall() for v in figures} == figures
         counts_after = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone() for t in db.TABLE_ORDER}
         assert counts_after == {**counts, "audit_log": (counts["audit_log"][0] + 1,),  # type: ignore[index]
-                                "person_addresses": (counts["person_addresses"][0] - 2,)}  # type: ignore[index]
+                                "person_addresses": (counts["person_addresses"][0] - 2,),  # type: ignore[index]
+                                "form_applications": (0,), "forget_requests": (0,)}
+        # the opt-out stays (an id, a time, how): the erased record gets no topic, reminder or survey
+        assert con.execute("SELECT how FROM opt_outs WHERE person_id = ?", [pid]).fetchone() == (
+            "asked to be forgotten",)
         assert con.execute("SELECT name FROM people WHERE person_id = ?", [pid]).fetchone() == (privacy.ERASED_NAME,)
         assert all(not rows for rows in db.run_checks(con).values())
         # ids go on after the largest (the sequences came along)

@@ -40,6 +40,7 @@ from workbench.errors import NotFound, WorkbenchError
 from workbench.intake.cells import normalise_email
 from workbench.matching.rules import organisation_key
 from workbench.messages.outbox import ERASED_RESPONSE
+from workbench.participants.tokens import TOKEN_KEY
 from workbench.program import retention_years
 
 #: The ``schema_info`` key of the live database's pseudonym key (hex); removed from every copy.
@@ -246,9 +247,14 @@ def _to_day(values: list[Any]) -> list[Any]:
     return [v.replace(hour=0, minute=0, second=0, microsecond=0) if v is not None else None for v in values]
 
 
+#: The ``schema_info`` keys no copy carries: the pseudonym key and the participants' link key (whoever holds it
+#: can make any participant's ``/me`` or ``/unsubscribe`` link).
+SECRET_KEYS = frozenset({PSEUDONYM_KEY, TOKEN_KEY})
+
+
 def strip_secrets(tables: Tables) -> Tables:
     """What no copy may carry, removed before the copy is written: password hashes, sign-in failures and
-    locks, the pseudonym key."""
+    locks, the pseudonym key and the participants' link key (:data:`SECRET_KEYS`)."""
     out = dict(tables)
     staff = out["coordinators"]
     n = staff.num_rows
@@ -257,8 +263,29 @@ def strip_secrets(tables: Tables) -> Tables:
         staff = _set(staff, column, [value] * n)
     out["coordinators"] = staff
     info = out["schema_info"]
-    out["schema_info"] = info.filter(pa.array([k != PSEUDONYM_KEY for k in _values(info, "key")]))
+    out["schema_info"] = info.filter(pa.array([k not in SECRET_KEYS for k in _values(info, "key")], type=pa.bool_()))
     return out
+
+
+def _form_tables(out: Tables, tokens: dict[int, str]) -> None:
+    """The participants' pages' tables in the analyst copy: a form application keeps its round, status and days
+    (arrivals stay countable) with its answers withheld and its name and address the person's pseudonyms
+    (withheld while unconfirmed: no person yet); requests to be forgotten are a director's business (no rows);
+    opt-outs keep the person's id and the day."""
+    forms = out.get("form_applications")
+    if forms is not None:
+        pids = _values(forms, "person_id")
+        n = forms.num_rows
+        forms = _set(forms, "name", [pseudonym_name(tokens[p]) if p in tokens else WITHHELD for p in pids])
+        forms = _set(forms, "email", [pseudonym_email(tokens[p]) if p in tokens else WITHHELD for p in pids])
+        forms = _set(_set(forms, "answers", [WITHHELD] * n), "earlier_email", [None] * n)
+        for stamp in ("submitted_at", "expires_at", "confirmed_at", "withdrawn_at"):
+            forms = _set(forms, stamp, _to_day(_values(forms, stamp)))
+        out["form_applications"] = forms
+    if "forget_requests" in out:
+        out["forget_requests"] = out["forget_requests"].slice(0, 0)
+    if "opt_outs" in out:
+        out["opt_outs"] = _set(out["opt_outs"], "opted_out_at", _to_day(_values(out["opt_outs"], "opted_out_at")))
 
 
 def _is_standard_reason(reason: str | None) -> bool:
@@ -332,8 +359,9 @@ def pseudonymise(tables: Tables, key: bytes, columns: Iterable[tuple[str, str]],
     out["audit_log"] = _set(_set(log, "before", [None] * log.num_rows), "after", [None] * log.num_rows)
     replacer = Replacer(mapping, ambiguous=AMBIGUOUS)
     out["outbox"] = _pseudonymise_outbox(out["outbox"], tables["applications"], tokens, replacer)
+    _form_tables(out, tokens)
     for table_name, column in columns:
-        if (table_name, column) == ("interventions", "notes") or not replacer:
+        if (table_name, column) == ("interventions", "notes") or table_name == "form_applications" or not replacer:
             continue
         table = out[table_name]
         values = _values(table, column)
@@ -539,6 +567,43 @@ def forget(con: db.Connection, email: str, *, by: User) -> Erasure:
         return erase_people(con, [int(row[0])], actor=by.actor, detail={"reason": "request"})
 
 
+def forget_requests(con: db.Connection, *, by: User) -> pd.DataFrame:
+    """The requests to be forgotten that participants sent from their own page (``/me``), waiting for a director:
+    ``request_id, person_id, name, email, rounds, requested_at``, oldest first."""
+    require(by, Action.ERASE, what="Requests to be forgotten")
+    return con.execute(
+        """SELECT r.request_id, r.person_id, p.name, p.email,
+               (SELECT string_agg(DISTINCT a.round_id, ', ' ORDER BY a.round_id) FROM applications AS a
+                WHERE a.person_id = r.person_id) AS rounds, r.requested_at
+           FROM forget_requests AS r JOIN people AS p USING (person_id)
+           WHERE r.status = 'requested' ORDER BY r.requested_at, r.request_id""").df()
+
+
+def decide_forget_request(con: db.Connection, request_id: int, *, erase: bool, by: User) -> Erasure | None:
+    """A director's answer to a request to be forgotten: ``erase`` runs :func:`erase_people` on the person (the
+    caller then rewrites the file, as after :func:`forget`); otherwise the request is declined and kept (the
+    person's opt-out stays: they get no topic, reminder or survey). Audited either way; one transaction."""
+    require(by, Action.ERASE, what="Requests to be forgotten")
+    with db.transaction(con):
+        row = con.execute("SELECT person_id, status FROM forget_requests WHERE request_id = ?",
+                          [int(request_id)]).fetchone()
+        if row is None:
+            raise NotFound(f"There is no request to be forgotten {request_id}: it was decided and the person erased. "
+                           "Reload the page.")
+        person_id, status = int(row[0]), str(row[1])
+        if status != "requested":
+            raise WorkbenchError(f"Request {request_id} was already {status}; reload the page to see those waiting.")
+        db.audit(con, actor=by.actor, action="confirm forget request" if erase else "decline forget request",
+                 entity="forget_requests", entity_id=int(request_id), after={"person_id": person_id})
+        if not erase:
+            con.execute("UPDATE forget_requests SET status = 'declined', decided_by = ?, decided_at = ? "
+                        "WHERE request_id = ?", [by.actor, dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                                                 int(request_id)])
+            return None
+        return erase_people(con, [person_id], actor=by.actor,
+                            detail={"reason": "request from the participant's page", "request": int(request_id)})
+
+
 def erase_people(con: db.Connection, person_ids: list[int], *, actor: str,
                  detail: dict[str, Any] | None = None) -> Erasure:
     """The erasure itself, inside the caller's transaction (no permission check: :func:`forget` and
@@ -580,6 +645,12 @@ def erase_people(con: db.Connection, person_ids: list[int], *, actor: str,
 
     con.execute("UPDATE people SET name = $name, email = 'erased-' || person_id || '@erased.invalid' "
                 "WHERE person_id IN $p", {"p": person_ids, "name": ERASED_NAME})
+    # what they sent on the form (by person, and unconfirmed ones by any of their addresses) and their requests to
+    # be forgotten go; an opt-out stays (an id, a day, how): the erased record gets no topic, reminder or survey
+    addresses = sorted({e for _, e in identities if e} | {k for k in needles if "@" in k})
+    con.execute("DELETE FROM form_applications WHERE person_id IN $p OR email IN $e OR earlier_email IN $e",
+                {"p": person_ids, "e": addresses or [""]})
+    con.execute("DELETE FROM forget_requests WHERE person_id IN ?", [person_ids])
     # every address they used goes (workbench.people.identity): an erased person has none
     con.execute("DELETE FROM person_addresses WHERE person_id IN ?", [person_ids])
     status_reasons = con.execute("SELECT application_id, status_reason FROM applications WHERE person_id IN ? "

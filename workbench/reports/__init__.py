@@ -131,3 +131,8 @@ __all__ += [
 from workbench.reports.audit import audit_actions, audit_log, audit_people  # noqa: E402
 
 __all__ += ["audit_actions", "audit_log", "audit_people"]
+
+# Applications arriving on the participants' form, for the Overview (workbench.reports.arrivals).
+from workbench.reports.arrivals import Arrivals, form_arrivals  # noqa: E402
+
+__all__ += ["Arrivals", "form_arrivals"]
