@@ -13,6 +13,7 @@ is in the audit log under the person who made it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -33,8 +34,15 @@ LOCK_AFTER = 8
 LOCK_MINUTES = 30
 
 _hasher = PasswordHasher()
-#: Verified against when the email is unknown, so a wrong email takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the email is unknown, so a wrong email takes as long as a wrong password.
+
+    Made on first use, not at import: every command and server start imports this module, and a hash costs
+    as much as a sign-in."""
+    return _hasher.hash("not a real password, only for timing")
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -240,7 +248,7 @@ def authenticate(con: db.Connection, email: str, password: str, *, now: datetime
         "FROM coordinators WHERE lower(email) = ?", [address]).fetchone()
     if row is None or not row[5] or row[6] is None:
         with contextlib.suppress(VerificationError):
-            _hasher.verify(_DUMMY_HASH, password + "x")
+            _hasher.verify(_dummy_hash(), password + "x")
         raise SignInRefused(WRONG)
     user_id, stored = row[0], row[6]
     try:
