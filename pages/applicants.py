@@ -5,6 +5,7 @@ import streamlit as st
 
 from workbench import applications, charts, reports
 from workbench.access import Action, may
+from workbench.people import identity
 from workbench.program.vocabularies import vocabularies
 from workbench.ui.auth import current_user
 from workbench.ui.connection import cursor
@@ -39,7 +40,8 @@ statuses = cols[2].multiselect("Status", ["accepted", "waitlisted", "withdrawn",
                                key="applicants_status", placeholder="All statuses")
 who_applied = cols[3].selectbox("New or returning", ["New and returning", "New", "Returning"],
                                 key="applicants_returning",
-                                help="Returning: applied to an earlier round (same email)")
+                                help="Returning: the same person applied to an earlier round (under any of "
+                                     "their addresses; see one person across rounds below)")
 returning = {"New": False, "Returning": True}.get(who_applied)
 
 countries = reports.applicant_countries(con, round_id=round_id, sectors=sectors, career_stages=stages,
@@ -173,6 +175,80 @@ if may_decide:
                 result = applications.set_country_cap(con, round_id, new_cap / 100, version=admission.version,
                                                       by=user)
                 saved(con, f"The cap of {round_id} is now {new_cap}%. " + result.summary())
+
+# One person across rounds ----------------------------------------------------------------------
+st.divider()
+st.subheader("One person across rounds")
+st.caption("Every round and every address of one person: messages go to the latest address. Find them by name, "
+           "by any address they used, or by their person id.")
+query = st.text_input("Find a person", key="person_query", placeholder="a name, an address or a person id")
+found = identity.find_people(con, query, by=user)
+if query and found.empty:
+    st.info("Nobody matches that name, address or id" + (" in your countries" if user.is_country else "") +
+            ". Try part of the name or of the address.")
+record: identity.PersonRecord | None = None
+if len(found):
+    people = found.set_index("person_id")
+    person = st.selectbox(
+        f"Person ({len(found)} found)", list(people.index), key="person_pick",
+        format_func=lambda p: f"{people.at[p, 'name']} · person {p} · {people.at[p, 'rounds'] or 'no round'}")
+    with reporting_errors():
+        record = identity.person_record(con, int(person), by=user)
+if record is not None:
+    st.text(record.describe())  # participants' names and addresses: text, never markup
+    st.dataframe(
+        safe_table(record.applications[["round_id", "application_id", "name", "email", "country_iso3", "status",
+                                        "partners", "submitted_at"]]),
+        hide_index=True, width="stretch", key="person_rounds",
+        column_config={"round_id": "Round", "application_id": st.column_config.NumberColumn("Application",
+                                                                                           format="%d"),
+                       "name": "Name given", "email": "Address given", "country_iso3": "Country",
+                       "status": "Status", "partners": "Partnered with", "submitted_at": "Submitted"})
+    st.dataframe(
+        safe_table(record.addresses[["email", "is_latest", "first_seen_at", "last_seen_at", "source"]]),
+        hide_index=True, width="stretch", key="person_addresses",
+        column_config={"email": "Address", "is_latest": st.column_config.CheckboxColumn("Messages go here"),
+                       "first_seen_at": "First used", "last_seen_at": "Last used", "source": "First seen in"})
+    if not may(user, Action.LINK_PEOPLE):
+        st.caption(f"{md_text(user.describe())} can read this person but not merge or split people: a coordinator "
+                   "or a director does.")
+    else:
+        pid = record.person_id
+        with st.expander("Merge: another record is this same person"):
+            other = int(st.number_input("The other record's person id", min_value=1, step=1, value=None,
+                                        key="merge_other", placeholder="find it above, then type its id") or 0)
+            other_record: identity.PersonRecord | None = None
+            if other and other != pid:
+                with reporting_errors():
+                    other_record = identity.person_record(con, other, by=user)
+            if other_record is not None:
+                st.text(f"Person {pid}: {record.describe()}\nPerson {other}: {other_record.describe()}")
+                sure = st.checkbox(f"Yes: person {other} is person {pid}. Their applications and addresses move to "
+                                   f"person {pid}, and person {other} goes.", key="merge_sure")
+                if st.button("Merge the two records", key="merge_go", type="primary", disabled=not sure):
+                    with reporting_errors():
+                        saved(con, identity.merge_people(con, pid, other, by=user).summary())
+            elif other == pid:
+                st.caption("That is this person: type the id of the other record.")
+        if len(record.applications) > 1:
+            with st.expander("Split: an application is somebody else"):
+                apps = record.applications.set_index("application_id")
+                application = st.selectbox(
+                    "Application", list(apps.index), key="split_application",
+                    format_func=lambda a: f"{apps.at[a, 'round_id']} · application {a} · {apps.at[a, 'email']}")
+                sure = st.checkbox(f"Yes: application {application} is not person {pid}'s. It moves, with its "
+                                   "address, to a new person.", key="split_sure")
+                if st.button("Split it off", key="split_go", type="primary", disabled=not sure):
+                    with reporting_errors():
+                        saved(con, identity.split_person(con, pid, int(application), by=user).summary())
+        with st.expander("Undo a merge or a split"):
+            st.caption("Every merge and split says its audit entry; undoing puts the people, their applications and "
+                       "their addresses back as they were.")
+            entry = int(st.number_input("Audit entry", min_value=1, step=1, value=None, key="undo_entry",
+                                        placeholder="the number the merge or split gave") or 0)
+            if st.button("Undo it", key="undo_go", disabled=not entry):
+                with reporting_errors():
+                    saved(con, identity.undo_change(con, entry, by=user).summary())
 
 # Partnerships between countries --------------------------------------------------------------------
 st.divider()

@@ -140,7 +140,12 @@ def test_a_near_match_is_offered_not_merged_and_can_be_confirmed(con: db.Connect
         "SELECT person_id FROM applications WHERE round_id = '2017B' AND email = 'sam.fraser@home.example.net'"
     ).fetchone()  # type: ignore[misc]
     assert person == offered.person_id
-    assert con.execute("SELECT count(*) FROM people WHERE email = 'sam.fraser@home.example.net'").fetchone() == (0,)
+    # one person, who keeps both addresses; the new one is the latest, where messages go (issue 18)
+    assert con.execute("SELECT person_id FROM people WHERE email = 'sam.fraser@home.example.net'").fetchall() == [
+        (offered.person_id,)]
+    assert con.execute("SELECT list(email ORDER BY email) FROM person_addresses WHERE person_id = ?",
+                       [offered.person_id]).fetchone() == (["sam.fraser@home.example.net",
+                                                            "samuel.fraser@lib5.ca.example.org"],)
 
 
 def test_without_confirmation_a_near_match_becomes_a_new_person(con: db.Connection, staff: User) -> None:

@@ -48,7 +48,8 @@ from workbench.intake.headers import form_signature
 from workbench.intake.validate import Keep
 from workbench.intake.values import ADD, COLUMN_KINDS, Decisions
 from workbench.matching.model import Applicant
-from workbench.matching.rules import CROSS_BORDER, one_side_only
+from workbench.matching.rules import CROSS_BORDER, one_side_only, organisation_key
+from workbench.people.identity import ANSWER_COLUMNS, reapplied, replace_answers
 from workbench.people.linking import link_applications
 from workbench.people.model import Linked, LinkResult
 from workbench.people.training import ensure_model
@@ -144,6 +145,11 @@ def import_applications(
         else:
             person_ids.append(answered.get(row, links.get(email, sure.get(row))))
     rows["person_id"] = pd.Series(person_ids, index=rows.index, dtype=object)
+    # Someone already in the round who applied again (a waitlisted applicant carried over, under a new address):
+    # one application with the latest answers and address, counted once by the cap (workbench.people.identity)
+    carried, rows, replacing, again_problems = _applied_again(con, rows, carried, round_id, current is not None,
+                                                              validation.mapping.get("email", "email"))
+    already += again_problems
     rows, link_problems = _drop_link_conflicts(con, rows, round_id, set(carried["person_id"]),
                                                validation.mapping.get("email", "email"))
     for kind, rejection in link_problems:
@@ -199,7 +205,11 @@ def import_applications(
     to_add = list(dict.fromkeys((u.kind, u.value) for u in validation.unknown_values if u.decision == ADD))
     if may_add:
         report.values_added = [f"{kind}:{value}" for kind, value in to_add]
-    if dry_run or not len(rows):
+    if replacing:
+        report.notes.append(
+            f"{len(replacing)} applicant(s) already in {round_id} applied again: their application now has the "
+            "new answers and address (one application each, counted once by the cap).")
+    if dry_run or not (len(rows) or replacing):
         return report
     require(by, Action.ADMIT)  # writing applies the cap: admission decisions
     if may_add:  # each its own audited change, before the import's transaction
@@ -214,12 +224,50 @@ def import_applications(
                 insert_carried(con, carried, round_id, by=by)
             report.application_ids = _insert_applications(con, rows, round_id, filename)
             apply_changes(con, updates, by=by)
+            for application_id, answers in replacing:  # after the cap's changes, which read the versions before
+                replace_answers(con, application_id, answers, source=f"import {filename}".strip(), by=by)
             _record_import(con, report, by=by)
     except duckdb.Error as exc:
         raise write_failed(exc, round_id) from None
     if manual is not None and remembered is None:
         remember_mapping(con, table.columns, manual, by=by, filename=filename)
     return report
+
+
+def _applied_again(con: db.Connection, rows: pd.DataFrame, carried: pd.DataFrame, round_id: str, exists: bool,
+                   column: str) -> tuple[pd.DataFrame, pd.DataFrame, list[tuple[int, dict[str, Any]]],
+                                         list[Rejection]]:
+    """Rows of people already in the round: a carried-over applicant of a new round is not carried (the new row
+    is their application); in a round that exists, the latest such row replaces the answers of the person's
+    application there (returned as ``(application_id, answers)``), an earlier row of the same person is reported
+    as already applied. Returns the carried frame, the rows still to insert, the replacements and the reports."""
+    linked = rows["person_id"].map(lambda p: None if p is None or pd.isna(p) else int(p))
+    if not exists:
+        again = set(linked.dropna()) & {int(p) for p in carried["person_id"]}
+        if again:
+            kept = carried[~carried["person_id"].astype(int).isin(again)].reset_index(drop=True)
+            kept.attrs = dict(carried.attrs)
+            carried = kept
+        return carried, rows, [], []
+    in_round = reapplied(con, round_id, linked.dropna())
+    if not in_round:
+        return carried, rows, [], []
+    mine = rows[linked.isin(list(in_round))].sort_values(["submitted_at", "source_row"])
+    latest = mine.drop_duplicates("person_id", keep="last")
+    problems = [Rejection(int(r.source_row), column, str(r.email),
+                          "Applied again to this round, and a later row of this file is the same person.",
+                          "Nothing to do: the latest answers are kept.")
+                for r in mine.drop(latest.index).itertuples(index=False)]
+    answers = _with_organisation(latest).assign(organisation_key=None)
+    replacing = []
+    for (_, record), (_, extra) in zip(latest.iterrows(), answers.iterrows(), strict=True):
+        values = {c: record[c] for c in ANSWER_COLUMNS if c in record.index}
+        organisation = extra["organisation"]
+        values["organisation"] = organisation
+        values["organisation_key"] = organisation_key(organisation) if organisation else None
+        values.setdefault("partner_interests", [])
+        replacing.append((in_round[int(record["person_id"])], values))
+    return carried, rows.drop(mine.index).reset_index(drop=True), replacing, problems
 
 
 def _with_organisation(frame: pd.DataFrame) -> pd.DataFrame:
