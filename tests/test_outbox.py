@@ -175,8 +175,9 @@ def test_the_command_line_queues_sends_and_lists(path: Path, tmp_path: Path, mon
     assert "Queued 584 introductions for 2017A" in capsys.readouterr().out
     assert main(["outbox", "queue", "introductions", "--round", ROUND, "--db", str(path)]) == 0
     assert "Queued 0 introductions for 2017A; 584 were already in the outbox." in capsys.readouterr().out
-    assert main(["outbox", "queue", "survey", "--round", ROUND, "--db", str(path)]) == 1
-    assert "no survey form link" in capsys.readouterr().err
+    # no survey form link: the invitation links to each participant's own survey page (issue 20)
+    assert main(["outbox", "queue", "survey", "--round", ROUND, "--db", str(path)]) == 0
+    assert "Queued 1,168 survey invitations for 2017A" in capsys.readouterr().out
 
     assert main(["outbox", "send", "--db", str(path)]) == 1  # no server configured: said plainly
     assert "No mail server is configured" in capsys.readouterr().err
@@ -190,7 +191,7 @@ def test_the_command_line_queues_sends_and_lists(path: Path, tmp_path: Path, mon
         out = capsys.readouterr().out
         assert "Sent 583 of 584 messages (1,167 recipients)" in out and "1 partly (an address refused)" in out
         assert len(srv.handler.received) == 584
-    assert main(["outbox", "list", "--round", ROUND, "--json", "--db", str(path)]) == 0
+    assert main(["outbox", "list", "--round", ROUND, "--kind", "introductions", "--json", "--db", str(path)]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert len(listed) == 584 and {"kind", "round", "to", "status", "error"} <= set(listed[0])
     partial = [m for m in listed if m["status"] == "partial"]
