@@ -76,8 +76,11 @@ def test_followup_page_resolves_a_case(app_env: Path) -> None:
     assert before == {"Partnerships": "424", "Flagged": "26", "Open cases": "11", "Flagged, no case yet": "1",
                       "Closed cases": "14"}
     assert len(at.dataframe[0].value) == 11
-    assert [t.label for t in at.tabs] == ["Intervention queue", "Flagged partnerships", "Re-match",
+    assert [t.label for t in at.tabs] == ["Intervention queue", "Flagged partnerships", "Re-match", "Check-ins",
                                           "Import check-ins and surveys"]
+    rates = next(d.value for d in at.dataframe if "answered_by_link" in d.value.columns)  # the Check-ins tab
+    assert rates.iloc[0][["fortnight", "participants", "answered", "answered_by_link", "answered_by_import",
+                          "not_answered"]].tolist() == [1, 850, 391, 224, 167, 459]
     widget(at.selectbox, "Status").set_value("resolved")
     widget(at.text_area, "Add a note").input("Partner was ill; back in touch.")
     widget(at.button, "Save case").click().run()
