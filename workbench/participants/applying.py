@@ -31,6 +31,7 @@ from workbench.applications.store import round_row
 from workbench.errors import WorkbenchError
 from workbench.intake import match_headers, normalise_email, read_table, validate
 from workbench.matching.rules import organisation_key
+from workbench.people.training import people_by_address
 from workbench.program.vocabularies import vocabularies
 
 #: Days an applicant has to follow the confirmation link.
@@ -239,7 +240,13 @@ def confirm(con: db.Connection, form_application_id: int) -> FormApplication:
         return found
     if found.status != "unconfirmed" or found.expires_at < _now():
         raise WorkbenchError("This application was not confirmed in time (or was withdrawn): send the form again.")
-    report = import_applications(con, _csv(found.answers, found.submitted_at), SOURCE, found.round_id, by=FORM_USER)
+    data = _csv(found.answers, found.submitted_at)
+    claimed = _earlier_person(con, found)
+    answers = None
+    if claimed is not None:  # the linking's own review must offer them: a typed address alone proves nothing
+        dry = import_applications(con, data, SOURCE, found.round_id, by=FORM_USER, dry_run=True)
+        answers = {m.row: claimed for m in dry.near_matches if m.person_id == claimed} or None
+    report = import_applications(con, data, SOURCE, found.round_id, by=FORM_USER, link_answers=answers)
     application_id = report.application_ids[0] if report.application_ids else None
     if application_id is None:  # the address already had an application in the round (imported by a coordinator)
         row = con.execute("SELECT application_id FROM applications WHERE round_id = ? AND lower(trim(email)) = ?",
@@ -254,7 +261,22 @@ def confirm(con: db.Connection, form_application_id: int) -> FormApplication:
         con.execute("UPDATE form_applications SET status = 'confirmed', confirmed_at = ?, application_id = ?, "
                     "person_id = ?, version = version + 1 WHERE form_application_id = ?",
                     [_now(), application_id, person_id, form_application_id])
+        if claimed is not None:  # ids and a verdict only: the addresses stay in form_applications
+            db.audit(con, actor=FORM_USER.actor, action="earlier address given", entity="applications",
+                     entity_id=application_id, after={"claimed_person": claimed, "linked_person": person_id,
+                                                      "recognised": claimed == person_id})
     return load(con, form_application_id)  # type: ignore[return-value]
+
+
+def _earlier_person(con: db.Connection, found: FormApplication) -> int | None:
+    """The known person at the earlier address the applicant gave ("Have you taken part before?"), if any.
+
+    It is a hint for the import's linking, never a link by itself (anyone can type anyone's address, and the
+    person's page would then show that person's history): :func:`confirm` answers the linking's review with
+    this person only when the linking offers them as a candidate for the application."""
+    if not found.earlier_email or found.earlier_email == found.email:
+        return None
+    return people_by_address(con, [found.earlier_email]).get(found.earlier_email)
 
 
 def arriving(con: db.Connection, round_id: str | None = None) -> dict[str, int]:
