@@ -13,6 +13,8 @@ from workbench.applications.importing import remembered_mapping
 from workbench.applications.rounds import all_rounds, next_round_id, still_open_warning
 from workbench.exports import frame_csv_bytes
 from workbench.intake import ADD, CANONICAL, DROP, KEEP, REQUIRED, import_limits, match_headers, read_table
+from workbench.people import identity
+from workbench.people.model import LinkResult
 from workbench.program.vocabularies import KIND_NAMES, vocabularies
 from workbench.ui.auth import current_user
 from workbench.ui.connection import cursor
@@ -25,8 +27,7 @@ UPLOAD_GEN = "import_upload_gen"  # a new uploader after an import: the form sta
 IGNORE = "(ignore this column)"
 LEAVE = "(leave the rows rejected)"
 NEW, EXISTING = "A new round", "An open round"
-ONE_BY_ONE, ALL_NEW, ALL_SAME = "Decide one by one", "They are all new people", "They are all the same person"
-PAGE = 20  # near-matches shown at a time
+KEYS = ("1", "2", "3")  # the keyboard answers of a review row: its candidates, and N for a new person
 
 con = cursor()
 user = current_user(con, Action.IMPORT)
@@ -131,17 +132,14 @@ if not round_id:
 
 # 4. Decisions remembered for this file (read before the check, shown below it) -----------------------
 suggested: dict[str, list[tuple[str, str]]] = st.session_state.setdefault(f"import_suggested_{digest}", {})
-offered: dict[str, applications.NearMatch] = st.session_state.setdefault(f"import_near_{digest}", {})
+answers: dict[int, int] = st.session_state.setdefault(f"link_answers_{digest}", {})  # row -> person (0: new)
 value_keys: dict[str, tuple[str, str]] = st.session_state.setdefault(f"import_values_{digest}", {})
 confirmed_countries = {
     value: st.session_state[f"country_{digest}_{_key(value)}"] for value in suggested
     if st.session_state.get(f"country_{digest}_{_key(value)}", LEAVE) != LEAVE
 }
-people_mode = st.session_state.get(f"near_mode_{digest}", ONE_BY_ONE)
-confirmed_people: dict[str, int] = {}
-for key, match in offered.items():
-    if people_mode == ALL_SAME or (people_mode == ONE_BY_ONE and st.session_state.get(f"person_{digest}_{key}")):
-        confirmed_people.setdefault(match.email.lower(), match.person_id)
+link_mode = "sure" if st.session_state.get(f"link_sure_{digest}", True) else "none"
+link_answers = {row: person for row, person in answers.items() if person}
 values = {pair: st.session_state[f"value_{digest}_{k}"] for k, pair in value_keys.items()
           if st.session_state.get(f"value_{digest}_{k}", KEEP) != KEEP}
 keep = st.session_state.get(f"keep_{digest}", "latest")
@@ -149,11 +147,18 @@ keep = st.session_state.get(f"keep_{digest}", "latest")
 with reporting_errors(stop=True):
     preview = applications.import_applications(
         con, data, name, round_id, by=user, manual=manual, confirmed_countries=confirmed_countries,
-        confirmed_people=confirmed_people, values=values, keep=keep, cap=new_cap, dry_run=True)
+        link=link_mode, link_answers=link_answers, values=values, keep=keep, cap=new_cap, dry_run=True)
 for suggestion in preview.country_suggestions:
     suggested.setdefault(suggestion.value, list(suggestion.candidates))
-for match in preview.near_matches:
-    offered.setdefault(f"{match.email}|{match.person_id}", match)
+# Known people: linked (a known address, the model's sure ones, an answer), to review, new; one count each,
+# used by the sentence, the figures and the tab alike
+links = preview.people_links or LinkResult()
+review = sorted(links.review, key=lambda r: (-(r.candidates[0].probability if r.candidates else 0.0), r.row))
+n_linked, n_review = len(links.linked), len(review)
+n_new = preview.imported - n_linked - n_review
+people_sentence = (f"Of the {preview.imported:,} application(s) to import, {n_linked:,} are people the program "
+                   f"already knows (linked), {n_review:,} may be someone known and wait for your answer (they go in "
+                   f"as new people unless you link them), and {n_new:,} are new people.")
 for unknown in preview.unknown_values:
     value_keys.setdefault(_key(unknown.column, unknown.value), (unknown.column, unknown.value))
 
@@ -165,9 +170,15 @@ cols = check_area.columns(5)
 cols[0].metric("Ready to import", f"{preview.imported:,}", help=f"of {preview.total_rows:,} rows")
 cols[1].metric("Rejected rows", f"{len(preview.rejected_rows):,}")
 cols[2].metric("Already in the round", f"{len(preview.already_applied):,}")
-cols[3].metric("Returning", f"{preview.returning:,}", help="Applied to an earlier round (same email)")
+cols[3].metric("Returning", f"{preview.returning:,}",
+               help="Applied to an earlier round: the same person, at a known address or linked")
 cols[4].metric("Waitlisted by the cap", f"{preview.waitlisted:,}",
                help=", ".join(f"{c}: {n}" for c, n in preview.waitlisted_by_country.items()) or None)
+check_area.write(people_sentence)
+people_cols = check_area.columns(3)
+people_cols[0].metric("Linked to known people", f"{n_linked:,}")
+people_cols[1].metric("To review", f"{n_review:,}")
+people_cols[2].metric("New people", f"{n_new:,}")
 
 
 def _reset_form() -> None:
@@ -186,7 +197,7 @@ elif button_area.button(f"Import {preview.imported:,} application(s) into {md_te
     with button_area, reporting_errors():
         done = applications.import_applications(
             con, data, name, round_id, by=user, manual=manual, confirmed_countries=confirmed_countries,
-            confirmed_people=confirmed_people, values=values, keep=keep, cap=new_cap)
+            link=link_mode, link_answers=link_answers, values=values, keep=keep, cap=new_cap)
         _reset_form()
         st.session_state[RESULT_KEY] = done.round_id
         st.session_state["selected_round"] = done.round_id
@@ -201,7 +212,7 @@ kept_values = preview.unknown_values
 rejections = preview.rejections_frame(include_already_applied=False, escape_formulas=False).rename(
     columns={"fix": "what to do"})
 tabs = st.tabs([f"Values outside the lists ({len(kept_values)})", f"Countries to confirm ({len(suggested)})",
-                f"Perhaps the same person ({len({m.row for m in preview.near_matches})})",
+                f"Known people ({n_review:,} to review)",
                 f"Submitted twice ({len(preview.resubmitted)})", f"Time zones ({len(preview.warnings)})",
                 f"Rejected rows ({len(preview.rejected_rows)})"])
 
@@ -260,24 +271,58 @@ with tabs[1]:
             right.caption("Confirmed: its rows are ready to import.")
 
 with tabs[2]:
-    if not offered:
-        st.caption("No applicant looks like someone already known under another email.")
+    st.write(people_sentence)
+    st.toggle("Link the sure ones", key=f"link_sure_{digest}", value=True,
+              help="On: applications the program's model is sure of (above its high threshold, one plausible "
+                   "person, more than a name in common) are linked to that person. Off: only applications at an "
+                   "address a person already used are linked. Linking counts their past rounds and partners (no "
+                   "repeat partner).")
+    if not review:
+        st.caption("No application waits for an answer: each is linked to a known person or is a new person.")
     else:
-        st.caption("A known name in the same country with a new email, or an email one slip away from a known one. "
-                   "Linking an application to the known person counts their past rounds and partners (no repeat "
-                   "partner); otherwise a new person is added.")
-        mode = st.radio("Answer", [ONE_BY_ONE, ALL_NEW, ALL_SAME], horizontal=True, key=f"near_mode_{digest}")
-        if mode == ONE_BY_ONE:
-            matches = list(offered.items())
-            pages = max(1, -(-len(matches) // PAGE))
-            page = st.number_input(f"Page (of {pages}, {PAGE} at a time)", 1, pages, 1, key=f"near_page_{digest}") \
-                if pages > 1 else 1
-            for key, match in matches[(page - 1) * PAGE: page * PAGE]:
-                st.checkbox(md_text(match.describe()), key=f"person_{digest}_{key}")
-        else:
-            st.write(f"{len({m.row for m in offered.values()})} applicant(s): "
-                     + ("each is added as a new person." if mode == ALL_NEW else "each is linked to the known person "
-                        "offered first for them."))
+        def _answer(row: int, person: int) -> None:
+            answers[row] = person
+
+        order = [r.row for r in review]
+        waiting = [row for row in order if row not in answers]
+        chosen = st.selectbox(
+            "Application to answer", order, index=order.index(waiting[0]) if waiting else 0,
+            key=f"review_row_{digest}_{len(answers)}",
+            format_func=lambda row: f"row {row}" + (" (answered)" if row in answers else ""))
+        current = next(r for r in review if r.row == chosen)
+        application = {field: ("" if pd.isna(value) else str(value)) for field, value in (
+            (label, table.loc[chosen, preview.mapping[key]] if key in preview.mapping and chosen in table.index
+             else "") for label, key in (("name", "name"), ("email", "email"), ("organisation", "organisation"),
+                                         ("country", "country"), ("sector", "sector"),
+                                         ("career stage", "career_stage"), ("interests", "interests"),
+                                         ("languages", "languages"), ("time zone", "timezone")))}
+        known = identity.known_answers(con, [c.person_id for c in current.candidates], by=user)
+        st.caption(f"Row {chosen}: ✓ the model found the answers agree, ✗ they differ. Answer with the keys: "
+                   + ", ".join(f"{key} for candidate {key}" for key in KEYS[:len(current.candidates)])
+                   + ", N for a new person. The next application follows.")
+        st.dataframe(identity.side_by_side(application, current.candidates[:len(KEYS)], known), hide_index=True,
+                     width="stretch", key=f"review_sheet_{digest}")
+        buttons = st.columns(len(current.candidates[:len(KEYS)]) + 1)
+        for i, candidate in enumerate(current.candidates[:len(KEYS)]):
+            buttons[i].button(f"The same as person {candidate.person_id}", key=f"answer_{digest}_{i}",
+                              shortcut=KEYS[i], on_click=_answer, args=(chosen, candidate.person_id),
+                              type="primary" if answers.get(chosen) == candidate.person_id else "secondary")
+        buttons[-1].button("A new person", key=f"answer_{digest}_new", shortcut="N", on_click=_answer,
+                           args=(chosen, 0), type="primary" if answers.get(chosen) == 0 else "secondary")
+        answered_new = sum(1 for row in order if answers.get(row) == 0)
+        st.caption(f"{len(order) - len(waiting):,} of {len(order):,} answered ({answered_new:,} as new people).")
+        st.dataframe(safe_table(pd.DataFrame({
+            "row": order,
+            "application": [f"{r.name} <{r.email}>" for r in review],
+            "most likely": [f"person {r.candidates[0].person_id}: {r.candidates[0].name}" if r.candidates else ""
+                            for r in review],
+            "probability": [r.candidates[0].probability if r.candidates else 0.0 for r in review],
+            "candidates": [len(r.candidates) for r in review],
+            "your answer": ["" if row not in answers else "a new person" if not answers[row]
+                            else f"person {answers[row]}" for row in order]})),
+            hide_index=True, width="stretch", key=f"review_list_{digest}",
+            column_config={"row": st.column_config.NumberColumn("row", format="%d"),
+                           "probability": st.column_config.NumberColumn("Probability", format="percent")})
 
 with tabs[3]:
     if not preview.resubmitted:

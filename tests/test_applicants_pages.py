@@ -69,11 +69,12 @@ def test_import_page_previews_checks_and_imports(app_env: Path) -> None:
     assert at.dataframe[0].value.shape == (20, 12)  # the preview
     shown = metrics(at)
     assert shown == {"Ready to import": "12", "Rejected rows": "6", "Already in the round": "1", "Returning": "3",
-                     "Waitlisted by the cap": "0"}
+                     "Waitlisted by the cap": "0", "Linked to known people": "3", "To review": "1",
+                     "New people": "8"}
     assert any("Round 2017B did not exist: it would be created, carrying over 20" in m.value for m in at.markdown)
     assert at.button(key="import_confirm").label == "Import 12 application(s) into 2017B"
     assert [t.label for t in at.tabs] == ["Values outside the lists (0)", "Countries to confirm (1)",
-                                          "Perhaps the same person (1)", "Submitted twice (1)", "Time zones (0)",
+                                          "Known people (1 to review)", "Submitted twice (1)", "Time zones (0)",
                                           "Rejected rows (6)"]
     rejections = frame_with(at, "what to do")
     assert list(rejections.columns) == ["row", "column", "value", "reason", "what to do"]
@@ -89,7 +90,7 @@ def test_import_page_previews_checks_and_imports(app_env: Path) -> None:
 
     # Confirm the suggested country and the near-match, then import.
     next(s for s in at.selectbox if s.label == "“Austrailia” is").set_value("AUS").run()
-    next(c for c in at.checkbox if "samuel.fraser@lib5.ca.example.org" in c.label).check().run()
+    at.button(key=next(b.key for b in at.button if b.label == "The same as person 58")).click().run()
     assert metrics(at)["Ready to import"] == "13"
     at.button(key="import_confirm").click().run()
     assert not at.exception, at.exception

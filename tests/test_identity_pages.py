@@ -80,3 +80,60 @@ def test_a_country_coordinator_reads_people_of_their_countries_and_cannot_merge(
     assert any(f"(person {inside})" in t.value for t in at.text)
     assert any("not merge or split people" in c.value for c in at.caption)
     assert [b for b in at.button if b.key in ("merge_go", "split_go", "undo_go")] == []
+
+
+# --- the Import page's review ----------------------------------------------------------------------
+
+
+def _metrics(at: Any) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_the_import_review_counts_agree_answers_by_key_and_imports(app_env: Path, con: Any) -> None:
+    from workbench.people.comparisons import known_people
+    from workbench.sample.identity_fixture import identity_fixture, to_csv_bytes
+
+    frame, _ = identity_fixture(known_people(con), rows=30, seed=77)
+    at = app_as("coordinator", "pages/import.py")
+    at.session_state["import_file"] = {"name": "returners.csv", "data": to_csv_bytes(frame), "from_uploader": False}
+    at.run()
+    assert not at.exception, at.exception
+    shown = _metrics(at)
+    linked, review, new = (int(shown[k].replace(",", "")) for k in ("Linked to known people", "To review",
+                                                                     "New people"))
+    assert linked + review + new == int(shown["Ready to import"]) == 30
+    assert review > 0 and linked > 0
+    sentence = (f"{linked:,} are people the program already knows (linked), {review:,} may be someone known and "
+                "wait for your answer")
+    assert sum(sentence in m.value for m in at.markdown) == 2  # the check and the review tab say the same
+    assert f"Known people ({review:,} to review)" in [t.label for t in at.tabs]
+    assert f"{review} applicant(s) may be someone already known" in " ".join(m.value for m in at.markdown)
+    listing = table(at, "most likely")
+    assert list(listing["probability"]) == sorted(listing["probability"], reverse=True)  # most probable first
+    sheet = table(at, "this application")
+    assert list(sheet["field"])[:4] == ["name", "email", "organisation", "country"]
+    assert any(str(v).startswith(("✓", "✗")) for v in sheet.iloc[:, 2])
+
+    # answer the first row with its first candidate (the "1" key), the second as a new person ("N")
+    first_row = int(listing["row"].iloc[0])
+    first = at.button(key=next(b.key for b in at.button if b.key and b.key.endswith("_0")))
+    person = int(first.label.rsplit(" ", 1)[1])
+    first.click().run()
+    assert not at.exception, at.exception
+    shown = _metrics(at)
+    assert (shown["Linked to known people"], shown["To review"]) == (str(linked + 1), str(review - 1))
+    at.button(key=next(b.key for b in at.button if b.key and b.key.endswith("_new"))).click().run()
+    assert any("1 of" in c.value and "(1 as new people)" in c.value for c in at.caption)
+
+    # the sure ones off: only known addresses and answers are linked
+    at.toggle(key=next(t.key for t in at.toggle)).set_value(False).run()
+    assert int(_metrics(at)["Linked to known people"]) < linked + 1
+    at.toggle(key=next(t.key for t in at.toggle)).set_value(True).run()
+
+    at.button(key="import_confirm").click().run()
+    assert not at.exception, at.exception
+    assert query(app_env, "SELECT count(*) FROM applications WHERE round_id = '2017B' AND person_id = ? "
+                          "AND source = 'import returners.csv'", [person]) == [(1,)]
+    assert query(app_env, "SELECT count(*) FROM applications WHERE round_id = '2017B' AND source = "
+                          "'import returners.csv'") == [(30,)]
+    assert first_row > 1

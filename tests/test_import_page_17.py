@@ -1,5 +1,5 @@
 """What a review of the Import page and the pages' texts found (issue 17): the check and the Import button first,
-a bulk answer to near-matches said as such, the report after importing, the uploader's own limit, Congo told
+an answer to the review said as such, the report after importing, the uploader's own limit, Congo told
 apart, a warning when a round opens while another is unmatched, and the cross-border rule in the pages' words.
 AppTest, on a private copy of the sample database."""
 
@@ -116,43 +116,47 @@ def test_the_check_and_the_import_button_come_before_the_file_and_its_columns(ap
     assert at.button(key="import_confirm").label == "Import 3 application(s) into 2017B"
 
 
-# --- 2. a bulk answer is not "confirmed by hand" ----------------------------------------------------------
+# --- 2. an answer is not "confirmed by hand" (issue 18: the review answers row by row, by key) -----------
 
-def test_two_rows_linked_in_bulk_to_one_known_person_are_not_said_to_be_confirmed_by_hand(app_env: Path) -> None:
-    at = _upload(_import_page(), NEAR)
-    tab = next(t for t in at.tabs if t.label.startswith("Perhaps the same person"))
-    assert tab.label == "Perhaps the same person (2)"
-    at.radio(key=next(r.key for r in at.radio if r.label == "Answer")).set_value("They are all the same person").run()
+def _answer(at: AppTest, person: int) -> AppTest:
+    """Answer the review's current row: "the same as person ``person``" (its key, 1 to 3, in the browser)."""
+    at.button(key=next(b.key for b in at.button if b.label == f"The same as person {person}")).click().run()
     assert not at.exception, at.exception
-    reasons = _rejection_reasons(at)
-    assert reasons == ["The same person as row 2 (both linked to one known person on import): someone applied twice."]
+    return at
+
+
+def test_an_answered_row_is_linked_and_not_said_to_be_confirmed_by_hand(app_env: Path) -> None:
+    at = _upload(_import_page(), NEAR)
+    tab = next(t for t in at.tabs if t.label.startswith("Known people"))
+    assert tab.label == "Known people (1 to review)"  # sam.fraser@home: the model's Samuel Fraser, person 242
+    _answer(at, 242)
+    assert {m.label: m.value for m in at.metric}["Linked to known people"] == "1"
     assert not any("confirmed by hand" in text for text in _texts(at))
-    assert {m.label: m.value for m in at.metric}["Ready to import"] == "2"
+    assert {m.label: m.value for m in at.metric}["Ready to import"] == "3"
 
 
-# --- 3. after importing: how many near-matches became new people -----------------------------------------
+# --- 3. after importing: how many of the review became new people --------------------------------------
 
 def test_after_importing_the_report_says_how_many_became_new_people_not_to_confirm_them(app_env: Path) -> None:
     at = _upload(_import_page(), NEAR)
-    # The first is the known Samuel Fraser; the second is left a new person.
-    next(c for c in at.checkbox if "sam.fraser@home.example.net" in c.label).check().run()
-    at.button(key="import_confirm").click().run()
+    at.button(key="import_confirm").click().run()  # the review row left unanswered: a new person
     assert not at.exception, at.exception
     (done,) = at.success
-    assert "imported 3 of 3 application(s) into 2017B (1 returning" in done.value
+    assert "imported 3 of 3 application(s) into 2017B" in done.value
     assert "confirm or leave them" not in " ".join(_texts(at))
     assert "1 applicant(s) who looked like someone already known were added as new people." in done.value
-    assert _query(app_env, "SELECT a.email, a.person_id = 58 FROM applications AS a WHERE round_id = '2017B' "
-                           "AND a.email LIKE '%fraser%' ORDER BY a.email") == [
-        ("s.fraser@elsewhere.example.net", False), ("sam.fraser@home.example.net", True)]
+    assert _query(app_env, "SELECT a.email, a.person_id IN (58, 242) FROM applications AS a WHERE round_id = "
+                           "'2017B' AND a.email LIKE '%fraser%' ORDER BY a.email") == [
+        ("s.fraser@elsewhere.example.net", False), ("sam.fraser@home.example.net", False)]
 
 
 def test_the_report_counts_applicants_who_look_known_not_their_candidates(app_env: Path) -> None:
-    """Each Samuel Fraser of the file may be either of the two the sample knows in Canada: 4 candidates, 2 people."""
+    """The review counts applicants (rows), the same number in the tab, the figure and the summary."""
     at = _upload(_import_page(), NEAR)
-    assert len(at.checkbox) == 4 and "Perhaps the same person (2)" in [t.label for t in at.tabs]
+    assert "Known people (1 to review)" in [t.label for t in at.tabs]
+    assert {m.label: m.value for m in at.metric}["To review"] == "1"
     (summary,) = [m.value for m in at.markdown if "would import" in m.value]
-    assert ("2 applicant(s) may be someone already known under another email: confirm or leave them as new people."
+    assert ("1 applicant(s) may be someone already known under another email: confirm or leave them as new people."
             in summary)
 
 

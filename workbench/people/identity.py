@@ -530,3 +530,53 @@ def replace_answers(con: db.Connection, application_id: int, row: dict[str, Any]
              before=dict(zip(ANSWER_COLUMNS, old[2:], strict=True)), after={**dict(zip(ANSWER_COLUMNS, values,
                                                                                        strict=True)),
                                                                            "source": source})
+
+
+# --- the import's review, side by side -------------------------------------------------------------
+
+#: The fields a review row compares, as the Import page shows them: (label, the linking model's field names).
+REVIEW_FIELDS = (
+    ("name", ("name",)), ("email", ("email", "email domain")), ("organisation", ("organisation",)),
+    ("country", ("country",)), ("sector", ("sector",)), ("career stage", ("career stage",)),
+    ("interests", ("interests",)), ("languages", ("languages",)), ("time zone", ("time zone",)),
+)
+
+
+def known_answers(con: db.Connection, person_ids: Iterable[int], *, by: User) -> dict[int, dict[str, str]]:
+    """Each known person's answers as their latest application gave them (and their latest address), by the
+    labels of :data:`REVIEW_FIELDS`: what the import's review shows beside an application. Needs
+    ``Action.IMPORT`` (the review names known people)."""
+    require(by, Action.IMPORT)
+    ids = sorted({int(p) for p in person_ids})
+    if not ids:
+        return {}
+    rows = con.execute(
+        """SELECT a.person_id, a.name, p.email, coalesce(a.organisation, ''), c.name, a.sector, a.career_stage,
+                  array_to_string(a.interests, '; '), array_to_string(a.languages, '; '), a.timezone, a.round_id
+           FROM applications AS a JOIN rounds AS r USING (round_id) JOIN people AS p USING (person_id)
+           JOIN countries AS c ON c.iso3 = a.country_iso3
+           WHERE a.person_id IN ?
+           QUALIFY row_number() OVER (PARTITION BY a.person_id ORDER BY r.seq DESC, a.application_id DESC) = 1""",
+        [ids]).fetchall()
+    labels = [label for label, _ in REVIEW_FIELDS]
+    return {int(r[0]): {**dict(zip(labels, (str(v) for v in r[1:10]), strict=True)), "round": str(r[10])}
+            for r in rows}
+
+
+def side_by_side(application: dict[str, str], candidates: list[Any], known: dict[int, dict[str, str]]
+                 ) -> pd.DataFrame:
+    """One review row as a table: a line per field, the application's answer and each candidate's, each
+    candidate's marked ✓ where the model found them agreeing and ✗ where they differ (its own words in
+    ``agree``/``differ``). ``candidates``: the linking's :class:`~workbench.people.model.Candidate` objects."""
+    table: dict[str, list[str]] = {"field": [label for label, _ in REVIEW_FIELDS],
+                                   "this application": [str(application.get(label, "") or "")
+                                                        for label, _ in REVIEW_FIELDS]}
+    for n, candidate in enumerate(candidates, start=1):
+        answers = known.get(int(candidate.person_id), {})
+        column = []
+        for label, names in REVIEW_FIELDS:
+            mark = ("✓ " if any(x in candidate.agree for x in names) else
+                    "✗ " if any(x in candidate.differ for x in names) else "")
+            column.append(mark + str(answers.get(label, "") or ""))
+        table[f"{n}: person {candidate.person_id} ({candidate.probability:.0%})"] = column
+    return pd.DataFrame(table)
