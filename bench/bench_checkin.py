@@ -97,7 +97,7 @@ def main() -> int:
         publish_round(path, "2017A")
         con = migrations.open_live(path)
         people = _people(con, args.people)
-        links = [pages.checkin_link(con, a, p, f, base="") for a, p, f in people]
+        links = ["/checkin/" + pages.checkin_link(con, a, p, f).split("/checkin/", 1)[1] for a, p, f in people]
         before = con.execute("SELECT count(*) FROM checkins WHERE source = 'link'").fetchone()[0]  # type: ignore[index]
         con.close()
         print(f"{len(people):,} people over {args.seconds:g} s ({len(people) / args.seconds:.1f} a second)")

@@ -27,7 +27,7 @@ from workbench import db
 from workbench.access import Action, User, require
 from workbench.errors import NotFound, WorkbenchError
 from workbench.followup.checkins import stored_answers, write_answers
-from workbench.followup.health import needing_a_case
+from workbench.followup.health import LOW_RATING, needing_a_case
 from workbench.followup.interventions import insert_case
 from workbench.intake.cells import MAX_FREE_TEXT
 from workbench.program.settings import get_setting
@@ -176,8 +176,12 @@ def _text(value: str | None, what: str, problems: dict[str, str]) -> str | None:
 
 
 def _open_cases(con: db.Connection, who: Who, raised_by: int, by: User, today: dt.date) -> tuple[int, ...]:
+    flagged = con.execute("SELECT is_flagged AND interventions = 0 FROM partnership_health WHERE round_id = ? "
+                          "AND partnership_id = ?", [who.round_id, who.partnership_id]).fetchone()
+    if not flagged or not flagged[0]:  # the common case, answered without the full rules' query
+        return ()
     ids = []
-    for need in needing_a_case(con, who.round_id):
+    for need in needing_a_case(con, who.round_id, partnership_id=who.partnership_id):
         if need.partnership_id == who.partnership_id:
             ids.append(insert_case(con, who.partnership_id, reason="; ".join(need.reasons), by=by,
                                    application_id=raised_by, opened_on=today,
@@ -219,7 +223,9 @@ def answer_checkin(con: db.Connection, application_id: int, partnership_id: int,
             record.update(stored=stored, compared=["submitted_on", "contact_made", "partner_replied", "methods",
                                                    "topics_discussed", "rating"])
             write_answers(con, "checkins", who.round_id, [], [record], source="link", actor=by.actor)
-        cases = _open_cases(con, who, application_id, by, day)
+        # only an answer with a warning sign can flag the partnership (the rules: workbench.followup.health)
+        warning = not contact or replied is False or (answer.rating is not None and answer.rating <= LOW_RATING)
+        cases = _open_cases(con, who, application_id, by, day) if warning else ()
     return Answered(stored is not None, cases)
 
 

@@ -509,8 +509,18 @@ def stored_answers(con: db.Connection, kind: Kind, application_id: int,
     return None if row is None else dict(zip(cols, row, strict=True))
 
 
+#: Up to this many rows are inserted with plain parameters; more go through a registered frame (faster in bulk).
+_FEW = 20
+
+
 def _insert(con: db.Connection, table: str, frame: pd.DataFrame, columns: str, select: str, round_id: str,
             source: Source) -> int:
+    if len(frame) <= _FEW:  # an answer by link: plain parameters, no frame to register
+        one = "(" + ", ".join("?" for _ in frame.columns) + ")"
+        values = [v.item() if hasattr(v, "item") else v for row in frame.itertuples(index=False) for v in row]
+        con.execute(f"INSERT INTO {table} ({columns}) SELECT {select} FROM (VALUES {', '.join([one] * len(frame))}) "
+                    f"AS incoming({', '.join(frame.columns)})", [round_id, source, *values])
+        return len(frame)
     name = f"_incoming_{table}"
     con.register(name, frame)
     try:

@@ -47,30 +47,34 @@ class NeedsCase:
     countries: tuple[str, ...]
 
 
-def needing_a_case(con: db.Connection, round_id: str, *, countries: Iterable[str] | None = None) -> list[NeedsCase]:
+def needing_a_case(con: db.Connection, round_id: str, *, countries: Iterable[str] | None = None,
+                   partnership_id: int | None = None) -> list[NeedsCase]:
     """Flagged partnerships of the round that have never had a case (optionally with a member in
-    ``countries``), with the member whose latest check-in showed a warning sign."""
+    ``countries``, or only ``partnership_id``), with the member whose latest check-in showed a warning sign."""
     rows = con.execute(
         f"""
         WITH signs AS (
             SELECT partnership_id, arg_max(application_id, submitted_on) AS raised_by
             FROM checkins
-            WHERE round_id = ? AND (NOT contact_made OR partner_replied = false OR rating <= {LOW_RATING})
+            WHERE round_id = $round AND (NOT contact_made OR partner_replied = false OR rating <= {LOW_RATING})
+              {'' if partnership_id is None else 'AND partnership_id = $pid'}
             GROUP BY partnership_id
         ),
         where_from AS (
             SELECT m.partnership_id, list(DISTINCT a.country_iso3 ORDER BY a.country_iso3) AS countries
             FROM partnership_members AS m JOIN applications AS a ON a.application_id = m.application_id
-            WHERE a.round_id = ? GROUP BY m.partnership_id
+            WHERE a.round_id = $round {'' if partnership_id is None else 'AND m.partnership_id = $pid'}
+            GROUP BY m.partnership_id
         )
         SELECT h.partnership_id, h.flag_no_contact, h.flag_not_replied, h.flag_low_rating, s.raised_by,
             w.countries
         FROM partnership_health AS h
         LEFT JOIN signs AS s ON s.partnership_id = h.partnership_id
         JOIN where_from AS w ON w.partnership_id = h.partnership_id
-        WHERE h.round_id = ? AND h.is_flagged AND h.interventions = 0 AND h.partnership_status <> 'ended'
+        WHERE h.round_id = $round AND h.is_flagged AND h.interventions = 0 AND h.partnership_status <> 'ended'
+          {'' if partnership_id is None else 'AND h.partnership_id = $pid'}
         ORDER BY h.partnership_id
-        """, [round_id, round_id, round_id]).fetchall()
+        """, {"round": round_id} | ({} if partnership_id is None else {"pid": partnership_id})).fetchall()
     wanted = None if countries is None else set(countries)
     out = []
     for pid, no_contact, not_replied, low, raised_by, where in rows:
