@@ -19,6 +19,7 @@ import csv
 import datetime as dt
 import io
 import json
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +29,7 @@ from workbench import db
 from workbench.access import Action, User, require, system_user
 from workbench.applications import import_applications, open_round
 from workbench.applications.store import round_row
-from workbench.errors import WorkbenchError
+from workbench.errors import StaleEdit, WorkbenchError
 from workbench.intake import match_headers, normalise_email, read_table, validate
 from workbench.matching.rules import organisation_key
 from workbench.people.training import people_by_address
@@ -40,6 +41,11 @@ CONFIRM_DAYS = 7
 FIELDS = ("name", "email", "country", "organisation", "sector", "career_stage", "interests", "languages",
           "timezone", "partner_sector", "partner_stage", "partner_interests")
 LIST_FIELDS = ("interests", "languages", "partner_interests")
+#: Confirmations of one serving process import one at a time: two imports into one round at once re-apply the
+#: cap on the same rows, and the second would find them changed (StaleEdit). One a time costs nothing (DuckDB has
+#: one writer); an import from the coordinators' pages meanwhile is met by a retry (:data:`IMPORT_TRIES`).
+_CONFIRMING = threading.Lock()
+IMPORT_TRIES = 3
 #: Who acts when the form writes (the audit log names it).
 FORM_USER = system_user("application form")
 SOURCE = "application form"
@@ -232,7 +238,13 @@ def expire(con: db.Connection, *, now: dt.datetime | None = None) -> int:
 
 def confirm(con: db.Connection, form_application_id: int) -> FormApplication:
     """Confirm an unconfirmed form application: import it into its round (the import's path: the person known
-    by address, the cap). Confirming twice changes nothing. :class:`WorkbenchError` when it expired."""
+    by address, the cap). Confirming twice changes nothing (one confirmation at a time: :data:`_CONFIRMING`).
+    :class:`WorkbenchError` when it expired."""
+    with _CONFIRMING:
+        return _confirm(con, form_application_id)
+
+
+def _confirm(con: db.Connection, form_application_id: int) -> FormApplication:
     found = load(con, form_application_id)
     if found is None:
         raise WorkbenchError("There is no such application: it may have been erased.")
@@ -246,7 +258,14 @@ def confirm(con: db.Connection, form_application_id: int) -> FormApplication:
     if claimed is not None:  # the linking's own review must offer them: a typed address alone proves nothing
         dry = import_applications(con, data, SOURCE, found.round_id, by=FORM_USER, dry_run=True)
         answers = {m.row: claimed for m in dry.near_matches if m.person_id == claimed} or None
-    report = import_applications(con, data, SOURCE, found.round_id, by=FORM_USER, link_answers=answers)
+    for attempt in range(IMPORT_TRIES):
+        try:
+            report = import_applications(con, data, SOURCE, found.round_id, by=FORM_USER, link_answers=answers)
+            break
+        except StaleEdit:  # the import wrote nothing (one transaction): the cap moved under it, try again
+            if attempt == IMPORT_TRIES - 1:
+                raise WorkbenchError("The round was busy taking other applications: press the button again in "
+                                     "a minute; your application is kept until then.") from None
     application_id = report.application_ids[0] if report.application_ids else None
     if application_id is None:  # the address already had an application in the round (imported by a coordinator)
         row = con.execute("SELECT application_id FROM applications WHERE round_id = ? AND lower(trim(email)) = ?",
