@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -11,7 +12,9 @@ import rustworkx as rx
 from tests.test_matching_engine import networkx_optimum, person
 from workbench import db, matchstore
 from workbench.access import User
-from workbench.matching import MatchRules, Weights, feasible_pairs, match
+from workbench.matching import MatchRules, Weights, feasible_pairs, make_pool, match
+from workbench.matching.candidates import build_candidates
+from workbench.matching.cardinality import prove_most_matched
 from workbench.matching.lp import MatchingLP
 from workbench.matching.scoring import Pool
 
@@ -58,6 +61,36 @@ def test_a_trio_keeps_the_plain_bound_and_says_why() -> None:
     assert result.trios and result.status == "feasible"
     assert any("odd-set certificate covers sets of pairs only" in note for note in result.notes)
     assert result.bound >= result.objective
+
+
+def crowded_pool(n: int, seed: int) -> list:  # type: ignore[type-arg]
+    """A synthetic pool where 60% live in Australia: the cross-border rule leaves a fifth unmatched."""
+    apps = make_pool(n, seed)
+    return [replace(a, country="AUS", utc_offset_minutes=600) if i % 5 < 3 else a for i, a in enumerate(apps)]
+
+
+def test_the_most_people_matched_is_proved_over_every_feasible_pair() -> None:
+    apps = crowded_pool(200, seed=3)
+    pool = Pool(apps, Weights())
+    free = np.arange(pool.n)
+    # a candidate graph far too thin (each person's one best partner) and no matching yet
+    graph = build_candidates(pool, free, k=1, full_below=0)
+    mate = np.full(pool.n, -1, dtype=np.int64)
+    proof, graph = prove_most_matched(pool, free, graph, mate)
+    # rustworkx's maximum-cardinality matching over every feasible pair: the same number of pairs
+    reference = rx.PyGraph()
+    reference.add_nodes_from(range(pool.n))
+    reference.add_edges_from_no_data([(a - 1, b - 1) for a, b, _ in feasible_pairs(apps)])  # ids are 1..n
+    most = len(rx.max_weight_matching(reference, max_cardinality=True))
+    assert proof.is_proved and proof.pairs == most and proof.added > 0 and proof.rounds > 1
+    assert proof.unmatched == pool.n - 2 * most > 1 and proof.tutte_set >= most  # the Tutte set: the non-Australians
+    assert all(mate[mate[v]] == v for v in range(pool.n) if mate[v] >= 0)
+    on = mate[graph.u] == graph.v
+    assert on.sum() == most  # the matching's pairs are edges of the (repaired) candidate graph
+    # the whole run says what proved it
+    result = match(apps, odd_policy="waitlist", time_limit=5, exact_below=50)
+    assert result.status == "optimal" and result.matched == 2 * most, (result.summary(), result.notes)
+    assert "Tutte–Berge" in result.proof
 
 
 @pytest.fixture(scope="module")

@@ -30,13 +30,18 @@ def greedy_fill(graph: CandidateGraph, mate: np.ndarray) -> np.ndarray:
     return mate
 
 
-def maximum_matching(adj: list[list[int]], mate: np.ndarray, people: np.ndarray) -> int:
+def maximum_matching(adj: list[list[int]], mate: np.ndarray, people: np.ndarray,
+                     forest: np.ndarray | None = None) -> int:
     """Make ``mate`` a maximum-cardinality matching of the graph (in place); returns pairs added.
 
     Edmonds' blossom algorithm with bases kept in a union-find, one search per unmatched person.
     A search that fails leaves a Hungarian tree whose people are deleted for the later searches
     (no augmenting path can ever pass through them again), so failures cost O(edges) in total and
     the usual case — a near-maximum warm start — is fast.
+
+    ``forest`` (length n, filled with -1 by the caller): the Hungarian trees of the failed searches,
+    the Gallai–Edmonds decomposition ``cardinality.py`` turns into a proof: an outer person gets the
+    base of their blossom (>= 0), an inner person -2; an unmatched person with no edge is a tree alone.
     """
     n = len(adj)
     m = mate.tolist()
@@ -111,6 +116,9 @@ def maximum_matching(adj: list[list[int]], mate: np.ndarray, people: np.ndarray)
                     top = lca(x, y)
                     shrink(x, y, top, queue)
                     shrink(y, x, top, queue)
+        if not found and forest is not None:
+            for v in touched:  # before the reset below: find() walks the bases
+                forest[v] = find(v) if kind[v] == 1 else -2
         for v in touched:
             base[v], kind[v], pre[v] = v, 0, -1
             if not found:
@@ -121,6 +129,8 @@ def maximum_matching(adj: list[list[int]], mate: np.ndarray, people: np.ndarray)
     for s in people.tolist():
         if m[s] == -1 and not deleted[s] and adj[s] and search(s):
             added += 1
+        elif m[s] == -1 and not adj[s] and forest is not None:
+            forest[s] = s
     mate[:] = m
     return added
 

@@ -8,7 +8,8 @@ Pipeline (each step in its own module):
 4. Warm start: the LP with odd-set cuts, rounded, filled greedily, then made maximum-cardinality on the
    candidate graph by Edmonds' blossom algorithm (``heuristics``), or a
    previous run's pairs if better; then no augmenting path of length 1 or 3 may remain over ALL
-   feasible pairs (``_close_short_paths``).
+   feasible pairs (``_close_short_paths``), and, when people are left unmatched, proved the most
+   people matched over ALL feasible pairs (``cardinality.prove_most_matched``: a Tutte–Berge set).
 5. The certificate (``oddset.certify``): the LP tightened with odd-set (blossom) cuts and priced over
    every pair; its bound often equals the warm start's score (then the run is proved optimal and CP-SAT
    is skipped), and its reduced costs leave out the pairs no better matching can use.
@@ -27,6 +28,7 @@ import numpy as np
 
 from workbench.matching.bound import add_edges, bound_and_refine
 from workbench.matching.candidates import CandidateGraph, build_candidates
+from workbench.matching.cardinality import MostMatched, prove_most_matched
 from workbench.matching.cpsat import SolveStats, neighbourhood_search, solve_whole
 from workbench.matching.diagnostics import unmatched_reasons
 from workbench.matching.heuristics import greedy_fill, lp_with_cuts, matching_value, maximum_matching
@@ -115,8 +117,21 @@ def match(
     graph, added = _close_short_paths(pool, free, graph, mate)
     if added:
         notes.append(f"{added} pair(s) added to the candidate graph to match more people")
-        lp.add_edges(graph.u, graph.v, graph.q)  # the LP holds the graph's edges (only the new ones are added)
     lap("warm start")
+    most_matched: MostMatched | None = None
+    if len(free) >= 2 and graph.size and not _most_matched(pool, free, mate, graph):
+        size = graph.size
+        most_matched, graph = prove_most_matched(pool, free, graph, mate)
+        if graph.size > size:
+            notes.append(f"{graph.size - size} pair(s) added to the candidate graph by the check that no matching "
+                         "holds more people")
+        if not most_matched.is_proved:
+            notes.append(f"the most people matched is not proved: {most_matched.rounds} rounds of the Tutte–Berge "
+                         "check still found pairs to add; the gap holds for matchings with as many people")
+        added += graph.size - size
+    if added:
+        lp.add_edges(graph.u, graph.v, graph.q)  # the LP holds the graph's edges (only the new ones are added)
+    lap("most matched")
     report("certificate", 0.5)
     cert: Certificate | None = None
     solve_graph = graph
@@ -135,7 +150,12 @@ def match(
     report("solve", 0.6)
     warm = mate.copy()
     target = None if cert is None else cert.value_cp
-    if target is not None and matching_value(graph, mate)[1] >= target and _most_matched(pool, free, mate, graph):
+    def most(mate: np.ndarray) -> bool:  # no matching holds more people: proved, or nobody is left to match
+        proved = most_matched is not None and most_matched.is_proved
+        return _most_matched(pool, free, mate, graph) or (
+            proved and most_matched is not None and matching_value(graph, mate)[0] >= most_matched.pairs)
+
+    if target is not None and matching_value(graph, mate)[1] >= target and most(mate):
         stats = SolveStats(status="PROVED", solved=1, proved_optimal=True)  # the bound is reached: done
     elif len(free) >= 2 and graph.size:
         if len(free) <= exact_below or (cert is not None and solve_graph.size <= 4 * exact_below):
@@ -180,18 +200,22 @@ def match(
     result.candidate_edges = graph.size
     result.is_fallback = fallback
     score_cp = matching_value(graph, mate)[1] if not trios else -1
-    most = _most_matched(pool, free, mate, graph)
+    most_people = most(mate)
     result.proof = ""
     if not fallback and stats.status != "TRIVIAL" and not trios:
         whole = graph.is_full and solve_graph.size == graph.size
-        if most and score_cp >= bound_cp:
+        if most_people and score_cp >= bound_cp:
             result.proof = (f"the score equals the upper bound of the {bound_method}"
                             if bound_method.startswith("LP with") else f"the score equals the {bound_method} bound")
             result.gap = 0.0
         elif stats.proved_optimal and whole:
             result.proof = "CP-SAT proved it best in one model over every feasible pair"
-        elif stats.proved_optimal and most and solve_graph.is_full:
+        elif stats.proved_optimal and most_people and solve_graph.is_full:
             result.proof = "CP-SAT proved it best over every feasible pair the reduced costs leave open"
+        if result.proof and most_matched is not None and most_matched.is_proved and not _most_matched(
+                pool, free, mate, graph):
+            result.proof += (f"; no matching holds more people (Tutte–Berge: a set of {most_matched.tutte_set} "
+                             f"leaves {most_matched.unmatched} unmatched in any matching)")
     result.status = ("greedy-fallback" if fallback else "trivial" if stats.status == "TRIVIAL"
                      else "optimal" if result.proof else "feasible")
     unchecked = unchecked_note(checked.eligible, pool.cross_border)
