@@ -41,6 +41,7 @@ from workbench.followup import answers  # noqa: E402
 from workbench.participants import checkins as pages  # noqa: E402
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+FAILURES: list[str] = []
 
 
 def _people(con: db.Connection, n: int) -> list[tuple[int, int, int]]:
@@ -52,32 +53,51 @@ def _people(con: db.Connection, n: int) -> list[tuple[int, int, int]]:
     return [(int(a), int(p), int(f)) for a, p, f in rows[:n]]
 
 
-async def _one(client: httpx.AsyncClient, url: str, i: int, start: float, delay: float,
+async def _one(transport: httpx.AsyncHTTPTransport, url: str, i: int, start: float, delay: float,
                out: list[tuple[int, float, float, bool]]) -> None:
+    """One person: their own browser (their own cookies; the connections are pooled), opening the link then
+    sending the answer."""
     await asyncio.sleep(max(0.0, start + delay - time.monotonic()))
+    client = httpx.AsyncClient(timeout=60, transport=transport)  # not closed: that would close the shared pool
+    await _visit(client, url, i, out)
+
+
+async def _visit(client: httpx.AsyncClient, url: str, i: int, out: list[tuple[int, float, float, bool]]) -> None:
     headers = {"X-Forwarded-For": f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}"}
     began = time.monotonic()
     try:
         page = await client.get(url, headers=headers)
         found = CSRF.search(page.text)
         posted = time.monotonic()
-        answer = {"talked": ("yes", "not_yet", "no_reply")[i % 3], "methods": ["email"], "rating": str(1 + i % 5),
+        talked, rating = _answer(i)
+        answer = {"talked": talked, "methods": ["email"], "rating": str(rating),
                   "csrf": found.group(1) if found else ""}
-        sent = await client.post(url, headers=headers, data=answer, cookies=page.cookies)
+        sent = await client.post(url, headers=headers, data=answer)
         ok = sent.status_code == 200 and "Thank you" in sent.text
+        if not ok:
+            FAILURES.append(f"person {i}: GET {page.status_code}, POST {sent.status_code}")
         out.append((i, time.monotonic() - posted, time.monotonic() - began, ok))
-    except httpx.HTTPError:
+    except httpx.HTTPError as exc:
+        FAILURES.append(f"person {i}: {type(exc).__name__} {exc}")
         out.append((i, float("nan"), float("nan"), False))
 
 
 async def _crowd(base: str, links: list[str], seconds: float) -> list[tuple[int, float, float, bool]]:
     out: list[tuple[int, float, float, bool]] = []
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
-        start = time.monotonic()
-        step = seconds / len(links)
-        await asyncio.gather(*(_one(client, base + link, i, start, i * step, out) for i, link in enumerate(links)))
+    transport = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=100, max_keepalive_connections=100))
+    start = time.monotonic()
+    step = seconds / len(links)
+    try:
+        await asyncio.gather(*(_one(transport, base + link, i, start, i * step, out) for i, link in enumerate(links)))
+    finally:
+        await transport.aclose()
     return out
+
+
+def _answer(i: int) -> tuple[str, int]:
+    """Person i's answer: most talked (80%), some not yet (15%), a few partners silent (5%)."""
+    talked = "yes" if i % 20 < 16 else "not_yet" if i % 20 < 19 else "no_reply"
+    return talked, (3 + i % 3) if talked == "yes" else 2
 
 
 def _p(values: list[float], q: float) -> float:
@@ -98,7 +118,6 @@ def main() -> int:
         con = migrations.open_live(path)
         people = _people(con, args.people)
         links = ["/checkin/" + pages.checkin_link(con, a, p, f).split("/checkin/", 1)[1] for a, p, f in people]
-        before = con.execute("SELECT count(*) FROM checkins WHERE source = 'link'").fetchone()[0]  # type: ignore[index]
         con.close()
         print(f"{len(people):,} people over {args.seconds:g} s ({len(people) / args.seconds:.1f} a second)")
         wall = time.monotonic()
@@ -106,14 +125,19 @@ def main() -> int:
             results = asyncio.run(_crowd(base, links, args.seconds))
         wall = time.monotonic() - wall
         con = migrations.open_live(path)
-        pairs = [(a, f) for a, _, f in people]
-        stored = con.execute("SELECT count(*) FROM checkins WHERE source = 'link' AND list_value(application_id, "
-                             "fortnight) IN ?", [[list(x) for x in pairs]]).fetchone()[0]  # type: ignore[index]
+        stored = {(int(a), int(f)): (c, r, n) for a, f, c, r, n in con.execute(
+            "SELECT application_id, fortnight, contact_made, rating, source = 'link' AND submitted_on = current_date "
+            "FROM checkins").fetchall()}
         thanked = sum(ok for *_, ok in results)
+        kept = 0
+        for i, _, _, ok in results:
+            a, _, f = people[i]
+            talked, rating = _answer(i)
+            kept += ok and stored.get((a, f)) == (talked == "yes", rating, True)
         posts = [r[1] for r in results if r[3]]
         whole = [r[2] for r in results if r[3]]
-        print(f"thanked {thanked:,}, failed {len(people) - thanked:,}, stored {stored - before:,} new link answers, "
-              f"lost {thanked - stored + before:,}")
+        print(f"thanked {thanked:,}, failed {len(people) - thanked:,}, stored as answered {kept:,}, "
+              f"lost {thanked - kept:,}" + (f" ({'; '.join(FAILURES[:5])})" if FAILURES else ""))
         print(f"answer (POST) response time: median {statistics.median(posts) * 1000:.0f} ms, "
               f"p95 {_p(posts, 0.95) * 1000:.0f} ms, max {max(posts) * 1000:.0f} ms; form and answer together: "
               f"p95 {_p(whole, 0.95) * 1000:.0f} ms")

@@ -120,19 +120,18 @@ class Answered:
 def who_answers(con: db.Connection, application_id: int, partnership_id: int | None = None) -> Who:
     """The participant a token names, in a published partnership (their latest one of the round when
     ``partnership_id`` is None); :class:`NotFound` when the application or the partnership is gone."""
-    row = con.execute(
-        f"""SELECT a.application_id, p.partnership_id, a.round_id, r.label, a.name
-            FROM applications AS a JOIN rounds AS r USING (round_id)
-            JOIN partnership_members AS m ON m.application_id = a.application_id
-            JOIN partnerships AS p ON p.partnership_id = m.partnership_id
-            WHERE a.application_id = ? AND (? IS NULL OR p.partnership_id = ?)
-              AND p.status IN ('active', 'completed', 'ended') AND a.status <> 'withdrawn'
-            ORDER BY (p.status IN {_REPORTING}) DESC, p.partnership_id DESC LIMIT 1""",
-        [application_id, partnership_id, partnership_id]).fetchone()
-    if row is None:
+    person = con.execute("SELECT a.round_id, r.label, a.name, a.status FROM applications AS a JOIN rounds AS r "
+                         "ON r.round_id = a.round_id WHERE a.application_id = ?", [application_id]).fetchone()
+    placed = con.execute("SELECT p.partnership_id, p.status FROM partnership_members AS m JOIN partnerships AS p "
+                         "ON p.partnership_id = m.partnership_id WHERE m.application_id = ?",
+                         [application_id]).fetchall()
+    # the named partnership, else the latest live one (a published partnership, not an ended one first)
+    live = sorted(((status in _REPORTING, pid) for pid, status in placed
+                   if status in (*_REPORTING, "ended") and partnership_id in (None, pid)), reverse=True)
+    if person is None or person[3] == "withdrawn" or not live:
         raise NotFound("This link no longer leads to a partnership of the program: the partnership or the "
                        "application was changed. Reply to the program's email and a coordinator will help.")
-    return Who(*row)
+    return Who(application_id, int(live[0][1]), str(person[0]), str(person[1]), str(person[2]))
 
 
 def _methods(con: db.Connection) -> list[tuple[str, str]]:
@@ -203,9 +202,9 @@ def answer_checkin(con: db.Connection, application_id: int, partnership_id: int,
     note = _text(answer.note, "note", problems)
     with db.transaction(con):
         who = who_answers(con, application_id, partnership_id)
-        seqs = {s for s, _ in _topics(con, who.round_id, fortnight)}
-        if not 1 <= fortnight <= max(12, len(seqs)):
+        if not 1 <= fortnight <= 12:
             raise NotFound(f"{who.round_label} has no fortnight {fortnight}.")
+        seqs = {s for s, _ in _topics(con, who.round_id, fortnight)} if answer.topics else set()
         stray = [t for t in answer.topics if t not in seqs]
         if stray:
             problems["topics"] = f"not topics of {who.round_label}: {', '.join(map(str, stray))}"
