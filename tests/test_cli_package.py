@@ -64,6 +64,10 @@ DB_COMMANDS: dict[str, list[str]] = {
     "outbox queue survey": ["outbox", "queue", "survey", "--round", "2017A"],
     "outbox send": ["outbox", "send", "--round", "2017A", "--kind", "introductions"],
     "outbox list": ["outbox", "list", "--json"],
+    "people show": ["people", "show", "7"],
+    "people merge": ["people", "merge", "7", "8"],
+    "people split": ["people", "split", "7", "--application", "9"],
+    "people undo": ["people", "undo", "10"],
 }
 
 
