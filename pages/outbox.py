@@ -14,6 +14,7 @@ from workbench.access import Action
 from workbench.errors import WorkbenchError
 from workbench.messages import outbox, smtp
 from workbench.participants.checkins import queue_links
+from workbench.participants.mail import unsubscribe_links
 from workbench.ui.auth import current_user
 from workbench.ui.connection import cursor
 from workbench.ui.feedback import reporting_errors, saved, show_feedback
@@ -54,7 +55,8 @@ with st.expander("Queue messages", expanded=False):
     for what, (column, text, extra) in queue_calls.items():
         if column.button(text, key=f"queue_{what}"):
             with reporting_errors():
-                done = outbox.queue(con, what, round_id, by=user, **extra, **queue_links(con, what))
+                done = outbox.queue(con, what, round_id, by=user, **extra, **queue_links(con, what),
+                                    **unsubscribe_links(con, what))
                 saved(con, done.summary())
 
 counts = outbox.summary(con, by=user, round_id=round_id, kind=kind)

@@ -1,5 +1,6 @@
 """Opt-outs (issue 19): a person who unsubscribed gets no topic, reminder or survey, their partner still does, and
-introductions still go to both; one who opts out after a message was queued is not sent it."""
+introductions still go to both; one who opts out after a message was queued is not sent it. Once the participants'
+pages are published, each member of a partnership gets their own copy with their own one-click unsubscribe link."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from tests.smtp_support import smtp_server
 from workbench import db
 from workbench.access import User
 from workbench.messages import outbox, smtp
-from workbench.participants import pages
+from workbench.participants import checkins, mail, pages
+from workbench.participants.tokens import read_token
+from workbench.program.settings import set_setting
 
 ROUND = "Pilot"  # 46 partnerships, 7 topics: made active again so topics go to them
 
@@ -79,3 +82,44 @@ def test_an_opted_out_member_gets_no_topic_or_survey_but_their_partner_and_intro
         outbox.reset_failed(live, int(live.execute(
             "SELECT min(outbox_id) FROM outbox WHERE kind = 'topic' AND partnership_id = ?", [pid]).fetchone()[0]),  # type: ignore[index]
             by=director)
+
+
+def test_each_member_gets_their_own_copy_and_unsubscribe_link_once_the_pages_are_published(
+        live: db.Connection, users: dict[str, User], tmp_path: Path) -> None:
+    director = users["director"]
+    assert mail.unsubscribe_links(live, "topic") == {}  # no public address yet: the program's own unsubscribe
+    set_setting(live, "base_url", "https://mentoring.example.org", by=director)
+    assert mail.unsubscribe_links(live, "introduction") == {}  # introductions cannot be refused
+    makers = {**checkins.link_makers(live), **mail.unsubscribe_links(live, "topic")}
+    first_day, second_day = (r[0] for r in live.execute(
+        "SELECT send_on FROM topics WHERE round_id = ? ORDER BY seq LIMIT 2", [ROUND]).fetchall())
+    members = live.execute("SELECT count(*) FROM partnership_members JOIN partnerships USING (partnership_id) "
+                           "WHERE round_id = ?", [ROUND]).fetchone()[0]  # type: ignore[index]
+
+    whole = outbox.queue_topics(live, ROUND, by=director, on=first_day)  # topic 1 to each partnership, as before
+    split = outbox.queue_topics(live, ROUND, by=director, on=second_day, checkin_link=makers["checkin_link"],
+                                unsubscribe_link=makers["unsubscribe_link"])
+    again = outbox.queue_topics(live, ROUND, by=director, on=second_day)  # whole again: nothing new
+    assert (whole.added, split.added, split.already, again.added, again.already) == (46, members, members, 0, 92)
+
+    rows = live.execute("SELECT o.dedupe_key, o.list_unsubscribe, o.body, o.recipients[1].application_id, "
+                        "a.person_id FROM outbox AS o JOIN topics AS t USING (topic_id) JOIN applications AS a "
+                        "ON a.application_id = o.recipients[1].application_id "
+                        "WHERE t.seq = 2 AND len(o.recipients) = 1 ORDER BY o.outbox_id").fetchall()
+    assert len(rows) == members
+    for key, header, body, application_id, person_id in rows:
+        assert key.endswith(f"{outbox.MEMBER_KEY}{application_id}") and body.count("/checkin/") == 1
+        token = header.removeprefix("<https://mentoring.example.org/unsubscribe/").removesuffix(">")
+        assert read_token(live, token, "unsubscribe").subject == person_id  # their own, for the one-click POST
+    assert len({r[1] for r in rows}) == members
+
+    with smtp_server(tmp_path) as server:
+        config = smtp.smtp_config(environ=server.env(), secrets=Path("/nonexistent/secrets.toml"))
+        (first_copy,) = live.execute("SELECT min(outbox_id) FROM outbox WHERE dedupe_key LIKE ?",
+                                     [f"%{outbox.MEMBER_KEY}%"]).fetchone()  # type: ignore[misc]
+        live.execute("UPDATE outbox SET status = 'sent' WHERE status = 'queued' AND outbox_id <> ?", [first_copy])
+        outbox.send(live, by=director, config=config)
+        (received,) = server.handler.received
+    assert received.message["List-Unsubscribe"] == rows[0][1]
+    assert received.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert len(received.rcpt_tos) == 1

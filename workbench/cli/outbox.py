@@ -19,6 +19,7 @@ from workbench.access import command_line_user
 from workbench.cli._common import Commands, UsageError, add_db_option, changing, reading
 from workbench.messages import outbox
 from workbench.participants.checkins import queue_links
+from workbench.participants.mail import unsubscribe_links
 
 #: What the command line calls each kind (and the singular the library uses).
 KIND_WORDS = {"introductions": "introduction", "introduction": "introduction", "topic": "topic", "topics": "topic",
@@ -48,7 +49,7 @@ def _cmd_queue(args: argparse.Namespace) -> int:
     kind = KIND_WORDS[args.what]
     with changing(args) as con:
         done = outbox.queue(con, kind, args.round, by=command_line_user(), on=_date(getattr(args, "date", None)),
-                            **queue_links(con, kind))
+                            **queue_links(con, kind), **unsubscribe_links(con, kind))
     print(done.summary())
     for note in done.notes[:5]:
         print(f"  {note}")

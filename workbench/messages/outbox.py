@@ -32,6 +32,7 @@ A queue and a batch are each one audit entry, with counts (no addresses).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import smtplib
@@ -80,6 +81,12 @@ REFUSABLE = ("topic", "reminder", "survey")
 OPTED_OUT_RESPONSE = "not sent: the person unsubscribed"
 
 Progress = Callable[[int, int, str], None]
+#: application_id -> the participant's own one-click unsubscribe link (made above this layer, by
+#: :mod:`workbench.participants.mail`). Given to a queue function, each message of a kind a person may refuse
+#: carries its recipient's own ``List-Unsubscribe``: a partnership's topic or reminder becomes one copy per member.
+UnsubscribeLink = Callable[[int], str]
+#: Between a partnership's dedupe key and a member's, in the key of a per-member copy (``topic:3:41/7012``).
+MEMBER_KEY = "/"
 
 
 class OutboxError(WorkbenchError):
@@ -108,6 +115,7 @@ class Draft:
     partnership_id: int | None = None
     topic_id: int | None = None
     note: str | None = None
+    list_unsubscribe: str | None = None  #: the recipient's own (one-recipient drafts); None: the program's
 
 
 @dataclass
@@ -190,6 +198,48 @@ def _without_opted_out(con: db.Connection, drafts: list[Draft], result: Queued) 
     return kept
 
 
+def _family(key: str) -> str:
+    return key.split(MEMBER_KEY, 1)[0]
+
+
+def _not_queued(con: db.Connection, drafts: list[Draft]) -> list[Draft]:
+    """The drafts not in the outbox yet. A partnership's message queued whole (``topic:3:41``) and its per-member
+    copies (``topic:3:41/7012``, :data:`MEMBER_KEY`) stand for each other, so queuing a topic once whole and once
+    with each member's own unsubscribe link never sends it twice."""
+    families = sorted({_family(d.dedupe_key) for d in drafts})
+    existing = {r[0] for r in con.execute("SELECT dedupe_key FROM outbox WHERE split_part(dedupe_key, ?, 1) IN ?",
+                                          [MEMBER_KEY, families or [""]]).fetchall()}
+    split = {_family(k) for k in existing if MEMBER_KEY in k}
+    return [d for d in drafts if d.dedupe_key not in existing
+            and not (MEMBER_KEY in d.dedupe_key and _family(d.dedupe_key) in existing)
+            and not (MEMBER_KEY not in d.dedupe_key and d.dedupe_key in split)]
+
+
+def _unsubscribe(link: UnsubscribeLink | None, application_id: int) -> str | None:
+    return f"<{link(int(application_id))}>" if link is not None else None
+
+
+def _per_member(draft: Draft, link: UnsubscribeLink | None,
+                body: Callable[[list[dict[str, Any]]], str] | None = None) -> list[Draft]:
+    """``draft`` as is (no ``link``: one message to every member, the program's List-Unsubscribe), or one copy per
+    recipient with their own List-Unsubscribe (and ``body([recipient])``, their own text, when given)."""
+    if link is None:
+        return [draft]
+    return [replace(draft, dedupe_key=f"{draft.dedupe_key}{MEMBER_KEY}{r['application_id']}", recipients=[r],
+                    body=body([r]) if body else draft.body, list_unsubscribe=_unsubscribe(link, r["application_id"]))
+            for r in draft.recipients]
+
+
+def _with_checkin_links(text: str, language: str, members: list[dict[str, Any]], *, partnership_id: int,
+                        fortnight: int, link: links.CheckinLink | None) -> str:
+    """A topic message's text with the check-in link of each of ``members`` (all of them, or the one a copy is
+    for) after it; the text alone without ``link``."""
+    if link is None:
+        return text
+    return text + links.topic_links(language, [(tpl.safe_name(r["name"]), link(r["application_id"], partnership_id,
+                                                                                fortnight)) for r in members])
+
+
 def _store(con: db.Connection, drafts: list[Draft], result: Queued, *, by: User) -> Queued:
     """Insert the drafts whose dedupe key is new, in one transaction; one audit entry with the counts. Recipients
     who opted out of the drafts' kind are left out (:func:`opted_out`)."""
@@ -204,17 +254,15 @@ def _store(con: db.Connection, drafts: list[Draft], result: Queued, *, by: User)
         require(by, Action.SEND, d.countries, what=f"The {d.kind} of partnership {d.partnership_id}")
     result.notes += [d.note for d in kept if d.note]
     with db.transaction(con):
-        keys = [d.dedupe_key for d in kept]
-        existing = {r[0] for r in con.execute("SELECT dedupe_key FROM outbox WHERE dedupe_key IN ?",
-                                              [keys or [""]]).fetchall()}
-        new = [d for d in kept if d.dedupe_key not in existing]
+        new = _not_queued(con, kept)
         result.already += len(kept) - len(new)
         (top,) = con.execute("SELECT coalesce(max(outbox_id), 0) FROM outbox").fetchone()  # type: ignore[misc]
         now = _now()
         rows = []
         for i, d in enumerate(new, start=int(top) + 1):
             rows.append([i, d.kind, d.round_id, d.partnership_id, d.topic_id, d.language, d.subject, d.body,
-                         who.sender, who.reply_to or who.sender, who.list_unsubscribe(), d.recipients, d.countries,
+                         who.sender, who.reply_to or who.sender, d.list_unsubscribe or who.list_unsubscribe(),
+                         d.recipients, d.countries,
                          make_msgid(idstring=f"wb{i}", domain=who.domain), d.dedupe_key, now, by.actor])
         if rows:
             con.executemany(
@@ -257,9 +305,11 @@ def _spoken(group: pd.DataFrame) -> list[list[str]]:
 
 
 def queue_topics(con: db.Connection, round_id: str, *, by: User, on: dt.date | None = None,
-                 checkin_link: links.CheckinLink | None = None) -> Queued:
+                 checkin_link: links.CheckinLink | None = None,
+                 unsubscribe_link: UnsubscribeLink | None = None) -> Queued:
     """Each topic of the round due on or before ``on`` (today), to every active partnership of the round; with
-    ``checkin_link``, each message ends with every member's own check-in link for the topic's fortnight."""
+    ``checkin_link``, each message ends with every member's own check-in link for the topic's fortnight. With
+    ``unsubscribe_link``, each member gets a copy of their own: their own List-Unsubscribe and check-in link."""
     require(by, Action.SEND)
     label, _, _, _ = _round(con, round_id)
     day = on or dt.date.today()
@@ -283,18 +333,17 @@ def queue_topics(con: db.Connection, round_id: str, *, by: User, on: dt.date | N
         for topic_id, seq, title, body, send_on in due:
             subject, text = tpl.render_topic(choice.language, round_label=label, names=names, seq=seq,
                                              total=len(topics), title=title, body=body, send_on=send_on)
-            if checkin_link is not None:
-                text += links.topic_links(choice.language, [(tpl.safe_name(r["name"]),
-                                                             checkin_link(r["application_id"], pid, int(seq)))
-                                                            for r in recipients])
-            drafts.append(Draft("topic", round_id, f"topic:{topic_id}:{pid}", choice.language, subject, text,
-                                recipients, sorted(set(group["country_iso3"])), partnership_id=pid,
-                                topic_id=int(topic_id), note=choice.note))
+            body_for = functools.partial(_with_checkin_links, text, choice.language, partnership_id=pid,
+                                         fortnight=int(seq), link=checkin_link)
+            whole = Draft("topic", round_id, f"topic:{topic_id}:{pid}", choice.language, subject,
+                          body_for(recipients), recipients, sorted(set(group["country_iso3"])), partnership_id=pid,
+                          topic_id=int(topic_id), note=choice.note)
+            drafts += _per_member(whole, unsubscribe_link, body_for)
     return _store(con, drafts, Queued("topic", round_id), by=by)
 
 
 def _nudges(con: db.Connection, round_id: str, label: str, checkin_link: links.CheckinLink | None,
-            now: dt.datetime) -> list[Draft]:
+            now: dt.datetime, unsubscribe_link: UnsubscribeLink | None = None) -> list[Draft]:
     """A second nudge to each member of an active partnership whose topic message was sent more than
     ``reminder_after_days`` ago and who has not answered that fortnight's check-in: one a fortnight at most
     (the dedupe key names the topic and the person)."""
@@ -319,19 +368,20 @@ def _nudges(con: db.Connection, round_id: str, label: str, checkin_link: links.C
                                     title=title, link=link)
         drafts.append(Draft("reminder", round_id, f"reminder:checkin:{topic_id}:{app}", language, subject, text,
                             [_recipient(app, name, email)], [country], partnership_id=int(pid),
-                            topic_id=int(topic_id)))
+                            topic_id=int(topic_id), list_unsubscribe=_unsubscribe(unsubscribe_link, app)))
     return drafts
 
 
 def queue_reminders(con: db.Connection, round_id: str, *, by: User, checkin_link: links.CheckinLink | None = None,
-                    now: dt.datetime | None = None) -> Queued:
+                    now: dt.datetime | None = None, unsubscribe_link: UnsubscribeLink | None = None) -> Queued:
     """A reminder to each active partnership the health flags mark (``partnership_health``): one per
     partnership for what its check-ins showed, so queuing again adds one only after new check-ins; and a
     second nudge to each participant who has not answered a fortnight's check-in ``reminder_after_days`` after
-    its topic was sent (:func:`_nudges`, with their own ``checkin_link``), at most once a fortnight."""
+    its topic was sent (:func:`_nudges`, with their own ``checkin_link``), at most once a fortnight. With
+    ``unsubscribe_link``, each member gets a copy of their own with their own List-Unsubscribe."""
     require(by, Action.SEND)
     label, _, _, _ = _round(con, round_id)
-    nudges = _nudges(con, round_id, label, checkin_link, now or _now())
+    nudges = _nudges(con, round_id, label, checkin_link, now or _now(), unsubscribe_link)
     flagged = con.execute(
         "SELECT partnership_id, fortnights_reported FROM partnership_health WHERE round_id = ? AND is_flagged "
         "AND partnership_status = 'active' ORDER BY partnership_id", [round_id]).fetchall()
@@ -347,13 +397,15 @@ def queue_reminders(con: db.Connection, round_id: str, *, by: User, checkin_link
         subject, text = tpl.template(choice.language, "reminder").render(
             {"round": label, "names": tpl.join_names(list(group["name"]), choice.language)})
         recipients = [_recipient(*r) for r in group[["application_id", "name", "email"]].itertuples(index=False)]
-        drafts.append(Draft("reminder", round_id, f"reminder:{pid}:{reported[pid]}", choice.language, subject, text,
-                            recipients, sorted(set(group["country_iso3"])), partnership_id=pid, note=choice.note))
+        drafts += _per_member(Draft("reminder", round_id, f"reminder:{pid}:{reported[pid]}", choice.language,
+                                    subject, text, recipients, sorted(set(group["country_iso3"])), partnership_id=pid,
+                                    note=choice.note), unsubscribe_link)
     return _store(con, drafts + nudges, Queued("reminder", round_id), by=by)
 
 
 def queue_survey(con: db.Connection, round_id: str, *, by: User, form_link: str | None = None,
-                 survey_link: links.SurveyLink | None = None) -> Queued:
+                 survey_link: links.SurveyLink | None = None,
+                 unsubscribe_link: UnsubscribeLink | None = None) -> Queued:
     """The end-of-round survey invitation, one message per participant of the round's published
     partnerships, in their own language, with the program's form link (the setting ``survey_form_link``) or,
     with ``survey_link``, each participant's own link to the survey page."""
@@ -379,22 +431,24 @@ def queue_survey(con: db.Connection, round_id: str, *, by: User, form_link: str 
             {"round": label, "name": r.name, "form_link": own, "ends_on": tpl.long_date(ends_on, choice.language)})
         drafts.append(Draft("survey", round_id, f"survey:{r.application_id}", choice.language, subject, text,
                             [_recipient(r.application_id, r.name, r.email)], [r.country_iso3],
-                            partnership_id=int(r.partnership_id), note=choice.note))
+                            partnership_id=int(r.partnership_id), note=choice.note,
+                            list_unsubscribe=_unsubscribe(unsubscribe_link, r.application_id)))
     return _store(con, drafts, Queued("survey", round_id), by=by)
 
 
 def queue(con: db.Connection, kind: str, round_id: str, *, by: User, on: dt.date | None = None,
-          checkin_link: links.CheckinLink | None = None, survey_link: links.SurveyLink | None = None) -> Queued:
+          checkin_link: links.CheckinLink | None = None, survey_link: links.SurveyLink | None = None,
+          unsubscribe_link: UnsubscribeLink | None = None) -> Queued:
     """``queue(con, "topic", "2017A", by=…)``: the queue function of ``kind`` (with the participants' own
     links when the serving process's pages make them: :mod:`workbench.participants.checkins`)."""
     if kind == "introduction":
         return queue_introductions(con, round_id, by=by)
     if kind == "topic":
-        return queue_topics(con, round_id, by=by, on=on, checkin_link=checkin_link)
+        return queue_topics(con, round_id, by=by, on=on, checkin_link=checkin_link, unsubscribe_link=unsubscribe_link)
     if kind == "reminder":
-        return queue_reminders(con, round_id, by=by, checkin_link=checkin_link)
+        return queue_reminders(con, round_id, by=by, checkin_link=checkin_link, unsubscribe_link=unsubscribe_link)
     if kind == "survey":
-        return queue_survey(con, round_id, by=by, survey_link=survey_link)
+        return queue_survey(con, round_id, by=by, survey_link=survey_link, unsubscribe_link=unsubscribe_link)
     raise OutboxError(f"There is no kind of message {kind!r}; the kinds are {', '.join(KINDS)}.")
 
 

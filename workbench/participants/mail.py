@@ -15,6 +15,7 @@ import logging
 import threading
 from collections.abc import Callable
 from email.utils import make_msgid
+from typing import Any
 
 from workbench import db
 from workbench.messages import outbox
@@ -23,6 +24,7 @@ from workbench.messages.templates import program_setting
 from workbench.participants import i18n
 from workbench.participants.applying import FORM_USER
 from workbench.participants.tokens import make_token
+from workbench.program.settings import get_setting
 
 log = logging.getLogger("workbench.participants.mail")
 KINDS = ("confirmation", "notice")
@@ -39,6 +41,35 @@ def links(con: db.Connection, person_id: int, round_id: str, lang: str) -> tuple
     suffix = "" if lang == i18n.DEFAULT else f"?lang={lang}"
     return (f"{base}/me/{make_token(con, 'me', person_id, round_id=round_id)}{suffix}",
             f"{base}/unsubscribe/{make_token(con, 'unsubscribe', person_id, round_id=round_id)}{suffix}")
+
+
+def unsubscribe_link(con: db.Connection) -> Callable[[int], str]:
+    """application_id -> that person's own one-click unsubscribe link (``/unsubscribe/<token>``, the token for
+    the person and the application's round), for :func:`workbench.messages.outbox.queue`."""
+    base = base_url(con)
+    people: dict[int, tuple[int, str]] = {}
+
+    def link(application_id: int) -> str:
+        if application_id not in people:
+            row = con.execute("SELECT person_id, round_id FROM applications WHERE application_id = ?",
+                              [int(application_id)]).fetchone()
+            if row is None:
+                raise ValueError(f"no application {application_id}")
+            people[application_id] = (int(row[0]), str(row[1]))
+        person_id, round_id = people[application_id]
+        return f"{base}/unsubscribe/{make_token(con, 'unsubscribe', person_id, round_id=round_id)}"
+
+    return link
+
+
+def unsubscribe_links(con: db.Connection, kind: str) -> dict[str, Any]:
+    """What :func:`workbench.messages.outbox.queue` needs to give each recipient of a ``kind`` a person may refuse
+    (topics, reminders, surveys) their own List-Unsubscribe, one copy each: only once the program has published
+    its participants' pages (the setting ``base_url``); until then a link would lead nowhere, and messages keep
+    the program's own unsubscribe address."""
+    if kind not in outbox.REFUSABLE or not get_setting(con, "base_url"):
+        return {}
+    return {"unsubscribe_link": unsubscribe_link(con)}
 
 
 def queue(con: db.Connection, *, kind: str, round_id: str, dedupe_key: str, lang: str, name: str, email: str,
@@ -110,4 +141,4 @@ class Sender:
                 log.exception("sending the participants' mail failed; it stays queued")
 
 
-__all__ = ["KINDS", "Sender", "base_url", "links", "queue"]
+__all__ = ["KINDS", "Sender", "base_url", "links", "queue", "unsubscribe_link", "unsubscribe_links"]
