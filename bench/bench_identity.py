@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,8 +131,10 @@ def main() -> int:
 
 
 def large(model: dict[str, Any]) -> dict[str, Any]:
-    """20,000 applications against 100,000 people: the sample's people and applications copied 19 times
-    (each copy's names and libraries changed, so copies are strangers to each other)."""
+    """20,000 applications against 100,000 people: the sample's people and applications copied 19 times (each
+    copy's surnames and addresses end in letters of its own, its libraries are its own and its answers are other
+    people's, shuffled, so copies are strangers to each other), and a fixture
+    of 20,000 rows drawn from them."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "workbench.duckdb"
         build_database(path)
@@ -149,11 +152,17 @@ def large(model: dict[str, Any]) -> dict[str, Any]:
             p["person_id"] += shift
             a["person_id"] += shift
             a["application_id"] += shift
-            suffix = f"k{k}"
-            p["name"] = p["name"] + f" {suffix}"
-            a["name"] = a["name"] + f" {suffix}"
-            p["email"] = p["email"].str.replace("@", f".{suffix}@", regex=False)
-            a["email"] = a["email"].str.replace("@", f".{suffix}@", regex=False)
+            suffix = "q" + chr(ord("a") + k)  # the surname and address of copy k end in its letters: Lopezqb
+            p["name"] = p["name"] + suffix
+            a["name"] = a["name"] + suffix
+            p["email"] = p["email"].str.replace("@", f"{suffix}@", regex=False).str.replace(
+                ".example.org", f".example{k}.org", regex=False)
+            a["email"] = a["email"].str.replace("@", f"{suffix}@", regex=False).str.replace(
+                ".example.org", f".example{k}.org", regex=False)
+            answers = ["country_iso3", "sector", "career_stage", "interests", "languages", "timezone",
+                       "utc_offset_minutes"]  # each copy's people answer as other people of the sample did
+            order = np.random.default_rng(k).permutation(len(a))
+            a[answers] = a[answers].iloc[order].to_numpy()
             copies_p.append(p)
             copies_a.append(a)
         big_people = pd.concat(copies_p, ignore_index=True).head(100_000)

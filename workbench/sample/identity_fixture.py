@@ -161,7 +161,7 @@ def identity_fixture(known: pd.DataFrame, *, rows: int = 600, seed: int = FIXTUR
     chosen = rng.sample(people, rows)
     given = sorted({str(p["name"]).split()[0] for p in people})
     surnames = sorted({str(p["name"]).split()[-1] for p in people})
-    names = {str(p["name"]) for p in people}
+    names = {_fold(str(p["name"])).casefold() for p in people}  # accents and case aside: a new name is new
     for i, person in enumerate(chosen):
         submitted = start + dt.timedelta(minutes=37 * i)
         share = i % 10
@@ -173,7 +173,7 @@ def identity_fixture(known: pd.DataFrame, *, rows: int = 600, seed: int = FIXTUR
         if share < 8:  # a new name: a given name and a surname no known person has together
             while True:
                 name = f"{rng.choice(given)} {rng.choice(surnames)}"
-                if name not in names:
+                if _fold(name).casefold() not in names:
                     break
         else:  # a namesake of a known person, in their country, at a library of their own
             name = str(person["name"])
