@@ -178,3 +178,25 @@ def test_import_json_with_link_none_and_an_answer(sample_db_path: Path, tmp_path
     assert len(done["linked"]) == len(sure["linked"]) + 1 and done["returning"] == len(done["linked"])
     assert done["rejected"] == [] and done["imported"] == 40  # no answer ever rejects a row
     assert done["new_people"] == 40 - len(done["linked"])
+
+
+def test_one_person_twice_in_a_file_keeps_the_latest(con: db.Connection, known: pd.DataFrame,
+                                                     users: dict[str, Any]) -> None:
+    """A returner who sent the form twice from two new addresses is one person in the round: the later
+    submission is imported, the earlier reported as resubmitted, no row rejected."""
+    from workbench.applications import import_applications
+
+    unique = known[~known["name"].duplicated(keep=False)].sort_values("person_id").iloc[0]
+    local = str(unique["email"]).partition("@")[0]
+    rows = []
+    for hour, domain in ((9, "lib98.zz.example.org"), (15, "lib99.zz.example.org")):
+        rows.append({"submitted_at": f"2017-08-02 {hour:02d}:00:00", "name": unique["name"],
+                     "email": f"{local}@{domain}", "country": unique["country_iso3"], "sector": unique["sector"],
+                     "career_stage": unique["career_stage"], "interests": ";".join(unique["interests"]),
+                     "languages": ";".join(unique["languages"]), "timezone": unique["timezone"]})
+    report = import_applications(con, to_csv_bytes(pd.DataFrame(rows)), "twice.csv", "2017B",
+                                 by=users["coordinator"], dry_run=True)
+    assert report.rejected == [] and report.imported == 1 and report.returning == 1
+    assert [(r.row, r.value) for r in report.resubmitted] == [(2, f"{local}@lib98.zz.example.org")]
+    assert report.people_links is not None
+    assert [(x.row, x.person_id) for x in report.people_links.linked] == [(3, int(unique["person_id"]))]

@@ -152,8 +152,9 @@ def import_applications(
     already += again_problems
     rows, link_problems = _drop_link_conflicts(con, rows, round_id, set(carried["person_id"]),
                                                validation.mapping.get("email", "email"))
+    resubmitted = list(validation.resubmitted)
     for kind, rejection in link_problems:
-        (already if kind == "already" else rejected).append(rejection)
+        {"already": already, "resubmitted": resubmitted}.get(kind, rejected).append(rejection)
     by_email = {x.row for x in people_links.linked if x.how == "email"}
     linked = sum(1 for r, p in zip(rows["source_row"], rows["person_id"], strict=True)
                  if int(r) not in by_email and p is not None and not pd.isna(p))
@@ -194,7 +195,7 @@ def import_applications(
         near_matches=near, people_links=people_links, country_suggestions=list(validation.suggestions),
         mapping=dict(validation.mapping), ignored_columns=list(validation.ignored_columns),
         notes=list(validation.notes), unknown_values=list(validation.unknown_values),
-        warnings=list(validation.warnings), resubmitted=list(validation.resubmitted), keep=keep,
+        warnings=list(validation.warnings), resubmitted=sorted(resubmitted, key=lambda r: r.row), keep=keep,
         mapping_remembered=remembered is not None,
     )
     held = one_side_holds_most(con, [*zip(existing_rows["country_iso3"], existing_rows["organisation"], strict=True),
@@ -390,33 +391,34 @@ def _check_people(con: db.Connection, links: Mapping[str, int]) -> None:
 
 def _drop_link_conflicts(con: db.Connection, rows: pd.DataFrame, round_id: str, carried_people: set[int],
                          column: str) -> tuple[pd.DataFrame, list[tuple[str, Rejection]]]:
-    """Rows linked to a person already in the round, or two rows of one person: reported, not imported."""
+    """Rows linked to a person already in the round (reported as already applied), and rows of one person
+    (linked to one known person, under different addresses): the latest submission is imported, the others are
+    reported as resubmitted, as two submissions from one address are. No row is rejected for it."""
     in_round = {int(r[0]) for r in con.execute(
         "SELECT person_id FROM applications WHERE round_id = ?", [round_id]).fetchall()} | carried_people
     problems: list[tuple[str, Rejection]] = []
+    linked: list[int | None] = [None if p is None or pd.isna(p) else int(p) for p in rows["person_id"]]
+    order = rows.assign(_person=pd.Series(linked, index=rows.index, dtype=object)).dropna(subset=["_person"])
+    order = order.sort_values(["submitted_at", "source_row"])
+    latest = {int(person): int(row) for person, row in zip(order["_person"], order["source_row"], strict=True)}
     keep: list[bool] = []
-    seen: dict[int, int] = {}
-    for record in rows[["source_row", "email", "person_id"]].itertuples(index=False):
-        person = record.person_id
-        if person is None or pd.isna(person):
+    for record, person in zip(rows[["source_row", "email"]].itertuples(index=False), linked, strict=True):
+        if person is None:
             keep.append(True)
-            continue
-        person = int(person)
-        if person in in_round:
+        elif person in in_round:
             problems.append(("already", Rejection(
                 int(record.source_row), column, str(record.email),
-                "Already applied to this round under another email (confirmed as the same person).",
+                "Already applied to this round under another email (the same person).",
                 "Nothing to do: the earlier application is kept.")))
             keep.append(False)
-        elif person in seen:
-            problems.append(("rejected", Rejection(
+        elif latest[person] != int(record.source_row):
+            problems.append(("resubmitted", Rejection(
                 int(record.source_row), column, str(record.email),
-                f"The same person as row {seen[person]} (both linked to one known person on import): "
-                "someone applied twice.",
-                f"Only row {seen[person]} is imported; to keep this one instead, delete row {seen[person]}.")))
+                f"The same person as row {latest[person]}, who submitted again later (under another address): the "
+                "later submission is imported.",
+                "Nothing to do; if they are two people, split them afterwards (`workbench people split`).")))
             keep.append(False)
         else:
-            seen[person] = int(record.source_row)
             keep.append(True)
     return rows.loc[pd.Series(keep, index=rows.index, dtype=bool)].reset_index(drop=True), problems
 
