@@ -28,7 +28,7 @@ HEADER = ("Timestamp,Full name,Email Address,Which country do you work in?,Libra
 
 @pytest.fixture(scope="module")
 def trained(sample_db_path: Path, tmp_path_factory: pytest.TempPathFactory, users: dict[str, User]) -> Path:
-    """The sample with its linking model trained (once for the module: every import would train it first)."""
+    """The sample with its linking model (the sample ships one; trained here if not) and its views, once."""
     path = tmp_path_factory.mktemp("identity") / "workbench.duckdb"
     shutil.copy(sample_db_path, path)
     con = db.connect(path)
@@ -255,3 +255,29 @@ def test_the_command_line_merges_splits_and_undoes(trained: Path, tmp_path: Path
     assert code == 0 and f"person {lone} and person {a} are as they were" in out
     code, _, err = cli("undo", str(merged["audit_id"]))
     assert code == 1 and "undone already" in err
+
+
+def test_merging_two_applications_of_one_round_keeps_the_latest_and_undo_restores_both(
+        live: db.Connection, users: dict[str, User]) -> None:
+    coordinator = users["coordinator"]
+    person, _, name, country, _ = _waitlisted(live)
+    open_round(live, "2017B", by=coordinator, opens_on=dt.date(2017, 7, 1))
+    new_email = "another.address@elsewhere.example.org"
+    import_applications(live, _again(name, country, new_email), "again.csv", "2017B", by=coordinator, link="none")
+    (carried, status) = live.execute("SELECT application_id, status FROM applications WHERE round_id = '2017B' "
+                                     "AND person_id = ?", [person]).fetchone()  # type: ignore[misc]
+    (newcomer, later, later_status) = live.execute(
+        "SELECT person_id, application_id, status FROM applications WHERE email = ?", [new_email]).fetchone()  # type: ignore[misc]
+    assert newcomer != person
+    merged = identity.merge_people(live, person, newcomer, by=coordinator)
+    assert merged.withdrawn == (carried,)
+    assert live.execute("SELECT application_id, status FROM applications WHERE round_id = '2017B' AND person_id = ? "
+                        "ORDER BY application_id", [person]).fetchall() == [(carried, "withdrawn"),
+                                                                            (later, later_status)]
+    assert db.run_checks(live)["person_twice_in_round"] == []
+    assert live.execute("SELECT email FROM people WHERE person_id = ?", [person]).fetchone() == (new_email,)
+    identity.undo_change(live, merged.audit_id, by=coordinator)
+    assert live.execute("SELECT person_id, status FROM applications WHERE application_id IN (?, ?) "
+                        "ORDER BY application_id", [carried, later]).fetchall() == [(person, status),
+                                                                                   (newcomer, later_status)]
+    assert all(not rows for rows in db.run_checks(live).values())
