@@ -281,3 +281,21 @@ def test_merging_two_applications_of_one_round_keeps_the_latest_and_undo_restore
                         "ORDER BY application_id", [carried, later]).fetchall() == [(person, status),
                                                                                    (newcomer, later_status)]
     assert all(not rows for rows in db.run_checks(live).values())
+
+
+def test_merging_a_participant_moves_the_overviews_returning_share(live: db.Connection, users: dict[str, User]) -> None:
+    """A 2016B participant new that round, merged with a 2015A participant: 2016B's returning participants (the
+    Overview's "Returning") count them."""
+    (newcomer,) = live.execute(
+        """SELECT min(person_id) FROM participants AS p WHERE round_id = '2016B' AND NOT is_returning
+           AND (SELECT count(*) FROM applications AS a WHERE a.person_id = p.person_id) = 1""").fetchone()  # type: ignore[misc]
+    (earlier,) = live.execute(
+        """SELECT min(person_id) FROM participants WHERE round_id = '2015A' AND person_id NOT IN
+           (SELECT person_id FROM applications WHERE round_id >= '2015B')""").fetchone()  # type: ignore[misc]
+    before = reports.round_glance(live, "2016B")
+    (returning,) = live.execute("SELECT returning_participants FROM returning_participants WHERE round_id = '2016B'"
+                                ).fetchone()  # type: ignore[misc]
+    identity.merge_people(live, earlier, newcomer, by=users["coordinator"])
+    assert live.execute("SELECT returning_participants FROM returning_participants WHERE round_id = '2016B'"
+                        ).fetchone() == (returning + 1,)
+    assert reports.round_glance(live, "2016B").returning_share > before.returning_share  # type: ignore[operator]
