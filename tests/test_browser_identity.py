@@ -106,8 +106,12 @@ def test_a_coordinator_imports_1200_returners_and_answers_the_review(sample_db_p
             "SELECT count(*), count(DISTINCT person_id), count(*) FILTER (WHERE person_id IN "
             "(SELECT person_id FROM applications WHERE round_id <> '2017B')) FROM applications "
             "WHERE round_id = '2017B' AND source = 'import returners_2017B.csv'").fetchone()  # type: ignore[misc]
+        (twice,) = stored.execute(
+            "SELECT count(*) FROM (SELECT person_id FROM applications WHERE round_id = '2017B' AND status <> "
+            "'withdrawn' GROUP BY person_id HAVING count(*) > 1)").fetchone()  # type: ignore[misc]
     finally:
         stored.close()
+    assert twice == 0  # the waitlisted of 2017A who applied again are in once, not also carried over
     assert answered == person
     assert imported == people == 1200
     assert returning == linked + 1  # the sure ones and the answer: returners, their past rounds counted
