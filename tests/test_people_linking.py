@@ -178,6 +178,12 @@ def test_import_json_with_link_none_and_an_answer(sample_db_path: Path, tmp_path
     assert len(done["linked"]) == len(sure["linked"]) + 1 and done["returning"] == len(done["linked"])
     assert done["rejected"] == [] and done["imported"] == 40  # no answer ever rejects a row
     assert done["new_people"] == 40 - len(done["linked"])
+    live = db.connect(target, read_only=True)
+    try:  # the answered application's address is the person's now, the latest: messages go there
+        assert live.execute("SELECT person_id FROM person_addresses WHERE email = ?",
+                            [question["email"].lower()]).fetchone() == (answer,)
+    finally:
+        live.close()
 
 
 def test_one_person_twice_in_a_file_keeps_the_latest(con: db.Connection, known: pd.DataFrame,

@@ -56,10 +56,11 @@ from workbench.applications.admission import (
     set_country_cap,
     side_label,
 )
-from workbench.applications.importing import import_applications, name_key
+from workbench.applications.importing import import_applications
 from workbench.applications.report import ImportReport, NearMatch
 from workbench.applications.rounds import RoundOpened, check_round_id, open_round
 from workbench.applications.store import OPEN_STATUSES
+from workbench.people.comparisons import name_key  # its one home; re-exported for notebooks
 
 __all__ = [
     "CAP_REASON_PREFIX",

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import re
-import unicodedata
 import uuid
 from collections import Counter
 from collections.abc import Mapping
@@ -423,21 +420,7 @@ def _drop_link_conflicts(con: db.Connection, rows: pd.DataFrame, round_id: str, 
     return rows.loc[pd.Series(keep, index=rows.index, dtype=bool)].reset_index(drop=True), problems
 
 
-# --- near matches ----------------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=65536)
-def name_key(name: str) -> str:
-    """A name for comparison: accents folded, lower case, punctuation gone, words sorted."""
-    text = unicodedata.normalize("NFKD", str(name))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    words = re.sub(r"[^0-9a-z]+", " ", text).split()
-    return " ".join(sorted(words))
-
-
-def _email_parts(email: str) -> tuple[str, str]:
-    local, _, domain = str(email).rpartition("@")
-    return re.sub(r"[._+-]", "", local.split("+", 1)[0]), domain
+# --- people: the linking as decided, the review as near-matches -------------------------------------
 
 
 def _answered(result: LinkResult, rows: pd.DataFrame, by_email: set[int]) -> LinkResult:
@@ -473,20 +456,6 @@ def _review_matches(result: LinkResult, rows: pd.DataFrame) -> list[NearMatch]:
                                    c.person_id, c.name, c.email, c.last_round, "model",
                                    probability=c.probability, agree=tuple(c.agree), differ=tuple(c.differ)))
     return found
-
-
-def one_slip(a: str, b: str) -> bool:
-    """True when ``b`` is ``a`` with one slip of typing: a letter changed, added or dropped, or two neighbouring
-    letters swapped (the same text is not a slip)."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
-                                  and a[diff[1]] == b[diff[0]])
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    i = next((k for k, (x, y) in enumerate(zip(short, long, strict=False)) if x != y), len(short))
-    return short[i:] == long[i + 1:]
 
 
 # --- writing ---------------------------------------------------------------------------------------
