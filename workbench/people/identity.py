@@ -246,7 +246,9 @@ class Change:
                     f"{len(self.addresses)} address(es) moved; person {self.other_id} is gone.")
             if self.withdrawn:
                 text += (f" Both had applied to the same round, so the earlier application "
-                         f"({', '.join(map(str, self.withdrawn))}) is withdrawn and the latest kept.")
+                         f"({', '.join(map(str, self.withdrawn))}) is withdrawn and the latest kept, with its own "
+                         "status; the cap counts it once (apply the cap again on the Applicants page to decide it "
+                         "afresh).")
             undo = f" To undo it: `workbench people undo {self.audit_id}` (audit entry {self.audit_id})."
         elif self.kind == "split":
             text = (f"Split application {apps} from person {self.other_id} into a new person, "
