@@ -41,11 +41,15 @@ CONFIRM_DAYS = 7
 FIELDS = ("name", "email", "country", "organisation", "sector", "career_stage", "interests", "languages",
           "timezone", "partner_sector", "partner_stage", "partner_interests")
 LIST_FIELDS = ("interests", "languages", "partner_interests")
-#: Confirmations of one serving process import one at a time: two imports into one round at once re-apply the
-#: cap on the same rows, and the second would find them changed (StaleEdit). One a time costs nothing (DuckDB has
-#: one writer); an import from the coordinators' pages meanwhile is met by a retry (:data:`IMPORT_TRIES`).
+#: Confirmations of one serving process import one batch at a time: two imports into one round at once re-apply
+#: the cap on the same rows, and the second would find them changed (StaleEdit). DuckDB has one writer anyway; an
+#: import from the coordinators' pages meanwhile is met by a retry (:data:`IMPORT_TRIES`).
 _CONFIRMING = threading.Lock()
 IMPORT_TRIES = 3
+#: Confirmations waiting for the next batch, and what a batch could not confirm (form id -> words).
+_WAITING_LOCK = threading.Lock()
+_waiting: set[int] = set()
+_outcomes: dict[int, str] = {}
 #: Who acts when the form writes (the audit log names it).
 FORM_USER = system_user("application form")
 SOURCE = "application form"
@@ -113,14 +117,22 @@ def close_for_applications(con: db.Connection, round_id: str, *, by: User) -> st
 
 
 def _csv(answers: dict[str, Any], submitted_at: dt.datetime) -> bytes:
-    row = {"submitted_at": submitted_at.strftime("%Y-%m-%d %H:%M:%S")}
-    for name in FIELDS:
-        value = answers.get(name, "")
-        row[name] = "; ".join(value) if isinstance(value, list) else str(value or "")
+    return _csv_rows([(answers, submitted_at)])
+
+
+def _csv_rows(forms: list[tuple[dict[str, Any], dt.datetime]]) -> bytes:
+    """Forms as the import reads a form service's export: a header, then one row each (row 2 onwards)."""
+    rows = []
+    for answers, submitted_at in forms:
+        row = {"submitted_at": submitted_at.strftime("%Y-%m-%d %H:%M:%S")}
+        for name in FIELDS:
+            value = answers.get(name, "")
+            row[name] = "; ".join(value) if isinstance(value, list) else str(value or "")
+        rows.append(row)
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(row))
+    writer = csv.DictWriter(out, fieldnames=["submitted_at", *FIELDS])
     writer.writeheader()
-    writer.writerow(row)
+    writer.writerows(rows)
     return out.getvalue().encode("utf-8")
 
 
@@ -238,53 +250,86 @@ def expire(con: db.Connection, *, now: dt.datetime | None = None) -> int:
 
 def confirm(con: db.Connection, form_application_id: int) -> FormApplication:
     """Confirm an unconfirmed form application: import it into its round (the import's path: the person known
-    by address, the cap). Confirming twice changes nothing (one confirmation at a time: :data:`_CONFIRMING`).
-    :class:`WorkbenchError` when it expired."""
+    by address, the cap). Confirming twice changes nothing. :class:`WorkbenchError` when it expired, was
+    withdrawn, or the import refused it (its words).
+
+    Confirmations of one serving process import one batch at a time (:data:`_CONFIRMING`): whoever holds the lock
+    imports every confirmation waiting by then in one import (one linking run for them all), so a busy form does
+    not queue one import per applicant."""
+    with _WAITING_LOCK:
+        _waiting.add(int(form_application_id))
     with _CONFIRMING:
-        return _confirm(con, form_application_id)
-
-
-def _confirm(con: db.Connection, form_application_id: int) -> FormApplication:
+        with _WAITING_LOCK:  # a batch before may have taken this one: then there is nothing to lead
+            batch = sorted(_waiting) if int(form_application_id) in _waiting else []
+            _waiting.difference_update(batch)
+        if batch:
+            _outcomes.update(_confirm_many(con, batch))
+        problem = _outcomes.pop(int(form_application_id), None)
     found = load(con, form_application_id)
     if found is None:
         raise WorkbenchError("There is no such application: it may have been erased.")
-    if found.status == "confirmed":
-        return found
-    if found.status != "unconfirmed" or found.expires_at < _now():
-        raise WorkbenchError("This application was not confirmed in time (or was withdrawn): send the form again.")
-    data = _csv(found.answers, found.submitted_at)
-    claimed = _earlier_person(con, found)
-    answers = None
-    if claimed is not None:  # the linking's own review must offer them: a typed address alone proves nothing
-        dry = import_applications(con, data, SOURCE, found.round_id, by=FORM_USER, dry_run=True)
-        answers = {m.row: claimed for m in dry.near_matches if m.person_id == claimed} or None
+    if found.status != "confirmed":
+        raise WorkbenchError(problem or "This application was not confirmed in time (or was withdrawn): send the "
+                             "form again.")
+    return found
+
+
+def _import(con: db.Connection, data: bytes, round_id: str, answers: dict[int, int] | None) -> Any:
     for attempt in range(IMPORT_TRIES):
         try:
-            report = import_applications(con, data, SOURCE, found.round_id, by=FORM_USER, link_answers=answers)
-            break
+            return import_applications(con, data, SOURCE, round_id, by=FORM_USER, link_answers=answers)
         except StaleEdit:  # the import wrote nothing (one transaction): the cap moved under it, try again
             if attempt == IMPORT_TRIES - 1:
                 raise WorkbenchError("The round was busy taking other applications: press the button again in "
                                      "a minute; your application is kept until then.") from None
-    application_id = report.application_ids[0] if report.application_ids else None
-    if application_id is None:  # the address already had an application in the round (imported by a coordinator)
-        row = con.execute("SELECT application_id FROM applications WHERE round_id = ? AND lower(trim(email)) = ?",
-                          [found.round_id, found.email]).fetchone()
-        application_id = int(row[0]) if row else None
-    if application_id is None:
-        reasons = "; ".join(r.reason for r in report.rejected) or "the import took nothing"
-        raise WorkbenchError(f"The application could not be added to round {found.round_id}: {reasons}.")
-    (person_id,) = con.execute("SELECT person_id FROM applications WHERE application_id = ?",
-                               [application_id]).fetchone()  # type: ignore[misc]
-    with db.transaction(con):
-        con.execute("UPDATE form_applications SET status = 'confirmed', confirmed_at = ?, application_id = ?, "
-                    "person_id = ?, version = version + 1 WHERE form_application_id = ?",
-                    [_now(), application_id, person_id, form_application_id])
-        if claimed is not None:  # ids and a verdict only: the addresses stay in form_applications
-            db.audit(con, actor=FORM_USER.actor, action="earlier address given", entity="applications",
-                     entity_id=application_id, after={"claimed_person": claimed, "linked_person": person_id,
-                                                      "recognised": claimed == person_id})
-    return load(con, form_application_id)  # type: ignore[return-value]
+    raise AssertionError("unreachable")
+
+
+def _confirm_many(con: db.Connection, form_ids: list[int]) -> dict[int, str]:
+    """Import these form applications (those still unconfirmed and in time), one import per round; returns the
+    words for each that could not be confirmed (none for those confirmed)."""
+    problems: dict[int, str] = {}
+    by_round: dict[str, list[FormApplication]] = {}
+    now = _now()
+    for form_id in form_ids:
+        found = load(con, form_id)
+        if found is None or found.status == "confirmed":
+            continue
+        if found.status != "unconfirmed" or found.expires_at < now:
+            problems[form_id] = "This application was not confirmed in time (or was withdrawn): send the form again."
+            continue
+        by_round.setdefault(found.round_id, []).append(found)
+    for round_id, forms in by_round.items():
+        data = _csv_rows([(f.answers, f.submitted_at) for f in forms])
+        claimed = {row: person for row, f in enumerate(forms, start=2) if (person := _earlier_person(con, f))}
+        answers = None
+        if claimed:  # the linking's own review must offer them: a typed address alone proves nothing
+            dry = import_applications(con, data, SOURCE, round_id, by=FORM_USER, dry_run=True)
+            answers = {m.row: m.person_id for m in dry.near_matches if claimed.get(m.row) == m.person_id} or None
+        try:
+            report = _import(con, data, round_id, answers)
+        except WorkbenchError as exc:
+            problems.update({f.form_application_id: str(exc) for f in forms})
+            continue
+        for row, found in enumerate(forms, start=2):
+            placed = con.execute("SELECT application_id, person_id FROM applications WHERE round_id = ? AND "
+                                 "lower(trim(email)) = ?", [round_id, found.email]).fetchone()
+            if placed is None:  # refused by the import: its words
+                reasons = "; ".join(r.reason for r in report.rejected if r.row == row) or "the import took nothing"
+                problems[found.form_application_id] = (f"The application could not be added to round {round_id}: "
+                                                       f"{reasons}.")
+                continue
+            application_id, person_id = int(placed[0]), int(placed[1])
+            with db.transaction(con):
+                con.execute("UPDATE form_applications SET status = 'confirmed', confirmed_at = ?, application_id = ?, "
+                            "person_id = ?, version = version + 1 WHERE form_application_id = ?",
+                            [_now(), application_id, person_id, found.form_application_id])
+                if row in claimed:  # ids and a verdict only: the addresses stay in form_applications
+                    db.audit(con, actor=FORM_USER.actor, action="earlier address given", entity="applications",
+                             entity_id=application_id, after={"claimed_person": claimed[row],
+                                                              "linked_person": person_id,
+                                                              "recognised": claimed[row] == person_id})
+    return problems
 
 
 def _earlier_person(con: db.Connection, found: FormApplication) -> int | None:
