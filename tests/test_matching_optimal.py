@@ -12,7 +12,7 @@ import rustworkx as rx
 from tests.test_matching_engine import networkx_optimum, person
 from workbench import db, matchstore
 from workbench.access import User
-from workbench.matching import MatchRules, Weights, feasible_pairs, make_pool, match
+from workbench.matching import MatchRules, Weights, feasible_pairs, make_pool, make_random_instance, match
 from workbench.matching.candidates import build_candidates
 from workbench.matching.cardinality import prove_most_matched
 from workbench.matching.lp import MatchingLP
@@ -73,6 +73,12 @@ def test_the_most_people_matched_is_proved_over_every_feasible_pair() -> None:
     apps = crowded_pool(200, seed=3)
     pool = Pool(apps, Weights())
     free = np.arange(pool.n)
+    # the check sweeps feasibility alone: the same pairs as the scores, past partners and forbidden pairs too
+    assert np.array_equal(pool.feasible(free, free), pool.scores(free, free) >= 0)
+    awkward, rules = make_random_instance(40, 2)
+    strict = Pool(awkward, Weights(), rules.forbidden)
+    assert rules.forbidden and np.array_equal(strict.feasible(np.arange(40), np.arange(40)),
+                                              strict.scores(np.arange(40)) >= 0)
     # a candidate graph far too thin (each person's one best partner) and no matching yet
     graph = build_candidates(pool, free, k=1, full_below=0)
     mate = np.full(pool.n, -1, dtype=np.int64)

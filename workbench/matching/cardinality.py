@@ -13,7 +13,7 @@ anyone but ``A`` or their own blossom, each blossom is an odd component of ``G -
 pairs, so ``odd(G - A) - |A|`` is at least the number of trees: the number of people we left unmatched.
 
 The candidate graph satisfies that by construction; ``prove_most_matched`` checks it over every
-feasible pair of the outer people (one sweep of ``|outer| x |free|`` scores). A pair that breaks it
+feasible pair of the outer people (one sweep of ``|outer| x |free|`` feasibility, not scores). A pair that breaks it
 joins the candidate graph, the matching is augmented where it now can be, and the check runs again.
 """
 
@@ -50,7 +50,7 @@ def prove_most_matched(pool: Pool, free: np.ndarray, graph: CandidateGraph, mate
 
     Each round: Edmonds' algorithm on the candidate graph (augmenting where it can), the Hungarian
     trees it leaves, and the sweep of the outer people's feasible pairs; pairs breaking the certificate
-    (at most ``per_row`` per person, the best scores first) join the graph for the next round.
+    (at most ``per_row`` per person) join the graph for the next round.
     """
     started = time.monotonic()
     free = np.asarray(free, dtype=np.int64)
@@ -78,16 +78,19 @@ def _breaking_pairs(pool: Pool, free: np.ndarray, forest: np.ndarray, outer: np.
     """Feasible pairs from an outer person to anyone outside the Tutte set and their own blossom."""
     if not len(outer):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    rng = np.random.default_rng(len(outer))
     label = forest[free]
     allowed_any = label == -2  # the Tutte set A
     us: list[np.ndarray] = []
     vs: list[np.ndarray] = []
-    for _start, rows, s in pool.iter_blocks(outer, free):
-        bad = (s >= 0) & ~allowed_any[None, :] & (label[None, :] != forest[rows][:, None])
+    step = pool.block_rows(len(free), cells=4_000_000)
+    for start in range(0, len(outer), step):
+        rows = outer[start:start + step]
+        bad = pool.feasible(rows, free) & ~allowed_any[None, :] & (label[None, :] != forest[rows][:, None])
         r, c = np.nonzero(bad)
         if not len(r):
             continue
-        order = np.lexsort((-s[r, c], r))  # each row's best-scoring pairs first
+        order = np.lexsort((rng.random(len(r)), r))  # a seeded random few of each row's pairs: varied ends
         r, c = r[order], c[order]
         keep = np.arange(len(r)) - np.searchsorted(r, r, side="left") < per_row
         us.append(rows[r[keep]])

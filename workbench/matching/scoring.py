@@ -270,6 +270,23 @@ class Pool:
                 q[r, pos[pos >= 0]] = -1
         return q
 
+    def feasible(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Whether each pair may be partners, shape (len(rows), len(cols)): ``scores(rows, cols) >= 0`` without
+        the soft criteria (weights are never negative, so a pair the rules allow scores at least 0)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        cols = np.asarray(cols, dtype=np.int64)
+        ok = np.take(self.base[self.group[rows]], self.group[cols], axis=1) >= 0
+        col_pos = np.full(self.n, -1, dtype=np.int64)
+        col_pos[cols] = np.arange(len(cols))
+        pos = col_pos[rows]
+        ok[np.flatnonzero(pos >= 0), pos[pos >= 0]] = False
+        for r, i in enumerate(rows.tolist()):
+            js = self.blocked.get(i)
+            if js is not None:
+                pos = col_pos[js]
+                ok[r, pos[pos >= 0]] = False
+        return ok
+
     def block_rows(self, n_cols: int | None = None, cells: int = 1_000_000) -> int:
         """A row-block size that keeps a scores() block near ``cells`` cells (cache-friendly)."""
         return max(1, cells // max(1, n_cols if n_cols is not None else self.n))
