@@ -518,8 +518,9 @@ def find_person(con: db.Connection, email: str, *, by: User) -> Person:
     row = con.execute(
         "SELECT p.person_id, p.name, p.email, list(DISTINCT a.round_id ORDER BY a.round_id) FILTER "
         "(WHERE a.round_id IS NOT NULL), count(DISTINCT a.application_id) FROM people AS p "
-        "LEFT JOIN applications AS a ON a.person_id = p.person_id WHERE p.email = ? GROUP BY ALL",
-        [address]).fetchone()
+        "LEFT JOIN applications AS a ON a.person_id = p.person_id WHERE p.email = $e OR p.person_id IN "
+        "(SELECT person_id FROM person_addresses WHERE email = $e) GROUP BY ALL",  # any address they used
+        {"e": address}).fetchone()
     if row is None:
         raise NotFound(f"No participant has the email {address}. Check the spelling; a person already erased "
                        "has no email any more.")
@@ -560,7 +561,8 @@ def forget(con: db.Connection, email: str, *, by: User) -> Erasure:
     require(by, Action.ERASE)
     address = _normalise(email)
     with db.transaction(con):
-        row = con.execute("SELECT person_id FROM people WHERE email = ?", [address]).fetchone()
+        row = con.execute("SELECT person_id FROM people WHERE email = $e UNION SELECT person_id FROM "
+                          "person_addresses WHERE email = $e", {"e": address}).fetchone()  # any address they used
         if row is None:
             raise NotFound(f"No participant has the email {address}. Check the spelling; a person already "
                            "erased has no email any more.")
