@@ -48,6 +48,10 @@ def test_a_fractional_lp_is_closed_by_odd_set_cuts() -> None:
     assert round(result.objective * 100) == exact and result.matched == 6
     assert result.status == "optimal" and result.gap == 0.0 and result.bound == result.objective
     assert "odd-set" in result.proof and "odd-set" in result.bound_method
+    # the sets whose cuts carried the proof (a run warm-started from this one starts its LP with them)
+    assert result.odd_sets and set(result.odd_sets) <= {(1, 2, 3), (4, 5, 6)}
+    again = match(apps, odd_policy="waitlist", time_limit=5, previous=result)
+    assert again.status == "optimal" and again.objective == result.objective
     # a lock and a forbidden pair change the graph; the proof stays exact
     rules = MatchRules.of(locks=[(3, 4)], forbidden=[(1, 2)])
     locked = match(apps, rules, odd_policy="waitlist", time_limit=5)

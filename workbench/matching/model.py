@@ -234,6 +234,9 @@ class MatchResult:
     is_fallback: bool = False
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    #: the odd sets (application ids) whose cuts carried the certificate; a run warm-started from this one
+    #: (``previous=``) starts its LP with them
+    odd_sets: list[tuple[int, ...]] = field(default_factory=list)
 
     @property
     def partnerships(self) -> list[tuple[int, ...]]:

@@ -58,6 +58,7 @@ class Certificate:
     mate: np.ndarray  #: the matching of the edges the last LP holds above one half
     reduced: np.ndarray  #: reduced cost of each candidate edge (graph order) under the proving duals
     seconds: float
+    odd_sets: list[np.ndarray]  #: the sets whose cuts have z > 0 in the proving duals (pool indices)
 
 
 def separate(lp: MatchingLP, x: np.ndarray, *, limit: int = 2000) -> int:
@@ -97,6 +98,23 @@ def separate(lp: MatchingLP, x: np.ndarray, *, limit: int = 2000) -> int:
         if x[edges].sum() > rhs + 1e-5:
             lp.add_cut(edges, rhs, members)
             added += 1
+    return added
+
+
+def seed_cuts(lp: MatchingLP, sets: list[np.ndarray], *, limit: int = 500) -> int:
+    """Start the LP with the odd-set inequalities of ``sets`` (pool indices; a previous run's): every odd
+    set's inequality holds for every matching, so the bound stays valid and often needs fewer rounds."""
+    u, v = lp.u, lp.v
+    inside = np.zeros(lp.n, dtype=bool)
+    added = 0
+    for members in sets[:limit]:
+        if len(members) < 3 or len(members) % 2 == 0:
+            continue
+        inside[members] = True
+        edges = np.flatnonzero(inside[u] & inside[v])
+        inside[members] = False
+        lp.add_cut(edges, (len(members) - 1) / 2, members)
+        added += 1
     return added
 
 
@@ -243,5 +261,6 @@ def certify(pool: Pool, free: np.ndarray, graph: CandidateGraph, lp: MatchingLP,
     z_all[:len(best_z)] = best_z  # cuts added after the best duals have z = 0 there
     rc = (reduced_costs(lp, best_y, z_all, graph.u, graph.v, graph.q, best_mu) if best < math.inf
           else np.zeros(graph.size))
+    odd_sets = [lp.cut_members[c] for c in np.flatnonzero(z_all > _EPS).tolist()]
     return Certificate(value, best, lp_value, lp.cuts, rounds, priced, integral, mate, rc,
-                       round(time.monotonic() - started, 3)), graph
+                       round(time.monotonic() - started, 3), odd_sets), graph

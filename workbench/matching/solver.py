@@ -42,7 +42,7 @@ from workbench.matching.model import (
     OddPolicy,
     Weights,
 )
-from workbench.matching.oddset import Certificate, certify
+from workbench.matching.oddset import Certificate, certify, seed_cuts
 from workbench.matching.rules import check_input, unchecked_note
 from workbench.matching.scoring import Pool, explain_pair
 
@@ -113,6 +113,9 @@ def match(
     bound, graph = bound_and_refine(pool, free, graph, lp)
     lap("bound")
     report("warm start", 0.45)
+    if isinstance(previous, MatchResult) and previous.odd_sets:  # e.g. the trade-offs' previous point
+        seeded = [np.array([pool.index.get(x, -1) for x in ids], dtype=np.int64) for ids in previous.odd_sets]
+        seed_cuts(lp, [s for s in seeded if s.min() >= 0 and is_free[s].all()])
     mate, unsure, notes = _warm_start(pool, free, graph, lp, prev_edges, time.monotonic() + 0.5 * time_limit + 5)
     graph, added = _close_short_paths(pool, free, graph, mate)
     if added:
@@ -224,6 +227,7 @@ def match(
                      f"CP-SAT: {stats.status}, {stats.solved} model(s) solved, {stats.improved} improved")]
     lap("explain")
     result.timings = timings
+    result.odd_sets = [] if cert is None else [tuple(int(pool.ids[i]) for i in s) for s in cert.odd_sets]
     result.seconds = round(time.monotonic() - started, 3)
     report("done", 1.0)
     return result
