@@ -21,7 +21,6 @@ from workbench.config import settings
 from workbench.errors import DatabaseBusy, DatabaseExists, WorkbenchError
 from workbench.migrations.steps import fill_organisation_keys
 from workbench.migrations.steps.v11_person_addresses import fill_person_addresses
-from workbench.people.training import load_model
 from workbench.program.settings import SETTINGS, set_setting
 from workbench.program.vocabularies import seed_vocabularies
 
@@ -84,7 +83,6 @@ def load_sample(con: db.Connection, sample_dir: Path) -> dict[str, int]:
             (counts[table],) = con.execute(f"SELECT count(*) FROM {table}").fetchone()  # type: ignore[misc]
         fill_organisation_keys(con)  # the key the cross-border rule compares, for rows the CSVs carry
         fill_person_addresses(con)  # every address each person used, from their applications
-        load_model(con, sample_dir / "link_model.json", actor="workbench init")  # the sample's trained model
     db.reset_sequences(con)
     return counts
 

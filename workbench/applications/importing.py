@@ -49,7 +49,6 @@ from workbench.matching.rules import CROSS_BORDER, one_side_only, organisation_k
 from workbench.people.identity import ANSWER_COLUMNS, reapplied, replace_answers
 from workbench.people.linking import link_applications
 from workbench.people.model import Linked, LinkResult
-from workbench.people.training import ensure_model
 from workbench.program.settings import get_setting, set_setting
 from workbench.program.vocabularies import add_term, vocabularies
 
@@ -130,8 +129,6 @@ def import_applications(
     links = {normalise_email(str(k)): int(v) for k, v in (confirmed_people or {}).items()}
     answered = {int(k): int(v) for k, v in (link_answers or {}).items()}
     _check_people(con, {**links, **{f"row {k}": v for k, v in answered.items()}})
-    if len(rows) and not dry_run:
-        ensure_model(con, by=by)  # trained on the program's rounds once, then reused by every import
     people_links = link_applications(con, rows, round_id=round_id) if len(rows) else LinkResult()
     sure = {x.row: x.person_id for x in people_links.linked if link != "none" or x.how == "email"}
     known_address = {x.row for x in people_links.linked if x.how == "email"}  # the same address: always them

@@ -65,7 +65,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     """Retrain the linking model on the program's rounds and store it (the next import uses it)."""
     with changing(args) as con:
         trained = training.train_and_store(con, by=command_line_user())
-    if args.out is not None:  # the sample program's shipped model: sample_data/link_model.json
+    if args.out is not None:  # the sample program's shipped model: workbench/people/sample_model.json
         args.out.write_text(json.dumps(trained.model, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     if args.json:
         print(json.dumps({"labelled_pairs": trained.labels, "people": trained.people,
@@ -105,6 +105,7 @@ def register(commands: Commands) -> None:
     p = action("train", _cmd_train, "Retrain the model that recognises returning applicants under a new address, "
                                     "on the program's own rounds, and store it for the next import.")
     p.add_argument("--out", type=Path, default=None, metavar="FILE",
-                   help="also write the model's JSON to FILE (sample_data/link_model.json for the sample program)")
+                   help="also write the model's JSON to FILE (workbench/people/sample_model.json: the model "
+                        "trained on the sample program, which a program uses until it trains its own)")
     p = action("undo", _cmd_undo, "Undo a merge or a split, given the audit entry it printed.")
     p.add_argument("audit_id", metavar="AUDIT_ID", type=int, help="the merge's or split's audit entry")

@@ -6,12 +6,12 @@ m-probabilities from those labelled pairs. What the labels cannot teach is set f
 the labels agree on the email by construction, so the address fields get fixed m-probabilities
 (:data:`EMAIL_M`), and a level the labels never showed (a name written another way) keeps a floor
 (:data:`M_FLOOR`) instead of an impossible zero. The model is the program setting ``link_model`` (splink's
-JSON, versioned and audited like every setting); ``link_high`` and ``link_low`` are the bands.
+JSON, versioned and audited like every setting), written by ``workbench people train``; until then the model
+trained on the sample program (:data:`SAMPLE_MODEL`) is used. ``link_high`` and ``link_low`` are the bands.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import time
 from collections.abc import Iterable, Mapping
@@ -31,10 +31,21 @@ from workbench.people.comparisons import (
     as_arrow,
     settings_dict,
 )
-from workbench.program.settings import check_setting, get_setting, set_setting, setting_version
+from workbench.program.settings import get_setting, set_setting, setting_version
 
-__all__ = ["EMAIL_M", "M_FLOOR", "Trained", "ensure_model", "load_model", "people_by_address", "save_model",
-           "stored_model", "thresholds", "train", "train_and_store"]
+__all__ = [
+    "EMAIL_M",
+    "M_FLOOR",
+    "SAMPLE_MODEL",
+    "Trained",
+    "people_by_address",
+    "sample_model",
+    "save_model",
+    "stored_model",
+    "thresholds",
+    "train",
+    "train_and_store",
+]
 
 #: m-probabilities of the address fields (levels after the null level, in order), which labels made from
 #: equal addresses cannot estimate: a returner keeps the part before the '@' about half the time (a new
@@ -44,6 +55,9 @@ EMAIL_M: dict[str, list[float]] = {
     "email_domain": [0.35, 0.65],
 }
 NEUTRAL = (NEUTRAL_NAME, NEUTRAL_COUNTRY, NEUTRAL_MOVED)
+#: The model trained on the sample program (``workbench people train --out workbench/people/sample_model.json`` on
+#: a fresh sample database): the model of a program that has not trained its own.
+SAMPLE_MODEL = Path(__file__).with_name("sample_model.json")
 #: m- and u-probabilities of a field the program's rounds never filled in (the organisation, before forms asked it).
 UNSEEN_M: dict[str, list[float]] = {"organisation": [0.6, 0.1, 0.3]}
 UNSEEN_U: dict[str, list[float]] = {"organisation": [0.002, 0.003, 0.995]}
@@ -168,40 +182,24 @@ def _with_priors(model: dict[str, Any]) -> dict[str, Any]:
 
 
 def stored_model(con: db.Connection) -> tuple[dict[str, Any], int | None]:
-    """The program's stored model and its setting version, or a model trained now (version None) when none
-    is stored yet."""
+    """The program's stored model and its setting version; until the program trains its own (``workbench people
+    train``), the model trained on the sample program (:data:`SAMPLE_MODEL`, version None)."""
     model = get_setting(con, "link_model")
     if model:
         return dict(model), setting_version(con, "link_model")
-    return train(con).model, None
+    return sample_model(), None
+
+
+def sample_model() -> dict[str, Any]:
+    """The model trained on the sample program, shipped with the workbench: what a program starts from (as the
+    sample's vocabularies are every new program's first lists)."""
+    return dict(json.loads(SAMPLE_MODEL.read_text(encoding="utf-8")))
 
 
 def save_model(con: db.Connection, model: Mapping[str, Any], *, by: User) -> int:
     """Store ``model`` as the program's (the setting ``link_model``, audited); returns its version."""
     set_setting(con, "link_model", dict(model), by=by)
     return setting_version(con, "link_model")
-
-
-def ensure_model(con: db.Connection, *, by: User) -> None:
-    """Train and store the program's model if none is stored yet (a writing import, before it links)."""
-    if not get_setting(con, "link_model") and con.execute("SELECT count(*) FROM applications").fetchone()[0]:  # type: ignore[index]
-        train_and_store(con, by=by)
-
-
-def load_model(con: db.Connection, path: Path, *, actor: str) -> bool:
-    """Store the model in ``path`` (splink's JSON, as :func:`train` makes it) as the program's, when the file
-    exists and no model is stored yet. The sample program ships its trained model, ``sample_data/link_model.json``
-    (written by ``workbench people train --out sample_data/link_model.json`` on a fresh sample database), so a new
-    sample database recognises people without training first. Inside the builder's transaction; in the audit
-    log as ``actor``."""
-    if not path.is_file() or con.execute("SELECT 1 FROM settings WHERE key = 'link_model'").fetchone():
-        return False
-    model = check_setting(con, "link_model", json.loads(path.read_text(encoding="utf-8")))
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    con.execute("INSERT INTO settings VALUES ('link_model', ?, 1, ?, ?)", [json.dumps(model), now, actor])
-    db.audit(con, actor=actor, action="change setting", entity="settings", entity_id="link_model",
-             before={"link_model": None}, after={"link_model": f"the sample program's model ({path.name})"})
-    return True
 
 
 def train_and_store(con: db.Connection, *, by: User) -> Trained:

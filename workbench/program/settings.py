@@ -439,8 +439,8 @@ _IMPORT_SETTINGS = (
             "export of the same form (the same header row).", {}, _form_mappings, action=Action.IMPORT),
     Setting("link_model", "Trained model for recognising people",
             "The record-linkage model (splink's JSON) an import uses to recognise returning applicants under a new "
-            "address, trained on the program's own rounds (`workbench people train`); none: trained at the next "
-            "import.", None, _link_model, action=Action.IMPORT),
+            "address, trained on the program's own rounds (`workbench people train`); none: the model trained on the "
+            "sample program.", None, _link_model, action=Action.IMPORT),
 )
 
 
