@@ -49,6 +49,8 @@ class Journey:
     responses: dict[str, httpx.Response] = field(default_factory=dict)
     mail: list[Received] = field(default_factory=list)
     smtp_env: dict[str, str] = field(default_factory=dict)
+    bounced: str = ""                  # whose topic email was refused
+    reached: str = ""                  # their partner, who got it and did not answer
 
 
 def _link_for(mail: list[Received], email: str, kind: str, name: str | None = None) -> str:
@@ -89,21 +91,27 @@ def journey(sample_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     others = con.execute("SELECT a.application_id, a.email FROM partnership_members AS m JOIN partnerships AS p "
                          "USING (partnership_id) JOIN applications AS a USING (application_id) WHERE p.round_id = ? "
                          "AND p.partnership_id <> ? ORDER BY 1 LIMIT 2", [ROUND, pid]).fetchall()
+    # a third pair whose topic email bounces for one member (their server refuses the address)
+    (far,) = con.execute("SELECT max(partnership_id) FROM partnerships WHERE round_id = ? AND status = 'active' "
+                         "AND kind = 'pair'", [ROUND]).fetchone()  # type: ignore[misc]
+    bounced, reached = con.execute("SELECT a.email FROM partnership_members JOIN applications AS a USING "
+                                   "(application_id) WHERE partnership_id = ? ORDER BY 1", [far]).fetchall()
     makers = pages.link_makers(con)
     with smtp_server(tmp) as server:
+        server.handler.refuse[bounced[0].lower()] = "550 5.1.1 Mailbox unavailable"
         outbox.queue_topics(con, ROUND, by=me, checkin_link=makers["checkin_link"])
         outbox.queue_survey(con, ROUND, by=me, survey_link=makers["survey_link"])
         # only this partnership's topic 1 and the two respondents' surveys go out (keeps the test small)
         keep = con.execute(
-            "SELECT list(outbox_id) FROM outbox WHERE (kind = 'topic' AND partnership_id = ? AND topic_id = "
+            "SELECT list(outbox_id) FROM outbox WHERE (kind = 'topic' AND partnership_id IN ? AND topic_id = "
             "(SELECT topic_id FROM topics WHERE round_id = ? AND seq = 1)) OR (kind = 'survey' AND "
-            "recipients[1].application_id IN ?)", [pid, ROUND, [o[0] for o in others]]).fetchone()[0]  # type: ignore[index]
+            "recipients[1].application_id IN ?)", [[pid, far], ROUND, [o[0] for o in others]]).fetchone()[0]  # type: ignore[index]
         con.execute("DELETE FROM outbox WHERE outbox_id NOT IN ?", [keep])
         outbox.send(con, by=me, config=smtp_config(environ=server.env()))
         mail = list(server.handler.received)
         (a_id, a_email, a_name), (b_id, b_email, b_name) = members
         trip = Journey(path, int(pid), (a_id, a_email), (b_id, b_email), others[0], others[1], mail=mail,
-                       smtp_env=server.env())
+                       smtp_env=server.env(), bounced=bounced[0], reached=reached[0])
         checkin_url = _link_for(mail, a_email, "checkin", a_name)
         assert _link_for(mail, b_email, "checkin", b_name) != checkin_url  # each member has their own link
         quoted_url = _link_for(mail, others[0][1], "survey")
@@ -156,9 +164,9 @@ def test_a_linked_checkin_changes_health_and_opens_a_case_at_once(journey: Journ
         case = con.execute("SELECT reason, application_id, status FROM interventions WHERE partnership_id = ?",
                            [journey.pid]).fetchone()
         assert case == ("partner has not replied within a week; low rating at check-in", journey.answered[0], "open")
-        rate = con.execute("SELECT answered, answered_by_link, participants FROM checkin_response WHERE round_id = ? "
-                           "AND fortnight = 1", [ROUND]).fetchone()
-        assert rate is not None and rate[:2] == (1, 1) and rate[2] > 1000
+        rate = con.execute("SELECT answered, answered_by_link, bounced, participants FROM checkin_response "
+                           "WHERE round_id = ? AND fortnight = 1", [ROUND]).fetchone()
+        assert rate is not None and rate[:3] == (1, 1, 1) and rate[3] > 1000
     finally:
         con.close()
 
@@ -172,8 +180,9 @@ def test_a_reminder_goes_to_the_one_who_did_not_answer(journey: Journey, tmp_pat
                                       checkin_link=pages.link_makers(con)["checkin_link"])
         nudges = con.execute("SELECT recipients[1].email, topic_id FROM outbox WHERE kind = 'reminder' AND "
                              "dedupe_key LIKE 'reminder:checkin:%'").fetchall()
-        assert [n[0].lower() for n in nudges] == [journey.silent[1].lower()]
-        assert done.added == 2  # the silent member's nudge and the flagged partnership's reminder
+        # the two who got topic 1 and did not answer; not the one who answered, nor the one it bounced for
+        assert sorted(n[0].lower() for n in nudges) == sorted([journey.silent[1].lower(), journey.reached.lower()])
+        assert done.added == 3  # two nudges and the flagged partnership's reminder
         again = outbox.queue_reminders(con, ROUND, by=me, now=later + dt.timedelta(days=3))
         assert again.added == 0  # once a fortnight at most
         with smtp_server(tmp_path) as server:
@@ -183,6 +192,12 @@ def test_a_reminder_goes_to_the_one_who_did_not_answer(journey: Journey, tmp_pat
         silent = [journey.silent[1].lower()]
         body = next(m for m in server.handler.received if [r.lower() for r in m.rcpt_tos] == silent).message
         assert "/checkin/" in body.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+        shown = reports.reminded(con, ROUND, by=me)  # the Follow-up page's "Reminded"
+        assert sorted(zip(shown["fortnight"], shown["status"], shown["has_answered"], strict=True)) == \
+            [(1, "sent", False), (1, "sent", False)]
+        (reminded,) = con.execute("SELECT reminded FROM checkin_response WHERE round_id = ? AND fortnight = 1",
+                                  [ROUND]).fetchone()  # type: ignore[misc]
+        assert reminded == 2
     finally:
         con.close()
 

@@ -1,6 +1,6 @@
 """The words around a participant's own links in the program's email (English, French, Spanish): the check-in
 links a topic message carries (one per member), the nudge to someone who has not answered a fortnight's check-in,
-and the survey link. The links themselves are made above this layer (:mod:`workbench.participants.checkins`)
+and the survey link's maker (the survey template's {form_link} carries it). The links themselves are made above this layer (:mod:`workbench.participants.checkins`)
 and handed to the outbox as a function."""
 
 from __future__ import annotations
@@ -36,11 +36,6 @@ _NUDGE_BODY = {
           "Basta una respuesta, y lleva un minuto:\n\n{link}\n\nSi algo se lo impide, responda a este mensaje y "
           "un coordinador le ayudará.\n\nUn cordial saludo,\nLos coordinadores del programa\n",
 }
-_SURVEY_LINK = {
-    "en": "Your own link to the survey (no form service, nothing to sign in to):",
-    "fr": "Votre lien personnel vers le questionnaire (sans service externe, sans connexion) :",
-    "es": "Su enlace personal a la encuesta (sin servicios externos, sin iniciar sesión):",
-}
 
 
 def _code(language: str) -> str:
@@ -61,8 +56,5 @@ def nudge(language: str, *, round_label: str, name: str, seq: int, title: str, l
     return _NUDGE_SUBJECT[code].format(**values), _NUDGE_BODY[code].format(**values)
 
 
-def survey_link(language: str, link: str) -> str:
-    return f"\n{_SURVEY_LINK[_code(language)]}\n\n{link}\n"
 
-
-__all__ = ["CheckinLink", "SurveyLink", "nudge", "survey_link", "topic_links"]
+__all__ = ["CheckinLink", "SurveyLink", "nudge", "topic_links"]
