@@ -1,7 +1,7 @@
 """The words around a participant's own links in the program's email (English, French, Spanish): the check-in
-links a topic message carries (one per member), the nudge to someone who has not answered a fortnight's check-in,
-and the survey link's maker (the survey template's {form_link} carries it). The links themselves are made above this layer (:mod:`workbench.participants.checkins`)
-and handed to the outbox as a function."""
+links a topic message carries (one per member) and the nudge to someone who has not answered a fortnight's
+check-in; the survey template's ``{form_link}`` carries the survey link. The links themselves are made above
+this layer (:mod:`workbench.participants.checkins`) and handed to the outbox as functions."""
 
 from __future__ import annotations
 
