@@ -122,6 +122,7 @@ def journey(sample_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> I
         with workbench_serve(path, tmp) as url, httpx.Client(base_url=url, timeout=30) as client:
             local = [u.replace(pages.DEFAULT_BASE_URL, url) for u in (checkin_url, quoted_url, unquoted_url, expired)]
             trip.responses["checkin_get"] = client.get(local[0])
+            trip.responses["checkin_first"] = _post(client, local[0], {"talked": "not_yet", "rating": "3"})
             trip.responses["checkin_post"] = _post(client, local[0], {"talked": "no_reply", "methods": ["email"],
                                                                     "topics": ["1"], "rating": "2",
                                                                     "note": "No reply to two emails"})
@@ -148,7 +149,7 @@ def test_the_checkin_page_is_small_and_speaks_spanish(journey: Journey) -> None:
     survey = journey.responses["survey_es"]
     assert survey.status_code == 200 and len(survey.content) < 30 * 1024
     assert "¿Podemos citar su respuesta, sin su nombre?" in survey.text
-    assert journey.responses["checkin_post"].status_code == 200
+    assert journey.responses["checkin_first"].status_code == journey.responses["checkin_post"].status_code == 200
     assert 'value="no_reply" required checked' in journey.responses["checkin_again"].text  # the answer shows
 
 
@@ -157,7 +158,10 @@ def test_a_linked_checkin_changes_health_and_opens_a_case_at_once(journey: Journ
     try:
         row = con.execute("SELECT contact_made, partner_replied, rating, note, source FROM checkins "
                           "WHERE application_id = ? AND fortnight = 1", [journey.answered[0]]).fetchone()
-        assert row == (False, False, 2, "No reply to two emails", "link")
+        assert row == (False, False, 2, "No reply to two emails", "link")  # the second answer replaced the first
+        (answers,) = con.execute("SELECT count(*) FROM checkins WHERE application_id = ?",
+                                 [journey.answered[0]]).fetchone()  # type: ignore[misc]
+        assert answers == 1
         health = con.execute("SELECT is_flagged, flag_not_replied, interventions, open_interventions FROM "
                              "partnership_health WHERE partnership_id = ?", [journey.pid]).fetchone()
         assert health == (True, True, 1, 1)
