@@ -242,10 +242,17 @@ if record is not None:
                     with reporting_errors():
                         saved(con, identity.split_person(con, pid, int(application), by=user).summary())
         with st.expander("Undo a merge or a split"):
-            st.caption("Every merge and split says its audit entry; undoing puts the people, their applications and "
-                       "their addresses back as they were.")
-            entry = int(st.number_input("Audit entry", min_value=1, step=1, value=None, key="undo_entry",
+            st.caption("Undoing puts the people, their applications and their addresses back as they were. This "
+                       "person's merges and splits not undone yet, latest first (any other: its audit entry).")
+            done = identity.changes_of(con, pid, by=user)
+            labels = {int(a): f"{w} (audit entry {a}, {t:%d %b %Y %H:%M}, by {who})"
+                      for a, t, who, w in done.itertuples(index=False)}
+            entry = int(st.selectbox("Change", list(labels), format_func=labels.__getitem__, key="undo_pick",
+                                     index=None, placeholder="choose one of this person's changes") or 0) \
+                if labels else 0
+            typed = int(st.number_input("Or its audit entry", min_value=1, step=1, value=None, key="undo_entry",
                                         placeholder="the number the merge or split gave") or 0)
+            entry = typed or entry
             if st.button("Undo it", key="undo_go", disabled=not entry):
                 with reporting_errors():
                     saved(con, identity.undo_change(con, entry, by=user).summary())

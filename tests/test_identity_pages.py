@@ -56,7 +56,10 @@ def test_a_coordinator_finds_a_person_merges_and_undoes(app_env: Path) -> None:
     assert "2016B" in set(rounds["round_id"]) and "2017A" in set(rounds["round_id"])
     assert table(at, "is_latest")["is_latest"].tolist().count(True) == 1
 
-    at.number_input(key="undo_entry").set_value(audit).run()
+    assert at.selectbox(key="undo_pick").options == [
+        f"person {earlier} merged into person {lone} (audit entry {audit}, "
+        + at.selectbox(key="undo_pick").options[0].split(", ", 1)[1]]
+    at.selectbox(key="undo_pick").set_value(audit).run()
     at.button(key="undo_go").click().run()
     assert not at.exception, at.exception
     assert f"person {earlier} and person {lone} are as they were" in " ".join(s.value for s in at.success)

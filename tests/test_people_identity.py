@@ -20,20 +20,18 @@ from workbench.cli import main
 from workbench.errors import WorkbenchError
 from workbench.messages import introductions
 from workbench.people import identity
-from workbench.people.training import ensure_model
 
 HEADER = ("Timestamp,Full name,Email Address,Which country do you work in?,Library sector,Career stage,"
           "Areas of interest,Languages you can work in,Time zone\n")
 
 
 @pytest.fixture(scope="module")
-def trained(sample_db_path: Path, tmp_path_factory: pytest.TempPathFactory, users: dict[str, User]) -> Path:
-    """The sample with its linking model (the sample ships one; trained here if not) and its views, once."""
+def trained(sample_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample (with the linking model it ships) and its views, once for the module."""
     path = tmp_path_factory.mktemp("identity") / "workbench.duckdb"
     shutil.copy(sample_db_path, path)
     con = db.connect(path)
     try:
-        ensure_model(con, by=users["director"])
         db.apply_views(con)
     finally:
         con.close()
@@ -136,7 +134,9 @@ def test_merge_moves_the_returning_figures_and_the_past_partners_and_undo_puts_t
         "SELECT action FROM audit_log WHERE audit_id = ?", [merged.audit_id]).fetchall()}
     assert f"workbench people undo {merged.audit_id}" in merged.summary()
 
+    assert identity.changes_of(live, x, by=coordinator)["audit_id"].tolist() == [merged.audit_id]
     undone = identity.undo_change(live, merged.audit_id, by=coordinator)
+    assert identity.changes_of(live, x, by=coordinator).empty
     assert undone.kind == "undo merge"
     assert _returning_applicants(live, "2017A") == before
     assert _applicant(live, "2017A", x, coordinator).past_partners == frozenset()

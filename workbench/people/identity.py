@@ -36,7 +36,7 @@ from workbench.emails import normalise_email
 from workbench.errors import NotFound, WorkbenchError
 
 __all__ = [
-    "Change", "PersonRecord", "add_address", "find_people", "merge_people", "person_record", "reapplied",
+    "Change", "PersonRecord", "add_address", "changes_of", "find_people", "merge_people", "person_record", "reapplied",
     "record_addresses", "refresh_latest", "replace_answers", "split_person", "undo_change",
 ]
 
@@ -436,6 +436,33 @@ def undo_change(con: db.Connection, audit_id: int, *, by: User) -> Change:
         if action == "merge people":
             return _undo_merge(con, main_id, before, after, by=by)
         return _undo_split(con, main_id, before, after, by=by)
+
+
+def changes_of(con: db.Connection, person_id: int, *, by: User) -> pd.DataFrame:
+    """The merges and splits that made ``person_id`` what they are and are not undone yet, latest first: audit_id,
+    logged_at, actor, what (in words). The person view offers to undo them. Needs ``Action.LINK_PEOPLE``."""
+    require(by, Action.LINK_PEOPLE)
+    rows = con.execute(
+        """
+        SELECT l.audit_id, l.logged_at, l.actor, l.action, l.entity_id, l.after
+        FROM audit_log AS l
+        WHERE l.entity = 'people' AND l.action IN ('merge people', 'split person')
+          AND json_extract(l.after, '$.undo_with') IS NULL
+          AND (l.entity_id = $p OR json_extract(l.after, '$.merged_into')::INTEGER = $pid
+               OR json_extract(l.before, '$.person_id')::INTEGER = $pid)
+          AND NOT EXISTS (SELECT 1 FROM audit_log AS u WHERE u.entity = 'people' AND u.action = 'undo ' || l.action
+                          AND json_extract(u.after, '$.undoes')::INTEGER = l.audit_id)
+        ORDER BY l.audit_id DESC
+        """, {"p": str(int(person_id)), "pid": int(person_id)}).fetchall()
+    out = []
+    for audit_id, logged_at, actor, action, entity_id, after in rows:
+        detail = json.loads(after) if after else {}
+        if detail.get("erased"):
+            continue
+        what = (f"person {entity_id} merged into person {detail.get('merged_into')}" if action == "merge people"
+                else f"an application split off to person {entity_id}")
+        out.append((int(audit_id), logged_at, str(actor), what))
+    return pd.DataFrame(out, columns=["audit_id", "logged_at", "actor", "what"])
 
 
 def _undo_merge(con: db.Connection, main_id: int, before: dict[str, Any], after: dict[str, Any], *,
