@@ -20,6 +20,7 @@ import datetime as dt
 import io
 import json
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -246,6 +247,22 @@ def expire(con: db.Connection, *, now: dt.datetime | None = None) -> int:
         rows = con.execute("UPDATE form_applications SET status = 'expired', version = version + 1 "
                            "WHERE status = 'unconfirmed' AND expires_at < ? RETURNING 1", [now or _now()]).fetchall()
     return len(rows)
+
+
+#: How often the form's page marks expired applications (a write: not on every view of the form).
+EXPIRE_EVERY_SECONDS = 60.0
+_last_expired = 0.0
+
+
+def expire_now_and_then(con: db.Connection) -> int:
+    """:func:`expire`, at most every :data:`EXPIRE_EVERY_SECONDS` in this process (the form's page calls it on each
+    view; a confirmation checks the expiry itself, so nothing waits on it)."""
+    global _last_expired
+    now = time.monotonic()
+    if now - _last_expired < EXPIRE_EVERY_SECONDS:
+        return 0
+    _last_expired = now
+    return expire(con)
 
 
 def confirm(con: db.Connection, form_application_id: int) -> FormApplication:

@@ -50,7 +50,7 @@ def _answers(form: Form) -> dict[str, Any]:
 
 
 def _apply_get(con: db.Connection, lang: str) -> dict[str, Any]:
-    applying.expire(con)
+    applying.expire_now_and_then(con)
     current, upcoming = applying.form_window(con)
     return {"current": current, "upcoming": upcoming, **_form_context(con, lang)}
 
