@@ -131,8 +131,8 @@ def main() -> int:
                 # --- page weights -----------------------------------------------------------------------------
                 with httpx.Client(base_url=url, timeout=60, headers={"X-Forwarded-For": "192.0.2.250"}) as probe:
                     css = len(probe.get(CSS_PATH).content)
-                    weights = {"/apply (en)": len(probe.get("/apply?lang=en").content),
-                               "/apply (fr)": len(probe.get("/apply?lang=fr").content)}
+                    weights = {f"/apply ({lang})": len(probe.get(f"/apply?lang={lang}").content)
+                               for lang in ("en", "fr", "es")}
                     reference = []
                     for _ in range(50):
                         started = time.perf_counter()
@@ -193,8 +193,8 @@ def main() -> int:
                     list(pool.map(confirm, range(clients)))
                 confirm_seconds = time.perf_counter() - started
                 with httpx.Client(base_url=url, timeout=60, headers={"X-Forwarded-For": "192.0.2.252"}) as probe:
-                    if me_links:
-                        weights["/me/<token>"] = len(probe.get(me_links[0]).content)
+                    for lang in ("en", "fr", "es") if me_links else ():
+                        weights[f"/me/<token> ({lang})"] = len(probe.get(f"{me_links[0]}?lang={lang}").content)
                     weights["error page (tampered link)"] = len(probe.get("/me/forged.token").content)
             # the server stopped: the file is free to count
             if failures:

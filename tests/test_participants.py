@@ -23,7 +23,7 @@ from tests.smtp_support import Server, smtp_server
 from workbench import migrations
 from workbench.access import command_line_user
 from workbench.participants import applying, i18n
-from workbench.participants.web import MAX_PAGE_BYTES
+from workbench.participants.web import CSS_PATH, MAX_PAGE_BYTES
 from workbench.program.settings import set_setting
 
 pytestmark = pytest.mark.slow
@@ -138,6 +138,8 @@ def test_apply_in_french_confirm_change_unsubscribe_withdraw(served: dict[str, A
 
         # Change the sector: the application itself changes.
         page = client.get(me)
+        css = client.get(CSS_PATH).content  # the heaviest page (the form and its own buttons), in French: 30 KB
+        assert len(page.content) + len(css) <= MAX_PAGE_BYTES and "<script" not in page.text
         changed = client.post(me, data={"csrf": _csrf(page), "action": "change",
                                         **_form(served, sector=served["sectors"][1])})
         assert changed.status_code == 200 and "Vos modifications sont enregistrées." in changed.text
