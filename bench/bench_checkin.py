@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import shutil
 import statistics
@@ -94,6 +95,20 @@ async def _crowd(base: str, links: list[str], seconds: float) -> list[tuple[int,
     return out
 
 
+def _server_cpu(base: str) -> float:
+    """CPU seconds (user + system) the `workbench serve` process listening at ``base`` has used so far."""
+    port = base.rsplit(":", 1)[1]
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"serve" in argv and port.encode() in argv:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return float("nan")
+
+
 def _answer(i: int) -> tuple[str, int]:
     """Person i's answer: most talked (80%), some not yet (15%), a few partners silent (5%)."""
     talked = "yes" if i % 20 < 16 else "not_yet" if i % 20 < 19 else "no_reply"
@@ -122,7 +137,9 @@ def main() -> int:
         print(f"{len(people):,} people over {args.seconds:g} s ({len(people) / args.seconds:.1f} a second)")
         wall = time.monotonic()
         with workbench_serve(path, tmp) as base:
+            cpu = _server_cpu(base)
             results = asyncio.run(_crowd(base, links, args.seconds))
+            cpu = _server_cpu(base) - cpu
         wall = time.monotonic() - wall
         con = migrations.open_live(path)
         stored = {(int(a), int(f)): (c, r, n) for a, f, c, r, n in con.execute(
@@ -141,6 +158,10 @@ def main() -> int:
         print(f"answer (POST) response time: median {statistics.median(posts) * 1000:.0f} ms, "
               f"p95 {_p(posts, 0.95) * 1000:.0f} ms, max {max(posts) * 1000:.0f} ms; form and answer together: "
               f"p95 {_p(whole, 0.95) * 1000:.0f} ms")
+        per = cpu / max(1, thanked)
+        print(f"server CPU per person (form and answer): {per * 1000:.0f} ms, so one core keeps up with "
+              f"{1 / per:.0f} people a second; load average while measuring: {os.getloadavg()[0]:.1f} "
+              f"on {os.cpu_count()} cores")
         by = system_user("bench")
         reference = []
         for a, p, f in people[:200]:

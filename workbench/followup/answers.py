@@ -175,13 +175,18 @@ def _text(value: str | None, what: str, problems: dict[str, str]) -> str | None:
 
 
 def _open_cases(con: db.Connection, who: Who, raised_by: int, by: User, today: dt.date) -> tuple[int, ...]:
+    """Open the case a just-stored answer calls for. The flags are read first outside the write lock (other
+    answers are written meanwhile); only a flagged partnership without a case takes the lock, and is asked again
+    inside it (two answers at once open one case)."""
+    if con.execute("SELECT 1 FROM interventions WHERE partnership_id = ? LIMIT 1", [who.partnership_id]).fetchone():
+        return ()  # it has (or had) a case: a new one is a coordinator's call (workbench.followup.health)
     flagged = con.execute("SELECT is_flagged AND interventions = 0 FROM partnership_health WHERE round_id = ? "
                           "AND partnership_id = ?", [who.round_id, who.partnership_id]).fetchone()
-    if not flagged or not flagged[0]:  # the common case, answered without the full rules' query
+    if not flagged or not flagged[0]:
         return ()
     ids = []
-    for need in needing_a_case(con, who.round_id, partnership_id=who.partnership_id):
-        if need.partnership_id == who.partnership_id:
+    with db.transaction(con):
+        for need in needing_a_case(con, who.round_id, partnership_id=who.partnership_id):
             ids.append(insert_case(con, who.partnership_id, reason="; ".join(need.reasons), by=by,
                                    application_id=raised_by, opened_on=today,
                                    note="Opened from the health flags when a check-in was answered by link."))
@@ -222,9 +227,9 @@ def answer_checkin(con: db.Connection, application_id: int, partnership_id: int,
             record.update(stored=stored, compared=["submitted_on", "contact_made", "partner_replied", "methods",
                                                    "topics_discussed", "rating"])
             write_answers(con, "checkins", who.round_id, [], [record], source="link", actor=by.actor)
-        # only an answer with a warning sign can flag the partnership (the rules: workbench.followup.health)
-        warning = not contact or replied is False or (answer.rating is not None and answer.rating <= LOW_RATING)
-        cases = _open_cases(con, who, application_id, by, day) if warning else ()
+    # only an answer with a warning sign can flag the partnership (the rules: workbench.followup.health)
+    warning = not contact or replied is False or (answer.rating is not None and answer.rating <= LOW_RATING)
+    cases = _open_cases(con, who, application_id, by, day) if warning else ()
     return Answered(stored is not None, cases)
 
 
