@@ -24,7 +24,7 @@ import pytest
 
 from tests.browser_support import workbench_serve
 from tests.smtp_support import Received, publish_round, smtp_server
-from workbench import db, migrations, reports
+from workbench import db, migrations, reports, snapshots
 from workbench.access import command_line_user
 from workbench.followup import checkins
 from workbench.messages import outbox
@@ -274,3 +274,22 @@ def test_checkin_response_shows_both_sources_in_the_sample(con: db.Connection) -
     surveys = dict(con.execute("SELECT round_id, count(*) FILTER (WHERE source = 'link') FROM surveys "
                                "GROUP BY 1").fetchall())
     assert (surveys["2016A"], surveys["2016B"], surveys["Pilot"]) == (211, 257, 0)
+
+
+def test_the_analyst_snapshot_keeps_a_cleared_answer_and_withholds_the_rest(journey: Journey, tmp_path: Path) -> None:
+    con = migrations.open_live(journey.path)
+    try:
+        out = snapshots.publish_snapshot(con, tmp_path / "analytics.duckdb")
+    finally:
+        con.close()
+    copy = db.connect(out, read_only=True)
+    try:
+        texts = dict(copy.execute("SELECT application_id, impact_text FROM surveys WHERE round_id = ?",
+                                  [ROUND]).fetchall())
+        notes = copy.execute("SELECT count(*) FROM checkins WHERE note IS NOT NULL").fetchone()
+    finally:
+        copy.close()
+    assert texts[journey.quoted[0]] == "Ahora dirijo un club de lectura en mi biblioteca."
+    assert texts[journey.unquoted[0]] != "My partner gave me ideas from a library in another country."
+    assert notes == (0,)  # a note to the coordinators never reaches analysts
+    assert b"No reply to two emails" not in out.read_bytes()
