@@ -115,13 +115,16 @@ def test_2017a_is_proved_optimal_with_rustworkx_s_objective(round_2017a: matchst
     ours = time.monotonic() - started
     assert result.status == "optimal" and result.gap == 0.0, (result.summary(), result.notes)
     assert "odd-set" in result.proof
-    assert ours < 10, result.timings
-    # the reference: rustworkx's exact blossom over the same feasible pairs (`workbench candidates`)
+    # the reference: rustworkx's exact blossom over the same feasible pairs (`workbench candidates`), the
+    # only exact solver near our speed; timed in the same run, so a loaded machine slows both alike
+    started = time.monotonic()
     index = {a.application_id: i for i, a in enumerate(apps)}
     graph = rx.PyGraph()
     graph.add_nodes_from(range(len(apps)))
     graph.add_edges_from([(index[a], index[b], round(s * 100))
                           for a, b, s in feasible_pairs(apps, round_2017a.rules, Weights())])
     mates = rx.max_weight_matching(graph, max_cardinality=True, weight_fn=int)
+    theirs = time.monotonic() - started
     assert 2 * len(mates) == result.matched == 1168
     assert sum(graph.get_edge_data(a, b) for a, b in mates) == round(result.objective * 100)
+    assert ours <= theirs / 3, (ours, theirs, result.timings)  # the target: a third of rustworkx's time

@@ -104,8 +104,8 @@ class MatchingLP:
 
     def solve(self, time_limit: float | None = None) -> tuple[float, np.ndarray, np.ndarray] | None:
         """(value, x per edge, duals y >= 0 per person), or None if GLOP did not reach an optimum."""
-        if time_limit is not None:
-            self.solver.SetTimeLimit(max(1, int(time_limit * 1000)))
+        # the limit stays with the solver: none given is none at all (0), not the previous call's
+        self.solver.SetTimeLimit(0 if time_limit is None else max(1, int(time_limit * 1000)))
         if not self.vars:
             return 0.0, np.zeros(0), np.zeros(self.n)
         if self.solver.Solve() != pywraplp.Solver.OPTIMAL:

@@ -218,10 +218,10 @@ def certify(pool: Pool, free: np.ndarray, graph: CandidateGraph, lp: MatchingLP,
     since_pricing, last = 0, math.inf
     y = z = None
     while rounds < max_rounds:
-        remaining = None if deadline is None else deadline - time.monotonic()
+        remaining = None if deadline is None or not rounds else deadline - time.monotonic()
         if remaining is not None and remaining <= 0:
             break
-        solved = lp.solve(time_limit=remaining)
+        solved = lp.solve(time_limit=remaining)  # the first solve is never cut short: a bound always comes
         rounds += 1
         if solved is None:
             break
