@@ -254,7 +254,9 @@ SECRET_KEYS = frozenset({PSEUDONYM_KEY, TOKEN_KEY})
 
 def strip_secrets(tables: Tables) -> Tables:
     """What no copy may carry, removed before the copy is written: password hashes, sign-in failures and
-    locks, the pseudonym key and the participants' link key (:data:`SECRET_KEYS`)."""
+    locks, the pseudonym key and the participants' link key (:data:`SECRET_KEYS`); what participants sent on
+    their own pages beyond their application: forms never confirmed (nobody proved the address), each form's raw
+    answers and earlier address (the application holds the checked answers), requests to be forgotten."""
     out = dict(tables)
     staff = out["coordinators"]
     n = staff.num_rows
@@ -264,26 +266,29 @@ def strip_secrets(tables: Tables) -> Tables:
     out["coordinators"] = staff
     info = out["schema_info"]
     out["schema_info"] = info.filter(pa.array([k not in SECRET_KEYS for k in _values(info, "key")], type=pa.bool_()))
+    forms = out.get("form_applications")
+    if forms is not None:
+        forms = forms.filter(pa.array([s in ("confirmed", "withdrawn") for s in _values(forms, "status")],
+                                      type=pa.bool_()))
+        n = forms.num_rows
+        out["form_applications"] = _set(_set(forms, "answers", [WITHHELD] * n), "earlier_email", [None] * n)
+    if "forget_requests" in out:
+        out["forget_requests"] = out["forget_requests"].slice(0, 0)
     return out
 
 
 def _form_tables(out: Tables, tokens: dict[int, str]) -> None:
-    """The participants' pages' tables in the analyst copy: a form application keeps its round, status and days
-    (arrivals stay countable) with its answers withheld and its name and address the person's pseudonyms
-    (withheld while unconfirmed: no person yet); requests to be forgotten are a director's business (no rows);
+    """The participants' pages' tables in the analyst copy (then :func:`strip_secrets`, as every copy): a confirmed
+    form application keeps its round, status and days with its name and address the person's pseudonyms;
     opt-outs keep the person's id and the day."""
     forms = out.get("form_applications")
     if forms is not None:
         pids = _values(forms, "person_id")
-        n = forms.num_rows
         forms = _set(forms, "name", [pseudonym_name(tokens[p]) if p in tokens else WITHHELD for p in pids])
         forms = _set(forms, "email", [pseudonym_email(tokens[p]) if p in tokens else WITHHELD for p in pids])
-        forms = _set(_set(forms, "answers", [WITHHELD] * n), "earlier_email", [None] * n)
         for stamp in ("submitted_at", "expires_at", "confirmed_at", "withdrawn_at"):
             forms = _set(forms, stamp, _to_day(_values(forms, stamp)))
         out["form_applications"] = forms
-    if "forget_requests" in out:
-        out["forget_requests"] = out["forget_requests"].slice(0, 0)
     if "opt_outs" in out:
         out["opt_outs"] = _set(out["opt_outs"], "opted_out_at", _to_day(_values(out["opt_outs"], "opted_out_at")))
 
