@@ -193,6 +193,12 @@ def neighbourhood_search(graph: CandidateGraph, mate: np.ndarray, people: np.nda
                     continue
                 stats.solved += 1
                 hint = mate[lu] == lv
+                partners = mate[np.concatenate([lu, lv])]
+                inside = np.zeros(n, dtype=bool)
+                inside[lu] = inside[lv] = True
+                if np.any((partners >= 0) & ~inside[np.maximum(partners, 0)]):
+                    stale += 1  # someone's partner is outside the ball: re-pairing them would leave it pointing
+                    continue    # at them (one person in two partnerships); the ball is dropped
                 if (int(chosen.sum()), int(lq[chosen].sum())) > (int(hint.sum()), int(lq[hint].sum())):
                     mate[lu] = -1
                     mate[lv] = -1

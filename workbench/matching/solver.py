@@ -169,6 +169,10 @@ def match(
     else:
         stats = SolveStats(status="TRIVIAL", proved_optimal=True)
     lap("solve")
+    if not _is_matching(mate):  # never one person in two partnerships, whatever a stage got wrong
+        mate = warm
+        notes.append("the solver's matching was inconsistent (one person in two pairs) and was dropped for the "
+                     "warm start's; please report it")
     fallback = len(free) >= 2 and graph.size > 0 and stats.solved == 0
     if fallback:
         mate = warm
@@ -231,6 +235,12 @@ def match(
     result.seconds = round(time.monotonic() - started, 3)
     report("done", 1.0)
     return result
+
+
+def _is_matching(mate: np.ndarray) -> bool:
+    """Whether ``mate`` pairs people both ways (``mate[mate[v]] == v`` for everyone matched)."""
+    on = np.flatnonzero(mate >= 0)
+    return bool(np.all(mate[mate[on]] == on))
 
 
 def _most_matched(pool: Pool, free: np.ndarray, mate: np.ndarray, graph: CandidateGraph) -> bool:
