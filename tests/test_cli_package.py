@@ -34,6 +34,7 @@ DB_COMMANDS: dict[str, list[str]] = {
     "import checkins": ["import", "checkins", "file.csv", "--round", "2016B"],
     "import surveys": ["import", "surveys", "file.csv", "--round", "2016B"],
     "open-round": ["open-round", "2017B"],
+    "close-round": ["close-round", "2017B"],
     "match": ["match", "--round", "2017A"],
     "candidates": ["candidates", "--round", "2017A", "--out", "c.csv"],
     "publish": ["publish", "--round", "2017A", "--run", "1"],
