@@ -51,5 +51,15 @@ def test_concurrent_confirmations_each_go_in_once(writable_db: Path) -> None:
         assert applying._waiting == set() and applying._outcomes == {}
         with pytest.raises(WorkbenchError, match="not confirmed in time"):
             applying.confirm(con, ids[3])
+
+        # a form never confirmed expires, and nothing of the person is kept (nobody proved the address)
+        late, _ = applying.submit(con, ROUND, {"name": "Late Larkspur", "email": "late@confirm.example.org",
+                                              "country": "KEN"}, language="en", earlier_email="old@confirm.example.org")
+        assert applying.expire(con, now=dt.datetime.now() + dt.timedelta(days=applying.CONFIRM_DAYS + 1)) == 1
+        assert con.execute("SELECT status, name, email, answers, earlier_email FROM form_applications WHERE "
+                           "form_application_id = ?", [late]).fetchone() == (
+            "expired", "", f"expired-{late}@expired.invalid", "{}", None)
+        with pytest.raises(WorkbenchError, match="not confirmed in time"):
+            applying.confirm(con, late)
     finally:
         con.close()

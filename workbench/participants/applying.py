@@ -242,10 +242,13 @@ def load(con: db.Connection, form_application_id: int) -> FormApplication | None
 
 
 def expire(con: db.Connection, *, now: dt.datetime | None = None) -> int:
-    """Mark unconfirmed form applications past their expiry ``expired``; returns how many."""
+    """Mark unconfirmed form applications past their expiry ``expired``, and keep nothing of them but the round, the
+    language and the days (nobody proved the address: the name, address and answers go); returns how many."""
     with db.transaction(con):
-        rows = con.execute("UPDATE form_applications SET status = 'expired', version = version + 1 "
-                           "WHERE status = 'unconfirmed' AND expires_at < ? RETURNING 1", [now or _now()]).fetchall()
+        rows = con.execute("UPDATE form_applications SET status = 'expired', name = '', answers = '{}', "
+                           "email = 'expired-' || form_application_id || '@expired.invalid', earlier_email = NULL, "
+                           "version = version + 1 WHERE status = 'unconfirmed' AND expires_at < ? RETURNING 1",
+                           [now or _now()]).fetchall()
     return len(rows)
 
 
