@@ -132,8 +132,8 @@ def main() -> int:
 
 def large(model: dict[str, Any]) -> dict[str, Any]:
     """20,000 applications against 100,000 people: the sample's people and applications copied 19 times (each
-    copy's surnames and addresses end in letters of its own, its libraries are its own and its answers are other
-    people's, shuffled, so copies are strangers to each other), and a fixture
+    copy's surnames and addresses end in letters of its own, its libraries are its own, its answers are other
+    people's, shuffled, and its areas of interest permuted, so copies are strangers to each other), and a fixture
     of 20,000 rows drawn from them."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "workbench.duckdb"
@@ -161,8 +161,13 @@ def large(model: dict[str, Any]) -> dict[str, Any]:
                 ".example.org", f".example{k}.org", regex=False)
             answers = ["country_iso3", "sector", "career_stage", "interests", "languages", "timezone",
                        "utc_offset_minutes"]  # each copy's people answer as other people of the sample did
-            order = np.random.default_rng(k).permutation(len(a))
-            a[answers] = a[answers].iloc[order].to_numpy()
+            rng = np.random.default_rng(k)
+            a[answers] = a[answers].iloc[rng.permutation(len(a))].to_numpy()
+            # and their areas of interest are other words (a permutation of the list), so that no copy repeats
+            # another's answers word for word: five interests together nearly name a person in the sample
+            terms = sorted({t for v in apps["interests"] for t in v})
+            renamed = dict(zip(terms, rng.permutation(terms), strict=True))
+            a["interests"] = [[renamed[t] for t in v] for v in a["interests"]]
             copies_p.append(p)
             copies_a.append(a)
         big_people = pd.concat(copies_p, ignore_index=True).head(100_000)

@@ -42,12 +42,16 @@ __all__ = ["decide", "link_applications"]
 #: to reach :data:`DISTINCT_WEIGHT` (a Bayes factor of 8), whatever the name, address and place say.
 DISTINCT_FIELDS = ("email domain", "organisation", "sector", "career stage", "interests")
 DISTINCT_WEIGHT = 3.0
+#: ... and one of them must speak strongly on its own (a Bayes factor of 11: three or more shared interests, the
+#: same library's domain, the same organisation), not only sector and career stage, which many share by chance.
+STRONG_WEIGHT = 3.5
 
 
 def _is_name_alone(weights: Mapping[str, float]) -> bool:
     """True when only the name, the address written from it and the place speak for the pair: what a namesake
     in the same country shares with anyone of that name. The rest of the application must speak for it too."""
-    return sum(weights.get(field, 0.0) for field in DISTINCT_FIELDS) < DISTINCT_WEIGHT
+    distinct = [weights.get(field, 0.0) for field in DISTINCT_FIELDS]
+    return sum(distinct) < DISTINCT_WEIGHT or max(distinct) < STRONG_WEIGHT
 
 
 def decide(row: int, email: str, candidates: Sequence[Candidate], *, high: float, low: float
