@@ -76,6 +76,12 @@ def test_the_three_bands_and_the_rules_on_top() -> None:
                                                                        "interests": -2.5})
     alone = decide(6, "a@x.org", [namesake], high=high, low=low)
     assert isinstance(alone, Review) and alone.why == "agrees on the name alone"
+    # sector and career stage agreeing by chance (two shared interests say nothing) are not enough either
+    chance = candidate(9, 0.999, name=9.0, email=8.0, country=4.0, sector=2.6, **{"career stage": 1.6,
+                                                                                 "interests": -0.6})
+    assert isinstance(decide(7, "a@x.org", [chance], high=high, low=low), Review)
+    kept = candidate(9, 0.999, name=9.0, email=8.0, country=4.0, sector=2.6, interests=8.3)
+    assert decide(8, "a@x.org", [kept], high=high, low=low) == Linked(8, "a@x.org", 9, 0.999)
 
 
 def test_names_written_another_way_share_their_keys() -> None:
