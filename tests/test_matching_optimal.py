@@ -16,6 +16,7 @@ from workbench.matching import MatchRules, Weights, feasible_pairs, make_pool, m
 from workbench.matching.candidates import build_candidates
 from workbench.matching.cardinality import prove_most_matched
 from workbench.matching.lp import MatchingLP
+from workbench.matching.oddset import separate_by_cuts
 from workbench.matching.scoring import Pool
 
 
@@ -57,6 +58,18 @@ def test_a_fractional_lp_is_closed_by_odd_set_cuts() -> None:
     locked = match(apps, rules, odd_policy="waitlist", time_limit=5)
     assert (3, 4) in locked.pairs and (1, 2) not in locked.pairs
     assert locked.status == "optimal" and locked.bound == locked.objective
+
+
+def test_minimum_odd_cuts_find_a_blossom_inside_an_even_component() -> None:
+    """Padberg–Rao's separation: a triangle at 0.45 a side, one corner on a light edge to a fourth person.
+    The fractional component has four people (even, so no inequality of its own); the triangle's is broken
+    (1.35 > 1) and only the minimum cut around it (0.1 + slack 0.2 < 1) names it."""
+    lp = MatchingLP(5)
+    lp.add_edges(np.array([0, 1, 0, 2]), np.array([1, 2, 2, 3]), np.array([100, 100, 100, 10]))
+    x = np.array([0.45, 0.45, 0.45, 0.1])
+    assert separate_by_cuts(lp, x) == 1
+    assert sorted(lp.cut_members[0].tolist()) == [0, 1, 2] and lp.cuts == 1
+    assert separate_by_cuts(lp, np.array([1.0, 0.0, 0.0, 1.0])) == 0  # a matching breaks nothing
 
 
 def test_a_trio_keeps_the_plain_bound_and_says_why() -> None:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse.csgraph import breadth_first_order, connected_components, maximum_flow
 
 from workbench.matching.bound import add_edges
 from workbench.matching.candidates import CandidateGraph
@@ -115,6 +115,75 @@ def seed_cuts(lp: MatchingLP, sets: list[np.ndarray], *, limit: int = 500) -> in
         inside[members] = False
         lp.add_cut(edges, (len(members) - 1) / 2, members)
         added += 1
+    return added
+
+
+def separate_by_cuts(lp: MatchingLP, x: np.ndarray, *, max_size: int = 400, limit: int = 200) -> int:
+    """Padberg–Rao's separation, when the components find nothing: minimum cuts, exact up to rounding.
+
+    With each person's slack ``s_v = 1 - x(edges at v)`` tied to a dummy node ``d``, an odd set ``S`` breaks
+    its inequality exactly when ``x(edges leaving S) + s(S) < 1``: a cut of capacity below 1 around an odd
+    set. A violated set may be taken inside one component of the support (the parts of a violated set
+    add up their cuts, so one odd part is violated too); in each component holding a fractional edge (at
+    most ``max_size`` people) Gusfield's sequence of minimum cuts (the cuts of a Gomory–Hu tree, scipy's
+    max-flow on capacities scaled to integers) yields the candidate sets, each checked against ``x``.
+    """
+    n, u, v = lp.n, lp.u, lp.v
+    on = np.flatnonzero(x > _EPS)
+    if not len(on) or not np.any(x[on] < 1 - _EPS):
+        return 0
+    load = np.bincount(u[on], weights=x[on], minlength=n) + np.bincount(v[on], weights=x[on], minlength=n)
+    _, label = connected_components(csr_matrix((np.ones(len(on)), (u[on], v[on])), shape=(n, n)), directed=False)
+    fractional = np.unique(label[u[on[x[on] < 1 - _EPS]]])
+    scale = 1_000_000
+    added = 0
+    inside = np.zeros(n, dtype=bool)
+    for comp in fractional.tolist():
+        members = np.flatnonzero(label == comp)
+        k = len(members)
+        if k < 3 or k > max_size:
+            continue
+        pos = np.full(n, -1, dtype=np.int64)
+        pos[members] = np.arange(k)
+        e = on[(pos[u[on]] >= 0)]
+        a, b, cap = pos[u[e]], pos[v[e]], np.round(x[e] * scale).astype(np.int64)
+        slack = np.round(np.maximum(0.0, 1 - load[members]) * scale).astype(np.int64)
+        d = k  # the dummy node
+        rows = np.concatenate([a, b, np.arange(k), np.full(k, d)])
+        cols = np.concatenate([b, a, np.full(k, d), np.arange(k)])
+        caps = np.concatenate([cap, cap, slack, slack])
+        graph = csr_matrix((caps, (rows, cols)), shape=(k + 1, k + 1)).astype(np.int32)
+        graph.sum_duplicates()
+        parent = np.zeros(k + 1, dtype=np.int64)  # Gusfield over the k + 1 nodes, the dummy included
+        seen: set[bytes] = set()
+        for src in range(1, k + 1):
+            flow = maximum_flow(graph, src, int(parent[src]))
+            if flow.flow_value >= scale:
+                continue  # no cut below 1 between them: nothing to find here
+            residual = graph - flow.flow
+            side = breadth_first_order(residual.multiply(residual > 0).tocsr(), src, directed=True,
+                                       return_predecessors=False)
+            mask = np.zeros(k + 1, dtype=bool)
+            mask[side] = True
+            later = np.arange(k + 1) > src
+            parent[later & mask & (parent == parent[src])] = src
+            part = np.flatnonzero(~mask[:k]) if mask[d] else np.flatnonzero(mask[:k])
+            if len(part) < 3 or len(part) % 2 == 0:
+                continue
+            key = part.tobytes()
+            if key in seen:
+                continue
+            seen.add(key)
+            people = members[part]
+            inside[people] = True
+            edges = np.flatnonzero(inside[u] & inside[v])
+            inside[people] = False
+            rhs = (len(people) - 1) / 2
+            if x[edges].sum() > rhs + 1e-5:
+                lp.add_cut(edges, rhs, people)
+                added += 1
+                if added >= limit:
+                    return added
     return added
 
 
@@ -229,6 +298,8 @@ def certify(pool: Pool, free: np.ndarray, graph: CandidateGraph, lp: MatchingLP,
         z = lp.cut_duals.copy()
         mu = lp.pairs_dual
         added = separate(lp, x)
+        if not added and math.floor(lp_value + _EPS) > incumbent_cp:
+            added = separate_by_cuts(lp, x)  # the components found nothing: minimum odd cuts
         since_pricing += 1
         progress = last - lp_value >= 0.5
         last = lp_value

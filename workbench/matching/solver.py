@@ -153,6 +153,8 @@ def match(
     report("solve", 0.6)
     warm = mate.copy()
     target = None if cert is None else cert.value_cp
+    solve_end = time.monotonic() + time_limit
+
     def most(mate: np.ndarray) -> bool:  # no matching holds more people: proved, or nobody is left to match
         proved = most_matched is not None and most_matched.is_proved
         return _most_matched(pool, free, mate, graph) or (
@@ -173,6 +175,13 @@ def match(
         mate = warm
         notes.append("the solver's matching was inconsistent (one person in two pairs) and was dropped for the "
                      "warm start's; please report it")
+    pairs_now, score_now = matching_value(graph, mate)
+    if (cert is not None and stats.status == "LNS" and score_now < cert.value_cp and most(mate)
+            and time.monotonic() < solve_end - 1.0):  # the time the search left goes back to the proof
+        again, graph = certify(pool, free, graph, lp, incumbent_cp=score_now, pairs=pairs_now, deadline=solve_end)
+        if again.value_cp < cert.value_cp:
+            cert = again
+        lap("certificate, after the search")
     fallback = len(free) >= 2 and graph.size > 0 and stats.solved == 0
     if fallback:
         mate = warm
