@@ -191,3 +191,14 @@ def test_every_text_is_in_every_language() -> None:
     assert missing == []
     assert i18n.choose_language("es", "fr") == "es" and i18n.choose_language(None, "de, fr;q=0.5") == "fr"
     assert i18n.choose_language(None, None) == "en"
+
+
+def test_no_page_rewords_another_pages_texts() -> None:
+    """The check-in and survey pages add their own words beside the framework's: none shadows another's (the
+    /apply button once read "Send" because the check-in page named its button's text "send")."""
+    from workbench.participants import checkins
+
+    assert not set(checkins._TEXTS) & {"send", "yes", "no"}
+    assert i18n.TEXTS["send"] == {"en": "Send my application", "fr": "Envoyer ma candidature",
+                                  "es": "Enviar mi solicitud"}
+    assert i18n.TEXTS["answer_send"]["fr"] == "Envoyer"

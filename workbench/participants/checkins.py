@@ -30,7 +30,7 @@ from workbench.program.settings import SETTINGS, get_setting
 DEFAULT_BASE_URL = "http://127.0.0.1:8501"
 _WRITER = system_user("participant's own link")
 
-i18n.TEXTS.update({  # this page's words, with the framework's
+_TEXTS: dict[str, dict[str, str]] = {  # this page's words, added to the framework's below
     "checkin_title": {"en": "Your fortnightly check-in", "fr": "Votre point d'étape de la quinzaine",
                       "es": "Su seguimiento quincenal"},
     "checkin_intro": {"en": "{round}, fortnight {fortnight}. One answer is enough; you can change it later.",
@@ -53,7 +53,7 @@ i18n.TEXTS.update({  # this page's words, with the framework's
                "es": "¿Cómo va la mentoría? (1: mal, 5: muy bien)"},
     "note": {"en": "A note to the coordinators", "fr": "Un mot pour les coordinateurs",
              "es": "Una nota para los coordinadores"},
-    "send": {"en": "Send", "fr": "Envoyer", "es": "Enviar"},
+    "answer_send": {"en": "Send", "fr": "Envoyer", "es": "Enviar"},
     "thanks_title": {"en": "Thank you", "fr": "Merci", "es": "Gracias"},
     "thanks_body": {"en": "Your answer is saved. You can change it with the same link.",
                     "fr": "Votre réponse est enregistrée. Vous pouvez la modifier avec le même lien.",
@@ -62,8 +62,6 @@ i18n.TEXTS.update({  # this page's words, with the framework's
                        "es": "Revise las respuestas señaladas."},
     "survey_title": {"en": "End-of-round survey", "fr": "Questionnaire de fin de session",
                      "es": "Encuesta de fin de ronda"},
-    "yes": {"en": "Yes", "fr": "Oui", "es": "Sí"},
-    "no": {"en": "No", "fr": "Non", "es": "No"},
     "gone_title": {"en": "This link no longer leads anywhere", "fr": "Ce lien ne mène plus nulle part",
                    "es": "Este enlace ya no lleva a ninguna parte"},
     "gone_body": {"en": "The partnership or the application it was for has changed. Reply to the program's email "
@@ -72,7 +70,11 @@ i18n.TEXTS.update({  # this page's words, with the framework's
                         "coordinateur·rice vous aidera.",
                   "es": "La mentoría o la solicitud a la que se refería ha cambiado. Responda al correo del "
                         "programa y un coordinador le ayudará."},
-})
+}
+_SHADOWED = sorted(set(_TEXTS) & set(i18n.TEXTS))
+if _SHADOWED:  # a key of the same name would silently reword another page (the /apply button read "Send")
+    raise RuntimeError(f"check-in texts {_SHADOWED} already name the framework's words: give them names of their own")
+i18n.TEXTS.update(_TEXTS)
 
 
 def base_url(con: db.Connection) -> str:
