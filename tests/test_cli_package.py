@@ -69,6 +69,8 @@ DB_COMMANDS: dict[str, list[str]] = {
     "people merge": ["people", "merge", "7", "8"],
     "people split": ["people", "split", "7", "--application", "9"],
     "people undo": ["people", "undo", "10"],
+    "people train": ["people", "train"],
+    "tradeoffs": ["tradeoffs", "--round", "2017A"],
 }
 
 
