@@ -29,6 +29,7 @@ import pandas as pd
 from workbench import db
 from workbench.access import Action, User, require, system_user
 from workbench.applications import import_applications, open_round
+from workbench.applications.round import OPEN_STATUSES
 from workbench.applications.store import round_row
 from workbench.errors import StaleEdit, WorkbenchError
 from workbench.intake import match_headers, normalise_email, read_table, validate
@@ -91,7 +92,7 @@ def open_for_applications(con: db.Connection, round_id: str, *, by: User, closes
     said = []
     if round_row(con, round_id) is None:
         said.append(open_round(con, round_id, by=by, opens_on=opens_on, cap=cap).summary())
-    elif round_row(con, round_id)["status"] not in ("open", "matching"):  # type: ignore[index]
+    elif round_row(con, round_id)["status"] not in OPEN_STATUSES:  # type: ignore[index]
         raise WorkbenchError(f"Round {round_id} is {round_row(con, round_id)['status']}: only an open round "  # type: ignore[index]
                              "takes applications. Open a new round instead.")
     with db.transaction(con):
