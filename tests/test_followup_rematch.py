@@ -11,6 +11,7 @@ import pytest
 from workbench import accounts, db, matchstore, reports
 from workbench.access import NotAllowed, User, command_line_user
 from workbench.followup import interventions, rematch
+from workbench.people import identity
 
 ROUND = "2016B"
 #: The command line acts as a director; the role tests are in tests/test_access_followup.py.
@@ -30,6 +31,7 @@ def add_applicant(con: db.Connection, *, country: str, languages: list[str], sta
     if person_id is None:
         (person_id,) = db.next_ids(con, "people")
         con.execute("INSERT INTO people VALUES (?, ?, ?, now())", [person_id, f"new{person_id}@x.org", "New Person"])
+        identity.add_address(con, person_id, f"new{person_id}@x.org", seen_at=dt.datetime.now(), source="test")
     (app_id,) = db.next_ids(con, "applications")
     con.execute(
         "INSERT INTO applications (application_id, round_id, person_id, submitted_at, name, email, country_iso3, "
@@ -159,7 +161,7 @@ def test_each_hard_rule_has_its_message(sample: db.Connection) -> None:
         with pytest.raises(rematch.RematchRefused, match="breaks the matching's rules") as refused:
             rematch.rematch(sample, person.application_id, partner, by=BY)
         assert refused.value.problems == found
-    assert all(rows == [] for rows in db.run_checks(sample).values())
+    assert {k: v for k, v in db.run_checks(sample).items() if v} == {}
 
 
 def test_the_country_cap_holds_for_someone_joining_from_the_waitlist(sample: db.Connection) -> None:
