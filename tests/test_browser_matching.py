@@ -41,7 +41,8 @@ def test_matching_journey(sample_db_path: Path, tmp_path: Path) -> None:
 
         # Pair them again by hand.
         page.get_by_role("tab", name="Pair by hand").click()
-        chooser = page.get_by_test_id("stMultiSelect")
+        # The Trade-offs tab has a multiselect of its own (the weights, eight chosen): take this tab's, by its label.
+        chooser = page.get_by_test_id("stMultiSelect").filter(has_text="Two or three unmatched people")
         tags = chooser.locator("[data-tag]")
         for chosen in (1, 2):
             for _ in range(4):  # a rerun can redraw the open list under the pointer: reopen and retry
