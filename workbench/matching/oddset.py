@@ -284,7 +284,7 @@ def certify(pool: Pool, free: np.ndarray, graph: CandidateGraph, lp: MatchingLP,
     best_z = np.zeros(0)
     lp_value, x = 0.0, np.zeros(0)
     priced = rounds = 0
-    since_pricing, last = 0, math.inf
+    since_pricing, last, priced_at = 0, math.inf, started
     y = z = None
     while rounds < max_rounds:
         remaining = None if deadline is None or not rounds else deadline - time.monotonic()
@@ -303,15 +303,18 @@ def certify(pool: Pool, free: np.ndarray, graph: CandidateGraph, lp: MatchingLP,
         since_pricing += 1
         progress = last - lp_value >= 0.5
         last = lp_value
+        # a third of the time at most between pricings: the pairs the cuts' duals leave uncovered are only
+        # counted (raised y) by a pricing, and added for the next LP by the one before it
+        fresh = deadline is None or time.monotonic() - priced_at < (deadline - started) / 3
         if (added and math.floor(lp_value + _EPS) > incumbent_cp and since_pricing < 15
-                and (progress or since_pricing < 3) and rounds < max_rounds):
+                and (progress or since_pricing < 3) and rounds < max_rounds and fresh):
             continue  # cheap: tighten on the candidate graph before pricing every pair
         mu = lp.pairs_dual
         bound, raised, pu, pv, pq = price_all(pool, free, lp, y, z, mu=mu)
         if bound < best:
             best, best_y, best_z, best_mu = bound, raised, z, mu
         y = z = None
-        since_pricing, last = 0, math.inf
+        since_pricing, last, priced_at = 0, math.inf, time.monotonic()
         if len(pu):
             priced += lp.add_edges(pu, pv, pq)
             graph = add_edges(graph, pool.n, pu, pv, pq)

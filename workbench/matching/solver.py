@@ -166,7 +166,7 @@ def match(
         if len(free) <= exact_below or (cert is not None and solve_graph.size <= 4 * exact_below):
             mate, stats = solve_whole(solve_graph, mate, time_limit=time_limit, workers=workers, seed=seed)
         else:
-            mate, stats = neighbourhood_search(solve_graph, mate, free, deadline=time.monotonic() + time_limit,
+            mate, stats = neighbourhood_search(solve_graph, mate, free, deadline=solve_end,
                                                workers=workers, seeds_first=unsure, seed=seed, target_cp=target)
     else:
         stats = SolveStats(status="TRIVIAL", proved_optimal=True)
