@@ -7,10 +7,13 @@ PORT ?= 8501
 
 .PHONY: run test check lint typecheck bench db snapshot clean
 
+# uv installs the same packages as pip from the same index in a few seconds instead of about forty; pip
+# installs them if uv cannot be had.
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(BIN)/python -m pip install --quiet 'uv>=0.9,<1' || true
+	@if test -x $(BIN)/uv; then $(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'; \
+	else $(BIN)/python -m pip install --quiet --upgrade pip && $(BIN)/python -m pip install --quiet -e '.[dev]'; fi
 	@touch $(STAMP)
 
 db: $(STAMP)
