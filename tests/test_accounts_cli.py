@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli_support import run_cli
 from workbench import accounts, db
 from workbench.cli import main
 
@@ -17,9 +17,7 @@ PASSWORD = "correct horse battery staple"
 
 
 def _cli(db_path: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "workbench.cli", "user", *args, "--db", str(db_path)],
-                          input=stdin, stdin=None if stdin is not None else subprocess.DEVNULL,
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    return run_cli(["user", *args, "--db", str(db_path)], stdin=stdin or "")
 
 
 def _sign_in(db_path: Path, email: str, password: str) -> accounts.User:

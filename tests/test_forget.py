@@ -7,11 +7,11 @@ import datetime as dt
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli_support import run_cli
 from tests.disk_support import all_text, found_in, found_in_bytes, previous_checkpoint
 from workbench import backups, db, privacy, program
 from workbench.access import ROLES, NotAllowed, User, system_user
@@ -203,8 +203,7 @@ def test_only_a_director_applies_retention(live: db.Connection, users: dict[str,
 
 
 def _cli(db_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "workbench.cli", *args, "--db", str(db_path)], input=stdin,
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    return run_cli([*args, "--db", str(db_path)], stdin=stdin)
 
 
 def _name(db_path: Path, *, read_only: bool = True) -> str:
