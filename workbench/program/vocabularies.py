@@ -210,9 +210,16 @@ def seed_vocabularies(con: db.Connection, *, actor: str = "workbench") -> int:
     present = {r[0] for r in con.execute("SELECT DISTINCT kind FROM vocabulary_terms").fetchall()}
     rows = [(kind, t.value, t.label, list(t.synonyms), t.position, now, actor)
             for kind, voc in default_vocabularies().items() if kind not in present for t in voc.terms]
-    if rows:
-        con.executemany("INSERT INTO vocabulary_terms (kind, value, label, synonyms, position, version, updated_at, "
-                        "updated_by) VALUES (?, ?, ?, ?, ?, 1, ?, ?)", rows)
+    if rows:  # one insert from a frame: executemany costs a statement per term (0.3 s for the sample's lists)
+        frame = pd.DataFrame(rows, columns=["kind", "value", "label", "synonyms", "position", "updated_at",
+                                            "updated_by"])
+        con.register("_seed_terms", frame)
+        try:
+            con.execute("INSERT INTO vocabulary_terms (kind, value, label, synonyms, position, version, updated_at, "
+                        "updated_by) SELECT kind, value, label, synonyms::VARCHAR[], position, 1, updated_at, "
+                        "updated_by FROM _seed_terms")
+        finally:
+            con.unregister("_seed_terms")
     return len(rows)
 
 
