@@ -323,7 +323,7 @@ def pseudonymise(tables: Tables, key: bytes, columns: Iterable[tuple[str, str]],
     if addresses is not None:  # every address a person used names them as their pseudonym does
         identities += ((pid, None, email) for pid, email in zip(_values(addresses, "person_id"),
                                                                  _values(addresses, "email"), strict=True))
-    tokens = {pid: pseudonym(key, pid) for pid, _, _ in identities}
+    tokens = {pid: pseudonym(key, pid) for pid in {pid for pid, _, _ in identities}}  # one hash a person
     mapping: dict[str, str] = {}
     for pid, name, email in identities:
         for text, new in ((name, pseudonym_name(tokens[pid])), (email, pseudonym_email(tokens[pid]))):
