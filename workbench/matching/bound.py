@@ -64,13 +64,7 @@ def price_and_raise(pool: Pool, free: np.ndarray, y: np.ndarray, per_row: int = 
         red = s.astype(np.float32)
         red -= y32[start:start + len(rows)][:, None]
         red -= y32[None, :]
-        r, c = np.nonzero(red > 0.5)
-        if len(r) > per_row * len(rows):  # keep each row's ``per_row`` most promising pairs
-            order = np.lexsort((-red[r, c], r))
-            r, c = r[order], c[order]
-            first = np.searchsorted(r, r, side="left")
-            keep = np.arange(len(r)) - first < per_row
-            r, c = r[keep], c[keep]
+        r, c = best_per_row(red, red > 0.5, per_row)
         us.append(rows[r])
         vs.append(free[c])
         qs.append(s[r, c].astype(np.int64))
@@ -83,6 +77,18 @@ def price_and_raise(pool: Pool, free: np.ndarray, y: np.ndarray, per_row: int = 
     v = np.concatenate(vs) if vs else np.zeros(0, np.int64)
     q = np.concatenate(qs) if qs else np.zeros(0, np.int64)
     return bound, u, v, q
+
+
+def best_per_row(red: np.ndarray, wanted: np.ndarray, per_row: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (row, column) cells where ``wanted`` holds, keeping each row's ``per_row`` of largest ``red``."""
+    r, c = np.nonzero(wanted)
+    if len(r) > per_row * len(red):
+        order = np.lexsort((-red[r, c], r))
+        r, c = r[order], c[order]
+        first = np.searchsorted(r, r, side="left")
+        keep = np.arange(len(r)) - first < per_row
+        r, c = r[keep], c[keep]
+    return r, c
 
 
 def add_edges(graph: CandidateGraph, n: int, u: np.ndarray, v: np.ndarray, q: np.ndarray) -> CandidateGraph:

@@ -36,7 +36,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components, maximum_flow
 
-from workbench.matching.bound import add_edges
+from workbench.matching.bound import add_edges, best_per_row
 from workbench.matching.candidates import CandidateGraph
 from workbench.matching.lp import MatchingLP
 from workbench.matching.scoring import Pool
@@ -91,14 +91,22 @@ def separate(lp: MatchingLP, x: np.ndarray, *, limit: int = 2000) -> int:
     added = 0
     inside = np.zeros(n, dtype=bool)
     for members in found[:limit]:
-        inside[members] = True
-        edges = np.flatnonzero(inside[u] & inside[v])
-        inside[members] = False
-        rhs = (len(members) - 1) / 2
-        if x[edges].sum() > rhs + 1e-5:
-            lp.add_cut(edges, rhs, members)
-            added += 1
+        added += _cut_if_violated(lp, x, u, v, inside, members)
     return added
+
+
+def _cut_if_violated(lp: MatchingLP, x: np.ndarray, u: np.ndarray, v: np.ndarray, inside: np.ndarray,
+                     people: np.ndarray) -> bool:
+    """Add the odd set ``people``'s inequality to ``lp`` if the solution ``x`` breaks it; True if added.
+    ``inside`` is an all-False scratch mask over the people, left all-False."""
+    inside[people] = True
+    edges = np.flatnonzero(inside[u] & inside[v])
+    inside[people] = False
+    rhs = (len(people) - 1) / 2
+    if x[edges].sum() > rhs + 1e-5:
+        lp.add_cut(edges, rhs, people)
+        return True
+    return False
 
 
 def seed_cuts(lp: MatchingLP, sets: list[np.ndarray], *, limit: int = 500) -> int:
@@ -174,13 +182,7 @@ def separate_by_cuts(lp: MatchingLP, x: np.ndarray, *, max_size: int = 400, limi
             if key in seen:
                 continue
             seen.add(key)
-            people = members[part]
-            inside[people] = True
-            edges = np.flatnonzero(inside[u] & inside[v])
-            inside[people] = False
-            rhs = (len(people) - 1) / 2
-            if x[edges].sum() > rhs + 1e-5:
-                lp.add_cut(edges, rhs, people)
+            if _cut_if_violated(lp, x, u, v, inside, members[part]):
                 added += 1
                 if added >= limit:
                     return added
@@ -226,13 +228,7 @@ def price_all(pool: Pool, free: np.ndarray, lp: MatchingLP, y: np.ndarray, z: np
         red = s - yr[start:start + len(rows)][:, None] - yr[None, :]
         if c is not None:
             red -= c
-        r, cc = np.nonzero((red > 0.5) & (s0 >= 0))
-        if len(r) > per_row * len(rows):
-            order = np.lexsort((-red[r, cc], r))
-            r, cc = r[order], cc[order]
-            first = np.searchsorted(r, r, side="left")
-            keep = np.arange(len(r)) - first < per_row
-            r, cc = r[keep], cc[keep]
+        r, cc = best_per_row(red, (red > 0.5) & (s0 >= 0), per_row)
         us.append(rows[r])
         vs.append(free[cc])
         qs.append(s0[r, cc].astype(np.int64))
