@@ -169,7 +169,9 @@ check_area.write(md_text(preview.summary()))  # names the file, quotes its value
 cols = check_area.columns(5)
 cols[0].metric("Ready to import", f"{preview.imported:,}", help=f"of {preview.total_rows:,} rows")
 cols[1].metric("Rejected rows", f"{len(preview.rejected_rows):,}")
-cols[2].metric("Already in the round", f"{len(preview.already_applied):,}")
+cols[2].metric("Already in the round", f"{len(preview.already_applied) + len(preview.applied_again):,}",
+               help=f"{len(preview.applied_again):,} applied again later: their application takes the new answers "
+                    f"and address. {len(preview.already_applied):,} kept as they were.")
 cols[3].metric("Returning", f"{preview.returning:,}",
                help="Applied to an earlier round: the same person, at a known address or linked")
 cols[4].metric("Waitlisted by the cap", f"{preview.waitlisted:,}",
@@ -344,9 +346,13 @@ with tabs[4]:
             columns={"fix": "what to do"})), hide_index=True, width="stretch")
 
 with tabs[5]:
+    if preview.applied_again:
+        st.caption(f"{len(preview.applied_again):,} applicant(s) already in {md_text(round_id)} applied again "
+                   f"(row {', '.join(map(str, preview.applied_again))}): their application takes the new answers and "
+                   "address.")
     if preview.already_applied:
         st.caption(f"{len(preview.already_applied):,} row(s) already applied to {md_text(round_id)}: nothing to do, "
-                   "the earlier application is kept.")
+                   "the application in the round is kept.")
     if len(rejections):
         st.dataframe(safe_table(rejections), hide_index=True, width="stretch",
                      column_config={"row": st.column_config.NumberColumn("row", format="%d")})

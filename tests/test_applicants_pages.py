@@ -79,7 +79,7 @@ def test_import_page_previews_checks_and_imports(app_env: Path) -> None:
     rejections = frame_with(at, "what to do")
     assert list(rejections.columns) == ["row", "column", "value", "reason", "what to do"]
     assert rejections["row"].tolist() == [12, 13, 15, 16, 17, 18]  # the row already in the round is not listed
-    assert any("1 row(s) already applied to 2017B" in c.value for c in at.caption)
+    assert any("1 applicant(s) already in 2017B applied again (row 8)" in c.value for c in at.caption)
     assert at.get("download_button"), "the rejections can be downloaded"
     # the ambiguous country shows its rows beside the choice
     beside = frame_with(at, "name", "timezone", "languages")

@@ -86,7 +86,13 @@ def test_import_into_a_new_round_end_to_end(con: db.Connection, staff: User) -> 
     # Drita Berisha submitted again (row 14, later, from "Kosovo"): her latest submission is the one imported
     assert [(r.row, r.value) for r in report.resubmitted] == [(2, "drita.berisha@biblioteka.example.org")]
     assert "1 applicant(s) submitted more than once: the latest submission of each is imported" in report.summary()
-    assert [r.row for r in report.already_applied] == [8]  # carried over from 2017A's waitlist
+    # Amelia Campbell, carried over from 2017A's waitlist, applied again at the same address: one application, the
+    # carried one, with her new answers (not counted as imported)
+    assert report.already_applied == [] and report.applied_again == [8]
+    assert "1 applicant(s) already in 2017B applied again" in report.summary()
+    assert con.execute("SELECT count(*), any_value(source), any_value(submitted_at) FROM applications "
+                       "WHERE round_id = '2017B' AND email = 'amelia.campbell@lib3.au.example.org'").fetchone() == (
+        1, "import round_2017B.csv", dt.datetime(2017, 7, 5, 9, 0))
     assert report.returning == 3  # Hannah Murphy (email in another case), Kavya Patel, Arjun Reddy
     assert report.new_people == 9
     # Sam Fraser at a home address: of the two Samuel Frasers in Canada, the one whose answers agree is offered
@@ -102,7 +108,7 @@ def test_import_into_a_new_round_end_to_end(con: db.Connection, staff: User) -> 
     stored = con.execute(
         "SELECT a.name, a.country_iso3, a.sector, a.career_stage, a.languages, a.timezone, p.email "
         "FROM applications AS a JOIN people AS p USING (person_id) WHERE a.round_id = '2017B' "
-        "AND a.source = 'import round_2017B.csv' ORDER BY a.submitted_at"
+        "AND a.application_id IN (SELECT unnest(?::BIGINT[])) ORDER BY a.submitted_at", [report.application_ids]
     ).fetchall()
     assert [r[1] for r in stored] == ["VNM", "CAN", "IND", "IND", "CAN", "TUR", "GBR", "COD", "XKX", "DEU", "NGA",
                                       "MEX"]
@@ -266,7 +272,7 @@ def test_the_rejections_download_has_row_column_value_reason_and_fix(con: db.Con
     report = import_applications(con, ROUND_FILE.read_bytes(), "f.csv", "2017B", by=staff, dry_run=True)
     frame = report.rejections_frame()
     assert list(frame.columns) == ["row", "column", "value", "reason", "fix"]
-    assert frame["row"].tolist() == [8, 12, 13, 15, 16, 17, 18]
+    assert frame["row"].tolist() == [12, 13, 15, 16, 17, 18]  # row 8 applied again: not a rejection
 
 
 def test_a_dry_run_writes_nothing(con: db.Connection, staff: User) -> None:

@@ -227,6 +227,49 @@ def test_a_carried_over_applicant_who_applies_again_is_one_application(
     assert all(not rows for rows in db.run_checks(live).values())
 
 
+@pytest.mark.parametrize("opened_first", [False, True], ids=["round created by the import", "round opened first"])
+def test_a_carried_over_applicant_who_applies_again_at_the_same_address_is_one_application(
+        live: db.Connection, users: dict[str, User], opened_first: bool) -> None:
+    person, _, name, country, _ = _waitlisted(live)
+    (email,) = live.execute("SELECT email FROM people WHERE person_id = ?", [person]).fetchone()  # type: ignore[misc]
+    if opened_first:
+        open_round(live, "2017B", by=users["coordinator"], opens_on=dt.date(2017, 7, 1))
+    report = import_applications(live, _again(name, country, email), "again.csv", "2017B", by=users["coordinator"])
+    assert report.rejected == [] and report.already_applied == []
+    assert live.execute("SELECT sector, career_stage FROM applications WHERE round_id = '2017B' AND person_id = ?",
+                        [person]).fetchall() == [("special", "senior")]
+    assert live.execute("SELECT count(*), count(DISTINCT person_id) FROM applications WHERE round_id = '2017B'"
+                        ).fetchone() == (20, 20)
+
+
+def test_a_later_submission_in_a_later_file_replaces_the_answers_and_the_same_file_again_adds_nothing(
+        live: db.Connection, users: dict[str, User]) -> None:
+    coordinator = users["coordinator"]
+    person, _, name, country, _ = _waitlisted(live)
+    (email,) = live.execute("SELECT email FROM people WHERE person_id = ?", [person]).fetchone()  # type: ignore[misc]
+    open_round(live, "2017B", by=coordinator, opens_on=dt.date(2017, 7, 1))
+    first = (HEADER + f"7/3/2017 09:12:40,{name},{email},{country},Special,Senior,Library spaces,English,\n").encode()
+    import_applications(live, first, "first.csv", "2017B", by=coordinator)
+    (application, version) = live.execute("SELECT application_id, version FROM applications WHERE round_id = '2017B' "
+                                          "AND person_id = ?", [person]).fetchone()  # type: ignore[misc]
+    again = import_applications(live, first, "first.csv", "2017B", by=coordinator)
+    assert again.imported == 0 and [r.row for r in again.already_applied] == [2]
+    assert "the application in the round is kept" in again.already_applied[0].fix
+    later = (HEADER + f"7/9/2017 18:00:00,{name},{email},{country},Academic,Early career,Library spaces,English,"
+             "\n").encode()
+    report = import_applications(live, later, "later.csv", "2017B", by=coordinator)
+    assert report.rejected == [] and report.already_applied == [] and report.imported == 0
+    assert report.applied_again == [2] and "applied again" in report.summary()
+    assert live.execute("SELECT application_id, sector, career_stage, version FROM applications "
+                        "WHERE round_id = '2017B' AND person_id = ?", [person]).fetchall() == [
+        (application, "academic", "early", version + 1)]
+    report = import_applications(live, first, "first.csv", "2017B", by=coordinator)  # an earlier submission: stays
+    assert report.imported == 0 and [r.row for r in report.already_applied] == [2]
+    assert live.execute("SELECT sector FROM applications WHERE application_id = ?", [application]).fetchone() == (
+        "academic",)
+    assert all(not rows for rows in db.run_checks(live).values())
+
+
 def test_the_command_line_merges_splits_and_undoes(trained: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "workbench.duckdb"

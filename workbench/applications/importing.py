@@ -112,7 +112,9 @@ def import_applications(
             "or one being matched. Choose another round, or a new round id to create one."
         )
     carried = carry_over_plan(con) if current is None else empty_carry()
-    existing = round_emails(con, round_id) | set(carried["email_normalised"])
+    # the round's applicants (a later submission of theirs replaces their answers); a carried-over applicant who
+    # applies again goes through the linking, which makes one application of the two (_applied_again)
+    existing = round_emails(con, round_id)
     program_vocabularies = vocabularies(con)
     value_decisions = Decisions(values, add_all=add_values, vocabularies=program_vocabularies)
     validation = validate(table, mapping, existing_emails=existing, filename=filename,
@@ -141,8 +143,8 @@ def import_applications(
     rows["person_id"] = pd.Series(person_ids, index=rows.index, dtype=object)
     # Someone already in the round who applied again (a waitlisted applicant carried over, under a new address):
     # one application with the latest answers and address, counted once by the cap (workbench.people.identity)
-    carried, rows, replacing, again_problems = _applied_again(con, rows, carried, round_id, current is not None,
-                                                              validation.mapping.get("email", "email"))
+    rows, replacing, again_problems = _applied_again(con, rows, carried, round_id, current is not None,
+                                                     validation.mapping.get("email", "email"))
     already += again_problems
     rows, link_problems = _drop_link_conflicts(con, rows, round_id, set(carried["person_id"]),
                                                validation.mapping.get("email", "email"))
@@ -191,6 +193,7 @@ def import_applications(
         notes=list(validation.notes), unknown_values=list(validation.unknown_values),
         warnings=list(validation.warnings), resubmitted=sorted(resubmitted, key=lambda r: r.row), keep=keep,
         mapping_remembered=remembered is not None,
+        applied_again=sorted(row for _, row, _ in replacing),
     )
     held = one_side_holds_most(con, [*zip(existing_rows["country_iso3"], existing_rows["organisation"], strict=True),
                                      *((c, o) for _, c, _, o in incoming)], rule, cap)
@@ -200,10 +203,6 @@ def import_applications(
     to_add = list(dict.fromkeys((u.kind, u.value) for u in validation.unknown_values if u.decision == ADD))
     if may_add:
         report.values_added = [f"{kind}:{value}" for kind, value in to_add]
-    if replacing:
-        report.notes.append(
-            f"{len(replacing)} applicant(s) already in {round_id} applied again: their application now has the "
-            "new answers and address (one application each, counted once by the cap).")
     if dry_run or not (len(rows) or replacing):
         return report
     require(by, Action.ADMIT)  # writing applies the cap: admission decisions
@@ -219,8 +218,10 @@ def import_applications(
                 insert_carried(con, carried, round_id, by=by)
             report.application_ids = _insert_applications(con, rows, round_id, filename)
             apply_changes(con, updates, by=by)
-            for application_id, answers in replacing:  # after the cap's changes, which read the versions before
-                replace_answers(con, application_id, answers, source=f"import {filename}".strip(), by=by)
+            # after the carried-over rows and the cap's changes, which read the versions before
+            in_round = reapplied(con, round_id, [person for person, _, _ in replacing])
+            for person, _, answers in replacing:
+                replace_answers(con, in_round[person][0], answers, source=f"import {filename}".strip(), by=by)
             _record_import(con, report, by=by)
     except duckdb.Error as exc:
         raise write_failed(exc, round_id) from None
@@ -230,29 +231,34 @@ def import_applications(
 
 
 def _applied_again(con: db.Connection, rows: pd.DataFrame, carried: pd.DataFrame, round_id: str, exists: bool,
-                   column: str) -> tuple[pd.DataFrame, pd.DataFrame, list[tuple[int, dict[str, Any]]],
-                                         list[Rejection]]:
-    """Rows of people already in the round: a carried-over applicant of a new round is not carried (the new row
-    is their application); in a round that exists, the latest such row replaces the answers of the person's
-    application there (returned as ``(application_id, answers)``), an earlier row of the same person is reported
-    as already applied. Returns the carried frame, the rows still to insert, the replacements and the reports."""
+                   column: str) -> tuple[pd.DataFrame, list[tuple[int, int, dict[str, Any]]], list[Rejection]]:
+    """Rows of people already in the round (carried over from the waitlist into a new round, or with an application
+    in a round that exists): their latest row later than that application gives it its answers and address
+    (returned as ``(person_id, row, answers)``: one application each, counted once by the cap); an earlier row of the
+    same person, or a row no later than the application, is reported as already applied. Returns the rows still to
+    insert, the replacements and the reports."""
     linked = rows["person_id"].map(lambda p: None if p is None or pd.isna(p) else int(p))
-    if not exists:
-        again = set(linked.dropna()) & {int(p) for p in carried["person_id"]}
-        if again:
-            kept = carried[~carried["person_id"].astype(int).isin(again)].reset_index(drop=True)
-            kept.attrs = dict(carried.attrs)
-            carried = kept
-        return carried, rows, [], []
-    in_round = reapplied(con, round_id, linked.dropna())
+    if exists:
+        in_round = {p: at for p, (_, at) in reapplied(con, round_id, linked.dropna()).items()}
+    else:  # a new round: the carried-over applications are its first
+        in_round = {int(p): at for p, at in zip(carried["person_id"], carried["submitted_at"], strict=True)}
     if not in_round:
-        return carried, rows, [], []
+        return rows, [], []
     mine = rows[linked.isin(list(in_round))].sort_values(["submitted_at", "source_row"])
     latest = mine.drop_duplicates("person_id", keep="last")
     problems = [Rejection(int(r.source_row), column, str(r.email),
                           "Applied again to this round, and a later row of this file is the same person.",
                           "Nothing to do: the latest answers are kept.")
                 for r in mine.drop(latest.index).itertuples(index=False)]
+    # a row no later than their application in the round: that application is their latest, and stays
+    older = latest.loc[pd.Series([r["submitted_at"] <= in_round[int(r["person_id"])] for _, r in latest.iterrows()],
+                                 index=latest.index, dtype=bool)]
+    problems += [Rejection(int(r.source_row), column, str(r.email),
+                           "Already applied to this round (the same person), and that application was submitted "
+                           "later than this row.",
+                           "Nothing to do: the latest application is kept.")
+                 for r in older.itertuples(index=False)]
+    latest = latest.drop(older.index)
     answers = _with_organisation(latest).assign(organisation_key=None)
     replacing = []
     for (_, record), (_, extra) in zip(latest.iterrows(), answers.iterrows(), strict=True):
@@ -261,8 +267,8 @@ def _applied_again(con: db.Connection, rows: pd.DataFrame, carried: pd.DataFrame
         values["organisation"] = organisation
         values["organisation_key"] = organisation_key(organisation) if organisation else None
         values.setdefault("partner_interests", [])
-        replacing.append((in_round[int(record["person_id"])], values))
-    return carried, rows.drop(mine.index).reset_index(drop=True), replacing, problems
+        replacing.append((int(record["person_id"]), int(record["source_row"]), values))
+    return rows.drop(mine.index).reset_index(drop=True), replacing, problems
 
 
 def _with_organisation(frame: pd.DataFrame) -> pd.DataFrame:
@@ -385,7 +391,8 @@ def _check_people(con: db.Connection, links: Mapping[str, int]) -> None:
 
 def _drop_link_conflicts(con: db.Connection, rows: pd.DataFrame, round_id: str, carried_people: set[int],
                          column: str) -> tuple[pd.DataFrame, list[tuple[str, Rejection]]]:
-    """Rows linked to a person already in the round (reported as already applied), and rows of one person
+    """Rows linked to a person already in the round who withdrew (reported as already applied; a live application
+    took the row's answers in :func:`_applied_again`), and rows of one person
     (linked to one known person, under different addresses): the latest submission is imported, the others are
     reported as resubmitted, as two submissions from one address are. No row is rejected for it."""
     in_round = {int(r[0]) for r in con.execute(
@@ -402,8 +409,8 @@ def _drop_link_conflicts(con: db.Connection, rows: pd.DataFrame, round_id: str, 
         elif person in in_round:
             problems.append(("already", Rejection(
                 int(record.source_row), column, str(record.email),
-                "Already applied to this round under another email (the same person).",
-                "Nothing to do: the earlier application is kept.")))
+                "Already applied to this round under another email (the same person), and withdrew.",
+                "Nothing to do: the application in the round is kept as it is.")))
             keep.append(False)
         elif latest[person] != int(record.source_row):
             problems.append(("resubmitted", Rejection(

@@ -64,7 +64,9 @@ class ImportReport:
     the values outside the program's vocabularies with what was decided (``new_values()``: those kept as
     written, for a director to confirm), ``values_added`` the ones added to the vocabularies ("interest:
     advocacy"), ``warnings`` what was read with a fallback (time zones), ``resubmitted`` the earlier (or later,
-    with ``keep="first"``) submissions of someone who submitted twice, set aside.
+    with ``keep="first"``) submissions of someone who submitted twice, set aside. ``applied_again`` are the rows
+    of people already in the round submitted after their application there: it takes their answers and address
+    (one application each), and they are not counted in ``imported``.
     """
 
     filename: str
@@ -97,6 +99,7 @@ class ImportReport:
     resubmitted: list[Rejection] = field(default_factory=list)
     keep: str = "latest"
     mapping_remembered: bool = False
+    applied_again: list[int] = field(default_factory=list)
 
     def new_values(self) -> list[UnknownValue]:
         """The values outside the vocabularies imported as written (no decision, or "add as new" by someone who
@@ -112,7 +115,7 @@ class ImportReport:
     @property
     def nothing_imported(self) -> bool:
         """True when the file had rows but none could go in (every row rejected)."""
-        return self.imported == 0 and bool(self.rejected) and not self.already_applied
+        return self.imported == 0 and bool(self.rejected) and not self.already_applied and not self.applied_again
 
     def summary(self) -> str:
         """What happened, in a sentence or three."""
@@ -125,7 +128,7 @@ class ImportReport:
             parts.append(f"Round {self.round_id} did not exist: it {created}{carried}.")
         if self.total_rows == 0:
             parts.append(f"{self.filename or 'The file'} has no application rows.")
-        elif self.imported == 0 and self.already_applied and not self.rejected:
+        elif self.imported == 0 and self.already_applied and not self.rejected and not self.applied_again:
             parts.append(f"Nothing new: all {len(self.already_applied)} applicant(s) of {self.filename or 'the file'} "
                          f"already applied to {self.round_id}; nothing was added.")
         else:
@@ -144,6 +147,10 @@ class ImportReport:
                              f"{'would be' if self.dry_run else 'are now'} accepted.")
             if self.rejected:
                 parts.append(f"{len(self.rejected_rows)} row(s) rejected: see the reasons and what to do.")
+            if self.applied_again:
+                parts.append(f"{len(self.applied_again)} applicant(s) already in {self.round_id} applied again: their "
+                             f"application {'would take' if self.dry_run else 'now has'} the new answers and address "
+                             "(one application each, counted once by the cap).")
             if self.already_applied:
                 parts.append(f"{len(self.already_applied)} row(s) already applied to {self.round_id} "
                              "(kept as they were).")
@@ -189,6 +196,7 @@ class ImportReport:
             "rejected": [r.as_dict() for r in self.rejected],
             "rejected_rows": len(self.rejected_rows),
             "already_applied": [r.as_dict() for r in self.already_applied],
+            "applied_again": self.applied_again,
             "returning": self.returning,
             "new_people": self.new_people,
             "linked_people": self.linked,

@@ -42,14 +42,23 @@ def next_seq(con: db.Connection) -> int:
     return int(top) + 1
 
 
-def round_emails(con: db.Connection, round_id: str) -> set[str]:
-    """Everyone already in the round, by application email and by every address of their person."""
+def round_emails(con: db.Connection, round_id: str) -> dict[str, Any]:
+    """Everyone already in the round, by application email and by every address of their person: each address ->
+    when that person's latest application in the round was submitted (a row submitted after it is their new
+    submission, :func:`workbench.intake.validate`)."""
     rows = con.execute(
-        "SELECT lower(trim(a.email)), p.email FROM applications AS a JOIN people AS p USING (person_id) "
-        "WHERE a.round_id = ? UNION SELECT pa.email, pa.email FROM person_addresses AS pa "
-        "WHERE pa.person_id IN (SELECT person_id FROM applications WHERE round_id = ?)", [round_id, round_id]
-    ).fetchall()
-    return {e for pair in rows for e in pair}
+        """WITH latest AS (SELECT person_id, max(submitted_at) AS at FROM applications WHERE round_id = $round
+                           GROUP BY person_id)
+           SELECT lower(trim(a.email)), l.at FROM applications AS a JOIN latest AS l USING (person_id)
+           WHERE a.round_id = $round
+           UNION SELECT p.email, l.at FROM people AS p JOIN latest AS l USING (person_id)
+           UNION SELECT pa.email, l.at FROM person_addresses AS pa JOIN latest AS l USING (person_id)""",
+        {"round": round_id}).fetchall()
+    found: dict[str, Any] = {}
+    for email, at in rows:
+        if email not in found or at > found[email]:
+            found[email] = at
+    return found
 
 
 def people_by_email(con: db.Connection, emails: list[str]) -> dict[str, tuple[int, str]]:

@@ -202,7 +202,7 @@ def validate(
     df: pd.DataFrame,
     mapping: Mapping[str, str],
     *,
-    existing_emails: Collection[str] = frozenset(),
+    existing_emails: Collection[str] | Mapping[str, dt.datetime | None] = frozenset(),
     filename: str = "",
     confirmed_countries: Mapping[str, str] | None = None,
     date_order: Literal["auto", "mdy", "dmy"] = "auto",
@@ -216,7 +216,8 @@ def validate(
     ``mapping`` is canonical column -> the file's column (see :func:`match_headers`); a missing
     required column raises :class:`MissingColumns` naming it and saying how to map it. Row numbers
     come from the frame's ``source_row`` index when it has one (as :func:`read_table` gives), otherwise
-    the first row is row 2 (the header being row 1). ``existing_emails`` are the round's applicants;
+    the first row is row 2 (the header being row 1). ``existing_emails`` are the round's applicants (a mapping
+    gives when each last applied: a row submitted later is their new submission, and is not "already applied");
     ``confirmed_countries`` maps a country as written in the file to the ISO-3 code a coordinator
     confirmed; ``date_order`` overrides the file-wide day/month rule of :func:`infer_date_order`;
     ``date_window`` (the round's, from the import) rejects a submission date outside it.
@@ -249,7 +250,13 @@ def validate(
             missing, [str(c) for c in df.columns], [str(c) for c in df.columns if c not in used],
             labels={spec.name: spec.label for spec in APPLICATION_COLUMNS}, filename=filename), missing)
     confirmed = _confirmed(confirmed_countries or {})
-    existing = {normalise_email(str(e)) for e in existing_emails}
+    existing: dict[str, dt.datetime | None] = {}
+    for e in existing_emails:
+        when = existing_emails[e] if isinstance(existing_emails, Mapping) else None
+        key = normalise_email(str(e))
+        before = existing.get(key)
+        if key not in existing or (when is not None and (before is None or when > before)):
+            existing[key] = when
 
     count = len(df)
     from_file = df.index.name == ROW_INDEX
@@ -451,16 +458,22 @@ def validate(
                     row_numbers[position], source["timezone"], _display(raw["timezone"][position]),
                     reading.warning.reason[0].upper() + reading.warning.reason[1:] + ".", reading.warning.fix)
 
-    # 6. Already in the round (takes precedence: nothing of such a row would be imported anyway).
+    # 6. Already in the round (takes precedence: nothing of such a row would be imported anyway), unless submitted
+    # after their application there: the later submission is their new answers (the import replaces them).
     already: list[Rejection] = []
     already_positions: set[int] = set()
     for position, value in emails.items():
-        if normalise_email(value) in existing:
+        key = normalise_email(value)
+        last = existing.get(key)
+        later = last is not None and position in submitted and submitted[position] > last
+        if key in existing and not later:
             already_positions.add(position)
             already.append(Rejection(
                 row_numbers[position], source["email"], _display(raw["email"][position]),
-                "Already applied to this round (an application with this email is in the round).",
-                "Nothing to do: the earlier application is kept. To change it, edit it in the workbench.",
+                "Already applied to this round (an application with this email, submitted at the same time or "
+                "later, is in the round).",
+                "Nothing to do: the application in the round is kept (a later submission would replace its "
+                "answers). To change it, edit it in the workbench.",
             ))
 
     # 7. Someone who submitted twice in the file (the same normalised email, among the rows otherwise fine):

@@ -527,18 +527,19 @@ def _undo_split(con: db.Connection, main_id: int, before: dict[str, Any], after:
 # --- applying again in the same round ---------------------------------------------------------------
 
 
-def reapplied(con: db.Connection, round_id: str, person_ids: Iterable[Any]) -> dict[int, int]:
+def reapplied(con: db.Connection, round_id: str, person_ids: Iterable[Any]) -> dict[int, tuple[int, Any]]:
     """Of ``person_ids`` (an import's linked rows), those who already have a live application in ``round_id``
-    (carried over from the waitlist, or an earlier file): person_id -> that application's id (the latest)."""
+    (carried over from the waitlist, or an earlier file): person_id -> that application's id (the latest) and when
+    it was submitted."""
     ids = sorted({int(p) for p in person_ids if p is not None and not pd.isna(p)})
     if not ids:
         return {}
     rows = con.execute(
-        """SELECT person_id, application_id FROM applications
+        """SELECT person_id, application_id, submitted_at FROM applications
            WHERE round_id = ? AND person_id IN ? AND status <> 'withdrawn'
            QUALIFY row_number() OVER (PARTITION BY person_id ORDER BY submitted_at DESC, application_id DESC) = 1""",
         [round_id, ids]).fetchall()
-    return {int(p): int(a) for p, a in rows}
+    return {int(p): (int(a), at) for p, a, at in rows}
 
 
 def replace_answers(con: db.Connection, application_id: int, row: dict[str, Any], *, source: str, by: User) -> None:
