@@ -10,10 +10,10 @@ Any dual-feasible ``y`` proves ``sum(y)`` is an upper bound, and we compute one 
 all n^2 pairs:
 
 1. solve the LP on the candidate graph (GLOP, ``lp.MatchingLP``) and take its duals ``y``;
-2. sweep every feasible pair in row blocks (O(n) memory per row): pairs with positive reduced cost
-   ``q_uv - y_u - y_v`` are added to the candidate graph (column generation), and a Gauss–Seidel pass
-   raises ``y_u`` to ``max_v (q_uv - y_v)`` where needed, so the raised ``y`` is dual feasible for
-   every pair and ``sum(y)`` is a valid bound;
+2. sweep every feasible pair once, in row blocks (O(n) memory per row): pairs with positive reduced
+   cost ``q_uv - y_u - y_v`` are added to the candidate graph (column generation), and a Gauss–Seidel
+   pass raises ``y_u`` to ``max_{v after u} (q_uv - y_v)`` where needed, so the raised ``y`` is dual
+   feasible for every pair and ``sum(y)`` is a valid bound;
 3. repeat while the bound and the LP value differ by more than ``tol`` (a few rounds suffice).
 
 At convergence the bound equals the LP over all pairs, which is also half the optimal assignment on
@@ -48,30 +48,28 @@ class Bound:
 
 def price_and_raise(pool: Pool, free: np.ndarray, y: np.ndarray, per_row: int = 5
                     ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
-    """One sweep over all feasible pairs of the free people.
+    """One sweep over all feasible pairs of the free people, each pair once (``Pool.iter_upper``).
 
     Returns (valid bound, new edges u, v, q): edges with positive reduced cost under ``y`` (at most
-    ``per_row`` per person), and the sum of ``y`` raised to dual feasibility over every pair.
+    ``per_row`` per person, among the people after them in ``free``), and the sum of ``y`` raised to dual
+    feasibility over every pair: the pair (i, j), i first in ``free``, is covered by raising ``y_i``
+    (Gauss–Seidel in the order of ``free``; ``y_j`` is not raised yet then, so a block is raised at once).
     """
-    y_cols = y[free]
-    y32 = y_cols.astype(np.float32)
-    yr = y_cols.copy()  # the raised duals, by position in ``free``
+    y0 = y[free].astype(np.float64)
+    yr = y0.copy()  # the raised duals, by position in ``free``
     us: list[np.ndarray] = []
     vs: list[np.ndarray] = []
     qs: list[np.ndarray] = []
-    for start, rows, s in pool.iter_blocks(free, free):
+    for start, rows, s in pool.iter_upper(free):
         # infeasible cells hold -1 and duals are >= 0, so they never price in nor raise anything
-        red = s.astype(np.float32)
-        red -= y32[start:start + len(rows)][:, None]
-        red -= y32[None, :]
+        red = s.astype(np.float64)
+        red -= y0[start:start + len(rows), None]
+        red -= y0[None, start:]
         r, c = best_per_row(red, red > 0.5, per_row)
         us.append(rows[r])
-        vs.append(free[c])
+        vs.append(free[start + c])
         qs.append(s[r, c].astype(np.int64))
-        for i in range(len(rows)):  # Gauss-Seidel raise, row by row (exact, in float64)
-            need = float(np.max(s[i] - yr))
-            if need > yr[start + i]:
-                yr[start + i] = need
+        yr[start:start + len(rows)] += red.max(axis=1, initial=0.0)
     bound = float(yr.sum())
     u = np.concatenate(us) if us else np.zeros(0, np.int64)
     v = np.concatenate(vs) if vs else np.zeros(0, np.int64)

@@ -315,3 +315,38 @@ class Pool:
                 if nxt is not None:
                     ahead.append((nxt, executor.submit(self.scores, rows[nxt:nxt + step], cols)))
                 yield start, rows[start:start + step], future.result()
+
+    def iter_upper(self, people: np.ndarray, *, workers: int | None = None
+                   ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """Every pair of ``people`` once: ``(start, people[start:stop], block)`` for consecutive row blocks, where
+        ``block[r, c]`` scores ``people[start + r]`` against ``people[start + c]`` and holds -1 on and below the
+        diagonal (each pair is in the row of whichever of the two comes first). Half the cells of a full sweep;
+        blocks are computed ahead by ``workers`` threads."""
+        people = np.asarray(people, dtype=np.int64)
+        m = len(people)
+        spans: list[tuple[int, int]] = []
+        start = 0
+        while start < m - 1:
+            stop = min(m, start + self.block_rows(m - start))
+            spans.append((start, stop))
+            start = stop
+
+        def block(start: int, stop: int) -> np.ndarray:
+            s = self.scores(people[start:stop], people[start:])
+            s[np.tri(stop - start, m - start, dtype=bool)] = -1
+            return s
+
+        workers = workers or min(4, os.cpu_count() or 1)
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as executor:
+            ahead: deque[tuple[int, int, Future[np.ndarray]]] = deque()
+            todo = iter(spans)
+            for start, stop in todo:
+                ahead.append((start, stop, executor.submit(block, start, stop)))
+                if len(ahead) > workers:
+                    break
+            while ahead:
+                start, stop, future = ahead.popleft()
+                nxt = next(todo, None)
+                if nxt is not None:
+                    ahead.append((*nxt, executor.submit(block, *nxt)))
+                yield start, people[start:stop], future.result()

@@ -29,7 +29,7 @@ import numpy as np
 from workbench.matching.bound import add_edges, bound_and_refine
 from workbench.matching.candidates import CandidateGraph, build_candidates
 from workbench.matching.cardinality import MostMatched, prove_most_matched
-from workbench.matching.cpsat import SolveStats, neighbourhood_search, solve_whole
+from workbench.matching.cpsat import SolveStats, neighbourhood_search, recombine, solve_whole
 from workbench.matching.diagnostics import unmatched_reasons
 from workbench.matching.heuristics import greedy_fill, lp_with_cuts, matching_value, maximum_matching
 from workbench.matching.lp import MatchingLP
@@ -172,8 +172,13 @@ def match(
         if len(free) <= exact_below or (cert is not None and solve_graph.size <= 4 * exact_below):
             mate, stats = solve_whole(solve_graph, mate, time_limit=time_limit, workers=workers, seed=seed)
         else:
+            better = 0
+            if cert is not None:  # first where the matching and the certificate's LP differ: the LP knows best
+                mate, better = recombine(solve_graph, mate, cert.support_u, cert.support_v, deadline=solve_end,
+                                         workers=workers, seed=seed)
             mate, stats = neighbourhood_search(solve_graph, mate, free, deadline=solve_end,
                                                workers=workers, seeds_first=unsure, seed=seed, target_cp=target)
+            stats.improved += better
     else:
         stats = SolveStats(status="TRIVIAL", proved_optimal=True)
     lap("solve")
