@@ -37,6 +37,7 @@ class MatchingLP:
         self.pairs_row: pywraplp.Constraint | None = None  #: sum of x >= the pairs asked (``require_pairs``)
         self.min_pairs = 0
         self.pairs_dual = 0.0  #: mu >= 0 of that row, from the last solve
+        self.value = float("inf")  #: the last solve's optimum (inf before any)
 
     @property
     def u(self) -> np.ndarray:
@@ -114,4 +115,5 @@ class MatchingLP:
         y = np.maximum(np.array([row.dual_value() for row in self.rows]), 0.0)
         self.cut_duals = np.maximum(np.array([row.dual_value() for row in self.cut_rows]), 0.0)
         self.pairs_dual = 0.0 if self.pairs_row is None else max(-self.pairs_row.dual_value(), 0.0)
-        return float(self.objective.Value()), x, y
+        self.value = float(self.objective.Value())
+        return self.value, x, y
