@@ -183,9 +183,9 @@ def match(
             mate, stats = neighbourhood_search(solve_graph, mate, free, deadline=search_end,
                                                workers=workers, seeds_first=unsure, seed=seed, target_cp=target)
             if cert is not None:  # and again from what the search found
-                mate, again = recombine(solve_graph, mate, cert.support_u, cert.support_v, deadline=solve_end,
-                                        workers=workers, seed=seed + 1)
-                better += again
+                mate, more = recombine(solve_graph, mate, cert.support_u, cert.support_v, deadline=solve_end,
+                                       workers=workers, seed=seed + 1)
+                better += more
             stats.improved += better
     else:
         stats = SolveStats(status="TRIVIAL", proved_optimal=True)
