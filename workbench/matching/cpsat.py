@@ -37,13 +37,16 @@ class SolveStats:
 
 
 def solve_edges(u: np.ndarray, v: np.ndarray, q: np.ndarray, hint: np.ndarray, *, time_limit: float,
-                workers: int, seed: int = 0, presolve: bool = True) -> tuple[np.ndarray | None, str]:
+                workers: int, seed: int = 0, presolve: bool = True, pairs: int | None = None
+                ) -> tuple[np.ndarray | None, str]:
     """Max-cardinality-then-max-score matching over the given edges (local vertex ids).
 
     Two CP-SAT solves on the same model: first the most pairs, then, with that many pairs required,
     the largest score (much faster to prove than one objective with a big multiplier). ``hint``: 0/1
-    per edge, a valid matching used as the warm start. Returns the chosen-edge mask (None when CP-SAT
-    found no solution within the time limit) and a status: "OPTIMAL" when both phases were proved.
+    per edge, a valid matching used as the warm start. ``pairs``: the most pairs, when known (a maximum
+    matching's sub-problem): the first solve is skipped and that many pairs are required. Returns the
+    chosen-edge mask (None when CP-SAT found no solution within the time limit) and a status: "OPTIMAL"
+    when both phases were proved.
     """
     deadline = time.monotonic() + max(time_limit, 1e-3)
     model = cp_model.CpModel()
@@ -67,13 +70,16 @@ def solve_edges(u: np.ndarray, v: np.ndarray, q: np.ndarray, hint: np.ndarray, *
         solver.parameters.cp_model_presolve = presolve  # small sub-models solve faster without it
         return solver.solve(model), solver
 
-    model.maximize(sum(x))
-    status, solver = run(deadline - time.monotonic())
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None, solver.status_name(status)
-    first = np.array([solver.boolean_value(xe) for xe in x], dtype=bool)
-    pairs = int(first.sum())
-    cardinality_proved = status == cp_model.OPTIMAL
+    if pairs is None:
+        model.maximize(sum(x))
+        status, solver = run(deadline - time.monotonic())
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None, solver.status_name(status)
+        first = np.array([solver.boolean_value(xe) for xe in x], dtype=bool)
+        pairs = int(first.sum())
+        cardinality_proved = status == cp_model.OPTIMAL
+    else:
+        first, cardinality_proved = hint.astype(bool), True
     model.add(sum(x) >= pairs)
     if int(hint.sum()) < pairs or int(q[first].sum()) > int(q[hint].sum()):
         model.clear_hints()
@@ -82,7 +88,7 @@ def solve_edges(u: np.ndarray, v: np.ndarray, q: np.ndarray, hint: np.ndarray, *
     model.maximize(sum(int(w) * x[e] for e, w in enumerate(q.tolist())))
     status, solver = run(deadline - time.monotonic())
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return first, "FEASIBLE"
+        return (first if int(first.sum()) >= pairs else None), "FEASIBLE"
     chosen = np.array([solver.boolean_value(xe) for xe in x], dtype=bool)
     return chosen, "OPTIMAL" if cardinality_proved and status == cp_model.OPTIMAL else "FEASIBLE"
 
@@ -108,8 +114,8 @@ def solve_whole(graph: CandidateGraph, mate: np.ndarray, *, time_limit: float, w
 
 def neighbourhood_search(graph: CandidateGraph, mate: np.ndarray, people: np.ndarray, *, deadline: float,
                          workers: int, seeds_first: np.ndarray | None = None, size: int = 150,
-                         patience: float = 3.0, seed: int = 0, target_cp: int | None = None
-                         ) -> tuple[np.ndarray, SolveStats]:
+                         patience: float = 3.0, seed: int = 0, target_cp: int | None = None,
+                         guide: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, SolveStats]:
     """Improve ``mate`` by re-solving balls of the candidate graph exactly with CP-SAT.
 
     A ball grows from a seed person through candidate edges and always holds whole pairs, so every
@@ -117,7 +123,8 @@ def neighbourhood_search(graph: CandidateGraph, mate: np.ndarray, people: np.nda
     unmatched), then from shuffled sweeps of everyone. ``workers`` disjoint balls are solved at once
     (one CP-SAT worker each, threads: CP-SAT releases the GIL). The search stops at the deadline or
     after ``patience`` sweeps' worth of balls without any improvement, or when the total score reaches
-    ``target_cp`` (an upper bound: nothing better exists).
+    ``target_cp`` (an upper bound: nothing better exists). ``guide``: pairs (u, v) a ball follows first from
+    each of its people (an LP solution's: the alternating paths between it and ``mate`` then fit in one ball).
     """
     stats = SolveStats(status="LNS")
     rng = np.random.default_rng(seed)
@@ -128,6 +135,11 @@ def neighbourhood_search(graph: CandidateGraph, mate: np.ndarray, people: np.nda
     order = np.argsort(ends, kind="stable")
     splits = np.searchsorted(ends[order], np.arange(n + 1))
     adj_edges = [edge_ids[order[splits[x]:splits[x + 1]]] for x in range(n)]
+    led: dict[int, list[int]] = {}
+    if guide is not None:
+        for a, b in zip(guide[0].tolist(), guide[1].tolist(), strict=True):
+            led.setdefault(a, []).append(b)
+            led.setdefault(b, []).append(a)
     queue = list(seeds_first.tolist())[::-1] if seeds_first is not None else []
     total = int(graph.q[mate[graph.u] == graph.v].sum())
     reached = target_cp is not None and total >= target_cp
@@ -146,6 +158,9 @@ def neighbourhood_search(graph: CandidateGraph, mate: np.ndarray, people: np.nda
                     ball.append(w)
             if busy[x]:
                 continue
+            for w in led.get(x, ()):
+                if not in_ball[w] and not busy[w] and (mate[w] < 0 or not busy[mate[w]]):
+                    frontier.appendleft(w)
             nbrs = adj_edges[x]
             for e in (rng.permutation(nbrs)[:6] if len(nbrs) > 6 else nbrs).tolist():
                 w = int(graph.v[e]) if graph.u[e] == x else int(graph.u[e])
@@ -257,8 +272,9 @@ def recombine(graph: CandidateGraph, mate: np.ndarray, support_u: np.ndarray, su
         if remaining <= 0.05 or len(local) < 2:
             return local, None
         lu, lv = graph.u[local], graph.v[local]
-        chosen, _ = solve_edges(lu, lv, graph.q[local], mate[lu] == lv, time_limit=min(cap, remaining), workers=1,
-                                seed=sub_seed, presolve=False)
+        hint = mate[lu] == lv  # a maximum matching's: no piece holds more pairs
+        chosen, _ = solve_edges(lu, lv, graph.q[local], hint, time_limit=min(cap, remaining), workers=1,
+                                seed=sub_seed, presolve=False, pairs=int(hint.sum()))
         return local, chosen
 
     improved = 0

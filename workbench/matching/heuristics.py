@@ -166,7 +166,7 @@ def lp_with_cuts(lp: MatchingLP, *, max_rounds: int = 12, deadline: float | None
         value, x, _ = solved
         history.append(value)
         frac = np.flatnonzero((x > 1e-6) & (x < 1 - 1e-6))
-        stalled = len(history) >= 2 and history[-2] - history[-1] < 1e-5 * max(history[-1], 1.0)
+        stalled = len(history) >= 3 and history[-3] - history[-1] < 1e-5 * max(history[-1], 1.0)
         if not len(frac) or stalled:
             break
         fu, fv = u[frac], v[frac]

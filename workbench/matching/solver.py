@@ -178,10 +178,15 @@ def match(
             better = 0
             if cert is not None:  # first where the matching and the certificate's LP differ: the LP knows best
                 mate, better = recombine(solve_graph, mate, cert.support_u, cert.support_v, deadline=solve_end,
-                                         workers=workers, seed=seed)
+                                         workers=workers, seed=seed, cap=0.6 * (solve_end - time.monotonic()))
             search_end = solve_end - (0.1 * (solve_end - time.monotonic()) if cert is not None else 0.0)
-            mate, stats = neighbourhood_search(solve_graph, mate, free, deadline=search_end,
-                                               workers=workers, seeds_first=unsure, seed=seed, target_cp=target)
+            guide = None
+            if cert is not None:  # the search starts where the matching still differs from the LP, along the LP
+                guide = (cert.support_u, cert.support_v)
+                apart = mate[cert.support_u] != cert.support_v
+                unsure = np.unique(np.concatenate([cert.support_u[apart], cert.support_v[apart]]))
+            mate, stats = neighbourhood_search(solve_graph, mate, free, deadline=search_end, workers=workers,
+                                               seeds_first=unsure, seed=seed, target_cp=target, guide=guide)
             if cert is not None:  # and again from what the search found
                 mate, more = recombine(solve_graph, mate, cert.support_u, cert.support_v, deadline=solve_end,
                                        workers=workers, seed=seed + 1)
