@@ -15,8 +15,10 @@ from workbench.access import User
 from workbench.matching import MatchRules, Weights, feasible_pairs, make_pool, make_random_instance, match
 from workbench.matching.candidates import build_candidates
 from workbench.matching.cardinality import prove_most_matched
+from workbench.matching.cpsat import recombine
+from workbench.matching.heuristics import greedy_fill, matching_value, maximum_matching
 from workbench.matching.lp import MatchingLP
-from workbench.matching.oddset import separate_by_cuts
+from workbench.matching.oddset import price_all, separate, separate_by_cuts
 from workbench.matching.scoring import Pool
 
 
@@ -78,6 +80,64 @@ def test_a_trio_keeps_the_plain_bound_and_says_why() -> None:
     assert result.trios and result.status == "feasible"
     assert any("odd-set certificate covers sets of pairs only" in note for note in result.notes)
     assert result.bound >= result.objective
+
+
+def test_one_pricing_covers_every_pair_with_the_least_raise() -> None:
+    """The certificate's sweep (each pair once) raises the LP's duals until every feasible pair is covered,
+    odd-set cuts included, by the least raise: never more than raising one end of each uncovered pair."""
+    pool = Pool(make_pool(300, 4), Weights())
+    free = np.arange(pool.n)
+    graph = build_candidates(pool, free, k=2, full_below=0)  # thin: many pairs left uncovered
+    lp = MatchingLP(pool.n)
+    lp.add_edges(graph.u, graph.v, graph.q)
+    for _ in range(4):  # a few rounds of odd-set cuts, so that the duals have z > 0
+        solved = lp.solve()
+        assert solved is not None
+        if not separate(lp, solved[1]):
+            break
+    solved = lp.solve()
+    assert solved is not None
+    lp_value, _, y = solved
+    z = lp.cut_duals.copy()
+    assert (z > 0).any()
+    bound, raised, u, v, _ = price_all(pool, free, lp, y, z)
+    s = pool.scores(free, free).astype(np.float64)
+    cover = raised[:, None] + raised[None, :]
+    for c in np.flatnonzero(z > 0).tolist():
+        members = lp.cut_members[c]
+        cover[np.ix_(members, members)] += z[c]
+    assert np.all(cover[s >= 0] >= s[s >= 0] - 1e-6)  # every feasible pair is covered: the bound is valid
+    cut_term = sum(z[c] * (len(lp.cut_members[c]) - 1) / 2 for c in np.flatnonzero(z > 0).tolist())
+    assert bound == pytest.approx(raised.sum() + cut_term) and bound >= lp_value - 1e-6
+    # raising the first end of each uncovered pair (the Gauss–Seidel sweep) costs more
+    gap = s - y[:, None] - y[None, :] - (cover - raised[:, None] - raised[None, :])
+    gap[(s < 0) | ~np.triu(np.ones_like(s, dtype=bool), 1)] = 0
+    one_end = np.maximum(gap, 0).max(axis=1).sum()
+    assert 0 < raised.sum() - y.sum() < one_end
+    assert len(u) and np.all(s[u, v] - y[u] - y[v] > 0)  # the uncovered pairs are priced in
+
+
+def test_recombining_with_the_best_matching_reaches_it() -> None:
+    """Where a maximum matching differs from another solution, the pieces re-solved exactly take the better
+    of the two everywhere: recombined with the optimum (rustworkx's), a greedy matching becomes optimal."""
+    pool = Pool(make_pool(400, 5), Weights())
+    free = np.arange(pool.n)
+    graph = build_candidates(pool, free, k=6, full_below=0)
+    mate = np.full(pool.n, -1, dtype=np.int64)
+    greedy_fill(graph, mate)
+    maximum_matching(graph.neighbours(pool.n), mate, free)
+    reference = rx.PyGraph()
+    reference.add_nodes_from(range(pool.n))
+    reference.add_edges_from(list(zip(graph.u.tolist(), graph.v.tolist(), graph.q.tolist(), strict=True)))
+    best = rx.max_weight_matching(reference, max_cardinality=True, weight_fn=int)
+    su = np.array([min(e) for e in best])
+    sv = np.array([max(e) for e in best])
+    exact = (len(best), sum(reference.get_edge_data(a, b) for a, b in best))
+    before = matching_value(graph, mate)
+    assert before[0] == exact[0] and before[1] < exact[1]
+    better, improved = recombine(graph, mate, su, sv, deadline=time.monotonic() + 20, workers=1)
+    assert improved > 0 and matching_value(graph, better) == exact
+    assert all(better[better[x]] == x for x in range(pool.n) if better[x] >= 0)
 
 
 def crowded_pool(n: int, seed: int) -> list:  # type: ignore[type-arg]
