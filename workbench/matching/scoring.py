@@ -253,12 +253,13 @@ class Pool:
         if wq["new_country"] and (self.returner[rows].any() or self.returner[cols].any()):
             new = np.zeros(q.shape, dtype=np.uint8)
             if self.returner[rows].any():  # returner rows: is the column's country new to them?
-                known = np.take(self.knows[:, rows].T, self.country[cols], axis=1)
-                new += (self.returner[rows][:, None] & ~known).view(np.uint8)
+                fresh = ~self.knows[:, rows].T & self.returner[rows][:, None]  # (rows, countries)
+                new += np.take(fresh, self.country[cols], axis=1).view(np.uint8)
             if self.returner[cols].any():  # returner columns: is the row's country new to them?
-                new += (self.returner[cols][None, :] & ~self.knows[self.country[rows]][:, cols]).view(np.uint8)
+                seen = np.take(self.knows, self.country[rows], axis=0)  # (rows, everyone)
+                new += (self.returner[cols][None, :] > np.take(seen, cols, axis=1)).view(np.uint8)
             q += new * np.int32(wq["new_country"])
-        q[q < 0] = -1
+        np.maximum(q, -1, out=q)
         col_pos = np.full(self.n, -1, dtype=np.int64)
         col_pos[cols] = np.arange(len(cols))
         pos = col_pos[rows]
