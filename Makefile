@@ -28,9 +28,11 @@ run: $(STAMP)
 	@$(BIN)/workbench snapshot
 	$(BIN)/workbench serve --port $(PORT)
 
-# The suite on every core (pytest-xdist, a test file per worker at a time: module fixtures are built once).
+# The suite on every core (pytest-xdist, a test file per worker at a time: module fixtures are built once), one
+# worker more than there are cores (browser journeys wait on Chromium), the files in tests/schedule.py's order.
+WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadfile --no-loadscope-reorder
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

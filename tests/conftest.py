@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import schedule
 from workbench import db
 from workbench.access import User
 from workbench.build import build_database
@@ -64,7 +65,36 @@ def users(con: db.Connection) -> dict[str, User]:
     return found  # type: ignore[return-value]
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--record-durations", action="store_true",
+                     help="write each file's seconds to tests/durations.json (the order `make test` runs them in)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, the files in the order that keeps every core busy (tests/schedule.py)."""
+    if hasattr(config, "workerinput"):
+        schedule.reorder(items)
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("record_durations", False):
+        config.pluginmanager.register(schedule.Recorder(), "record-durations")
+    _cache_component_scan()
+    _cheap_password_hashes()
+
+
+def _cheap_password_hashes() -> None:
+    """Hash the tests' passwords with argon2 at its lightest (8 MiB, one pass) instead of the app's 64 MiB and
+    three passes: the same code paths, checks and rehash rule, at a hundredth of the work (the suite signs in,
+    and is refused, hundreds of times). Servers the tests start use the app's own parameters."""
+    from argon2 import PasswordHasher
+
+    from workbench import accounts
+
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+
+
+def _cache_component_scan() -> None:
     """Scan the installed packages for Streamlit components once per test process, not once per AppTest.
 
     Every ``AppTest`` run asks Streamlit to scan every installed distribution's metadata for component
@@ -72,9 +102,27 @@ def pytest_configure(config: pytest.Config) -> None:
     the tests run, so the first scan's answer is the answer; caching it changes no page's behaviour.
     """
     from streamlit.components.v2 import manifest_scanner
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 
     if not hasattr(manifest_scanner.scan_component_manifests, "cache_info"):
         manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
+    # Likewise each AppTest compiles the app and its pages afresh (Streamlit rewrites each page's syntax tree for
+    # "magic" first: about 0.1 s a page). A page's code is compiled once per test process, again if its file
+    # changes (its path, size and modification time are the key).
+    if not getattr(ScriptCache.get_bytecode, "shared", False):
+        compiled: dict[tuple[str, int, int], object] = {}
+        original = ScriptCache.get_bytecode
+
+        def get_bytecode(self: ScriptCache, script_path: str) -> object:
+            path = os.path.abspath(script_path)
+            stat = os.stat(path)
+            key = (path, stat.st_size, stat.st_mtime_ns)
+            if key not in compiled:
+                compiled[key] = original(self, path)
+            return compiled[key]
+
+        get_bytecode.shared = True  # type: ignore[attr-defined]
+        ScriptCache.get_bytecode = get_bytecode  # type: ignore[method-assign]
 
 
 def in_ci() -> bool:
