@@ -25,11 +25,9 @@ def app_as(role: str | None, page: str | None = None, *, timeout: float = 120, c
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=timeout)
     if role is not None:
         at.session_state[USER_KEY] = SAMPLE_ACCOUNTS[role]
+    if page is not None:  # straight to the page, as a link to it opens it (the Overview is not drawn first)
+        at.switch_page(page)
     at.run()
     if check:
         assert not at.exception, at.exception
-    if page is not None:
-        at.switch_page(page).run()
-        if check:
-            assert not at.exception, at.exception
     return at
