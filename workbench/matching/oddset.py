@@ -262,7 +262,8 @@ def price_all(pool: Pool, free: np.ndarray, lp: MatchingLP, y: np.ndarray, z: np
         j = np.concatenate([a[1] for a in above])
         gap = np.concatenate([a[2] for a in above])
         short = gap > 0
-        yr = y0 + _least_raise(i[short], j[short], gap[short], len(free))
+        if short.sum() <= 20_000:  # else the small LP is not small: the Gauss-Seidel raise stays
+            yr = y0 + _least_raise(i[short], j[short], gap[short], len(free))
         big = gap > (0.5 if not near else -near)
         us, vs, qs = [free[i[big]]], [free[j[big]]], [np.concatenate([a[3] for a in above])[big]]
     extra = float(sum(zv * (len(lp.cut_members[c]) - 1) / 2
@@ -331,11 +332,13 @@ def certify(pool: Pool, free: np.ndarray, graph: CandidateGraph, lp: MatchingLP,
     best_z = np.zeros(0)
     lp_value, x = 0.0, np.zeros(0)
     priced = rounds = 0
-    since_pricing, last, priced_at = 0, lp.value, started  # the warm start's cut rounds count as ours
+    large = len(free) > 5000  # a pricing costs seconds: price sooner, and more pairs at once
+    # there the warm start's cut rounds count as ours
+    since_pricing, last, priced_at = 0, lp.value if large else math.inf, started
     y = z = None
     # above 5,000 people a pricing costs seconds: price the nearly uncovered pairs in too (3 points of margin),
     # so that fewer pricings reach the LP (on small rounds they would flood the LP for nothing)
-    near = 300.0 if len(free) > 5000 else 0.0
+    near = 300.0 if large else 0.0
     took = {"solve": 0.0, "solve after pricing": 0.0, "pricing": 0.0}  # the last of each, seconds
     while rounds < max_rounds:
         remaining = None if deadline is None or not rounds else deadline - time.monotonic()
@@ -357,8 +360,10 @@ def certify(pool: Pool, free: np.ndarray, graph: CandidateGraph, lp: MatchingLP,
             added = separate_by_cuts(lp, x)  # the components found nothing: minimum odd cuts
         since_pricing += 1
         # a cut round that lowers the LP by less than 5 parts in a million gains less than a pricing: at
-        # 20,000 people ten such rounds (a second each) took 0.0003% off the LP, a pricing 0.03% off the bound
-        progress = last - lp_value >= max(0.5, 5e-6 * abs(lp_value))
+        # 20,000 people ten such rounds (a second each) took 0.0003% off the LP, a pricing 0.03% off the bound;
+        # small rounds price cheaply and keep cutting longer (a few rounds first make the LP integral)
+        progress = (last - lp_value >= max(0.5, 5e-6 * abs(lp_value)) if large
+                    else last - lp_value >= 0.5 or since_pricing < 3)
         last = lp_value
         # a third of the time at most between pricings: the pairs the cuts' duals leave uncovered are only
         # counted (raised y) by a pricing, and added for the next LP by the one before it

@@ -142,10 +142,11 @@ def match(
     # the certificate's share of the time limit, the search having the rest of 1.5 times it: above 5,000
     # free people a pricing sweep costs seconds, and the bound gains more from one than the search does
     # (20,000 people: 0.086% certified gap with a half and a whole, 0.057% with a whole and a half); there the
-    # two share 1.25 times it, the search having at least a quarter: it starts where the certificate's LP
-    # differs from the matching (``recombine``), which gains in seconds what the search gained in ten
+    # search has what the certificate leaves of the time limit, a quarter of it at least: it starts where the
+    # certificate's LP differs from the matching (``recombine``), which gains in seconds what the search
+    # gained in ten
     share = 0.5 if len(free) <= 5000 else 1.0
-    together = time.monotonic() + (1.5 if len(free) <= 5000 else 1.25) * time_limit
+    together = time.monotonic() + (1.5 if len(free) <= 5000 else 1.0) * time_limit
     solve_graph = graph
     if len(free) >= 2 and graph.size:
         pairs, score = matching_value(graph, mate)
