@@ -46,7 +46,7 @@ def test_snapshots_published_while_runs_are_saved_are_whole(writable_db: Path, t
 
     def save_runs() -> None:
         cur = con.cursor()
-        while not stop.is_set() and len(saved) < 6:
+        while not stop.is_set() and len(saved) < 4:
             saved.append(matchstore.save_run(cur, "2017A", result, {"from": params}, by=users["director"]))
         cur.close()
 
@@ -55,13 +55,13 @@ def test_snapshots_published_while_runs_are_saved_are_whole(writable_db: Path, t
     outs = []
     try:
         cur = con.cursor()
-        for i in range(8):
+        for i in range(5):
             outs.append(snapshots.publish_snapshot(cur, tmp_path / f"snap{i}.duckdb"))
         cur.close()
     finally:
         stop.set()
         writer.join()
-    assert len(outs) == 8 and saved
+    assert len(outs) == 5 and saved
     for out in outs:
         _consistent(out)
     assert not list(tmp_path.glob(".*tmp*")), "no temporary file is left behind"
@@ -167,13 +167,13 @@ def test_dated_backups_keep_the_last_n(writable_db: Path, tmp_path: Path) -> Non
     folder = tmp_path / "dated"
     start = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)
     assert backups.backup_due(folder, 24, now=start)
-    for day in range(5):
+    for day in range(4):
         backups.keep_dated(con, folder, 3, by=system_user("backup keeper"), now=start + timedelta(days=day))
     names = [p.name for p in backups.dated_backups(folder)]
-    assert names == ["workbench-20261103T030000Z.duckdb", "workbench-20261104T030000Z.duckdb",
-                     "workbench-20261105T030000Z.duckdb"]
-    assert not backups.backup_due(folder, 24, now=start + timedelta(days=4, hours=23))
-    assert backups.backup_due(folder, 24, now=start + timedelta(days=5))
+    assert names == ["workbench-20261102T030000Z.duckdb", "workbench-20261103T030000Z.duckdb",
+                     "workbench-20261104T030000Z.duckdb"]
+    assert not backups.backup_due(folder, 24, now=start + timedelta(days=3, hours=23))
+    assert backups.backup_due(folder, 24, now=start + timedelta(days=4))
     assert not backups.backup_due(folder, 0, now=start + timedelta(days=50))  # 0 turns them off
 
     keeper = backups.BackupKeeper(con, tmp_path / "kept", keep=2, every_hours=24, by=system_user("backup keeper"))
