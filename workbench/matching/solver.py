@@ -69,8 +69,9 @@ def match(
     program's cross-border rule (``rules.cross_border``: country, region, organisation or none).
     ``odd_policy``: "trio" (a person left over joins a pair whose members both suit them) or
     "waitlist" (they stay unmatched, with a reason). ``time_limit``: seconds for the certificate (half of
-    it; all of it above 5,000 free people, where the search gets half) and the CP-SAT phase
-    (the bound and warm start come first; they take a few seconds on 5,000 people). ``k``: candidate
+    it; above 5,000 free people all of it, two pricings at least, the search having what it leaves, 15% of
+    the limit at least) and the CP-SAT phase (the bound and warm start come first; they take a few seconds
+    on 5,000 people). ``k``: candidate
     partners per person. ``previous``: a previous result (or its partnerships) to warm-start from.
     ``workers``: CP-SAT workers (default: the machine's cores). ``exact_below``: rounds with at most
     this many free people are solved as one CP-SAT model (exact within the time limit); larger ones
@@ -142,7 +143,7 @@ def match(
     # the certificate's share of the time limit, the search having the rest of 1.5 times it: above 5,000
     # free people a pricing sweep costs seconds, and the bound gains more from one than the search does
     # (20,000 people: 0.086% certified gap with a half and a whole, 0.057% with a whole and a half); there the
-    # search has what the certificate leaves of the time limit, a quarter of it at least: it starts where the
+    # search has what the certificate leaves of the time limit, 15% of it at least: it starts where the
     # certificate's LP differs from the matching (``recombine``), which gains in seconds what the search
     # gained in ten
     share = 0.5 if len(free) <= 5000 else 1.0
@@ -163,7 +164,7 @@ def match(
     report("solve", 0.6)
     warm = mate.copy()
     target = None if cert is None else cert.value_cp
-    solve_end = max(together, time.monotonic() + (1.5 - share) * time_limit * (0.5 if len(free) > 5000 else 1.0))
+    solve_end = max(together, time.monotonic() + (1.5 - share) * time_limit * (0.3 if len(free) > 5000 else 1.0))
 
     def most(mate: np.ndarray) -> bool:  # no matching holds more people: proved, or nobody is left to match
         proved = most_matched is not None and most_matched.is_proved
