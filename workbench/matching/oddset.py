@@ -223,7 +223,7 @@ def price_all(pool: Pool, free: np.ndarray, lp: MatchingLP, y: np.ndarray, z: np
 
     The raise: the uncovered pairs are few near the LP optimum (a few hundred at 20,000 people), and the least
     raise that covers them all is a small LP (``_least_raise``), often a third below raising one end of each.
-    Beyond ``keep`` uncovered pairs, Gauss–Seidel in the order of ``free`` on each pair once
+    With more than 20,000 uncovered pairs (or ``keep`` held), Gauss–Seidel in the order of ``free`` on each pair once
     (``Pool.iter_upper``): the pair (i, j), i first, is covered by raising ``y_i`` while ``y_j`` is not yet
     raised, so every row's raise needs only the duals as given and a block of rows is raised at once.
     """
