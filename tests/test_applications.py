@@ -502,14 +502,3 @@ def test_the_same_file_as_xlsx(con: db.Connection, staff: User) -> None:
     book.save(buffer)
     report = import_applications(con, buffer.getvalue(), "round_2017B.xlsx", "2017B", by=staff)
     assert (report.imported, report.rejected_rows, report.returning) == (12, [12, 13, 15, 16, 17, 18], 3)
-
-
-def test_the_library_parts_do_not_import_streamlit() -> None:
-    import subprocess
-    import sys
-
-    code = ("import sys\n"
-            "import workbench.applications, workbench.cli.applications, workbench.reports.applicants\n"
-            "import workbench.charts.maps\n"
-            "sys.exit(1 if any(m == 'streamlit' or m.startswith('streamlit.') for m in sys.modules) else 0)\n")
-    assert subprocess.run([sys.executable, "-c", code], timeout=120).returncode == 0

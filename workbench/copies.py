@@ -107,6 +107,8 @@ def write_tables(con: db.Connection, tables: dict[str, pa.Table]) -> None:
         con.execute("DELETE FROM schema_info")
         con.execute("DELETE FROM vocabulary_terms")  # the source's, not the seed
         for table in db.TABLE_ORDER:
+            if tables[table].num_rows == 0:  # nothing to copy (an insert costs its checks even then)
+                continue
             con.register("_copy_rows", tables[table])
             try:
                 con.execute(f"INSERT INTO main.{table} BY NAME SELECT * FROM _copy_rows")
