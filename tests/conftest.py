@@ -79,7 +79,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("record_durations", False):
         config.pluginmanager.register(schedule.Recorder(), "record-durations")
-    _cache_component_scan()
+    _streamlit_work_once_per_process()
     _cheap_password_hashes()
 
 
@@ -94,7 +94,7 @@ def _cheap_password_hashes() -> None:
     accounts._hasher = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
 
 
-def _cache_component_scan() -> None:
+def _streamlit_work_once_per_process() -> None:
     """Scan the installed packages for Streamlit components once per test process, not once per AppTest.
 
     Every ``AppTest`` run asks Streamlit to scan every installed distribution's metadata for component

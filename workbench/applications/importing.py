@@ -141,8 +141,8 @@ def import_applications(
         else:
             person_ids.append(answered.get(row, links.get(email, sure.get(row))))
     rows["person_id"] = pd.Series(person_ids, index=rows.index, dtype=object)
-    # Someone already in the round who applied again (a waitlisted applicant carried over, under a new address):
-    # one application with the latest answers and address, counted once by the cap (workbench.people.identity)
+    # Someone already in the round who applied again (at the same address or linked under another; a waitlisted
+    # applicant carried over too): one application with the latest answers and address, counted once by the cap
     rows, replacing, again_problems = _applied_again(con, rows, carried, round_id, current is not None,
                                                      validation.mapping.get("email", "email"))
     already += again_problems

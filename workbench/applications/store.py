@@ -48,17 +48,13 @@ def round_emails(con: db.Connection, round_id: str) -> dict[str, Any]:
     submission, :func:`workbench.intake.validate`)."""
     rows = con.execute(
         """WITH latest AS (SELECT person_id, max(submitted_at) AS at FROM applications WHERE round_id = $round
-                           GROUP BY person_id)
-           SELECT lower(trim(a.email)), l.at FROM applications AS a JOIN latest AS l USING (person_id)
-           WHERE a.round_id = $round
-           UNION SELECT p.email, l.at FROM people AS p JOIN latest AS l USING (person_id)
-           UNION SELECT pa.email, l.at FROM person_addresses AS pa JOIN latest AS l USING (person_id)""",
+                           GROUP BY person_id),
+                addresses AS (SELECT lower(trim(email)) AS email, person_id FROM applications WHERE round_id = $round
+                              UNION ALL SELECT email, person_id FROM people
+                              UNION ALL SELECT email, person_id FROM person_addresses)
+           SELECT a.email, max(l.at) FROM addresses AS a JOIN latest AS l USING (person_id) GROUP BY a.email""",
         {"round": round_id}).fetchall()
-    found: dict[str, Any] = {}
-    for email, at in rows:
-        if email not in found or at > found[email]:
-            found[email] = at
-    return found
+    return dict(rows)
 
 
 def people_by_email(con: db.Connection, emails: list[str]) -> dict[str, tuple[int, str]]:

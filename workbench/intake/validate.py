@@ -250,13 +250,9 @@ def validate(
             missing, [str(c) for c in df.columns], [str(c) for c in df.columns if c not in used],
             labels={spec.name: spec.label for spec in APPLICATION_COLUMNS}, filename=filename), missing)
     confirmed = _confirmed(confirmed_countries or {})
-    existing: dict[str, dt.datetime | None] = {}
-    for e in existing_emails:
-        when = existing_emails[e] if isinstance(existing_emails, Mapping) else None
-        key = normalise_email(str(e))
-        before = existing.get(key)
-        if key not in existing or (when is not None and (before is None or when > before)):
-            existing[key] = when
+    existing: dict[str, dt.datetime | None] = {  # normalised address -> when they last applied (None: unknown)
+        normalise_email(str(e)): existing_emails[e] if isinstance(existing_emails, Mapping) else None
+        for e in existing_emails}
 
     count = len(df)
     from_file = df.index.name == ROW_INDEX
